@@ -1,0 +1,49 @@
+// kcoro: version, feature macros and the ABI namespace shared by every header.
+#pragma once
+
+#define KCORO_VERSION_MAJOR 0
+#define KCORO_VERSION_MINOR 1
+#define KCORO_VERSION_PATCH 0
+
+// Optional codecs: the build system defines these to 1 when the library is linked.
+#ifndef KCORO_HAS_ZSTD
+#define KCORO_HAS_ZSTD 0
+#endif
+#ifndef KCORO_HAS_LZ4
+#define KCORO_HAS_LZ4 0
+#endif
+#ifndef KCORO_HAS_ZLIB
+#define KCORO_HAS_ZLIB 0
+#endif
+#ifndef KCORO_HAS_SNAPPY
+#define KCORO_HAS_SNAPPY 0
+#endif
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define KCORO_HAS_EXCEPTIONS 1
+#else
+#define KCORO_HAS_EXCEPTIONS 0
+#endif
+
+// Behaviour depends on the codec macros, so two copies of kcoro configured differently in one
+// program must not share symbol names: the inline namespace carries version and feature tags.
+#define KCORO_ABI_CAT5(a, b, c, d, e) a##b##c##d##e
+#define KCORO_ABI_NAME(z, l, g, s) KCORO_ABI_CAT5(v0_1_z, z, l, g, s)
+#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY)
+
+#define KCORO_NAMESPACE_BEGIN \
+    namespace kcoro {         \
+    inline namespace KCORO_ABI_NS {
+#define KCORO_NAMESPACE_END \
+    }                       \
+    }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KCORO_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KCORO_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define KCORO_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define KCORO_LIKELY(x) (x)
+#define KCORO_UNLIKELY(x) (x)
+#define KCORO_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,9 @@
+// kcoro: a header-only C++20 coroutine producer for Apache Kafka.
+// This header includes the core: everything that needs no optional dependency to compile.
+// Codec headers are included unconditionally; each guards its own library use.
+#pragma once
+
+#include "detail/prelude.hpp"
+#include "error.hpp"
+#include "result.hpp"
+#include "bytes.hpp"
