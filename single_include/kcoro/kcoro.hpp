@@ -629,4 +629,57 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/bytes.hpp ----
+// ---- begin kcoro/protocol/protocol.hpp ----
+// Aggregates the protocol layer; kcoro.hpp includes this.
+// ---- end kcoro/protocol/protocol.hpp ----
+// ---- begin kcoro/record/record.hpp ----
+// Aggregates the record layer; kcoro.hpp includes this.
+// ---- end kcoro/record/record.hpp ----
+// ---- begin kcoro/serde/serde.hpp ----
+// Aggregates the serde layer; kcoro.hpp includes this.
+// ---- begin kcoro/serde/byte_sink.hpp ----
+// The byte sink concept: where serializers write the bytes of a key or value. The record batch
+// builder hands serializers a sink that appends straight into the batch, so values are written
+// once, in place, with no temporary buffer.
+
+
+#include <concepts>
+#include <cstddef>
+
+KCORO_NAMESPACE_BEGIN
+
+template <class S>
+concept byte_sink = requires(S& s, const void* p, std::size_t n, byte b) {
+    { s.write(p, n) } -> std::same_as<void>;
+    { s.put(b) } -> std::same_as<void>;
+};
+
+namespace detail {
+// The least a sink offers; concepts check serializers against it, so a serializer that compiles
+// against the archetype works with every sink kcoro hands it.
+struct byte_sink_archetype {
+    void write(const void*, std::size_t) {}
+    void put(byte) {}
+};
+}  // namespace detail
+
+// A sink appending to a byte_buffer (tests, and serializers composed of serializers).
+struct buffer_sink {
+    byte_buffer& out;
+    void write(const void* p, std::size_t n) { out.append(p, n); }
+    void put(byte b) { out.push_back(b); }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/serde/byte_sink.hpp ----
+// ---- end kcoro/serde/serde.hpp ----
+// ---- begin kcoro/partition/partition.hpp ----
+// Aggregates the partition layer; kcoro.hpp includes this.
+// ---- end kcoro/partition/partition.hpp ----
+// ---- begin kcoro/runtime/runtime.hpp ----
+// Aggregates the runtime layer; kcoro.hpp includes this.
+// ---- end kcoro/runtime/runtime.hpp ----
+// ---- begin kcoro/producer/producer.hpp ----
+// Aggregates the producer layer; kcoro.hpp includes this.
+// ---- end kcoro/producer/producer.hpp ----
 // ---- end kcoro/kcoro.hpp ----

@@ -1,0 +1,2 @@
+// Aggregates the partition layer; kcoro.hpp includes this.
+#pragma once

@@ -1,0 +1,2 @@
+// Aggregates the producer layer; kcoro.hpp includes this.
+#pragma once

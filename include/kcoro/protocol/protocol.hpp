@@ -1,0 +1,2 @@
+// Aggregates the protocol layer; kcoro.hpp includes this.
+#pragma once

@@ -1,0 +1,2 @@
+// Aggregates the record layer; kcoro.hpp includes this.
+#pragma once

@@ -1,0 +1,2 @@
+// Aggregates the runtime layer; kcoro.hpp includes this.
+#pragma once
