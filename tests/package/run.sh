@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds and runs a tiny consumer of kcoro in each way a user can take it in: find_package after
+# cmake --install, add_subdirectory, FetchContent from this checkout, and a meson subproject.
+# Prints PASS/FAIL per way; exits non-zero if any failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export CXX=${CXX:-g++-12}
+fails=0
+
+check() {
+  local name=$1; shift
+  local log="$work/$name.log"
+  if "$@" >"$log" 2>&1; then
+    echo "PASS package/$name: $(tail -n 1 "$log")"
+  else
+    echo "FAIL package/$name"; tail -n 30 "$log" | sed 's/^/    /'
+    fails=$((fails + 1))
+  fi
+}
+
+find_package_way() {
+  cmake -S "$root" -B "$work/kcoro-build" -G Ninja -DKCORO_BUILD_TESTS=OFF -DKCORO_BUILD_EXAMPLES=OFF \
+        -DCMAKE_INSTALL_PREFIX="$work/prefix" &&
+  cmake --install "$work/kcoro-build" &&
+  test -f "$work/prefix/share/cmake/kcoro/kcoroConfig.cmake" &&
+  test -f "$work/prefix/share/pkgconfig/kcoro.pc" &&
+  cmake -S "$root/tests/package/find_package" -B "$work/fp" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" &&
+  cmake --build "$work/fp" && "$work/fp/consumer" &&
+  # The pkg-config file must be enough on its own too.
+  PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" $CXX $(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags --libs kcoro) \
+      -Wall -Wextra -Wpedantic -Werror "$root/tests/package/consumer.cpp" -o "$work/pc-consumer" && "$work/pc-consumer"
+}
+
+add_subdirectory_way() {
+  cmake -S "$root/tests/package/add_subdirectory" -B "$work/as" -G Ninja -DKCORO_SOURCE_DIR="$root" &&
+  cmake --build "$work/as" && "$work/as/consumer"
+}
+
+fetch_content_way() {
+  cmake -S "$root/tests/package/fetch_content" -B "$work/fc" -G Ninja -DKCORO_SOURCE_DIR="$root" \
+        -DKCORO_GIT_REF="$(git -C "$root" rev-parse HEAD)" &&
+  cmake --build "$work/fc" && "$work/fc/consumer"
+}
+
+meson_subproject_way() {
+  local proj="$work/meson-consumer/app"
+  mkdir -p "$proj/subprojects" &&
+  cp "$root/tests/package/meson_subproject/meson.build" "$proj/" &&
+  cp "$root/tests/package/consumer.cpp" "$work/meson-consumer/" &&
+  ln -s "$root" "$proj/subprojects/kcoro" &&
+  meson setup "$work/ms" "$proj" && ninja -C "$work/ms" && "$work/ms/consumer"
+}
+
+check find_package find_package_way
+check add_subdirectory add_subdirectory_way
+check fetch_content fetch_content_way
+check meson_subproject meson_subproject_way
+exit $((fails > 0))
