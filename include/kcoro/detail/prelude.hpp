@@ -19,6 +19,10 @@
 #define KCORO_HAS_SNAPPY 0
 #endif
 
+#ifndef KCORO_HAS_OPENSSL
+#define KCORO_HAS_OPENSSL 0
+#endif
+
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define KCORO_HAS_EXCEPTIONS 1
 #else
@@ -27,9 +31,9 @@
 
 // Behaviour depends on the codec macros, so two copies of kcoro configured differently in one
 // program must not share symbol names: the inline namespace carries version and feature tags.
-#define KCORO_ABI_CAT5(a, b, c, d, e) a##b##c##d##e
-#define KCORO_ABI_NAME(z, l, g, s) KCORO_ABI_CAT5(v0_1_z, z, l, g, s)
-#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY)
+#define KCORO_ABI_CAT6(a, b, c, d, e, f) a##b##c##d##e##f
+#define KCORO_ABI_NAME(z, l, g, s, o) KCORO_ABI_CAT6(v0_1_f, z, l, g, s, o)
+#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
 
 #define KCORO_NAMESPACE_BEGIN \
     namespace kcoro {         \
