@@ -14,10 +14,6 @@
 #include <string_view>
 #include <utility>
 
-#ifndef KCORO_HAS_OPENSSL
-#define KCORO_HAS_OPENSSL 0
-#endif
-
 #if KCORO_HAS_OPENSSL
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
