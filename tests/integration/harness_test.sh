@@ -2,6 +2,9 @@
 # Checks the real-broker harness itself: 1000 keyed records with headers go in with kcat and come
 # back, each exactly once and unchanged, through two independent consumers (kcat/librdkafka and
 # Kafka's own ConsoleConsumer), which must also agree on partition and offset of every record.
+# Then the secured listeners of `scripts/kafka start --sasl --tls` (a broker of their own unless
+# KAFKA_DIR has them): records go in over SSL, SASL_PLAINTEXT and SASL_SSL and come out over SCRAM
+# and TLS, and a wrong password is refused.
 #
 #   tests/integration/harness_test.sh      uses KAFKA_DIR (from scripts/kafka start) or starts a broker
 #
@@ -19,7 +22,12 @@ use_broker 1
 bootstrap=$("$kafka" bootstrap "$dir")
 topic="harness-$(date +%s)-$$"
 work=$(mktemp -d /tmp/kcoro-harness.XXXXXX)
-cleanup() { rm -rf "$work"; itest_cleanup; }
+secure_dir=""
+cleanup() {
+  [ -z "$secure_dir" ] || "$kafka" stop "$secure_dir" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  itest_cleanup
+}
 trap cleanup EXIT
 t_start=$(($(date +%s) * 1000))
 
@@ -111,5 +119,68 @@ if "$kafka" topic "$dir" delete "$topic" >"$work/delete.log" 2>&1; then
 else
   fail topic-delete "$(tail -n 3 "$work/delete.log")"
 fi
+
+# ---- secured listeners
+if [ -f "$dir/sasl_ssl_bootstrap" ]; then
+  sdir=$dir
+else
+  secure_dir=$(mktemp -d /tmp/kcoro-itest-secure.XXXXXX)
+  if "$kafka" start --dir "$secure_dir" --sasl --tls >/dev/null 2>"$work/secure-start.err"; then
+    pass secure-broker-start
+  else
+    fail secure-broker-start "$(tail -n 5 "$work/secure-start.err" | tr '\n' ' ')"
+    finish harness_test || exit 1
+  fi
+  sdir=$secure_dir
+fi
+stopic="harness-secure-$(date +%s)-$$"
+"$kafka" topic "$sdir" create "$stopic" 3 >/dev/null 2>&1 || fail secure-topic-create "could not create $stopic"
+sasl_opts=(-X sasl.mechanisms=PLAIN -X sasl.username=kcoro -X sasl.password=kcoro-secret)
+: >"$work/secure.sent"
+# secure_produce NAME BOOTSTRAP_FILE KCAT_OPTIONS...: 20 records over that listener.
+secure_produce() {
+  local name=$1 file=$2 i
+  shift 2
+  : >"$work/$name.in"
+  for ((i = 0; i < 20; i++)); do printf '%s-%d:%s value %d\n' "$name" $((i % 3)) "$name" "$i" >>"$work/$name.in"; done
+  if timeout 60 kcat -P -b "$(cat "$sdir/$file")" -t "$stopic" -K: -X acks=all "$@" -l "$work/$name.in" \
+       2>"$work/$name.err"; then
+    tr ':' '\t' <"$work/$name.in" >>"$work/secure.sent"
+    pass "$name-produce"
+  else
+    fail "$name-produce" "$(grep -v '^%3' "$work/$name.err" | tail -n 2 | tr '\n' ' ')"
+  fi
+}
+secure_produce tls tls_bootstrap -X security.protocol=ssl -X "ssl.ca.location=$sdir/tls/ca.pem"
+secure_produce sasl-plain sasl_bootstrap -X security.protocol=sasl_plaintext "${sasl_opts[@]}"
+secure_produce sasl-ssl sasl_ssl_bootstrap -X security.protocol=sasl_ssl -X "ssl.ca.location=$sdir/tls/ca.pem" "${sasl_opts[@]}"
+sort "$work/secure.sent" >"$work/secure.sorted"
+nsecure=$(grep -c '' "$work/secure.sent" || true)
+
+# secure_consume NAME BOOTSTRAP_FILE CLIENT_CONFIG: the Java consumer reads everything back there.
+secure_consume() {
+  local name=$1 file=$2 config=$3
+  if "$kafka" run org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$(cat "$sdir/$file")" \
+       --consumer.config "$sdir/$config" --topic "$stopic" --from-beginning --max-messages "$nsecure" \
+       --timeout-ms 30000 --property print.key=true --property key.separator=$'\t' \
+       >"$work/$name.out" 2>"$work/$name.cerr" && sort "$work/$name.out" | cmp -s - "$work/secure.sorted"; then
+    pass "$name-consume"
+  else
+    fail "$name-consume" "read $(grep -c '' "$work/$name.out" || true) of $nsecure records; $(tail -n 2 "$work/$name.cerr" | tr '\n' ' ')"
+  fi
+}
+secure_consume scram-sha-256 sasl_bootstrap client-scram-sha-256.properties
+secure_consume scram-sha-512 sasl_bootstrap client-scram-sha-512.properties
+secure_consume tls-java tls_bootstrap client-ssl.properties
+
+sed 's/kcoro-secret/not-the-password/' "$sdir/client-scram-sha-256.properties" >"$work/bad-scram.properties"
+if timeout 60 "$kafka" run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$sdir/sasl_bootstrap")" \
+     --command-config "$work/bad-scram.properties" --list >/dev/null 2>"$work/bad-scram.err"; then
+  fail scram-wrong-password-refused "a SCRAM login with a wrong password was accepted"
+else
+  check scram-wrong-password-refused "failed, but not for authentication: $(tail -n 1 "$work/bad-scram.err")" \
+    grep -q 'Authentication failed' "$work/bad-scram.err"
+fi
+"$kafka" topic "$sdir" delete "$stopic" >/dev/null 2>&1 || true
 
 finish harness_test
