@@ -29,8 +29,9 @@ find_package_way() {
   cmake -S "$root/tests/package/find_package" -B "$work/fp" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" &&
   cmake --build "$work/fp" && "$work/fp/consumer" &&
   # The pkg-config file must be enough on its own too.
-  PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" $CXX $(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags --libs kcoro) \
-      -Wall -Wextra -Wpedantic -Werror "$root/tests/package/consumer.cpp" -o "$work/pc-consumer" && "$work/pc-consumer"
+  local pc_flags
+  read -r -a pc_flags <<<"$(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags --libs kcoro)" &&
+  $CXX "${pc_flags[@]}" -Wall -Wextra -Wpedantic -Werror "$root/tests/package/consumer.cpp" -o "$work/pc-consumer" && "$work/pc-consumer"
 }
 
 add_subdirectory_way() {
