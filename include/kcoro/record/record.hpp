@@ -1,2 +1,6 @@
-// Aggregates the record layer; kcoro.hpp includes this.
+// Aggregates the records layer; kcoro.hpp includes this.
 #pragma once
+#include "crc32c.hpp"
+#include "compression.hpp"
+#include "record_batch_builder.hpp"
+#include "record_batch_reader.hpp"

@@ -1,0 +1,259 @@
+// Builds a RecordBatch v2 in place in one reusable buffer: records are appended as they come
+// (keys and values written straight in by serializers), then finish() fills the 61-byte header,
+// compresses the records if asked and computes the CRC. No allocation in steady state.
+//
+// Layout (Kafka's DefaultRecordBatch): baseOffset i64, batchLength i32, partitionLeaderEpoch i32,
+// magic i8 = 2, crc u32 (CRC-32C of attributes..end), attributes i16, lastOffsetDelta i32,
+// baseTimestamp i64, maxTimestamp i64, producerId i64, producerEpoch i16, baseSequence i32,
+// recordCount i32, then the records.
+#pragma once
+
+#include "../bytes.hpp"
+#include "../detail/prelude.hpp"
+#include "../result.hpp"
+#include "../serde/byte_sink.hpp"
+#include "compression.hpp"
+#include "crc32c.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+KCORO_NAMESPACE_BEGIN
+
+struct record_header {
+    std::string_view key{};
+    std::optional<bytes_view> value{};  // none: a null header value
+};
+
+// Passed as a key or value writer: the field is null.
+struct null_record_field {};
+
+enum class append_status { appended, full };
+
+struct batch_finish_params {
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::int32_t base_sequence = -1;
+    bool transactional = false;
+    std::int32_t partition_leader_epoch = -1;
+    compression_codec codec = compression_codec::none;
+    std::optional<int> compression_level;
+};
+
+namespace record_layout {
+inline constexpr std::size_t base_offset = 0;
+inline constexpr std::size_t batch_length = 8;
+inline constexpr std::size_t partition_leader_epoch = 12;
+inline constexpr std::size_t magic = 16;
+inline constexpr std::size_t crc = 17;
+inline constexpr std::size_t attributes = 21;
+inline constexpr std::size_t last_offset_delta = 23;
+inline constexpr std::size_t base_timestamp = 27;
+inline constexpr std::size_t max_timestamp = 35;
+inline constexpr std::size_t producer_id = 43;
+inline constexpr std::size_t producer_epoch = 51;
+inline constexpr std::size_t base_sequence = 53;
+inline constexpr std::size_t record_count = 57;
+inline constexpr std::size_t header_size = 61;
+}  // namespace record_layout
+
+namespace detail {
+inline std::size_t varint_size(std::uint64_t v) noexcept {
+    std::size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        ++n;
+    }
+    return n;
+}
+inline std::uint64_t zigzag64(std::int64_t v) noexcept {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
+    while (v >= 0x80) {
+        *p++ = static_cast<byte>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<byte>(v);
+    return p;
+}
+inline void store_be(byte* p, std::uint64_t v, int n) noexcept {
+    for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
+}
+inline std::uint64_t load_be(const byte* p, int n) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+    return v;
+}
+
+// Appends a length-prefixed field whose length is only known after writing: reserve the widest
+// varint for the length, write, then move the bytes back over the unused prefix bytes.
+template <class W>
+void write_field(byte_buffer& buf, W& writer) {
+    using T = std::remove_cvref_t<W>;
+    if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
+        buf.push_back(1);  // zig-zag(-1)
+    } else if constexpr (std::is_convertible_v<T, bytes_view>) {
+        bytes_view b = writer;
+        byte tmp[10];
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(b.size())));
+        buf.append(tmp, static_cast<std::size_t>(e - tmp));
+        buf.append(b);
+    } else {
+        const std::size_t len_at = buf.size();
+        buf.extend(5);
+        buffer_sink sink{buf};
+        writer(sink);
+        const std::size_t n = buf.size() - len_at - 5;
+        byte tmp[10];
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(n)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        if (vlen < 5) std::memmove(buf.data() + len_at + vlen, buf.data() + len_at + 5, n);
+        std::memcpy(buf.data() + len_at, tmp, vlen);
+        buf.resize(len_at + vlen + n);
+    }
+}
+}  // namespace detail
+
+class record_batch_builder {
+public:
+    record_batch_builder() { reset(); }
+
+    // Starts a new, empty batch; keeps the buffer's memory.
+    void reset() {
+        buf_.clear();
+        buf_.extend(record_layout::header_size);
+        count_ = 0;
+        base_timestamp_ = 0;
+        max_timestamp_ = -1;
+        finished_ = false;
+    }
+
+    std::int32_t record_count() const noexcept { return count_; }
+    // Bytes so far: header plus uncompressed records.
+    std::size_t size_bytes() const noexcept { return finished_ ? records_end_ : buf_.size(); }
+    bool empty() const noexcept { return count_ == 0; }
+    std::int64_t base_timestamp() const noexcept { return base_timestamp_; }
+    std::int64_t max_timestamp() const noexcept { return max_timestamp_; }
+
+    // Appends one record. A writer is null_record_field / std::nullopt (a null field), a
+    // bytes_view, or a callable `void(auto& sink)` that writes through a kcoro::byte_sink. When
+    // the batch already holds records and this one would take it past `size_limit`, nothing
+    // changes and append_status::full is returned; a first record is always taken.
+    template <class KeyW, class ValueW>
+    append_status try_append(std::int64_t timestamp_ms, KeyW&& key, ValueW&& value, std::span<const record_header> headers,
+                             std::size_t size_limit) {
+        const std::size_t start = buf_.size();
+        if (count_ == 0) base_timestamp_ = timestamp_ms;
+        // Body first, at start + 5 (room for the widest length varint), then the length in front.
+        buf_.extend(5);
+        buf_.push_back(0);  // record attributes
+        {
+            byte tmp[20];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(timestamp_ms - base_timestamp_));
+            e = detail::put_uvarint(e, detail::zigzag64(count_));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
+        }
+        detail::write_field(buf_, key);
+        detail::write_field(buf_, value);
+        {
+            byte tmp[10];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(headers.size())));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
+        }
+        for (const auto& h : headers) {
+            bytes_view k = as_bytes(h.key);
+            detail::write_field(buf_, k);
+            if (h.value) detail::write_field(buf_, *h.value);
+            else buf_.push_back(1);
+        }
+        const std::size_t body = buf_.size() - start - 5;
+        byte tmp[10];
+        byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(body)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        std::memmove(buf_.data() + start + vlen, buf_.data() + start + 5, body);
+        std::memcpy(buf_.data() + start, tmp, vlen);
+        buf_.resize(start + vlen + body);
+        if (count_ > 0 && buf_.size() > size_limit) {
+            buf_.resize(start);
+            return append_status::full;
+        }
+        ++count_;
+        if (timestamp_ms > max_timestamp_) max_timestamp_ = timestamp_ms;
+        return append_status::appended;
+    }
+
+    // Seals the batch: compresses the records if asked, fills the header and CRC. The returned
+    // bytes stay valid until reset() or the next finish().
+    result<bytes_view> finish(const batch_finish_params& p) {
+        namespace rl = record_layout;
+        if (!finished_) records_end_ = buf_.size();
+        if (p.codec != compression_codec::none) {
+            if (!finished_ || codec_ != p.codec) {
+                scratch_.clear();
+                KCORO_TRY(compress(p.codec, bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size), scratch_,
+                                   p.compression_level));
+                // Keep the uncompressed records after the compressed ones so a re-finish with
+                // another codec (or none) still has them.
+                uncompressed_.clear();
+                uncompressed_.append(bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size));
+                buf_.resize(rl::header_size);
+                buf_.append(scratch_.view());
+            }
+        } else if (finished_ && codec_ != compression_codec::none) {
+            buf_.resize(rl::header_size);
+            buf_.append(uncompressed_.view());
+        }
+        finished_ = true;
+        codec_ = p.codec;
+        byte* h = buf_.data();
+        detail::store_be(h + rl::base_offset, 0, 8);
+        detail::store_be(h + rl::batch_length, static_cast<std::uint32_t>(buf_.size() - 12), 4);
+        detail::store_be(h + rl::partition_leader_epoch, static_cast<std::uint32_t>(p.partition_leader_epoch), 4);
+        h[rl::magic] = 2;
+        std::uint16_t attrs = static_cast<std::uint16_t>(p.codec);
+        if (p.transactional) attrs |= 0x10;
+        detail::store_be(h + rl::attributes, attrs, 2);
+        detail::store_be(h + rl::last_offset_delta, static_cast<std::uint32_t>(count_ > 0 ? count_ - 1 : 0), 4);
+        detail::store_be(h + rl::base_timestamp, static_cast<std::uint64_t>(base_timestamp_), 8);
+        detail::store_be(h + rl::max_timestamp, static_cast<std::uint64_t>(max_timestamp_), 8);
+        detail::store_be(h + rl::record_count, static_cast<std::uint32_t>(count_), 4);
+        return restamp(p.producer_id, p.producer_epoch, p.base_sequence);
+    }
+
+    // Rewrites producer id, epoch and base sequence of a finished batch and its CRC: an
+    // idempotent producer that bumped its epoch resends old batches with new ids, unchanged.
+    bytes_view restamp(std::int64_t producer_id_v, std::int16_t producer_epoch_v, std::int32_t base_sequence_v) {
+        namespace rl = record_layout;
+        byte* h = buf_.data();
+        detail::store_be(h + rl::producer_id, static_cast<std::uint64_t>(producer_id_v), 8);
+        detail::store_be(h + rl::producer_epoch, static_cast<std::uint16_t>(producer_epoch_v), 2);
+        detail::store_be(h + rl::base_sequence, static_cast<std::uint32_t>(base_sequence_v), 4);
+        detail::store_be(h + rl::crc, crc32c(h + rl::attributes, buf_.size() - rl::attributes), 4);
+        return buf_.view();
+    }
+
+    std::int32_t base_sequence() const noexcept {
+        return static_cast<std::int32_t>(detail::load_be(buf_.data() + record_layout::base_sequence, 4));
+    }
+    bytes_view bytes() const noexcept { return buf_.view(); }
+
+private:
+    byte_buffer buf_;
+    byte_buffer scratch_;
+    byte_buffer uncompressed_;
+    std::int32_t count_ = 0;
+    std::int64_t base_timestamp_ = 0;
+    std::int64_t max_timestamp_ = -1;
+    std::size_t records_end_ = 0;
+    bool finished_ = false;
+    compression_codec codec_ = compression_codec::none;
+};
+
+KCORO_NAMESPACE_END
