@@ -1,2 +1,5 @@
-// Aggregates the partition layer; kcoro.hpp includes this.
+// Aggregates the partitioner policies; kcoro.hpp includes this.
 #pragma once
+#include "murmur2.hpp"
+#include "crc32.hpp"
+#include "partitioner.hpp"

@@ -1,3 +1,4 @@
-// Aggregates the serde layer; kcoro.hpp includes this.
+// Aggregates the serializer policies; kcoro.hpp includes this.
 #pragma once
 #include "byte_sink.hpp"
+#include "serializer.hpp"
