@@ -1,2 +1,33 @@
-// Aggregates the producer layer; kcoro.hpp includes this.
+// Aggregates the producer engine; kcoro.hpp includes this.
 #pragma once
+#include "producer_config.hpp"
+#include "producer_record.hpp"
+#include "delivery.hpp"
+#include "delivery_handle.hpp"
+#include "engine_runtime.hpp"
+#include "event_loop_runtime.hpp"
+#include "cluster_metadata.hpp"
+#include "broker_connection.hpp"
+#include "producer_batch.hpp"
+#include "basic_producer.hpp"
+#include "admin.hpp"
+
+KCORO_NAMESPACE_BEGIN
+
+// The producer on kcoro's event loop. Keys and values default to string views; any type with a
+// kcoro::default_serializer works, or pass serializer types explicitly.
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner = default_partitioner,
+          class KeySerializer = default_serializer<Key>, class ValueSerializer = default_serializer<Value>>
+using producer = basic_producer<event_loop_runtime, Key, Value, Partitioner, KeySerializer, ValueSerializer>;
+
+using admin = basic_admin<event_loop_runtime>;
+
+// Validates the configuration and starts a producer on `loop`.
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner = default_partitioner,
+          class KeySerializer = default_serializer<Key>, class ValueSerializer = default_serializer<Value>>
+result<std::unique_ptr<producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>>> make_producer(
+    event_loop& loop, producer_config config) {
+    return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(event_loop_runtime(loop), std::move(config));
+}
+
+KCORO_NAMESPACE_END

@@ -1,0 +1,1252 @@
+// The producer: records in, acknowledgements out, everything on the one runtime it is given.
+//
+// Shape (after franz-go and the Java client): a record accumulator keeps one queue of batches per
+// partition over a bounded pool of buffer memory; one sender coroutine per broker drains the ready
+// batches of every partition that broker leads into one Produce request, with up to max_in_flight
+// requests outstanding; one coroutine per request handles its response, in order per connection,
+// which keeps idempotent sequences straight. A metadata coroutine keeps leaders current, and an
+// idempotence coroutine obtains (and on trouble bumps) the producer id and epoch.
+#pragma once
+
+#include "../bytes.hpp"
+#include "../detail/prelude.hpp"
+#include "../partition/partition.hpp"
+#include "../protocol/protocol.hpp"
+#include "../record/record.hpp"
+#include "../result.hpp"
+#include "../runtime/runtime.hpp"
+#include "../serde/serde.hpp"
+#include "broker_connection.hpp"
+#include "cluster_metadata.hpp"
+#include "delivery.hpp"
+#include "delivery_handle.hpp"
+#include "engine_runtime.hpp"
+#include "producer_batch.hpp"
+#include "producer_config.hpp"
+#include "producer_record.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+// Counters a user can read at any time (on the producer's executor).
+struct producer_stats {
+    std::uint64_t records_enqueued = 0;
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;
+    std::uint64_t batches_sent = 0;
+    std::uint64_t requests_sent = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t epoch_bumps = 0;
+    std::uint64_t metadata_refreshes = 0;
+    std::size_t buffered_bytes = 0;
+};
+
+template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
+class basic_producer {
+    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key type has no serializer");
+    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value type has no serializer");
+
+public:
+    using record_type = producer_record<Key, Value>;
+    using runtime_type = Runtime;
+
+    // Validates the configuration; the producer starts connecting on its runtime at once.
+    static result<std::unique_ptr<basic_producer>> create(Runtime rt, producer_config config,
+                                                          KeySerializer key_serializer = {},
+                                                          ValueSerializer value_serializer = {},
+                                                          Partitioner partitioner = {}) {
+        KCORO_TRY(validate(config));
+        auto servers = parse_bootstrap_servers(config.bootstrap_servers);
+        if (!servers) return std::move(servers).err();
+        std::unique_ptr<basic_producer> p(new basic_producer(std::move(rt), std::move(config), std::move(*servers),
+                                                             std::move(key_serializer), std::move(value_serializer),
+                                                             std::move(partitioner)));
+        p->start();
+        return p;
+    }
+
+    basic_producer(const basic_producer&) = delete;
+    basic_producer& operator=(const basic_producer&) = delete;
+
+    ~basic_producer() {
+        if (live_coroutines_ != 0) {
+            // Its coroutines would resume into freed memory; there is no safe way on from here.
+            std::fprintf(stderr, "kcoro: a producer was destroyed while running; co_await close() first\n");
+            std::abort();
+        }
+    }
+
+    // ---- the three sending styles -------------------------------------------------------------
+
+    // co_await send(rec): resumes with the record's metadata once acknowledged, or its error.
+    auto send(const record_type& rec) { return send_awaiter<await_mode::delivery>(*this, rec); }
+
+    // co_await send(rec, callback): resumes once the record is enqueued (suspending only while the
+    // buffer is full); callback(delivery_result) runs later on the producer's executor.
+    template <class Callback>
+        requires std::is_invocable_v<Callback&, delivery_result&&>
+    auto send(const record_type& rec, Callback&& cb) {
+        send_awaiter<await_mode::callback> a(*this, rec);
+        a.callback = detail::delivery_callback(std::forward<Callback>(cb));
+        return a;
+    }
+
+    // co_await enqueue(rec): resumes once enqueued with a handle to co_await for the outcome later.
+    auto enqueue(const record_type& rec) { return send_awaiter<await_mode::handle>(*this, rec); }
+
+    // co_await send_and_forget(rec): resumes once enqueued; failures only count in stats() and
+    // reach the error handler, if one is set.
+    auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
+
+    // Never suspends: for loops that cannot co_await. A full buffer or unknown metadata is an
+    // error now (buffer_exhausted / leader_not_available) instead of a wait.
+    result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
+        delivery_slot slot;
+        slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
+        slot.callback = std::move(cb);
+        auto st = try_enqueue(rec, slot);
+        switch (st) {
+            case enqueue_status::enqueued: return ok();
+            case enqueue_status::failed: return std::move(last_enqueue_error_);
+            case enqueue_status::blocked_memory:
+                return error(errc::buffer_exhausted, "buffer_memory is full");
+            case enqueue_status::blocked_metadata:
+                request_metadata();
+                return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
+        }
+        return ok();
+    }
+
+    // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
+    // failures here.
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { error_handler_ = std::move(h); }
+
+    // ---- flush and close ----------------------------------------------------------------------
+
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
+    // far has been acknowledged or has failed.
+    task<void> flush() {
+        ++flushing_;
+        notify_all_senders();
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        std::erase(idle_waiters_, &signal);
+        --flushing_;
+    }
+
+    // Stops accepting records, delivers what it can within `timeout`, fails the rest with
+    // errc::timed_out, closes every connection and returns once no background work is left.
+    // Returns the first error a record failed with during the close, if any did.
+    task<result<void>> close(std::chrono::milliseconds timeout) {
+        if (closed_) co_return ok();
+        closing_ = true;
+        ++flushing_;
+        notify_all_senders();
+        const steady_time deadline = rt_.now() + timeout;
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle() && rt_.now() < deadline) co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        const bool delivered_all = idle();
+        stopping_ = true;
+        const error why(errc::timed_out, "producer closed before the record was acknowledged");
+        fail_waiting_senders(error(errc::producer_closed, "producer closed"));
+        fail_all_queued(why);
+        for (auto& [id, b] : brokers_) {
+            if (b->conn) b->conn->close(error(errc::producer_closed));
+            b->wake.notify();
+        }
+        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
+        metadata_wake_.notify();
+        idempotence_wake_.notify();
+        while (live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) {
+            co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
+            fail_all_queued(why);
+        }
+        std::erase(idle_waiters_, &signal);
+        closed_ = true;
+        --flushing_;
+        if (!delivered_all) co_return error(errc::timed_out, "close: some records were not delivered in time");
+        co_return ok();
+    }
+
+    const producer_stats& stats() const noexcept {
+        stats_.buffered_bytes = used_memory_;
+        return stats_;
+    }
+    const producer_config& config() const noexcept { return config_; }
+    const cluster_metadata& metadata() const noexcept { return metadata_; }
+    std::int64_t producer_id() const noexcept { return producer_id_; }
+    std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
+    Runtime& runtime() noexcept { return rt_; }
+
+private:
+    // ---- sending ------------------------------------------------------------------------------
+
+    enum class await_mode { delivery, callback, handle, forget };
+    enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
+
+    // A send that could not be enqueued yet (buffer full, no metadata); retried by the engine.
+    struct pending_send {
+        pending_send* next = nullptr;
+        pending_send* prev = nullptr;
+        steady_time deadline{};
+        enqueue_status blocked_on = enqueue_status::blocked_memory;
+        bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
+        void (*fail)(pending_send*, error&&) = nullptr;
+        const record_type* rec = nullptr;
+    };
+
+    template <await_mode Mode>
+    struct send_awaiter : pending_send {
+        using result_type = std::conditional_t<
+            Mode == await_mode::delivery, delivery_result,
+            std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
+
+        basic_producer* p;
+        const record_type& record;
+        detail::delivery_callback callback;
+        std::optional<result_type> out;
+        delivery_result delivered = error(errc::none);
+        std::coroutine_handle<> handle;
+        bool waiting_for_delivery = false;
+
+        send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
+        send_awaiter(send_awaiter&& o) noexcept
+            : pending_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+
+        bool await_ready() {
+            this->rec = &record;
+            return attempt();
+        }
+        void await_suspend(std::coroutine_handle<> h) {
+            handle = h;
+            if (!waiting_for_delivery) {
+                // Blocked: park until memory or metadata arrives, or max_block passes.
+                this->deadline = p->rt_.now() + p->config_.max_block;
+                this->retry = [](pending_send* s) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
+                    self->p->rt_.post(self->handle);
+                    return true;
+                };
+                this->fail = [](pending_send* s, error&& e) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    self->out.emplace(std::move(e));
+                    self->p->rt_.post(self->handle);
+                };
+                p->park(this);
+            }
+        }
+        result_type await_resume() {
+            if constexpr (Mode == await_mode::delivery) {
+                if (out) return std::move(*out);
+                return std::move(delivered);
+            } else {
+                return std::move(*out);
+            }
+        }
+
+        // Tries to enqueue; true when the co_await can complete now. When the record is enqueued
+        // and the caller awaits delivery, waiting_for_delivery is set and false returned.
+        bool attempt() {
+            delivery_slot slot;
+            delivery_state_ref_ = nullptr;
+            if constexpr (Mode == await_mode::delivery) {
+                // The awaiter outlives the slot: it stays suspended until the slot completes it.
+                slot.how = delivery_slot::kind::awaiter;
+                slot.waiter_owner = this;
+            } else if constexpr (Mode == await_mode::callback) {
+                slot.how = delivery_slot::kind::callback;
+                slot.callback = std::move(callback);
+            } else if constexpr (Mode == await_mode::handle) {
+                slot.how = delivery_slot::kind::handle;
+                delivery_state_ref_ = p->delivery_states_.acquire();
+                slot.state = delivery_state_ref_;
+            } else {
+                slot.how = delivery_slot::kind::forget;
+            }
+            auto st = p->try_enqueue(record, slot);
+            switch (st) {
+                case enqueue_status::enqueued:
+                    if constexpr (Mode == await_mode::delivery) {
+                        waiting_for_delivery = true;
+                        return false;
+                    } else if constexpr (Mode == await_mode::handle) {
+                        out.emplace(delivery_handle(delivery_state_ref_, &p->delivery_states_, &p->rt_post_));
+                        return true;
+                    } else {
+                        out.emplace(ok());
+                        return true;
+                    }
+                case enqueue_status::failed:
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    out.emplace(std::move(p->last_enqueue_error_));
+                    return true;
+                case enqueue_status::blocked_memory:
+                case enqueue_status::blocked_metadata:
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
+                    this->blocked_on = st;
+                    return false;
+            }
+            return true;
+        }
+
+        detail::delivery_state* delivery_state_ref_ = nullptr;
+    };
+
+    basic_producer(Runtime rt, producer_config config, std::vector<broker_address> bootstrap, KeySerializer ks,
+                   ValueSerializer vs, Partitioner part)
+        : rt_(std::move(rt)),
+          config_(std::move(config)),
+          bootstrap_(std::move(bootstrap)),
+          key_serializer_(std::move(ks)),
+          value_serializer_(std::move(vs)),
+          partitioner_(std::move(part)),
+          metadata_wake_(rt_),
+          idempotence_wake_(rt_),
+          idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
+          jitter_(std::random_device{}()) {
+        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
+        if (!idempotent_) producer_ready_ = true;
+    }
+
+    void start() {
+        ++live_coroutines_;
+        detail::start_detached(rt_, metadata_loop());
+        if (idempotent_) {
+            ++live_coroutines_;
+            detail::start_detached(rt_, idempotence_loop());
+        }
+    }
+
+    // Serializes the record into its partition's open batch. The slot says how to report it.
+    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot) {
+        if (closing_) {
+            last_enqueue_error_ = error(errc::producer_closed, "send after close");
+            return enqueue_status::failed;
+        }
+        if (fatal_error_) {
+            last_enqueue_error_ = *fatal_error_;
+            return enqueue_status::failed;
+        }
+        topic_state& ts = topic(rec.topic);
+        const topic_metadata* md = metadata_.topic(rec.topic);
+        if (md == nullptr || md->partitions.empty()) {
+            if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
+                last_enqueue_error_ = error(md->error, "topic '" + std::string(rec.topic) + "'");
+                return enqueue_status::failed;
+            }
+            request_metadata();
+            return enqueue_status::blocked_metadata;
+        }
+        if (ts.partitions.size() < md->partitions.size()) ts.partitions.resize(md->partitions.size());
+
+        // The key is serialized once into scratch space: the partitioner hashes these bytes and the
+        // batch copies them; the value goes straight into the batch.
+        bytes_view key_bytes{};
+        const bool has_key = rec.key.has_value();
+        if (has_key) {
+            key_scratch_.clear();
+            buffer_sink ks{key_scratch_};
+            key_serializer_.serialize(*rec.key, ks);
+            key_bytes = key_scratch_.view();
+        }
+
+        std::int32_t partition;
+        if (rec.partition) {
+            partition = *rec.partition;
+            if (partition < 0 || partition >= md->partition_count()) {
+                last_enqueue_error_ = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
+                                                                       std::to_string(md->partition_count()) +
+                                                                       " partitions; partition " + std::to_string(partition) +
+                                                                       " does not exist");
+                return enqueue_status::failed;
+            }
+        } else {
+            partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+        }
+        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
+        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
+
+        auto key_writer = [&](auto& sink) { sink.write(key_bytes.data(), key_bytes.size()); };
+        auto value_writer = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+
+        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
+        if (b != nullptr) {
+            const std::size_t before = b->builder.size_bytes();
+            const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
+                                                rec.headers, config_.batch_size);
+            if (appended) {
+                ps.queued_bytes += b->builder.size_bytes() - before;
+                grow_reservation(*b);
+                finish_append(ts, partition, ps, *b, slot, timestamp);
+                return enqueue_status::enqueued;
+            }
+            b->sealed = true;  // full: the sender may take it now
+            wake_leader(rec.topic, partition);
+        }
+
+        if (used_memory_ + config_.batch_size > config_.buffer_memory) return enqueue_status::blocked_memory;
+        b = pool_.acquire();
+        b->topic = &ts;
+        b->partition = partition;
+        b->created = rt_.now();
+        b->deadline = b->created + config_.delivery_timeout;
+        b->reserved = config_.batch_size;
+        used_memory_ += b->reserved;
+        ++outstanding_batches_;
+        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, config_.batch_size);
+        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
+        if (size > config_.max_request_size || size > config_.buffer_memory) {
+            release_batch(b);
+            last_enqueue_error_ = error(errc::record_too_large,
+                                        "a record of " + std::to_string(size) + " bytes (with batch overhead) to topic '" +
+                                            std::string(rec.topic) + "' exceeds max_request_size (" +
+                                            std::to_string(config_.max_request_size) + ") or buffer_memory");
+            return enqueue_status::failed;
+        }
+        ps.queue.push_back(b);
+        ps.queued_bytes += b->builder.size_bytes();
+        grow_reservation(*b);
+        on_new_batch(ts, partition);
+        finish_append(ts, partition, ps, *b, slot, timestamp);
+        return enqueue_status::enqueued;
+    }
+
+    template <class KW, class VW>
+    bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
+                       std::span<const record_header> headers, std::size_t limit) {
+        append_status st;
+        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
+        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
+        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
+        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
+        return st == append_status::appended;
+    }
+
+    void grow_reservation(producer_batch& b) {
+        const std::size_t need = b.builder.size_bytes() + record_batch_overhead;
+        if (need > b.reserved) {
+            used_memory_ += need - b.reserved;
+            b.reserved = need;
+        }
+    }
+
+    void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
+                       std::int64_t timestamp) {
+        slot.offset_delta = static_cast<std::int32_t>(b.slots.size());
+        slot.timestamp = timestamp;
+        b.slots.push_back(std::move(slot));
+        ++stats_.records_enqueued;
+        partition_on_append(ts, partition, b);
+        if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
+        if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+    }
+
+    // ---- partitioning -------------------------------------------------------------------------
+
+    std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
+        partition_context ctx;
+        ctx.topic = ts.name;
+        ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
+        ctx.partition_count = md.partition_count();
+        ctx.available_partitions = std::span<const std::int32_t>(md.available);
+        if (config_.partitioner_adaptive_partitioning) {
+            queue_sizes_.resize(md.partitions.size());
+            for (std::size_t i = 0; i < md.partitions.size(); ++i)
+                queue_sizes_[i] = i < ts.partitions.size() ? ts.partitions[i].queued_bytes : 0;
+            ctx.queue_sizes = std::span<const std::size_t>(queue_sizes_);
+        }
+        ctx.batch_size = config_.batch_size;
+        std::int32_t p = partitioner_.partition(ctx);
+        if (p < 0 || p >= md.partition_count()) p = 0;
+        return p;
+    }
+    void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
+    void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
+        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
+    }
+
+    topic_state& topic(std::string_view name) {
+        auto it = topics_.find(name);
+        if (it != topics_.end()) return *it->second;
+        auto t = std::make_unique<topic_state>();
+        t->name = std::string(name);
+        auto* raw = t.get();
+        topics_.emplace(raw->name, std::move(t));
+        request_metadata();
+        return *raw;
+    }
+
+    // ---- parked sends -------------------------------------------------------------------------
+
+    void park(pending_send* s) {
+        s->prev = waiting_tail_;
+        s->next = nullptr;
+        if (waiting_tail_) waiting_tail_->next = s;
+        else waiting_head_ = s;
+        waiting_tail_ = s;
+        if (s->blocked_on == enqueue_status::blocked_metadata) {
+            topic(s->rec->topic);
+            request_metadata();
+        }
+        metadata_wake_.notify();  // it also expires parked sends at their max_block
+    }
+    void unpark(pending_send* s) {
+        if (s->prev) s->prev->next = s->next;
+        else waiting_head_ = s->next;
+        if (s->next) s->next->prev = s->prev;
+        else waiting_tail_ = s->prev;
+        s->next = s->prev = nullptr;
+    }
+    // Retries parked sends in order; stops at the first still waiting for memory so that earlier
+    // senders go first.
+    void retry_parked() {
+        if (retrying_parked_) return;
+        retrying_parked_ = true;
+        pending_send* s = waiting_head_;
+        while (s != nullptr) {
+            pending_send* next = s->next;
+            unpark(s);
+            bool done = s->retry(s);
+            if (!done) {
+                // Still blocked: back in its place.
+                if (next) {
+                    s->next = next;
+                    s->prev = next->prev;
+                    if (next->prev) next->prev->next = s;
+                    else waiting_head_ = s;
+                    next->prev = s;
+                } else {
+                    park_back(s);
+                }
+                if (s->blocked_on == enqueue_status::blocked_memory) break;
+            }
+            s = next;
+        }
+        retrying_parked_ = false;
+    }
+    void park_back(pending_send* s) {
+        s->prev = waiting_tail_;
+        s->next = nullptr;
+        if (waiting_tail_) waiting_tail_->next = s;
+        else waiting_head_ = s;
+        waiting_tail_ = s;
+    }
+    void expire_parked(steady_time now) {
+        pending_send* s = waiting_head_;
+        while (s != nullptr) {
+            pending_send* next = s->next;
+            if (now >= s->deadline) {
+                unpark(s);
+                if (s->blocked_on == enqueue_status::blocked_metadata) {
+                    const topic_metadata* md = metadata_.topic(s->rec->topic);
+                    errc why = md && md->error != errc::none ? md->error : errc::timed_out;
+                    s->fail(s, error(why, "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
+                                               std::to_string(config_.max_block.count()) + " ms)"));
+                } else {
+                    s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                                 " bytes) stayed full for max_block (" +
+                                                                 std::to_string(config_.max_block.count()) + " ms)"));
+                }
+            }
+            s = next;
+        }
+    }
+    void fail_waiting_senders(const error& e) {
+        while (waiting_head_ != nullptr) {
+            pending_send* s = waiting_head_;
+            unpark(s);
+            s->fail(s, error(e));
+        }
+    }
+
+    // ---- completion ---------------------------------------------------------------------------
+
+    void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
+        const std::string_view topic_name = b->topic->name;
+        for (auto& slot : b->slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b->partition;
+            md.offset = base_offset >= 0 ? base_offset + slot.offset_delta : -1;
+            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
+            ++stats_.records_delivered;
+            deliver(slot, delivery_result(md), md);
+        }
+        release_batch(b);
+    }
+
+    void fail_batch(producer_batch* b, const error& e) {
+        const std::string_view topic_name = b->topic->name;
+        for (auto& slot : b->slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b->partition;
+            md.timestamp = slot.timestamp;
+            ++stats_.records_failed;
+            deliver(slot, delivery_result(e), md);
+        }
+        release_batch(b);
+    }
+
+    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
+        switch (slot.how) {
+            case delivery_slot::kind::forget:
+                if (!r && error_handler_) error_handler_(md, r.err());
+                break;
+            case delivery_slot::kind::awaiter: {
+                auto* owner = static_cast<send_awaiter<await_mode::delivery>*>(slot.waiter_owner);
+                owner->delivered = std::move(r);
+                rt_.post(owner->handle);
+                break;
+            }
+            case delivery_slot::kind::callback:
+                slot.callback(std::move(r));
+                break;
+            case delivery_slot::kind::handle:
+                slot.state->outcome.emplace(std::move(r));
+                slot.state->producer_done = true;
+                if (slot.state->waiter) rt_.post(slot.state->waiter);
+                else if (!slot.state->handle_alive) delivery_states_.release(slot.state);
+                break;
+        }
+    }
+
+    void release_batch(producer_batch* b) {
+        used_memory_ -= b->reserved;
+        --outstanding_batches_;
+        pool_.release(b);
+        retry_parked();
+        if (idle()) notify_idle();
+    }
+
+    bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
+
+    void fail_all_queued(const error& e) {
+        for (auto& [name, ts] : topics_) {
+            for (auto& ps : ts->partitions) {
+                while (!ps.queue.empty()) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    fail_batch(b, e);
+                }
+                ps.queued_bytes = 0;
+            }
+        }
+    }
+
+    // ---- brokers and senders ------------------------------------------------------------------
+
+    struct broker_state {
+        explicit broker_state(Runtime& rt) : wake(rt) {}
+        std::int32_t id = -1;
+        std::unique_ptr<broker_connection<Runtime>> conn;
+        std::vector<std::unique_ptr<broker_connection<Runtime>>> retired;
+        detail::wake_signal<Runtime> wake;
+        int in_flight = 0;
+        steady_time throttled_until{};
+        steady_time reconnect_at{};
+        int reconnect_failures = 0;
+        bool running = false;
+        std::vector<producer_batch*> drained;
+    };
+
+    broker_state& broker(std::int32_t id) {
+        auto it = brokers_.find(id);
+        if (it == brokers_.end()) {
+            auto b = std::make_unique<broker_state>(rt_);
+            b->id = id;
+            it = brokers_.emplace(id, std::move(b)).first;
+        }
+        broker_state& b = *it->second;
+        if (!b.running && !stopping_) {
+            b.running = true;
+            ++live_coroutines_;
+            detail::start_detached(rt_, sender_loop(b));
+        }
+        return b;
+    }
+
+    void wake_leader(std::string_view topic_name, std::int32_t partition) {
+        const topic_metadata* md = metadata_.topic(topic_name);
+        if (md == nullptr || partition >= md->partition_count()) return;
+        const std::int32_t leader = md->partitions[static_cast<std::size_t>(partition)].leader;
+        if (leader < 0) return;
+        auto it = brokers_.find(leader);
+        if (it != brokers_.end()) it->second->wake.notify();
+        else broker(leader).wake.notify();
+    }
+    void notify_all_senders() {
+        for (auto& [id, b] : brokers_) b->wake.notify();
+        metadata_wake_.notify();
+    }
+    bool connections_busy() const {
+        for (auto& [id, b] : brokers_) {
+            if (b->conn && b->conn->busy()) return true;
+            for (auto& r : b->retired)
+                if (r->busy()) return true;
+        }
+        if (bootstrap_conn_ && bootstrap_conn_->busy()) return true;
+        for (auto& r : retired_bootstrap_)
+            if (r->busy()) return true;
+        return false;
+    }
+
+    std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
+        // Exponential with +-20% jitter, as the Java client does, so that many clients retrying
+        // together spread out.
+        double ms = static_cast<double>(base.count());
+        for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
+        ms = std::min(ms, static_cast<double>(cap.count()));
+        std::uniform_real_distribution<double> d(0.8, 1.2);
+        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * d(jitter_)));
+    }
+
+    detail::detached_task sender_loop(broker_state& b) {
+        while (!stopping_) {
+            const steady_time now = rt_.now();
+            // Connections that closed and have no work left are freed here.
+            std::erase_if(b.retired, [](const auto& c) { return !c->busy(); });
+            if (!b.conn || !b.conn->ready()) {
+                if (now < b.reconnect_at) {
+                    co_await b.wake.wait_until(b.reconnect_at);
+                    continue;
+                }
+                const broker_node* node = metadata_.broker(b.id);
+                if (node == nullptr) {
+                    co_await b.wake.wait_until(now + std::chrono::milliseconds(200));
+                    continue;
+                }
+                if (b.conn) b.retired.push_back(std::move(b.conn));
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id);
+                auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
+                if (stopping_) break;
+                if (!r) {
+                    ++b.reconnect_failures;
+                    b.reconnect_at = rt_.now() + backoff(b.reconnect_failures, config_.reconnect_backoff, config_.reconnect_backoff_max);
+                    request_metadata();
+                    continue;
+                }
+                b.reconnect_failures = 0;
+                idempotence_wake_.notify();
+                metadata_wake_.notify();
+            }
+            if (!producer_ready_ || epoch_bump_needed_) {
+                co_await b.wake.wait_until(now + std::chrono::milliseconds(100));
+                continue;
+            }
+            expire_queued(b.id, now);
+            steady_time next = now + std::chrono::seconds(1);
+            if (b.in_flight < config_.max_in_flight && now >= b.throttled_until) {
+                b.drained.clear();
+                drain(b, now, next);
+                if (!b.drained.empty()) {
+                    ++b.in_flight;
+                    ++live_coroutines_;
+                    detail::start_detached(rt_, produce(b, std::vector<producer_batch*>(b.drained)));
+                    continue;
+                }
+            } else if (now < b.throttled_until) {
+                next = std::min(next, b.throttled_until);
+            }
+            co_await b.wake.wait_until(next);
+        }
+        b.running = false;
+        coroutine_ended();
+    }
+
+    void drain(broker_state& b, steady_time now, steady_time& next) {
+        std::size_t size = 128;
+        for (auto& [name, tsp] : topics_) {
+            topic_state& ts = *tsp;
+            const topic_metadata* md = metadata_.topic(ts.name);
+            if (md == nullptr) continue;
+            const std::size_t n = std::min(ts.partitions.size(), md->partitions.size());
+            for (std::size_t p = 0; p < n; ++p) {
+                if (md->partitions[p].leader != b.id) continue;
+                partition_state& ps = ts.partitions[p];
+                if (ps.queue.empty()) continue;
+                if (idempotent_ && ((ps.resend_pending && ps.in_flight > 0) || ps.in_flight >= 5)) continue;
+                producer_batch* batch = ps.queue.front();
+                if (now < batch->retry_at) {
+                    next = std::min(next, batch->retry_at);
+                    continue;
+                }
+                const bool ready = batch->sealed || ps.queue.size() > 1 || flushing_ > 0 || closing_ ||
+                                   now >= batch->created + config_.linger;
+                if (!ready) {
+                    next = std::min(next, batch->created + config_.linger);
+                    continue;
+                }
+                if (!seal_for_send(ps, *batch)) continue;
+                if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
+                ps.queue.pop_front();
+                ps.queued_bytes -= std::min(ps.queued_bytes, batch->builder.size_bytes());
+                ++ps.in_flight;
+                size += batch->wire.size() + ts.name.size() + 32;
+                b.drained.push_back(batch);
+                if (!batch->sealed) {
+                    batch->sealed = true;
+                    on_new_batch(ts, static_cast<std::int32_t>(p));
+                }
+            }
+        }
+    }
+
+    // Assigns the batch's sequence (first send) and stamps producer id/epoch; false on a codec error
+    // (the batch then failed).
+    bool seal_for_send(partition_state& ps, producer_batch& batch) {
+        batch.sealed = true;
+        if (idempotent_ && batch.base_sequence < 0) {
+            batch.base_sequence = ps.next_sequence;
+            const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();
+            ps.next_sequence = static_cast<std::int32_t>(nxt > 0x7fffffff ? nxt - 0x80000000LL : nxt);
+        }
+        const std::int64_t pid = idempotent_ ? producer_id_ : -1;
+        const std::int16_t epoch = idempotent_ ? producer_epoch_ : std::int16_t(-1);
+        if (!batch.finished) {
+            batch_finish_params params;
+            params.producer_id = pid;
+            params.producer_epoch = epoch;
+            params.base_sequence = idempotent_ ? batch.base_sequence : -1;
+            params.transactional = false;
+            params.codec = config_.compression;
+            params.compression_level = config_.compression_level;
+            auto w = batch.builder.finish(params);
+            if (!w) {
+                ps.queue.pop_front();
+                fail_batch(&batch, error(w.code(), "compressing a batch"));
+                return false;
+            }
+            batch.wire = *w;
+            batch.finished = true;
+        } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
+                   (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
+            batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
+        }
+        batch.producer_id = pid;
+        batch.producer_epoch = epoch;
+        return true;
+    }
+
+    // Queued batches past their delivery timeout fail; in-flight ones are judged on their answer.
+    void expire_queued(std::int32_t leader, steady_time now) {
+        for (auto& [name, tsp] : topics_) {
+            topic_state& ts = *tsp;
+            const topic_metadata* md = metadata_.topic(ts.name);
+            for (std::size_t p = 0; p < ts.partitions.size(); ++p) {
+                const std::int32_t l =
+                    md && p < md->partitions.size() ? md->partitions[p].leader : -1;
+                if (leader != -2 && l != leader) continue;
+                partition_state& ps = ts.partitions[p];
+                while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
+                       !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    ps.queued_bytes -= std::min(ps.queued_bytes, b->builder.size_bytes());
+                    const bool had_sequence = b->base_sequence >= 0;
+                    fail_batch(b, error(errc::delivery_timeout,
+                                        "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
+                                            std::to_string(config_.delivery_timeout.count()) + " ms)"));
+                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
+                    if (idempotent_ && had_sequence) epoch_bump_needed_ = true;
+                }
+            }
+        }
+    }
+
+    detail::detached_task produce(broker_state& b, std::vector<producer_batch*> batches) {
+        // Group by topic, keeping the drain order (partitions of one topic are contiguous per topic
+        // in the request as Kafka requires one entry per topic).
+        std::vector<produce_topic_data> topics;
+        std::vector<produce_partition_data> partitions;
+        partitions.reserve(batches.size());
+        std::vector<std::size_t> order;
+        {
+            std::vector<std::pair<topic_state*, std::size_t>> idx;
+            for (std::size_t i = 0; i < batches.size(); ++i) idx.emplace_back(batches[i]->topic, i);
+            std::stable_sort(idx.begin(), idx.end(), [](auto& x, auto& y) { return x.first < y.first; });
+            for (auto& [t, i] : idx) order.push_back(i);
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                producer_batch* batch = batches[order[k]];
+                partitions.push_back(produce_partition_data{batch->partition, batch->wire});
+            }
+            std::size_t k = 0;
+            while (k < order.size()) {
+                std::size_t j = k;
+                while (j < order.size() && batches[order[j]]->topic == batches[order[k]]->topic) ++j;
+                topics.push_back(produce_topic_data{batches[order[k]]->topic->name,
+                                                    std::span<const produce_partition_data>(partitions.data() + k, j - k)});
+                k = j;
+            }
+        }
+        produce_request req;
+        req.acks = static_cast<std::int16_t>(config_.acks);
+        req.timeout_ms = static_cast<std::int32_t>(config_.request_timeout.count());
+        req.topics = std::span<const produce_topic_data>(topics);
+        ++stats_.requests_sent;
+        stats_.batches_sent += batches.size();
+
+        broker_connection<Runtime>* conn = b.conn.get();
+        if (conn == nullptr || !conn->ready()) {
+            for (auto* batch : batches) on_batch_failed(b, batch, error(errc::connection_lost));
+        } else if (config_.acks == acks::none) {
+            auto v = negotiate<produce_request>(conn->versions());
+            result<void> w = v ? co_await conn->send_only(req, *v) : result<void>(std::move(v).err());
+            for (auto* batch : batches) {
+                partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+                --ps.in_flight;
+                if (w) complete_batch(batch, -1, -1);
+                else on_batch_failed(b, batch, w.err(), false);
+            }
+        } else {
+            auto r = co_await conn->request(req);
+            if (!r) {
+                for (auto* batch : batches) on_batch_failed(b, batch, r.err());
+            } else {
+                if (r->throttle_time_ms > 0)
+                    b.throttled_until = rt_.now() + std::chrono::milliseconds(r->throttle_time_ms);
+                std::vector<bool> answered(batches.size(), false);
+                for (const auto& t : r->topics) {
+                    for (const auto& pr : t.partitions) {
+                        for (std::size_t i = 0; i < batches.size(); ++i) {
+                            producer_batch* batch = batches[i];
+                            if (answered[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
+                            answered[i] = true;
+                            on_partition_response(b, batch, pr);
+                            break;
+                        }
+                    }
+                }
+                for (std::size_t i = 0; i < batches.size(); ++i)
+                    if (!answered[i]) on_batch_failed(b, batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
+            }
+        }
+        --b.in_flight;
+        b.wake.notify();
+        idempotence_wake_.notify();
+        coroutine_ended();
+    }
+
+    void on_partition_response(broker_state& b, producer_batch* batch, const produce_partition_response& pr) {
+        const errc e = pr.error_code;
+        if (e == errc::none || e == errc::duplicate_sequence_number) {
+            partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+            --ps.in_flight;
+            if (ps.in_flight == 0) ps.resend_pending = false;
+            complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
+            return;
+        }
+        std::string detail = "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition);
+        if (pr.error_message && !pr.error_message->empty()) detail += ": " + std::string(*pr.error_message);
+        on_batch_failed(b, batch, error(e, std::move(detail)));
+    }
+
+    void on_batch_failed(broker_state& b, producer_batch* batch, const error& err, bool count_in_flight = true) {
+        partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+        if (count_in_flight) --ps.in_flight;
+        const errc e = err.kind();
+        const steady_time now = rt_.now();
+        bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
+        if (idempotent_ && e == errc::out_of_order_sequence_number) {
+            // Out of order behind a batch already being resent is expected; otherwise the broker lost
+            // our state and only a new epoch brings the sequences back in line (KIP-360).
+            if (!ps.resend_pending) epoch_bump_needed_ = true;
+            retriable = true;
+        }
+        if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
+            epoch_bump_needed_ = true;
+            retriable = true;
+        }
+        if (e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
+            e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
+            e == errc::request_timed_out || e == errc::network_exception) {
+            if (e != errc::request_timed_out && e != errc::connection_lost) metadata_.forget_leader(batch->topic->name, batch->partition);
+            request_metadata();
+        }
+        if (retriable && !stopping_ && now < batch->deadline) {
+            ++batch->attempts;
+            ++stats_.retries;
+            batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
+            requeue(ps, batch);
+            if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+            b.wake.notify();
+            return;
+        }
+        if (ps.in_flight == 0) ps.resend_pending = false;
+        if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
+        error final = err;
+        if (retriable && now >= batch->deadline)
+            final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+        fail_batch(batch, final);
+    }
+
+    // Back to the front of its queue, ordered by sequence so resends keep their original order.
+    void requeue(partition_state& ps, producer_batch* batch) {
+        auto it = ps.queue.begin();
+        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
+               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
+            ++it;
+        ps.queue.insert(it, batch);
+        ps.queued_bytes += batch->builder.size_bytes();
+    }
+
+    void coroutine_ended() {
+        --live_coroutines_;
+        notify_idle();
+    }
+    void notify_idle() {
+        for (auto* s : idle_waiters_) s->notify();
+    }
+
+    // ---- idempotence --------------------------------------------------------------------------
+
+    int total_in_flight() const {
+        int n = 0;
+        for (auto& [id, b] : brokers_) n += b->in_flight;
+        return n;
+    }
+
+    broker_connection<Runtime>* any_ready_connection() {
+        for (auto& [id, b] : brokers_)
+            if (b->conn && b->conn->ready()) return b->conn.get();
+        if (bootstrap_conn_ && bootstrap_conn_->ready()) return bootstrap_conn_.get();
+        return nullptr;
+    }
+
+    detail::detached_task idempotence_loop() {
+        int failures = 0;
+        while (!stopping_) {
+            const bool need_init = !producer_ready_;
+            const bool need_bump = epoch_bump_needed_ && total_in_flight() == 0;
+            if (need_init || need_bump) {
+                broker_connection<Runtime>* conn = any_ready_connection();
+                if (conn == nullptr) {
+                    request_metadata();
+                    co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::milliseconds(100));
+                    continue;
+                }
+                init_producer_id_request req;
+                req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
+                auto v = negotiate<init_producer_id_request>(conn->versions());
+                if (need_bump && v && *v >= 3) {
+                    req.producer_id = producer_id_;
+                    req.producer_epoch = producer_epoch_;
+                }
+                auto r = v ? co_await conn->request(req, *v) : result<init_producer_id_response>(std::move(v).err());
+                if (stopping_) break;
+                if (r && r->error_code == errc::none) {
+                    producer_id_ = r->producer_id;
+                    producer_epoch_ = r->producer_epoch;
+                    if (need_bump) {
+                        ++stats_.epoch_bumps;
+                        reset_sequences();
+                    }
+                    producer_ready_ = true;
+                    epoch_bump_needed_ = false;
+                    failures = 0;
+                    notify_all_senders();
+                    continue;
+                }
+                error e = r ? error(r->error_code, "InitProducerId") : r.err();
+                if (!e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress) {
+                    fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
+                    fail_waiting_senders(*fatal_error_);
+                    fail_all_queued(*fatal_error_);
+                    break;
+                }
+                ++failures;
+                co_await idempotence_wake_.wait_until(rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max));
+                continue;
+            }
+            co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::seconds(1));
+        }
+        coroutine_ended();
+    }
+
+    // After an epoch bump every partition starts again at sequence 0, in queue order.
+    void reset_sequences() {
+        for (auto& [name, tsp] : topics_) {
+            for (auto& ps : tsp->partitions) {
+                ps.next_sequence = 0;
+                ps.resend_pending = false;
+                for (producer_batch* b : ps.queue) b->base_sequence = -1;
+            }
+        }
+    }
+
+    // ---- metadata -----------------------------------------------------------------------------
+
+    void request_metadata() {
+        metadata_wanted_ = true;
+        metadata_wake_.notify();
+    }
+
+    detail::detached_task metadata_loop() {
+        int failures = 0;
+        steady_time last_refresh{};
+        while (!stopping_) {
+            const steady_time now = rt_.now();
+            const bool due = metadata_wanted_ || now >= last_refresh + config_.metadata_max_age;
+            if (due && now >= metadata_retry_at_) {
+                metadata_wanted_ = false;
+                auto r = co_await refresh_metadata();
+                if (stopping_) break;
+                if (r) {
+                    failures = 0;
+                    last_refresh = rt_.now();
+                    ++stats_.metadata_refreshes;
+                    if (needs_more_metadata()) metadata_retry_at_ = rt_.now() + config_.retry_backoff;
+                } else {
+                    ++failures;
+                    metadata_wanted_ = true;
+                    metadata_retry_at_ = rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max);
+                }
+                retry_parked();
+                notify_all_senders_only();
+            }
+            expire_parked(rt_.now());
+            expire_queued(-2, rt_.now());
+            steady_time next = last_refresh + config_.metadata_max_age;
+            if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
+            if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
+            if (needs_more_metadata()) metadata_wanted_ = true;
+            co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
+        }
+        coroutine_ended();
+    }
+
+    void notify_all_senders_only() {
+        for (auto& [id, b] : brokers_) b->wake.notify();
+    }
+
+    // Topics in use with no usable metadata, or partitions with queued records and no leader.
+    bool needs_more_metadata() const {
+        for (auto& [name, ts] : topics_) {
+            const topic_metadata* md = metadata_.topic(name);
+            if (md == nullptr || md->partitions.empty()) return true;
+            for (std::size_t p = 0; p < ts->partitions.size() && p < md->partitions.size(); ++p)
+                if (md->partitions[p].leader < 0 && !ts->partitions[p].queue.empty()) return true;
+        }
+        return false;
+    }
+
+    task<result<void>> refresh_metadata() {
+        broker_connection<Runtime>* conn = any_ready_connection();
+        if (conn == nullptr) {
+            // Bootstrap: try each address in turn.
+            if (bootstrap_conn_) {
+                retired_bootstrap_.push_back(std::move(bootstrap_conn_));
+            }
+            std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
+            const broker_address& a = bootstrap_[bootstrap_next_++ % bootstrap_.size()];
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id);
+            auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
+            if (!c) co_return std::move(c).err();
+            conn = bootstrap_conn_.get();
+        }
+        std::vector<std::string_view> names;
+        for (auto& [name, ts] : topics_) names.push_back(ts->name);
+        metadata_request req;
+        req.topics = std::span<const std::string_view>(names);
+        req.allow_auto_topic_creation = true;
+        auto r = co_await conn->request(req);
+        if (!r) co_return std::move(r).err();
+        std::vector<broker_node> nodes;
+        for (const auto& br : r->brokers) nodes.push_back(broker_node{br.node_id, std::string(br.host), static_cast<std::uint16_t>(br.port)});
+        metadata_.set_brokers(std::move(nodes));
+        if (r->cluster_id) metadata_.cluster_id = std::string(*r->cluster_id);
+        metadata_.controller_id = r->controller_id;
+        for (const auto& t : r->topics) {
+            if (!t.name) continue;
+            std::int32_t count = 0;
+            for (const auto& p : t.partitions) count = std::max(count, p.partition_index + 1);
+            std::vector<partition_leader> parts(static_cast<std::size_t>(count));
+            for (const auto& p : t.partitions) {
+                auto& pl = parts[static_cast<std::size_t>(p.partition_index)];
+                pl.leader = p.error_code == errc::leader_not_available ? -1 : p.leader_id;
+                pl.leader_epoch = p.leader_epoch;
+                pl.error = p.error_code;
+            }
+            metadata_.update_topic(*t.name, t.error_code, std::move(parts));
+            for (const auto& p : t.partitions)
+                if (p.leader_id >= 0) (void)broker(p.leader_id);
+        }
+        co_return ok();
+    }
+
+    static std::int64_t wall_clock_ms() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+
+    static constexpr std::size_t record_batch_overhead = 61;
+
+    Runtime rt_;
+    producer_config config_;
+    std::vector<broker_address> bootstrap_;
+    std::size_t bootstrap_next_ = 0;
+    [[no_unique_address]] KeySerializer key_serializer_;
+    [[no_unique_address]] ValueSerializer value_serializer_;
+    Partitioner partitioner_;
+
+    cluster_metadata metadata_;
+    std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
+    std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
+    std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
+    std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
+
+    producer_batch_pool pool_;
+    detail::delivery_state_pool delivery_states_;
+    std::function<void(std::coroutine_handle<>)> rt_post_;
+    std::size_t used_memory_ = 0;
+    std::size_t outstanding_batches_ = 0;
+    byte_buffer key_scratch_;
+    std::vector<std::size_t> queue_sizes_;
+    error last_enqueue_error_;
+
+    pending_send* waiting_head_ = nullptr;
+    pending_send* waiting_tail_ = nullptr;
+    bool retrying_parked_ = false;
+
+    detail::wake_signal<Runtime> metadata_wake_;
+    detail::wake_signal<Runtime> idempotence_wake_;
+    std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    bool metadata_wanted_ = true;
+    steady_time metadata_retry_at_{};
+
+    const bool idempotent_;
+    bool producer_ready_ = false;
+    bool epoch_bump_needed_ = false;
+    std::int64_t producer_id_ = -1;
+    std::int16_t producer_epoch_ = -1;
+    std::optional<error> fatal_error_;
+
+    int flushing_ = 0;
+    bool closing_ = false;
+    bool stopping_ = false;
+    bool closed_ = false;
+    int live_coroutines_ = 0;
+    mutable producer_stats stats_;
+    std::function<void(const record_metadata&, const error&)> error_handler_;
+    std::minstd_rand jitter_;
+};
+
+KCORO_NAMESPACE_END

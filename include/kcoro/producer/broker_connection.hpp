@@ -1,0 +1,361 @@
+// One connection to one broker: connect, negotiate versions with ApiVersions, then pipeline
+// requests and hand each response to its requester in order, matched by correlation id.
+//
+// Kafka answers requests on a connection strictly in the order they were sent, so the waiting
+// requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
+// the peer is not speaking Kafka, and the connection is closed (never the process).
+#pragma once
+
+#include "../bytes.hpp"
+#include "../detail/prelude.hpp"
+#include "../protocol/protocol.hpp"
+#include "../result.hpp"
+#include "../runtime/runtime.hpp"
+#include "engine_runtime.hpp"
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime R>
+class broker_connection {
+public:
+    using stream_type = typename R::stream_type;
+
+    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id)
+        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt) {}
+    broker_connection(const broker_connection&) = delete;
+    broker_connection& operator=(const broker_connection&) = delete;
+
+    const std::string& host() const noexcept { return host_; }
+    std::uint16_t port() const noexcept { return port_; }
+    bool ready() const noexcept { return state_ == state::ready; }
+    bool connecting() const noexcept { return state_ == state::connecting; }
+    const api_version_ranges& versions() const noexcept { return versions_; }
+    std::size_t in_flight() const noexcept { return waiters_.size(); }
+
+    // Connects, negotiates ApiVersions and starts the reader. Only one caller at a time.
+    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
+        state_ = state::connecting;
+        request_timeout_ = request_timeout;
+        auto s = co_await rt_.connect(host_, port_, timeout);
+        if (!s) {
+            state_ = state::closed;
+            co_return error(s.code(), "connect to " + host_ + ":" + std::to_string(port_));
+        }
+        stream_.emplace(std::move(*s));
+        state_ = state::negotiating;
+        ++generation_;
+        ++live_coroutines_;
+        detail::start_detached(rt_, read_loop(generation_));
+        ++live_coroutines_;
+        detail::start_detached(rt_, watchdog_loop(generation_));
+
+        // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
+        // its own ranges in a v0 body, after which v0 is safe.
+        api_versions_request req;
+        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version);
+        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
+        if (!r) {
+            close(r.err());
+            co_return error(r.code(), "ApiVersions with " + host_ + ":" + std::to_string(port_));
+        }
+        if (r->error_code != errc::none) {
+            close(error(r->error_code));
+            co_return error(r->error_code, "ApiVersions with " + host_ + ":" + std::to_string(port_));
+        }
+        versions_ = to_version_ranges(*r);
+        state_ = state::ready;
+        co_return ok();
+    }
+
+    // Sends a request at the highest version both sides speak and awaits its decoded response.
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req) {
+        auto v = negotiate<Req>(versions_);
+        if (!v) co_return std::move(v).err();
+        co_return co_await roundtrip_unnegotiated(req, *v);
+    }
+
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
+        co_return co_await roundtrip_unnegotiated(req, version);
+    }
+
+    // A request whose response the broker never sends (Produce with acks=0): resumes once written.
+    template <kafka_request Req>
+    task<result<void>> send_only(const Req& req, std::int16_t version) {
+        active_request_guard guard(active_requests_);
+        if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
+        byte_buffer frame;
+        encode_frame(frame, req, version, next_correlation_id_++);
+        co_return co_await write_frame(frame);
+    }
+
+    // Closes the stream; every outstanding requester resumes with `why`.
+    void close(const error& why = error(errc::connection_lost)) {
+        if (state_ == state::closed) return;
+        state_ = state::closed;
+        ++generation_;
+        if (stream_) stream_->close();
+        fail_all(why);
+        watchdog_.notify();
+    }
+
+    // Background coroutines or requests still running on this object: it must outlive them.
+    bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
+
+private:
+    enum class state { closed, connecting, negotiating, ready };
+
+    struct waiter {
+        std::int32_t correlation_id = 0;
+        std::int16_t api_key = 0;
+        bool flexible_response_header = false;
+        steady_time deadline{};
+        byte_buffer* frame = nullptr;       // where the reader puts the response (after the size)
+        error* failure = nullptr;
+        std::coroutine_handle<> handle;
+        bool done = false;
+    };
+
+    // Suspends until the reader or the watchdog completes the waiter.
+    struct response_awaiter {
+        broker_connection& c;
+        waiter* w;
+        bool await_ready() const noexcept { return w->done; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { w->handle = h; }
+        void await_resume() const noexcept {}
+    };
+
+    template <class Req>
+    void encode_frame(byte_buffer& out, const Req& req, std::int16_t version, std::int32_t correlation_id) {
+        out.clear();
+        wire_writer w(out);
+        w.i32(0);  // size, back-filled
+        const bool flexible = version >= Req::first_flexible_version;
+        w.i16(Req::api_key);
+        w.i16(version);
+        w.i32(correlation_id);
+        // The client id is a classic nullable string even in flexible header v2.
+        w.nullable_string(std::optional<std::string_view>(client_id_), false);
+        if (flexible) w.tagged_fields(true);
+        req.encode(w, version);
+        const auto size = static_cast<std::uint32_t>(out.size() - 4);
+        out[0] = static_cast<byte>(size >> 24);
+        out[1] = static_cast<byte>(size >> 16);
+        out[2] = static_cast<byte>(size >> 8);
+        out[3] = static_cast<byte>(size);
+    }
+
+    struct active_request_guard {
+        int& n;
+        explicit active_request_guard(int& c) : n(c) { ++n; }
+        ~active_request_guard() { --n; }
+    };
+
+    template <class Req>
+    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version) {
+        using response = typename Req::response_type;
+        active_request_guard guard(active_requests_);
+        if (state_ != state::ready && state_ != state::negotiating)
+            co_return error(errc::connection_lost, "not connected to " + host_ + ":" + std::to_string(port_));
+        byte_buffer frame;
+        const std::int32_t corr = next_correlation_id_++;
+        encode_frame(frame, req, version, corr);
+
+        byte_buffer response_frame;
+        error failure;
+        waiter w;
+        w.correlation_id = corr;
+        w.api_key = Req::api_key;
+        // ApiVersions responses always use header v0 so that any client can read them.
+        w.flexible_response_header = Req::api_key != 18 && version >= Req::first_flexible_version;
+        w.deadline = rt_.now() + request_timeout_;
+        w.frame = &response_frame;
+        w.failure = &failure;
+        waiters_.push_back(&w);
+        if (waiters_.size() == 1) watchdog_.notify();
+
+        auto written = co_await write_frame(frame);
+        if (!written && !w.done) {
+            close(written.err());
+        }
+        co_await response_awaiter{*this, &w};
+        if (failure) co_return failure;
+
+        wire_reader r(response_frame.view());
+        auto corr_back = r.i32();
+        if (!corr_back || *corr_back != corr) co_return error(errc::malformed_response, "response header");
+        if (w.flexible_response_header) {
+            auto t = r.tagged_fields(true);
+            if (!t) co_return error(errc::malformed_response, "response header tags");
+        }
+        auto decoded = response::decode(r, version);
+        if (!decoded) {
+            // A broker that answers garbage loses its connection, nothing else.
+            close(error(errc::malformed_response));
+            co_return error(decoded.code(), std::string("decoding a response from ") + host_ + ":" + std::to_string(port_));
+        }
+        // Responses that keep views into the frame take the frame with them (moving a
+        // byte_buffer keeps its bytes where they are, so the views stay valid).
+        if constexpr (requires { decoded->owned_frame; }) decoded->owned_frame = std::move(response_frame);
+        co_return decoded;
+    }
+
+    // Writes are serialized: a second writer waits until the first has finished, so frames never
+    // interleave on the stream.
+    task<result<void>> write_frame(const byte_buffer& frame) {
+        while (writing_) {
+            write_gate_waiter g;
+            g.next = nullptr;
+            if (write_gate_tail_) write_gate_tail_->next = &g;
+            else write_gate_head_ = &g;
+            write_gate_tail_ = &g;
+            co_await gate_awaiter{&g};
+        }
+        if (state_ == state::closed || !stream_) {
+            release_write_gate();
+            co_return error(errc::connection_lost);
+        }
+        writing_ = true;
+        bytes_view parts[1] = {frame.view()};
+        auto r = co_await stream_->write(std::span<const bytes_view>(parts, 1));
+        writing_ = false;
+        release_write_gate();
+        co_return r;
+    }
+
+    struct write_gate_waiter {
+        std::coroutine_handle<> handle;
+        write_gate_waiter* next = nullptr;
+    };
+    struct gate_awaiter {
+        write_gate_waiter* g;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { g->handle = h; }
+        void await_resume() const noexcept {}
+    };
+    void release_write_gate() {
+        if (write_gate_head_ == nullptr) return;
+        write_gate_waiter* g = write_gate_head_;
+        write_gate_head_ = g->next;
+        if (write_gate_head_ == nullptr) write_gate_tail_ = nullptr;
+        rt_.post(g->handle);
+    }
+
+    void complete_front(byte_buffer&& frame_body) {
+        waiter* w = waiters_.front();
+        waiters_.pop_front();
+        *w->frame = std::move(frame_body);
+        w->done = true;
+        if (w->handle) rt_.post(w->handle);
+    }
+
+    void fail_all(const error& why) {
+        while (!waiters_.empty()) {
+            waiter* w = waiters_.front();
+            waiters_.pop_front();
+            *w->failure = why;
+            w->done = true;
+            if (w->handle) rt_.post(w->handle);
+        }
+    }
+
+    detail::detached_task read_loop(std::uint64_t gen) {
+        byte_buffer in;
+        in.reserve(64 * 1024);
+        std::size_t start = 0;
+        for (;;) {
+            // Parse every complete frame already buffered.
+            while (in.size() - start >= 4) {
+                const byte* p = in.data() + start;
+                const std::uint32_t size = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
+                                           (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+                if (size < 4 || size > max_response_size) {
+                    close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
+                    break;
+                }
+                if (in.size() - start - 4 < size) break;
+                if (waiters_.empty()) {
+                    close(error(errc::malformed_response, "a response nobody asked for"));
+                    break;
+                }
+                const std::int32_t corr = static_cast<std::int32_t>(
+                    (std::uint32_t(p[4]) << 24) | (std::uint32_t(p[5]) << 16) | (std::uint32_t(p[6]) << 8) | std::uint32_t(p[7]));
+                if (corr != waiters_.front()->correlation_id) {
+                    close(error(errc::malformed_response, "correlation id out of order"));
+                    break;
+                }
+                byte_buffer body(bytes_view(p + 4, size));
+                start += 4 + size;
+                complete_front(std::move(body));
+            }
+            if (gen != generation_ || state_ == state::closed) break;
+            // Compact what was consumed, then read more.
+            if (start > 0) {
+                std::memmove(in.data(), in.data() + start, in.size() - start);
+                in.resize(in.size() - start);
+                start = 0;
+            }
+            const std::size_t old = in.size();
+            in.resize(old + 64 * 1024);
+            auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
+            if (gen != generation_ || state_ == state::closed) break;
+            if (!n) {
+                close(error(n.code(), "reading from " + host_ + ":" + std::to_string(port_)));
+                break;
+            }
+            in.resize(old + *n);
+        }
+        --live_coroutines_;
+    }
+
+    // Closes the connection when the oldest request outlives request_timeout: the broker is gone
+    // or stuck, and everything on this connection is retried elsewhere.
+    detail::detached_task watchdog_loop(std::uint64_t gen) {
+        for (;;) {
+            if (gen != generation_ || state_ == state::closed) break;
+            steady_time next = rt_.now() + std::chrono::seconds(1);
+            if (!waiters_.empty()) {
+                if (rt_.now() >= waiters_.front()->deadline) {
+                    close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
+                                                             " within request_timeout"));
+                    break;
+                }
+                next = waiters_.front()->deadline;
+            }
+            co_await watchdog_.wait_until(next);
+        }
+        --live_coroutines_;
+    }
+
+    static constexpr std::uint32_t max_response_size = 256u * 1024 * 1024;
+
+    R& rt_;
+    std::string host_;
+    std::uint16_t port_;
+    std::string client_id_;
+    std::optional<stream_type> stream_;
+    state state_ = state::closed;
+    api_version_ranges versions_;
+    std::deque<waiter*> waiters_;
+    std::int32_t next_correlation_id_ = 1;
+    std::uint64_t generation_ = 0;
+    std::chrono::milliseconds request_timeout_{30000};
+    detail::wake_signal<R> watchdog_;
+    bool writing_ = false;
+    write_gate_waiter* write_gate_head_ = nullptr;
+    write_gate_waiter* write_gate_tail_ = nullptr;
+    int live_coroutines_ = 0;
+    int active_requests_ = 0;
+};
+
+KCORO_NAMESPACE_END

@@ -1,0 +1,144 @@
+// How a record's outcome reaches its sender: the per-record slot kept in a batch, the pooled state
+// behind an awaitable delivery_handle, and a small inline callback. None allocates per record in
+// steady state: slots live in reused vectors, handle states in a free-listed pool.
+#pragma once
+
+#include "../detail/prelude.hpp"
+#include "../result.hpp"
+#include "producer_record.hpp"
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+using delivery_result = result<record_metadata>;
+
+namespace detail {
+
+// A move-only callable of signature void(delivery_result&&) stored inline when it fits (captures of
+// up to 48 bytes), on the heap otherwise.
+class delivery_callback {
+public:
+    static constexpr std::size_t inline_size = 48;
+
+    delivery_callback() noexcept = default;
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, delivery_callback> &&
+                 std::is_invocable_v<std::remove_cvref_t<F>&, delivery_result &&>)
+    delivery_callback(F&& f) {  // NOLINT: implicit by design
+        using Fn = std::remove_cvref_t<F>;
+        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(std::max_align_t) &&
+                      std::is_nothrow_move_constructible_v<Fn>) {
+            ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
+            ops_ = &inline_ops<Fn>;
+        } else {
+            *reinterpret_cast<Fn**>(buf_) = new Fn(std::forward<F>(f));
+            ops_ = &heap_ops<Fn>;
+        }
+    }
+    delivery_callback(delivery_callback&& o) noexcept : ops_(o.ops_) {
+        if (ops_) ops_->move(o.buf_, buf_);
+        o.ops_ = nullptr;
+    }
+    delivery_callback& operator=(delivery_callback&& o) noexcept {
+        if (this != &o) {
+            reset();
+            ops_ = o.ops_;
+            if (ops_) ops_->move(o.buf_, buf_);
+            o.ops_ = nullptr;
+        }
+        return *this;
+    }
+    delivery_callback(const delivery_callback&) = delete;
+    delivery_callback& operator=(const delivery_callback&) = delete;
+    ~delivery_callback() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+    void operator()(delivery_result&& r) { ops_->call(buf_, std::move(r)); }
+    void reset() noexcept {
+        if (ops_) ops_->destroy(buf_);
+        ops_ = nullptr;
+    }
+
+private:
+    struct ops {
+        void (*call)(void*, delivery_result&&);
+        void (*move)(void* from, void* to) noexcept;
+        void (*destroy)(void*) noexcept;
+    };
+    template <class Fn>
+    static constexpr ops inline_ops{
+        [](void* p, delivery_result&& r) { (*static_cast<Fn*>(p))(std::move(r)); },
+        [](void* from, void* to) noexcept {
+            ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
+            static_cast<Fn*>(from)->~Fn();
+        },
+        [](void* p) noexcept { static_cast<Fn*>(p)->~Fn(); }};
+    template <class Fn>
+    static constexpr ops heap_ops{
+        [](void* p, delivery_result&& r) { (**static_cast<Fn**>(p))(std::move(r)); },
+        [](void* from, void* to) noexcept { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
+        [](void* p) noexcept { delete *static_cast<Fn**>(p); }};
+
+    alignas(std::max_align_t) unsigned char buf_[inline_size];
+    const ops* ops_ = nullptr;
+};
+
+// The shared state behind a delivery_handle; pooled by the producer.
+struct delivery_state {
+    std::optional<delivery_result> outcome;
+    std::coroutine_handle<> waiter;
+    bool handle_alive = false;   // a delivery_handle still refers to this state
+    bool producer_done = false;  // the producer has set the outcome
+    delivery_state* next_free = nullptr;
+};
+
+class delivery_state_pool {
+public:
+    delivery_state* acquire() {
+        delivery_state* s = free_;
+        if (s != nullptr) {
+            free_ = s->next_free;
+        } else {
+            s = &storage_.emplace_back();
+        }
+        s->outcome.reset();
+        s->waiter = {};
+        s->handle_alive = true;
+        s->producer_done = false;
+        s->next_free = nullptr;
+        return s;
+    }
+    void release(delivery_state* s) noexcept {
+        s->outcome.reset();
+        s->next_free = free_;
+        free_ = s;
+    }
+    std::size_t allocated() const noexcept { return storage_.size(); }
+
+private:
+    std::deque<delivery_state> storage_;  // a deque never moves its elements
+    delivery_state* free_ = nullptr;
+};
+
+}  // namespace detail
+
+// What a record's sender is told, kept per record in its batch until the batch completes.
+struct delivery_slot {
+    enum class kind : std::uint8_t { forget, awaiter, callback, handle };
+    kind how = kind::forget;
+    std::int32_t offset_delta = 0;
+    std::int64_t timestamp = 0;
+    void* waiter_owner = nullptr;            // kind::awaiter: the suspended send's awaiter
+    detail::delivery_state* state = nullptr; // kind::handle
+    detail::delivery_callback callback;      // kind::callback
+};
+
+KCORO_NAMESPACE_END

@@ -1,0 +1,119 @@
+// What the producer engine needs from the runtime it is given, and two small tools it builds on
+// top: detached coroutines started through the runtime, and a wake-up signal with a deadline.
+//
+// The engine never reaches for a global clock, socket or thread: everything comes through an
+// `engine_runtime`. kcoro's own event loop provides one (runtime/event_loop_runtime.hpp), the Asio
+// adapter another, and a simulated network with virtual time can provide a third.
+#pragma once
+
+#include "../bytes.hpp"
+#include "../detail/prelude.hpp"
+#include "../result.hpp"
+
+#include <chrono>
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <span>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+// A runtime R offers:
+//   R::stream_type: a connected byte stream with
+//       s.read_some(mutable_bytes)          awaitable -> result<std::size_t>  (0 bytes never: EOF is an error)
+//       s.write(std::span<const bytes_view>) awaitable -> result<void>       (all bytes, in order)
+//       s.close()                           wakes pending reads/writes with an error
+//   R::timer_type: a one-shot timer with
+//       t.wait_until(steady_time)           awaitable -> bool (true: expired, false: cancelled)
+//       t.cancel()                          resumes a pending wait with false
+//   rt.now(), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
+//   rt.make_timer(), rt.connect(host, port, timeout) awaitable -> result<R::stream_type>.
+template <class R>
+concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_view host, std::uint16_t port,
+                                  std::chrono::milliseconds timeout) {
+    typename R::stream_type;
+    typename R::timer_type;
+    { rt.now() } -> std::same_as<steady_time>;
+    rt.post(h);
+    { rt.make_timer() } -> std::same_as<typename R::timer_type>;
+    rt.connect(host, port, timeout);
+};
+
+namespace detail {
+
+// A coroutine that runs on its own once posted and frees its frame when it ends. The engine's
+// background work (sender loops, metadata refresh, one coroutine per in-flight request) is made of
+// these; the producer counts them so close() can wait until none is left.
+struct detached_task {
+    struct promise_type {
+        detached_task get_return_object() noexcept {
+            return detached_task{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+    std::coroutine_handle<promise_type> handle;
+};
+
+template <class R>
+void start_detached(R& rt, detached_task t) {
+    rt.post(t.handle);
+}
+
+// One waiter sleeps until a deadline or until notify(), whichever comes first. A notify() with no
+// waiter is remembered, so a wake-up that races ahead of the wait is never lost.
+template <class R>
+class wake_signal {
+public:
+    explicit wake_signal(R& rt) : timer_(rt.make_timer()) {}
+
+    void notify() noexcept {
+        pending_ = true;
+        if (waiting_) timer_.cancel();
+    }
+
+    // An awaitable usable as `co_await signal.wait_until(tp)`.
+    auto wait_until(steady_time deadline) { return waiter{*this, deadline}; }
+
+private:
+    struct waiter {
+        wake_signal& s;
+        steady_time deadline;
+        // Delegates to the timer's awaitable, consuming a pending notification first.
+        struct awaiter {
+            wake_signal& s;
+            decltype(std::declval<typename R::timer_type&>().wait_until(steady_time{})) inner;
+            bool await_ready() {
+                if (s.pending_) return true;
+                return inner.await_ready();
+            }
+            template <class H>
+            auto await_suspend(H h) {
+                s.waiting_ = true;
+                return inner.await_suspend(h);
+            }
+            void await_resume() {
+                if (!s.pending_) (void)inner.await_resume();
+                s.waiting_ = false;
+                s.pending_ = false;
+            }
+        };
+        awaiter operator co_await() && { return awaiter{s, s.timer_.wait_until(deadline)}; }
+    };
+
+    typename R::timer_type timer_;
+    bool pending_ = false;
+    bool waiting_ = false;
+};
+
+}  // namespace detail
+
+KCORO_NAMESPACE_END

@@ -1,0 +1,93 @@
+// A batch of records for one partition, from the first append until the broker's answer, and the
+// pool that recycles batches so that steady-state producing allocates nothing per record.
+#pragma once
+
+#include "../detail/prelude.hpp"
+#include "../record/record.hpp"
+#include "delivery.hpp"
+#include "engine_runtime.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct topic_state;
+
+struct producer_batch {
+    record_batch_builder builder;
+    std::vector<delivery_slot> slots;   // one per record, in offset-delta order
+    topic_state* topic = nullptr;
+    std::int32_t partition = -1;
+    steady_time created{};
+    steady_time deadline{};             // created + delivery_timeout
+    steady_time retry_at{};             // not before this after a failed attempt
+    int attempts = 0;
+    std::int32_t base_sequence = -1;    // assigned at first drain when idempotent
+    std::int64_t producer_id = -1;      // stamped at finish
+    std::int16_t producer_epoch = -1;
+    bool sealed = false;                // no more appends (full, or drained)
+    bool finished = false;              // builder.finish() done; wire holds the batch
+    std::size_t reserved = 0;           // bytes of buffer_memory this batch holds
+    bytes_view wire{};
+
+    std::int32_t record_count() const noexcept { return static_cast<std::int32_t>(slots.size()); }
+};
+
+// Owns every batch; hands out recycled ones. Batches keep their buffers' capacity across uses.
+class producer_batch_pool {
+public:
+    producer_batch* acquire() {
+        producer_batch* b;
+        if (!free_.empty()) {
+            b = free_.back();
+            free_.pop_back();
+        } else {
+            all_.push_back(std::make_unique<producer_batch>());
+            b = all_.back().get();
+        }
+        b->builder.reset();
+        b->slots.clear();
+        b->topic = nullptr;
+        b->partition = -1;
+        b->attempts = 0;
+        b->base_sequence = -1;
+        b->producer_id = -1;
+        b->producer_epoch = -1;
+        b->sealed = false;
+        b->finished = false;
+        b->reserved = 0;
+        b->wire = {};
+        return b;
+    }
+    void release(producer_batch* b) {
+        b->slots.clear();
+        free_.push_back(b);
+    }
+    std::size_t allocated() const noexcept { return all_.size(); }
+
+private:
+    std::vector<std::unique_ptr<producer_batch>> all_;
+    std::vector<producer_batch*> free_;
+};
+
+struct partition_state {
+    std::deque<producer_batch*> queue;  // front is oldest; back may be open for appends
+    int in_flight = 0;                  // batches of this partition in requests not yet answered
+    std::int32_t next_sequence = 0;     // idempotence: next batch's base sequence
+    // A retriable failure happened: later in-flight batches will fail out of order; send nothing
+    // new for this partition until all in-flight ones have come back, then resend in order.
+    bool resend_pending = false;
+    std::size_t queued_bytes = 0;       // for adaptive partitioning
+};
+
+struct topic_state {
+    std::string name;
+    std::vector<partition_state> partitions;  // sized to the topic's partition count
+};
+
+KCORO_NAMESPACE_END

@@ -1,0 +1,34 @@
+// What a user hands to send(): a record addressed to a topic, and what they get back.
+#pragma once
+
+#include "../detail/prelude.hpp"
+#include "../record/record.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+// The key and value are serialized into the batch during send(), so the record (and whatever its
+// views point to) need only live until send() has returned or its co_await has resumed.
+template <class Key, class Value>
+struct producer_record {
+    std::string_view topic{};
+    std::optional<Key> key{};                     // none: partitioned without a key
+    std::optional<Value> value{};                // none: a null value (a tombstone on compacted topics)
+    std::span<const record_header> headers{};
+    std::optional<std::int32_t> partition{};     // set: bypasses the partitioner
+    std::optional<std::int64_t> timestamp{};     // milliseconds since the epoch; unset: now
+};
+
+// Where the broker put the record. `offset` is -1 with acks::none (the broker does not answer).
+struct record_metadata {
+    std::string_view topic{};                   // valid while the producer lives
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    std::int64_t timestamp = -1;                // create time, or the broker's log-append time
+};
+
+KCORO_NAMESPACE_END

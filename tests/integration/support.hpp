@@ -1,0 +1,100 @@
+// Shared by the integration tests: the broker's address, unique topic names, and reading a topic
+// back with kcat, an independent consumer (librdkafka underneath), to compare with what was sent.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace kcoro_it {
+
+inline std::string bootstrap() {
+    const char* b = std::getenv("KCORO_BOOTSTRAP");
+    return b ? b : "";
+}
+
+inline std::string unique_topic(const std::string& stem) {
+    static int n = 0;
+    auto t = std::chrono::system_clock::now().time_since_epoch().count();
+    return stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(t % 1000000007) + "-" + std::to_string(++n);
+}
+
+struct consumed_record {
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    std::int64_t timestamp = -1;
+    std::optional<std::string> key;
+    std::optional<std::string> value;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+namespace detail {
+// kcat prints fields separated by bytes that never occur in the test data.
+inline constexpr char field_sep = '\x1f';
+inline constexpr char record_sep = '\x1e';
+
+inline std::string unhex(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<char>(std::stoi(s.substr(i, 2), nullptr, 16)));
+    return out;
+}
+}  // namespace detail
+
+// Reads every record of the topic from the beginning until the end (kcat -e). Keys and values are
+// compared as printed by kcat, so tests use printable data; `-Z` prints NULL for null fields.
+inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic, int timeout_s = 60) {
+    std::string cmd = "timeout " + std::to_string(timeout_s) + " kcat -C -Z -q -e -b '" + bootstrap() + "' -t '" + topic +
+                      "' -f '%p\x1f%o\x1f%T\x1f%k\x1f%s\x1f%h\x1e' 2>/dev/null";
+    std::vector<consumed_record> out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return out;
+    std::string all;
+    std::array<char, 65536> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) all.append(buf.data(), n);
+    ::pclose(p);
+    std::size_t pos = 0;
+    while (pos < all.size()) {
+        std::size_t end = all.find(detail::record_sep, pos);
+        if (end == std::string::npos) break;
+        std::string rec = all.substr(pos, end - pos);
+        pos = end + 1;
+        std::vector<std::string> f;
+        std::size_t s = 0;
+        for (;;) {
+            std::size_t e = rec.find(detail::field_sep, s);
+            f.push_back(rec.substr(s, e == std::string::npos ? std::string::npos : e - s));
+            if (e == std::string::npos) break;
+            s = e + 1;
+        }
+        if (f.size() < 6) continue;
+        consumed_record r;
+        r.partition = std::stoi(f[0]);
+        r.offset = std::stoll(f[1]);
+        r.timestamp = std::stoll(f[2]);
+        if (f[3] != "NULL") r.key = f[3];
+        if (f[4] != "NULL") r.value = f[4];
+        // Headers print as k=v,k=v (kcat); tests use header keys and values without ',' or '='.
+        std::string h = f[5];
+        std::size_t hs = 0;
+        while (!h.empty() && hs <= h.size()) {
+            std::size_t he = h.find(',', hs);
+            std::string kv = h.substr(hs, he == std::string::npos ? std::string::npos : he - hs);
+            std::size_t eq = kv.find('=');
+            if (eq != std::string::npos) r.headers.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            if (he == std::string::npos) break;
+            hs = he + 1;
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace kcoro_it
