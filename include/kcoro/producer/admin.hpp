@@ -48,7 +48,7 @@ public:
         auto c = co_await connection();
         if (!c) co_return std::move(c).err();
         delete_topics_request req;
-        const std::string_view names[] = {name};
+        const std::vector<std::string_view> names{name};
         req.topic_names = std::span<const std::string_view>(names);
         req.timeout_ms = static_cast<std::int32_t>(timeout.count());
         auto r = co_await conn_->request(req);
@@ -102,7 +102,8 @@ private:
         const steady_time deadline = rt_.now() + timeout;
         auto t = rt_.make_timer();
         for (;;) {
-            auto md = co_await describe({name});
+            std::vector<std::string> wanted{name};
+            auto md = co_await describe(std::move(wanted));
             if (md) {
                 for (const auto& topic : md->topics) {
                     if (!topic.name || *topic.name != name || topic.error_code != errc::none) continue;

@@ -147,6 +147,7 @@ public:
         idle_waiters_.push_back(&signal);
         while (!idle()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
         std::erase(idle_waiters_, &signal);
+        co_await acks_none_barrier();
         --flushing_;
     }
 
@@ -163,6 +164,7 @@ public:
         idle_waiters_.push_back(&signal);
         while (!idle() && rt_.now() < deadline) co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
         const bool delivered_all = idle();
+        if (delivered_all) co_await acks_none_barrier();
         stopping_ = true;
         const error why(errc::timed_out, "producer closed before the record was acknowledged");
         fail_waiting_senders(error(errc::producer_closed, "producer closed"));
@@ -183,6 +185,21 @@ public:
         --flushing_;
         if (!delivered_all) co_return error(errc::timed_out, "close: some records were not delivered in time");
         co_return ok();
+    }
+
+    // With acks::none the broker never answers a Produce request, so "written to the socket" is all
+    // the producer knows; a broker drops what it has not read yet when the connection closes. A
+    // request that does get an answer, sent after them on the same connection, is answered only once
+    // the broker has handled every request before it (one connection's requests are processed in
+    // order), which makes flush() and close() mean "the broker has these records" here too.
+    task<void> acks_none_barrier() {
+        if (config_.acks != acks::none) co_return;
+        for (auto& [id, b] : brokers_) {
+            if (!b->conn || !b->conn->ready()) continue;
+            api_versions_request barrier;
+            auto r = co_await b->conn->request(barrier);
+            (void)r;  // an error here means the connection is gone; nothing more can be done for acks=0
+        }
     }
 
     const producer_stats& stats() const noexcept {
