@@ -1142,7 +1142,8 @@ private:
             }
             expire_parked(rt_.now());
             expire_queued(-2, rt_.now());
-            steady_time next = last_refresh + config_.metadata_max_age;
+            // Never in the past: before the first successful refresh last_refresh is the epoch.
+            steady_time next = std::max(last_refresh + config_.metadata_max_age, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
             if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
             if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
             if (needs_more_metadata()) metadata_wanted_ = true;
