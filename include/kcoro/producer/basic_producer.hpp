@@ -927,7 +927,11 @@ private:
             for (auto* batch : batches) on_batch_failed(b, batch, error(errc::connection_lost));
         } else if (config_.acks == acks::none) {
             auto v = negotiate<produce_request>(conn->versions());
-            result<void> w = v ? co_await conn->send_only(req, *v) : result<void>(std::move(v).err());
+            // Not a conditional expression: g++ 12 mishandles co_await inside ?: (it destroys a
+            // temporary of the branch not taken).
+            result<void> w = error(errc::no_supported_version);
+            if (v) w = co_await conn->send_only(req, *v);
+            else w = std::move(v).err();
             for (auto* batch : batches) {
                 partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
                 --ps.in_flight;
@@ -1068,7 +1072,9 @@ private:
                     req.producer_id = producer_id_;
                     req.producer_epoch = producer_epoch_;
                 }
-                auto r = v ? co_await conn->request(req, *v) : result<init_producer_id_response>(std::move(v).err());
+                result<init_producer_id_response> r = error(errc::no_supported_version);
+                if (v) r = co_await conn->request(req, *v);
+                else r = std::move(v).err();
                 if (stopping_) break;
                 if (r && r->error_code == errc::none) {
                     producer_id_ = r->producer_id;
