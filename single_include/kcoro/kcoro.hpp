@@ -28,6 +28,10 @@
 #define KCORO_HAS_SNAPPY 0
 #endif
 
+#ifndef KCORO_HAS_OPENSSL
+#define KCORO_HAS_OPENSSL 0
+#endif
+
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define KCORO_HAS_EXCEPTIONS 1
 #else
@@ -36,9 +40,9 @@
 
 // Behaviour depends on the codec macros, so two copies of kcoro configured differently in one
 // program must not share symbol names: the inline namespace carries version and feature tags.
-#define KCORO_ABI_CAT5(a, b, c, d, e) a##b##c##d##e
-#define KCORO_ABI_NAME(z, l, g, s) KCORO_ABI_CAT5(v0_1_z, z, l, g, s)
-#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY)
+#define KCORO_ABI_CAT6(a, b, c, d, e, f) a##b##c##d##e##f
+#define KCORO_ABI_NAME(z, l, g, s, o) KCORO_ABI_CAT6(v0_1_f, z, l, g, s, o)
+#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
 
 #define KCORO_NAMESPACE_BEGIN \
     namespace kcoro {         \
@@ -631,12 +635,2322 @@ KCORO_NAMESPACE_END
 // ---- end kcoro/bytes.hpp ----
 // ---- begin kcoro/protocol/protocol.hpp ----
 // Aggregates the protocol layer; kcoro.hpp includes this.
+// ---- begin kcoro/protocol/wire.hpp ----
+// Kafka's wire primitives. wire_writer appends to a caller-owned buffer; wire_reader reads from a
+// view and returns every value as a result, so truncated or malformed input is an error value,
+// never undefined behaviour. Both take a `flexible` flag where Kafka's classic and compact
+// (flexible-version) encodings differ, so a message's encode/decode is written once for all versions.
+
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+struct uuid {
+    std::array<byte, 16> bytes{};
+    friend bool operator==(const uuid&, const uuid&) = default;
+    bool is_zero() const noexcept {
+        for (byte b : bytes)
+            if (b != 0) return false;
+        return true;
+    }
+};
+
+class wire_writer {
+public:
+    explicit wire_writer(byte_buffer& out) noexcept : out_(out) {}
+
+    void i8(std::int8_t v) { out_.push_back(static_cast<byte>(v)); }
+    void i16(std::int16_t v) { be(static_cast<std::uint16_t>(v), 2); }
+    void i32(std::int32_t v) { be(static_cast<std::uint32_t>(v), 4); }
+    void u32(std::uint32_t v) { be(v, 4); }
+    void i64(std::int64_t v) { be(static_cast<std::uint64_t>(v), 8); }
+    void f64(double v) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, 8);
+        be(bits, 8);
+    }
+    void boolean(bool v) { i8(v ? 1 : 0); }
+    void uuid_value(const uuid& u) { out_.append(u.bytes.data(), 16); }
+
+    void uvarint(std::uint64_t v) {
+        while (v >= 0x80) {
+            out_.push_back(static_cast<byte>(v | 0x80));
+            v >>= 7;
+        }
+        out_.push_back(static_cast<byte>(v));
+    }
+    void varint(std::int32_t v) { uvarint((static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31)); }
+    void varlong(std::int64_t v) { uvarint((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63)); }
+
+    // Classic: int16 length; compact: uvarint length + 1.
+    void string(std::string_view s, bool flexible) {
+        length(static_cast<std::int64_t>(s.size()), flexible, false);
+        out_.append(s);
+    }
+    void nullable_string(std::optional<std::string_view> s, bool flexible) {
+        if (!s) length(-1, flexible, false);
+        else string(*s, flexible);
+    }
+    // Classic: int32 length; compact: uvarint length + 1.
+    void bytes(bytes_view b, bool flexible) {
+        length(static_cast<std::int64_t>(b.size()), flexible, true);
+        out_.append(b);
+    }
+    void nullable_bytes(std::optional<bytes_view> b, bool flexible) {
+        if (!b) length(-1, flexible, true);
+        else bytes(*b, flexible);
+    }
+    // Array length: classic int32 (-1 = null), compact uvarint n + 1 (0 = null).
+    void array_length(std::int32_t n, bool flexible) { length(n, flexible, true); }
+    // An empty tagged-field section (flexible versions only).
+    void tagged_fields(bool flexible) {
+        if (flexible) uvarint(0);
+    }
+    void raw(bytes_view b) { out_.append(b); }
+
+    std::size_t position() const noexcept { return out_.size(); }
+    void patch_i32(std::size_t at, std::int32_t v) noexcept {
+        const auto u = static_cast<std::uint32_t>(v);
+        out_[at] = static_cast<byte>(u >> 24);
+        out_[at + 1] = static_cast<byte>(u >> 16);
+        out_[at + 2] = static_cast<byte>(u >> 8);
+        out_[at + 3] = static_cast<byte>(u);
+    }
+    byte_buffer& buffer() noexcept { return out_; }
+
+private:
+    void be(std::uint64_t v, int n) {
+        byte* p = out_.extend(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
+    }
+    void length(std::int64_t n, bool flexible, bool wide) {
+        if (flexible) uvarint(static_cast<std::uint64_t>(n + 1));
+        else if (wide) i32(static_cast<std::int32_t>(n));
+        else i16(static_cast<std::int16_t>(n));
+    }
+    byte_buffer& out_;
+};
+
+class wire_reader {
+public:
+    explicit wire_reader(bytes_view in) noexcept : in_(in) {}
+
+    std::size_t remaining() const noexcept { return in_.size() - pos_; }
+    std::size_t position() const noexcept { return pos_; }
+    bool empty() const noexcept { return remaining() == 0; }
+
+    result<std::int8_t> i8() {
+        KCORO_TRY_ASSIGN(auto v, be(1));
+        return static_cast<std::int8_t>(v);
+    }
+    result<std::int16_t> i16() {
+        KCORO_TRY_ASSIGN(auto v, be(2));
+        return static_cast<std::int16_t>(v);
+    }
+    result<std::int32_t> i32() {
+        KCORO_TRY_ASSIGN(auto v, be(4));
+        return static_cast<std::int32_t>(v);
+    }
+    result<std::uint32_t> u32() {
+        KCORO_TRY_ASSIGN(auto v, be(4));
+        return static_cast<std::uint32_t>(v);
+    }
+    result<std::int64_t> i64() {
+        KCORO_TRY_ASSIGN(auto v, be(8));
+        return static_cast<std::int64_t>(v);
+    }
+    result<double> f64() {
+        KCORO_TRY_ASSIGN(auto v, be(8));
+        double d;
+        std::memcpy(&d, &v, 8);
+        return d;
+    }
+    result<bool> boolean() {
+        KCORO_TRY_ASSIGN(auto v, be(1));
+        return v != 0;
+    }
+    result<uuid> uuid_value() {
+        if (remaining() < 16) return errc::truncated;
+        uuid u;
+        std::memcpy(u.bytes.data(), in_.data() + pos_, 16);
+        pos_ += 16;
+        return u;
+    }
+
+    // At most 10 bytes (64 bits); longer encodings are malformed.
+    result<std::uint64_t> uvarint() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            if (pos_ >= in_.size()) return errc::truncated;
+            const byte b = in_[pos_++];
+            if (shift == 63 && (b & 0x7e) != 0) return errc::malformed_response;
+            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+            if ((b & 0x80) == 0) return v;
+        }
+        return errc::malformed_response;
+    }
+    result<std::int32_t> varint() {
+        KCORO_TRY_ASSIGN(auto u, uvarint());
+        if (u > 0xffffffffULL) return errc::malformed_response;
+        const auto x = static_cast<std::uint32_t>(u);
+        return static_cast<std::int32_t>((x >> 1) ^ (~(x & 1) + 1));
+    }
+    result<std::int64_t> varlong() {
+        KCORO_TRY_ASSIGN(auto u, uvarint());
+        return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+    }
+
+    result<std::optional<std::string_view>> nullable_string(bool flexible) {
+        KCORO_TRY_ASSIGN(auto n, length(flexible, false));
+        if (n == -1) return std::optional<std::string_view>{};
+        std::string_view s(reinterpret_cast<const char*>(in_.data() + pos_), static_cast<std::size_t>(n));
+        pos_ += static_cast<std::size_t>(n);
+        return std::optional<std::string_view>(s);
+    }
+    result<std::string_view> string(bool flexible) {
+        KCORO_TRY_ASSIGN(auto s, nullable_string(flexible));
+        if (!s) return error(errc::malformed_response, "null where a string is required");
+        return *s;
+    }
+    result<std::optional<bytes_view>> nullable_bytes(bool flexible) {
+        KCORO_TRY_ASSIGN(auto n, length(flexible, true));
+        if (n == -1) return std::optional<bytes_view>{};
+        bytes_view v = in_.subspan(pos_, static_cast<std::size_t>(n));
+        pos_ += static_cast<std::size_t>(n);
+        return std::optional<bytes_view>(v);
+    }
+    result<bytes_view> bytes(bool flexible) {
+        KCORO_TRY_ASSIGN(auto b, nullable_bytes(flexible));
+        if (!b) return error(errc::malformed_response, "null where bytes are required");
+        return *b;
+    }
+    // Element count of an array that may not be null. Counts larger than the bytes left are
+    // rejected at once (every element takes at least one byte), so a hostile count cannot make a
+    // decoder reserve gigabytes.
+    result<std::int32_t> array_length(bool flexible) {
+        KCORO_TRY_ASSIGN(auto n, nullable_array_length(flexible));
+        if (n < 0) return error(errc::malformed_response, "null where an array is required");
+        return n;
+    }
+    // -1 for null.
+    result<std::int32_t> nullable_array_length(bool flexible) {
+        std::int64_t n;
+        if (flexible) {
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
+            n = static_cast<std::int64_t>(u) - 1;
+        } else {
+            KCORO_TRY_ASSIGN(auto s, i32());
+            n = s;
+        }
+        if (n < -1) return errc::malformed_response;
+        if (n > static_cast<std::int64_t>(remaining())) return errc::truncated;
+        return static_cast<std::int32_t>(n);
+    }
+    // Skips a tagged-field section (flexible versions only); `on_tag` may consume known tags:
+    // it gets (tag, a reader over the field's bytes) and returns result<void>.
+    template <class F>
+    result<void> tagged_fields(bool flexible, F&& on_tag) {
+        if (!flexible) return ok();
+        KCORO_TRY_ASSIGN(auto count, uvarint());
+        if (count > remaining()) return errc::truncated;
+        for (std::uint64_t i = 0; i < count; ++i) {
+            KCORO_TRY_ASSIGN(auto tag, uvarint());
+            KCORO_TRY_ASSIGN(auto size, uvarint());
+            if (size > remaining()) return errc::truncated;
+            wire_reader field(in_.subspan(pos_, static_cast<std::size_t>(size)));
+            pos_ += static_cast<std::size_t>(size);
+            KCORO_TRY(on_tag(tag, field));
+        }
+        return ok();
+    }
+    result<void> tagged_fields(bool flexible) {
+        return tagged_fields(flexible, [](std::uint64_t, wire_reader&) { return ok(); });
+    }
+    result<bytes_view> raw(std::size_t n) {
+        if (n > remaining()) return errc::truncated;
+        bytes_view v = in_.subspan(pos_, n);
+        pos_ += n;
+        return v;
+    }
+
+private:
+    result<std::uint64_t> be(int n) {
+        if (remaining() < static_cast<std::size_t>(n)) return errc::truncated;
+        std::uint64_t v = 0;
+        for (int i = 0; i < n; ++i) v = (v << 8) | in_[pos_++];
+        return v;
+    }
+    // -1 for null; otherwise a length that fits in what is left.
+    result<std::int64_t> length(bool flexible, bool wide) {
+        std::int64_t n;
+        if (flexible) {
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
+            n = static_cast<std::int64_t>(u) - 1;
+        } else if (wide) {
+            KCORO_TRY_ASSIGN(auto s, i32());
+            n = s;
+        } else {
+            KCORO_TRY_ASSIGN(auto s, i16());
+            n = s;
+        }
+        if (n < -1) return errc::malformed_response;
+        if (n > static_cast<std::int64_t>(remaining())) return errc::truncated;
+        return n;
+    }
+
+    bytes_view in_;
+    std::size_t pos_ = 0;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/wire.hpp ----
+// ---- begin kcoro/protocol/kafka_request.hpp ----
+// The shape every request type has, and version negotiation against a broker's ApiVersions.
+//
+// A request states at compile time its API key, the version range kcoro speaks, its first
+// flexible version and its response type; `encode(wire_writer&, version)` writes its body and the
+// response's `decode(wire_reader&, version)` reads one. A connection can then frame, pipeline and
+// match any request generically.
+
+
+#include <algorithm>
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+template <class R>
+concept kafka_request = requires(const R& req, wire_writer& w, wire_reader& r, std::int16_t v) {
+    { R::api_key } -> std::convertible_to<std::int16_t>;
+    { R::min_version } -> std::convertible_to<std::int16_t>;
+    { R::max_version } -> std::convertible_to<std::int16_t>;
+    { R::first_flexible_version } -> std::convertible_to<std::int16_t>;
+    typename R::response_type;
+    req.encode(w, v);
+    { R::response_type::decode(r, v) } -> std::same_as<result<typename R::response_type>>;
+};
+
+// The versions a broker supports, per API key (from its ApiVersions response).
+class api_version_ranges {
+public:
+    static constexpr int max_api_key = 100;
+
+    api_version_ranges() { ranges_.fill({-1, -1}); }
+    void set(std::int16_t key, std::int16_t min, std::int16_t max) {
+        if (key >= 0 && key < max_api_key) ranges_[static_cast<std::size_t>(key)] = {min, max};
+    }
+    bool supports(std::int16_t key) const noexcept {
+        return key >= 0 && key < max_api_key && ranges_[static_cast<std::size_t>(key)].max >= 0;
+    }
+    std::int16_t min(std::int16_t key) const noexcept { return ranges_[static_cast<std::size_t>(key)].min; }
+    std::int16_t max(std::int16_t key) const noexcept { return ranges_[static_cast<std::size_t>(key)].max; }
+
+    // Finalized cluster features carried by ApiVersions v3+ (e.g. "transaction.version").
+    std::int16_t transaction_version = 0;
+
+private:
+    struct range {
+        std::int16_t min, max;
+    };
+    std::array<range, max_api_key> ranges_;
+};
+
+// The highest version both sides speak. Produce below v3 (message formats before RecordBatch v2)
+// is never sent, whatever a broker advertises.
+template <kafka_request Req>
+result<std::int16_t> negotiate(const api_version_ranges& broker) {
+    constexpr std::int16_t ours_min = Req::api_key == 0 ? std::max<std::int16_t>(Req::min_version, 3) : Req::min_version;
+    if (!broker.supports(Req::api_key))
+        return error(errc::no_supported_version, "the broker does not offer API key " + std::to_string(Req::api_key));
+    const std::int16_t hi = std::min<std::int16_t>(Req::max_version, broker.max(Req::api_key));
+    const std::int16_t lo = std::max<std::int16_t>(ours_min, broker.min(Req::api_key));
+    if (hi < lo)
+        return error(errc::no_supported_version, "API key " + std::to_string(Req::api_key) + ": kcoro speaks " +
+                                                     std::to_string(ours_min) + "-" + std::to_string(Req::max_version) +
+                                                     ", the broker " + std::to_string(broker.min(Req::api_key)) + "-" +
+                                                     std::to_string(broker.max(Req::api_key)));
+    return hi;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/kafka_request.hpp ----
+// ---- begin kcoro/protocol/api_versions.hpp ----
+// ApiVersions (API key 18): the first request on every connection; tells which versions of each
+// API the broker speaks, and (v3+) the cluster's finalized features.
+
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct api_versions_response {
+    struct api_key_range {
+        std::int16_t api_key = 0;
+        std::int16_t min_version = 0;
+        std::int16_t max_version = 0;
+    };
+    struct feature {
+        std::string name;
+        std::int16_t min = 0;
+        std::int16_t max = 0;
+    };
+    errc error_code = errc::none;
+    std::vector<api_key_range> api_keys;
+    std::int32_t throttle_time_ms = 0;
+    std::vector<feature> supported_features;
+    std::int64_t finalized_features_epoch = -1;
+    std::vector<feature> finalized_features;
+
+    static result<api_versions_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        api_versions_response out;
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+        out.api_keys.reserve(static_cast<std::size_t>(n));
+        for (std::int32_t i = 0; i < n; ++i) {
+            api_key_range k;
+            KCORO_TRY_ASSIGN(k.api_key, r.i16());
+            KCORO_TRY_ASSIGN(k.min_version, r.i16());
+            KCORO_TRY_ASSIGN(k.max_version, r.i16());
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.api_keys.push_back(k);
+        }
+        if (version >= 1) {
+            KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        }
+        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
+            if (tag == 0) return read_features(f, out.supported_features, false);
+            if (tag == 1) {
+                KCORO_TRY_ASSIGN(out.finalized_features_epoch, f.i64());
+                return ok();
+            }
+            if (tag == 2) return read_features(f, out.finalized_features, true);
+            return ok();
+        }));
+        return out;
+    }
+
+private:
+    static result<void> read_features(wire_reader& f, std::vector<feature>& into, bool finalized) {
+        KCORO_TRY_ASSIGN(auto n, f.array_length(true));
+        for (std::int32_t i = 0; i < n; ++i) {
+            feature x;
+            KCORO_TRY_ASSIGN(auto name, f.string(true));
+            x.name = std::string(name);
+            // Finalized features list the max level first.
+            KCORO_TRY_ASSIGN(auto a, f.i16());
+            KCORO_TRY_ASSIGN(auto b, f.i16());
+            if (finalized) {
+                x.max = a;
+                x.min = b;
+            } else {
+                x.min = a;
+                x.max = b;
+            }
+            KCORO_TRY(f.tagged_fields(true));
+            into.push_back(std::move(x));
+        }
+        return ok();
+    }
+};
+
+struct api_versions_request {
+    static constexpr std::int16_t api_key = 18;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 4;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = api_versions_response;
+
+    std::string_view client_software_name = "kcoro";
+    std::string_view client_software_version = "0.1.0";
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        if (version >= 3) {
+            w.string(client_software_name, true);
+            w.string(client_software_version, true);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+inline api_version_ranges to_version_ranges(const api_versions_response& r) {
+    api_version_ranges out;
+    for (const auto& k : r.api_keys) out.set(k.api_key, k.min_version, k.max_version);
+    for (const auto& f : r.finalized_features)
+        if (f.name == "transaction.version") out.transaction_version = f.max;
+    return out;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/api_versions.hpp ----
+// ---- begin kcoro/protocol/metadata.hpp ----
+// Metadata (API key 3): brokers, and per topic its partitions, leaders and replicas.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+// Views into the response frame: valid while the frame buffer lives.
+struct metadata_response {
+    struct broker {
+        std::int32_t node_id = -1;
+        std::string_view host;
+        std::int32_t port = 0;
+        std::optional<std::string_view> rack;
+    };
+    struct partition {
+        errc error_code = errc::none;
+        std::int32_t partition_index = -1;
+        std::int32_t leader_id = -1;
+        std::int32_t leader_epoch = -1;
+        std::vector<std::int32_t> replica_nodes;
+        std::vector<std::int32_t> isr_nodes;
+        std::vector<std::int32_t> offline_replicas;
+    };
+    struct topic {
+        errc error_code = errc::none;
+        std::optional<std::string_view> name;  // null only when asked by id (v10+)
+        uuid topic_id{};
+        bool is_internal = false;
+        std::vector<partition> partitions;
+        std::int32_t topic_authorized_operations = INT32_MIN;
+    };
+
+    std::int32_t throttle_time_ms = 0;
+    std::vector<broker> brokers;
+    std::optional<std::string_view> cluster_id;
+    std::int32_t controller_id = -1;
+    std::vector<topic> topics;
+    std::int32_t cluster_authorized_operations = INT32_MIN;
+    errc error_code = errc::none;  // v13+
+    // The frame the views point into; a connection moves it here after decoding.
+    byte_buffer owned_frame;
+
+    static result<metadata_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 9;
+        metadata_response out;
+        if (version >= 3) {
+            KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        }
+        KCORO_TRY_ASSIGN(auto nb, r.array_length(flexible));
+        out.brokers.reserve(static_cast<std::size_t>(nb));
+        for (std::int32_t i = 0; i < nb; ++i) {
+            broker b;
+            KCORO_TRY_ASSIGN(b.node_id, r.i32());
+            KCORO_TRY_ASSIGN(b.host, r.string(flexible));
+            KCORO_TRY_ASSIGN(b.port, r.i32());
+            if (version >= 1) {
+                KCORO_TRY_ASSIGN(b.rack, r.nullable_string(flexible));
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.brokers.push_back(b);
+        }
+        if (version >= 2) {
+            KCORO_TRY_ASSIGN(out.cluster_id, r.nullable_string(flexible));
+        }
+        if (version >= 1) {
+            KCORO_TRY_ASSIGN(out.controller_id, r.i32());
+        }
+        KCORO_TRY_ASSIGN(auto nt, r.array_length(flexible));
+        out.topics.reserve(static_cast<std::size_t>(nt));
+        for (std::int32_t i = 0; i < nt; ++i) {
+            topic t;
+            KCORO_TRY_ASSIGN(auto ec, r.i16());
+            t.error_code = errc_from_kafka(ec);
+            if (version >= 12) {
+                KCORO_TRY_ASSIGN(t.name, r.nullable_string(flexible));
+            } else {
+                KCORO_TRY_ASSIGN(auto n, r.string(flexible));
+                t.name = n;
+            }
+            if (version >= 10) {
+                KCORO_TRY_ASSIGN(t.topic_id, r.uuid_value());
+            }
+            if (version >= 1) {
+                KCORO_TRY_ASSIGN(t.is_internal, r.boolean());
+            }
+            KCORO_TRY_ASSIGN(auto np, r.array_length(flexible));
+            t.partitions.reserve(static_cast<std::size_t>(np));
+            for (std::int32_t j = 0; j < np; ++j) {
+                partition p;
+                KCORO_TRY_ASSIGN(auto pec, r.i16());
+                p.error_code = errc_from_kafka(pec);
+                KCORO_TRY_ASSIGN(p.partition_index, r.i32());
+                KCORO_TRY_ASSIGN(p.leader_id, r.i32());
+                if (version >= 7) {
+                    KCORO_TRY_ASSIGN(p.leader_epoch, r.i32());
+                }
+                KCORO_TRY(read_ids(r, flexible, p.replica_nodes));
+                KCORO_TRY(read_ids(r, flexible, p.isr_nodes));
+                if (version >= 5) KCORO_TRY(read_ids(r, flexible, p.offline_replicas));
+                KCORO_TRY(r.tagged_fields(flexible));
+                if (p.partition_index < 0) return error(errc::malformed_response, "negative partition index");
+                t.partitions.push_back(std::move(p));
+            }
+            if (version >= 8) {
+                KCORO_TRY_ASSIGN(t.topic_authorized_operations, r.i32());
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.topics.push_back(std::move(t));
+        }
+        if (version >= 8 && version <= 10) {
+            KCORO_TRY_ASSIGN(out.cluster_authorized_operations, r.i32());
+        }
+        if (version >= 13) {
+            KCORO_TRY_ASSIGN(auto ec, r.i16());
+            out.error_code = errc_from_kafka(ec);
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+
+private:
+    static result<void> read_ids(wire_reader& r, bool flexible, std::vector<std::int32_t>& out) {
+        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+        out.reserve(static_cast<std::size_t>(n));
+        for (std::int32_t i = 0; i < n; ++i) {
+            KCORO_TRY_ASSIGN(auto id, r.i32());
+            out.push_back(id);
+        }
+        return ok();
+    }
+};
+
+struct metadata_request {
+    static constexpr std::int16_t api_key = 3;
+    static constexpr std::int16_t min_version = 1;
+    static constexpr std::int16_t max_version = 13;
+    static constexpr std::int16_t first_flexible_version = 9;
+    using response_type = metadata_response;
+
+    std::span<const std::string_view> topics;  // ignored when all_topics
+    bool all_topics = false;
+    bool allow_auto_topic_creation = true;
+    bool include_topic_authorized_operations = false;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        if (all_topics) {
+            w.array_length(-1, flexible);
+        } else {
+            w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
+            for (auto t : topics) {
+                if (version >= 10) w.uuid_value(uuid{});
+                w.string(t, flexible);
+                w.tagged_fields(flexible);
+            }
+        }
+        if (version >= 4) w.boolean(allow_auto_topic_creation);
+        if (version >= 8 && version <= 10) w.boolean(false);  // include cluster authorized operations
+        if (version >= 8) w.boolean(include_topic_authorized_operations);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/metadata.hpp ----
+// ---- begin kcoro/protocol/produce.hpp ----
+// Produce (API key 0), versions 3-12: record batches (RecordBatch v2) per topic and partition.
+// The request holds views of finished batches and appends them as they are: no intermediate copy.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct produce_partition_response {
+    struct record_error {
+        std::int32_t batch_index = 0;
+        std::optional<std::string_view> message;
+    };
+    std::int32_t index = -1;
+    errc error_code = errc::none;
+    std::int64_t base_offset = -1;
+    std::int64_t log_append_time_ms = -1;
+    std::int64_t log_start_offset = -1;
+    std::vector<record_error> record_errors;
+    std::optional<std::string_view> error_message;
+    // v10+ (tagged): where the partition's leadership went, when the error says it moved.
+    std::int32_t current_leader_id = -1;
+    std::int32_t current_leader_epoch = -1;
+};
+
+struct produce_topic_response {
+    std::string_view name;
+    std::vector<produce_partition_response> partitions;
+};
+
+// Views into the response frame: valid while the frame buffer lives.
+struct produce_response {
+    std::vector<produce_topic_response> topics;
+    std::int32_t throttle_time_ms = 0;
+    // The frame the views point into; a connection moves it here after decoding.
+    byte_buffer owned_frame;
+
+    static result<produce_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 9;
+        produce_response out;
+        KCORO_TRY_ASSIGN(auto nt, r.array_length(flexible));
+        out.topics.reserve(static_cast<std::size_t>(nt));
+        for (std::int32_t i = 0; i < nt; ++i) {
+            produce_topic_response t;
+            KCORO_TRY_ASSIGN(t.name, r.string(flexible));
+            KCORO_TRY_ASSIGN(auto np, r.array_length(flexible));
+            t.partitions.reserve(static_cast<std::size_t>(np));
+            for (std::int32_t j = 0; j < np; ++j) {
+                produce_partition_response p;
+                KCORO_TRY_ASSIGN(p.index, r.i32());
+                KCORO_TRY_ASSIGN(auto ec, r.i16());
+                p.error_code = errc_from_kafka(ec);
+                KCORO_TRY_ASSIGN(p.base_offset, r.i64());
+                KCORO_TRY_ASSIGN(p.log_append_time_ms, r.i64());  // v2+
+                if (version >= 5) {
+                    KCORO_TRY_ASSIGN(p.log_start_offset, r.i64());
+                }
+                if (version >= 8) {
+                    KCORO_TRY_ASSIGN(auto ne, r.array_length(flexible));
+                    for (std::int32_t k = 0; k < ne; ++k) {
+                        produce_partition_response::record_error e;
+                        KCORO_TRY_ASSIGN(e.batch_index, r.i32());
+                        KCORO_TRY_ASSIGN(e.message, r.nullable_string(flexible));
+                        KCORO_TRY(r.tagged_fields(flexible));
+                        p.record_errors.push_back(e);
+                    }
+                    KCORO_TRY_ASSIGN(p.error_message, r.nullable_string(flexible));
+                }
+                KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
+                    if (tag == 0) {  // CurrentLeader
+                        KCORO_TRY_ASSIGN(p.current_leader_id, f.i32());
+                        KCORO_TRY_ASSIGN(p.current_leader_epoch, f.i32());
+                    }
+                    return ok();
+                }));
+                t.partitions.push_back(std::move(p));
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.topics.push_back(std::move(t));
+        }
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY(r.tagged_fields(flexible));  // v10+: NodeEndpoints (tag 0), not needed: metadata follows
+        return out;
+    }
+};
+
+struct produce_partition_data {
+    std::int32_t index = 0;
+    bytes_view records;  // one finished RecordBatch v2
+};
+
+struct produce_topic_data {
+    std::string_view name;
+    std::span<const produce_partition_data> partitions;
+};
+
+struct produce_request {
+    static constexpr std::int16_t api_key = 0;
+    static constexpr std::int16_t min_version = 3;
+    static constexpr std::int16_t max_version = 12;
+    static constexpr std::int16_t first_flexible_version = 9;
+    using response_type = produce_response;
+
+    std::optional<std::string_view> transactional_id;
+    std::int16_t acks = -1;
+    std::int32_t timeout_ms = 30000;
+    std::span<const produce_topic_data> topics;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.nullable_string(transactional_id, flexible);
+        w.i16(acks);
+        w.i32(timeout_ms);
+        w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
+        for (const auto& t : topics) {
+            w.string(t.name, flexible);
+            w.array_length(static_cast<std::int32_t>(t.partitions.size()), flexible);
+            for (const auto& p : t.partitions) {
+                w.i32(p.index);
+                w.bytes(p.records, flexible);
+                w.tagged_fields(flexible);
+            }
+            w.tagged_fields(flexible);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/produce.hpp ----
+// ---- begin kcoro/protocol/init_producer_id.hpp ----
+// InitProducerId (API key 22): a producer id and epoch for idempotence; with the current id and
+// epoch (v3+, KIP-360) it bumps the epoch so a producer recovers instead of dying.
+
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+struct init_producer_id_response {
+    std::int32_t throttle_time_ms = 0;
+    errc error_code = errc::none;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+
+    static result<init_producer_id_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 2;
+        init_producer_id_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        KCORO_TRY_ASSIGN(out.producer_id, r.i64());
+        KCORO_TRY_ASSIGN(out.producer_epoch, r.i16());
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct init_producer_id_request {
+    static constexpr std::int16_t api_key = 22;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 5;
+    static constexpr std::int16_t first_flexible_version = 2;
+    using response_type = init_producer_id_response;
+
+    std::optional<std::string_view> transactional_id;
+    std::int32_t transaction_timeout_ms = 60000;
+    std::int64_t producer_id = -1;     // v3+: the current id, to bump its epoch
+    std::int16_t producer_epoch = -1;  // v3+
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.nullable_string(transactional_id, flexible);
+        w.i32(transaction_timeout_ms);
+        if (version >= 3) {
+            w.i64(producer_id);
+            w.i16(producer_epoch);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/init_producer_id.hpp ----
+// ---- begin kcoro/protocol/create_topics.hpp ----
+// CreateTopics (API key 19), versions 2-7: for the admin helper, tests and examples.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct create_topics_response {
+    struct topic_result {
+        std::string_view name;
+        uuid topic_id{};
+        errc error_code = errc::none;
+        std::optional<std::string_view> error_message;
+        std::int32_t num_partitions = -1;
+        std::int16_t replication_factor = -1;
+    };
+    std::int32_t throttle_time_ms = 0;
+    std::vector<topic_result> topics;
+    // The frame the views point into; a connection moves it here after decoding.
+    byte_buffer owned_frame;
+
+    static result<create_topics_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 5;
+        create_topics_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+        for (std::int32_t i = 0; i < n; ++i) {
+            topic_result t;
+            KCORO_TRY_ASSIGN(t.name, r.string(flexible));
+            if (version >= 7) {
+                KCORO_TRY_ASSIGN(t.topic_id, r.uuid_value());
+            }
+            KCORO_TRY_ASSIGN(auto ec, r.i16());
+            t.error_code = errc_from_kafka(ec);
+            KCORO_TRY_ASSIGN(t.error_message, r.nullable_string(flexible));
+            if (version >= 5) {
+                KCORO_TRY_ASSIGN(t.num_partitions, r.i32());
+                KCORO_TRY_ASSIGN(t.replication_factor, r.i16());
+                KCORO_TRY_ASSIGN(auto nc, r.nullable_array_length(flexible));
+                for (std::int32_t j = 0; j < nc; ++j) {
+                    KCORO_TRY(r.string(flexible));           // name
+                    KCORO_TRY(r.nullable_string(flexible));  // value
+                    KCORO_TRY(r.boolean());                  // read only
+                    KCORO_TRY(r.i8());                       // config source
+                    KCORO_TRY(r.boolean());                  // is sensitive
+                    KCORO_TRY(r.tagged_fields(flexible));
+                }
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.topics.push_back(t);
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct create_topics_config {
+    std::string_view name;
+    std::optional<std::string_view> value;
+};
+
+struct create_topics_topic {
+    std::string_view name;
+    std::int32_t num_partitions = -1;       // -1: the broker's default
+    std::int16_t replication_factor = -1;   // -1: the broker's default
+    std::span<const create_topics_config> configs{};
+};
+
+struct create_topics_request {
+    static constexpr std::int16_t api_key = 19;
+    static constexpr std::int16_t min_version = 2;
+    static constexpr std::int16_t max_version = 7;
+    static constexpr std::int16_t first_flexible_version = 5;
+    using response_type = create_topics_response;
+
+    std::span<const create_topics_topic> topics;
+    std::int32_t timeout_ms = 60000;
+    bool validate_only = false;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
+        for (const auto& t : topics) {
+            w.string(t.name, flexible);
+            w.i32(t.num_partitions);
+            w.i16(t.replication_factor);
+            w.array_length(0, flexible);  // no manual assignments
+            w.array_length(static_cast<std::int32_t>(t.configs.size()), flexible);
+            for (const auto& c : t.configs) {
+                w.string(c.name, flexible);
+                w.nullable_string(c.value, flexible);
+                w.tagged_fields(flexible);
+            }
+            w.tagged_fields(flexible);
+        }
+        w.i32(timeout_ms);
+        w.boolean(validate_only);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/create_topics.hpp ----
+// ---- begin kcoro/protocol/delete_topics.hpp ----
+// DeleteTopics (API key 20), versions 1-6: for the admin helper and tests.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct delete_topics_response {
+    struct topic_result {
+        std::optional<std::string_view> name;
+        uuid topic_id{};
+        errc error_code = errc::none;
+        std::optional<std::string_view> error_message;
+    };
+    std::int32_t throttle_time_ms = 0;
+    std::vector<topic_result> responses;
+    // The frame the views point into; a connection moves it here after decoding.
+    byte_buffer owned_frame;
+
+    static result<delete_topics_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 4;
+        delete_topics_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+        for (std::int32_t i = 0; i < n; ++i) {
+            topic_result t;
+            if (version >= 6) {
+                KCORO_TRY_ASSIGN(t.name, r.nullable_string(flexible));
+                KCORO_TRY_ASSIGN(t.topic_id, r.uuid_value());
+            } else {
+                KCORO_TRY_ASSIGN(auto name, r.string(flexible));
+                t.name = name;
+            }
+            KCORO_TRY_ASSIGN(auto ec, r.i16());
+            t.error_code = errc_from_kafka(ec);
+            if (version >= 5) {
+                KCORO_TRY_ASSIGN(t.error_message, r.nullable_string(flexible));
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+            out.responses.push_back(t);
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct delete_topics_request {
+    static constexpr std::int16_t api_key = 20;
+    static constexpr std::int16_t min_version = 1;
+    static constexpr std::int16_t max_version = 6;
+    static constexpr std::int16_t first_flexible_version = 4;
+    using response_type = delete_topics_response;
+
+    std::span<const std::string_view> topic_names;
+    std::int32_t timeout_ms = 60000;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.array_length(static_cast<std::int32_t>(topic_names.size()), flexible);
+        for (auto name : topic_names) {
+            if (version >= 6) {
+                w.string(name, flexible);
+                w.uuid_value(uuid{});
+                w.tagged_fields(flexible);
+            } else {
+                w.string(name, flexible);
+            }
+        }
+        w.i32(timeout_ms);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/delete_topics.hpp ----
+// ---- begin kcoro/protocol/find_coordinator.hpp ----
+// FindCoordinator (API key 10): which broker coordinates a transactional id (or a group).
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class coordinator_type : std::int8_t { group = 0, transaction = 1, share = 2 };
+
+// One coordinator the broker named. Before v4 the response carries no key: it is the request's.
+struct coordinator_info {
+    std::string key;
+    std::int32_t node_id = -1;
+    std::string host;
+    std::int32_t port = -1;
+    errc error_code = errc::none;
+    std::optional<std::string> error_message;
+};
+
+struct find_coordinator_response {
+    std::int32_t throttle_time_ms = 0;
+    // Exactly one entry before v4; one per requested key from v4 on.
+    std::vector<coordinator_info> coordinators;
+
+    static result<find_coordinator_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        find_coordinator_response out;
+        if (version >= 1) {
+            KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        }
+        if (version <= 3) {
+            coordinator_info& c = out.coordinators.emplace_back();
+            KCORO_TRY_ASSIGN(auto ec, r.i16());
+            c.error_code = errc_from_kafka(ec);
+            if (version >= 1) {
+                KCORO_TRY_ASSIGN(auto msg, r.nullable_string(flexible));
+                if (msg) c.error_message.emplace(*msg);
+            }
+            KCORO_TRY_ASSIGN(c.node_id, r.i32());
+            KCORO_TRY_ASSIGN(auto host, r.string(flexible));
+            c.host.assign(host);
+            KCORO_TRY_ASSIGN(c.port, r.i32());
+        } else {
+            KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+            
+            for (std::int32_t i = 0; i < n; ++i) {
+                coordinator_info& c = out.coordinators.emplace_back();
+                KCORO_TRY_ASSIGN(auto key, r.string(true));
+                c.key.assign(key);
+                KCORO_TRY_ASSIGN(c.node_id, r.i32());
+                KCORO_TRY_ASSIGN(auto host, r.string(true));
+                c.host.assign(host);
+                KCORO_TRY_ASSIGN(c.port, r.i32());
+                KCORO_TRY_ASSIGN(auto ec, r.i16());
+                c.error_code = errc_from_kafka(ec);
+                KCORO_TRY_ASSIGN(auto msg, r.nullable_string(true));
+                if (msg) c.error_message.emplace(*msg);
+                KCORO_TRY(r.tagged_fields(true));
+            }
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct find_coordinator_request {
+    static constexpr std::int16_t api_key = 10;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 6;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = find_coordinator_response;
+
+    // Versions before 4 carry one key: the first. Version 0 knows only groups.
+    std::span<const std::string_view> keys;
+    coordinator_type key_type = coordinator_type::transaction;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        if (version <= 3) w.string(keys.empty() ? std::string_view{} : keys.front(), flexible);
+        if (version >= 1) w.i8(static_cast<std::int8_t>(key_type));
+        if (version >= 4) {
+            w.array_length(static_cast<std::int32_t>(keys.size()), true);
+            for (std::string_view k : keys) w.string(k, true);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/find_coordinator.hpp ----
+// ---- begin kcoro/protocol/add_partitions_to_txn.hpp ----
+// AddPartitionsToTxn (API key 24): tells the transaction coordinator which partitions a
+// transaction writes to (the transactions-v1 flow; transactions v2 adds them implicitly).
+
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct add_partitions_to_txn_partition_result {
+    std::int32_t partition = -1;
+    errc error_code = errc::none;
+};
+
+struct add_partitions_to_txn_topic_result {
+    std::string name;
+    std::vector<add_partitions_to_txn_partition_result> partitions;
+};
+
+struct add_partitions_to_txn_response {
+    std::int32_t throttle_time_ms = 0;
+    std::vector<add_partitions_to_txn_topic_result> topics;
+
+    static result<add_partitions_to_txn_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        add_partitions_to_txn_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto topic_count, r.array_length(flexible));
+        for (std::int32_t t = 0; t < topic_count; ++t) {
+            auto& topic = out.topics.emplace_back();
+            KCORO_TRY_ASSIGN(auto name, r.string(flexible));
+            topic.name.assign(name);
+            KCORO_TRY_ASSIGN(auto partition_count, r.array_length(flexible));
+            for (std::int32_t p = 0; p < partition_count; ++p) {
+                auto& part = topic.partitions.emplace_back();
+                KCORO_TRY_ASSIGN(part.partition, r.i32());
+                KCORO_TRY_ASSIGN(auto ec, r.i16());
+                part.error_code = errc_from_kafka(ec);
+                KCORO_TRY(r.tagged_fields(flexible));
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct add_partitions_to_txn_topic {
+    std::string_view name;
+    std::span<const std::int32_t> partitions;
+};
+
+struct add_partitions_to_txn_request {
+    static constexpr std::int16_t api_key = 24;
+    static constexpr std::int16_t min_version = 0;
+    // Versions 4 and 5 batch transactions for broker-to-coordinator verification; clients stop at 3.
+    static constexpr std::int16_t max_version = 3;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = add_partitions_to_txn_response;
+
+    std::string_view transactional_id;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::span<const add_partitions_to_txn_topic> topics;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.string(transactional_id, flexible);
+        w.i64(producer_id);
+        w.i16(producer_epoch);
+        w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
+        for (const auto& t : topics) {
+            w.string(t.name, flexible);
+            w.array_length(static_cast<std::int32_t>(t.partitions.size()), flexible);
+            for (std::int32_t p : t.partitions) w.i32(p);
+            w.tagged_fields(flexible);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/add_partitions_to_txn.hpp ----
+// ---- begin kcoro/protocol/add_offsets_to_txn.hpp ----
+// AddOffsetsToTxn (API key 25): puts a consumer group's offsets partition into a transaction
+// before TxnOffsetCommit (transactions v1; with v2, TxnOffsetCommit v5 does this itself).
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+struct add_offsets_to_txn_response {
+    std::int32_t throttle_time_ms = 0;
+    errc error_code = errc::none;
+
+    static result<add_offsets_to_txn_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        add_offsets_to_txn_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct add_offsets_to_txn_request {
+    static constexpr std::int16_t api_key = 25;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 4;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = add_offsets_to_txn_response;
+
+    std::string_view transactional_id;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::string_view group_id;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.string(transactional_id, flexible);
+        w.i64(producer_id);
+        w.i16(producer_epoch);
+        w.string(group_id, flexible);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/add_offsets_to_txn.hpp ----
+// ---- begin kcoro/protocol/end_txn.hpp ----
+// EndTxn (API key 26): commits or aborts a transaction. From v5 (transactions v2) every end
+// bumps the producer epoch and the response carries the id and epoch to use next.
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+struct end_txn_response {
+    std::int32_t throttle_time_ms = 0;
+    errc error_code = errc::none;
+    // -1 before v5: keep the current id and epoch.
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+
+    static result<end_txn_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        end_txn_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        if (version >= 5) {
+            KCORO_TRY_ASSIGN(out.producer_id, r.i64());
+            KCORO_TRY_ASSIGN(out.producer_epoch, r.i16());
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct end_txn_request {
+    static constexpr std::int16_t api_key = 26;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 5;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = end_txn_response;
+
+    std::string_view transactional_id;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    bool committed = false;  // false aborts
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.string(transactional_id, flexible);
+        w.i64(producer_id);
+        w.i16(producer_epoch);
+        w.boolean(committed);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/end_txn.hpp ----
+// ---- begin kcoro/protocol/txn_offset_commit.hpp ----
+// TxnOffsetCommit (API key 28): commits consumer offsets as part of a transaction, so that
+// consume-transform-produce is exactly once. v5 (transactions v2) also adds the group's offsets
+// partition to the transaction, replacing AddOffsetsToTxn.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct txn_offset_commit_partition_result {
+    std::int32_t partition = -1;
+    errc error_code = errc::none;
+};
+
+struct txn_offset_commit_topic_result {
+    std::string name;
+    std::vector<txn_offset_commit_partition_result> partitions;
+};
+
+struct txn_offset_commit_response {
+    std::int32_t throttle_time_ms = 0;
+    std::vector<txn_offset_commit_topic_result> topics;
+
+    static result<txn_offset_commit_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 3;
+        txn_offset_commit_response out;
+        KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
+        KCORO_TRY_ASSIGN(auto topic_count, r.array_length(flexible));
+        for (std::int32_t t = 0; t < topic_count; ++t) {
+            auto& topic = out.topics.emplace_back();
+            KCORO_TRY_ASSIGN(auto name, r.string(flexible));
+            topic.name.assign(name);
+            KCORO_TRY_ASSIGN(auto partition_count, r.array_length(flexible));
+            for (std::int32_t p = 0; p < partition_count; ++p) {
+                auto& part = topic.partitions.emplace_back();
+                KCORO_TRY_ASSIGN(part.partition, r.i32());
+                KCORO_TRY_ASSIGN(auto ec, r.i16());
+                part.error_code = errc_from_kafka(ec);
+                KCORO_TRY(r.tagged_fields(flexible));
+            }
+            KCORO_TRY(r.tagged_fields(flexible));
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct txn_offset_commit_partition {
+    std::int32_t partition = -1;
+    std::int64_t committed_offset = -1;
+    std::int32_t committed_leader_epoch = -1;  // v2+; -1 when unknown
+    std::optional<std::string_view> committed_metadata;
+};
+
+struct txn_offset_commit_topic {
+    std::string_view name;
+    std::span<const txn_offset_commit_partition> partitions;
+};
+
+struct txn_offset_commit_request {
+    static constexpr std::int16_t api_key = 28;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 5;
+    static constexpr std::int16_t first_flexible_version = 3;
+    using response_type = txn_offset_commit_response;
+
+    std::string_view transactional_id;
+    std::string_view group_id;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    // v3+ (KIP-447): the consumer's group membership, so a zombie member's commit is fenced.
+    // Older versions cannot carry it; the defaults mean "not checked".
+    std::int32_t generation_id = -1;
+    std::string_view member_id;
+    std::optional<std::string_view> group_instance_id;
+    std::span<const txn_offset_commit_topic> topics;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.string(transactional_id, flexible);
+        w.string(group_id, flexible);
+        w.i64(producer_id);
+        w.i16(producer_epoch);
+        if (version >= 3) {
+            w.i32(generation_id);
+            w.string(member_id, true);
+            w.nullable_string(group_instance_id, true);
+        }
+        w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
+        for (const auto& t : topics) {
+            w.string(t.name, flexible);
+            w.array_length(static_cast<std::int32_t>(t.partitions.size()), flexible);
+            for (const auto& p : t.partitions) {
+                w.i32(p.partition);
+                w.i64(p.committed_offset);
+                if (version >= 2) w.i32(p.committed_leader_epoch);
+                w.nullable_string(p.committed_metadata, flexible);
+                w.tagged_fields(flexible);
+            }
+            w.tagged_fields(flexible);
+        }
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/txn_offset_commit.hpp ----
+// ---- begin kcoro/protocol/sasl_handshake.hpp ----
+// SaslHandshake (API key 17): names the SASL mechanism; v1 means the exchange that follows is
+// carried in SaslAuthenticate requests (v0's raw, unframed tokens are not supported).
+
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct sasl_handshake_response {
+    errc error_code = errc::none;
+    // What the broker enables: on unsupported_sasl_mechanism, the list to tell the user.
+    std::vector<std::string> mechanisms;
+
+    static result<sasl_handshake_response> decode(wire_reader& r, std::int16_t /*version*/) {
+        sasl_handshake_response out;
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        KCORO_TRY_ASSIGN(auto n, r.array_length(false));
+        for (std::int32_t i = 0; i < n; ++i) {
+            KCORO_TRY_ASSIGN(auto m, r.string(false));
+            out.mechanisms.emplace_back(m);
+        }
+        return out;
+    }
+};
+
+struct sasl_handshake_request {
+    static constexpr std::int16_t api_key = 17;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 1;
+    static constexpr std::int16_t first_flexible_version = -1;  // never flexible (KAFKA-9577)
+    using response_type = sasl_handshake_response;
+
+    std::string_view mechanism;
+
+    void encode(wire_writer& w, std::int16_t /*version*/) const { w.string(mechanism, false); }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_handshake.hpp ----
+// ---- begin kcoro/protocol/sasl_authenticate.hpp ----
+// SaslAuthenticate (API key 36): one round of the SASL exchange, the mechanism's bytes framed
+// as a Kafka request so errors come back as codes and messages rather than a closed socket.
+
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct sasl_authenticate_response {
+    errc error_code = errc::none;
+    std::optional<std::string> error_message;
+    byte_buffer auth_bytes;
+    // v1+: re-authenticate (KIP-368) before this many milliseconds; 0 means never.
+    std::int64_t session_lifetime_ms = 0;
+
+    static result<sasl_authenticate_response> decode(wire_reader& r, std::int16_t version) {
+        const bool flexible = version >= 2;
+        sasl_authenticate_response out;
+        KCORO_TRY_ASSIGN(auto ec, r.i16());
+        out.error_code = errc_from_kafka(ec);
+        KCORO_TRY_ASSIGN(auto msg, r.nullable_string(flexible));
+        if (msg) out.error_message.emplace(*msg);
+        KCORO_TRY_ASSIGN(auto bytes, r.bytes(flexible));
+        out.auth_bytes.append(bytes);
+        if (version >= 1) {
+            KCORO_TRY_ASSIGN(out.session_lifetime_ms, r.i64());
+        }
+        KCORO_TRY(r.tagged_fields(flexible));
+        return out;
+    }
+};
+
+struct sasl_authenticate_request {
+    static constexpr std::int16_t api_key = 36;
+    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t max_version = 2;
+    static constexpr std::int16_t first_flexible_version = 2;
+    using response_type = sasl_authenticate_response;
+
+    bytes_view auth_bytes;
+
+    void encode(wire_writer& w, std::int16_t version) const {
+        const bool flexible = version >= first_flexible_version;
+        w.bytes(auth_bytes, flexible);
+        w.tagged_fields(flexible);
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_authenticate.hpp ----
+// ---- begin kcoro/protocol/sasl_plain.hpp ----
+// SASL/PLAIN (RFC 4616): the one message the client sends, carried in SaslAuthenticate's auth bytes.
+
+
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+// authzid NUL authcid NUL passwd. A NUL inside a field would shift the fields the broker reads,
+// letting a crafted user name choose the password slot, so it is refused rather than sent.
+// The Java client leaves authzid empty (the broker then authorizes as the user itself).
+inline result<std::string> sasl_plain_message(std::string_view user, std::string_view password,
+                                              std::string_view authzid = {}) {
+    if (user.empty()) return error(errc::bad_config, "sasl user: must not be empty");
+    if (user.find('\0') != std::string_view::npos) return error(errc::bad_config, "sasl user: contains NUL");
+    if (password.find('\0') != std::string_view::npos) return error(errc::bad_config, "sasl password: contains NUL");
+    if (authzid.find('\0') != std::string_view::npos) return error(errc::bad_config, "sasl authzid: contains NUL");
+    std::string m;
+    m.reserve(authzid.size() + user.size() + password.size() + 2);
+    m += authzid;
+    m += '\0';
+    m += user;
+    m += '\0';
+    m += password;
+    return m;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_plain.hpp ----
+// ---- begin kcoro/protocol/sasl_scram.hpp ----
+// SCRAM-SHA-256 and SCRAM-SHA-512 (RFC 5802, RFC 7677), the client side, sans I/O: the messages
+// go into SaslAuthenticate requests and come out of their responses; nothing here touches a socket.
+// Parsing and encoding need nothing; the key derivation needs OpenSSL's libcrypto.
+
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#if KCORO_HAS_OPENSSL
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#endif
+
+KCORO_NAMESPACE_BEGIN
+
+enum class scram_algorithm : std::uint8_t { sha256, sha512 };
+
+// The name SaslHandshake announces and the broker's sasl.enabled.mechanisms lists.
+constexpr std::string_view scram_mechanism_name(scram_algorithm a) noexcept {
+    return a == scram_algorithm::sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
+}
+
+namespace detail {
+
+inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out.reserve(out.size() + (n + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (n - i == 1) {
+        const std::uint32_t v = std::uint32_t{p[i]} << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += "==";
+    } else if (n - i == 2) {
+        const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += '=';
+    }
+}
+
+constexpr int base64_value(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// Strict: padded, canonical (unused low bits zero), no whitespace. A server that sends anything
+// else is not speaking SCRAM, and leniency here would only widen what a fuzzer can reach.
+inline result<std::string> base64_decode(std::string_view in) {
+    if (in.size() % 4 != 0) return error(errc::malformed_response, "base64: length is not a multiple of 4");
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    for (std::size_t i = 0; i < in.size(); i += 4) {
+        const bool last = i + 4 == in.size();
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; ++k) {
+            const char c = in[i + static_cast<std::size_t>(k)];
+            if (c == '=' && last && k >= 2) {
+                v[k] = 0;
+                ++pad;
+                continue;
+            }
+            if (pad != 0) return error(errc::malformed_response, "base64: data after padding");
+            v[k] = base64_value(c);
+            if (v[k] < 0) return error(errc::malformed_response, "base64: invalid character");
+        }
+        const std::uint32_t w = (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
+                                (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+        if ((pad == 1 && (w & 0xffu) != 0) || (pad == 2 && (w & 0xffffu) != 0))
+            return error(errc::malformed_response, "base64: non-canonical padding bits");
+        out += static_cast<char>((w >> 16) & 0xff);
+        if (pad < 2) out += static_cast<char>((w >> 8) & 0xff);
+        if (pad < 1) out += static_cast<char>(w & 0xff);
+    }
+    return out;
+}
+
+// RFC 5802 5.1: ',' and '=' in the user name are written as "=2C" and "=3D".
+inline void scram_escape_name_into(std::string& out, std::string_view name) {
+    for (char c : name) {
+        if (c == ',') out += "=2C";
+        else if (c == '=') out += "=3D";
+        else out += c;
+    }
+}
+
+// Splits "a=v1,b=v2,..." one attribute at a time.
+class scram_attribute_reader {
+public:
+    explicit scram_attribute_reader(std::string_view s) noexcept : rest_(s) {}
+    bool at_end() const noexcept { return done_; }
+    // The next attribute as (letter, value); fails unless it is "x=...".
+    result<std::pair<char, std::string_view>> next() {
+        if (done_) return error(errc::malformed_response, "SCRAM: attribute missing");
+        std::string_view attr;
+        if (const auto comma = rest_.find(','); comma == std::string_view::npos) {
+            attr = rest_;
+            done_ = true;
+        } else {
+            attr = rest_.substr(0, comma);
+            rest_.remove_prefix(comma + 1);
+        }
+        if (attr.size() < 2 || attr[1] != '=' || !((attr[0] >= 'a' && attr[0] <= 'z') || (attr[0] >= 'A' && attr[0] <= 'Z')))
+            return error(errc::malformed_response, "SCRAM: malformed attribute");
+        return std::pair<char, std::string_view>{attr[0], attr.substr(2)};
+    }
+
+private:
+    std::string_view rest_;
+    bool done_ = false;
+};
+
+}  // namespace detail
+
+// What the server's first message says: the combined nonce, the salt and the iteration count.
+struct scram_server_first {
+    std::string nonce;
+    std::string salt;  // decoded bytes
+    std::int32_t iterations = 0;
+};
+
+// The Java client refuses fewer than 4096 iterations (a downgraded, cheaply brute-forced key);
+// the upper bound keeps a hostile broker from stalling the event loop in PBKDF2 for hours
+// (Kafka's broker caps SCRAM credentials at 16384).
+inline constexpr std::int32_t scram_min_iterations = 4096;
+inline constexpr std::int32_t scram_max_iterations = 1 << 20;
+
+// Parses server-first-message (RFC 5802 7) and checks it against the nonce the client sent.
+inline result<scram_server_first> parse_scram_server_first(std::string_view msg, std::string_view client_nonce) {
+    detail::scram_attribute_reader in(msg);
+    KCORO_TRY_ASSIGN(auto a, in.next());
+    if (a.first == 'm') return error(errc::auth_failed, "SCRAM: the server requires an unsupported extension");
+    scram_server_first out;
+    if (a.first != 'r') return error(errc::malformed_response, "SCRAM: server-first lacks the nonce");
+    // The server must extend the client's nonce; an echo or a different prefix is a replay or a bug.
+    if (a.second.size() <= client_nonce.size() || a.second.substr(0, client_nonce.size()) != client_nonce)
+        return error(errc::auth_failed, "SCRAM: the server nonce does not extend the client nonce");
+    for (char c : a.second)
+        if (c < 0x21 || c > 0x7e) return error(errc::malformed_response, "SCRAM: nonce is not printable");
+    out.nonce = std::string(a.second);
+
+    KCORO_TRY_ASSIGN(auto s, in.next());
+    if (s.first != 's') return error(errc::malformed_response, "SCRAM: server-first lacks the salt");
+    KCORO_TRY_ASSIGN(out.salt, detail::base64_decode(s.second));
+    if (out.salt.empty()) return error(errc::malformed_response, "SCRAM: empty salt");
+
+    KCORO_TRY_ASSIGN(auto i, in.next());
+    if (i.first != 'i' || i.second.empty() || i.second.size() > 10)
+        return error(errc::malformed_response, "SCRAM: server-first lacks the iteration count");
+    std::int64_t n = 0;
+    for (char c : i.second) {
+        if (c < '0' || c > '9') return error(errc::malformed_response, "SCRAM: iteration count is not a number");
+        n = n * 10 + (c - '0');
+    }
+    if (n < scram_min_iterations || n > scram_max_iterations)
+        return error(errc::auth_failed, "SCRAM: iteration count " + std::to_string(n) + " is outside [4096, 1048576]");
+    out.iterations = static_cast<std::int32_t>(n);
+    // Extensions after the iteration count are allowed and ignored (RFC 5802 7).
+    return out;
+}
+
+// What the server's final message says: its signature (decoded) or the error it names.
+struct scram_server_final {
+    std::string verifier;      // decoded ServerSignature, empty when error is set
+    std::string server_error;  // the "e=" value, empty on success
+};
+
+inline result<scram_server_final> parse_scram_server_final(std::string_view msg) {
+    detail::scram_attribute_reader in(msg);
+    KCORO_TRY_ASSIGN(auto a, in.next());
+    scram_server_final out;
+    if (a.first == 'e') {
+        if (a.second.empty()) return error(errc::malformed_response, "SCRAM: empty server error");
+        out.server_error = std::string(a.second);
+        return out;
+    }
+    if (a.first != 'v') return error(errc::malformed_response, "SCRAM: server-final lacks the verifier");
+    KCORO_TRY_ASSIGN(out.verifier, detail::base64_decode(a.second));
+    if (out.verifier.empty()) return error(errc::malformed_response, "SCRAM: empty verifier");
+    return out;
+}
+
+#if KCORO_HAS_OPENSSL
+
+// One SCRAM exchange: client_first(), then client_final(server-first), then
+// verify_server_final(server-final). Each step is allowed once and in order; a failed step
+// leaves the exchange failed, because SCRAM has no way to retry a step.
+class scram_client {
+public:
+    // The nonce must be printable ASCII without ','; it must be fresh and unpredictable,
+    // which create() guarantees. This constructor exists for reproducible test vectors.
+    scram_client(scram_algorithm algorithm, std::string_view user, std::string_view password,
+                 std::string_view client_nonce)
+        : algorithm_(algorithm), password_(password), nonce_(client_nonce) {
+        client_first_bare_ = "n=";
+        detail::scram_escape_name_into(client_first_bare_, user);
+        client_first_bare_ += ",r=";
+        client_first_bare_ += nonce_;
+    }
+    scram_client(const scram_client&) = delete;
+    scram_client& operator=(const scram_client&) = delete;
+    scram_client(scram_client&& o) noexcept { *this = std::move(o); }
+    scram_client& operator=(scram_client&& o) noexcept {
+        if (this != &o) {
+            wipe();
+            algorithm_ = o.algorithm_;
+            step_ = o.step_;
+            password_ = std::move(o.password_);
+            nonce_ = std::move(o.nonce_);
+            client_first_bare_ = std::move(o.client_first_bare_);
+            expected_server_signature_ = std::move(o.expected_server_signature_);
+            o.password_.clear();
+            o.expected_server_signature_.clear();
+            o.step_ = step::failed;
+        }
+        return *this;
+    }
+    ~scram_client() { wipe(); }
+
+    // A client with a fresh 24-byte random nonce from OpenSSL's CSPRNG.
+    static result<scram_client> create(scram_algorithm algorithm, std::string_view user, std::string_view password) {
+        unsigned char raw[24];
+        if (RAND_bytes(raw, sizeof raw) != 1) return error(errc::auth_failed, "SCRAM: no random bytes for the nonce");
+        std::string nonce;
+        detail::base64_encode_into(nonce, raw, sizeof raw);  // printable and free of ','
+        return scram_client(algorithm, user, password, nonce);
+    }
+
+    scram_algorithm algorithm() const noexcept { return algorithm_; }
+    std::string_view mechanism() const noexcept { return scram_mechanism_name(algorithm_); }
+    bool authenticated() const noexcept { return step_ == step::done; }
+
+    // client-first-message: GS2 header without channel binding, then the bare part.
+    result<std::string> client_first() {
+        if (step_ != step::start) return out_of_order();
+        step_ = step::sent_first;
+        return "n,," + client_first_bare_;
+    }
+
+    // client-final-message with the proof, computed from the server's salt and iteration count.
+    result<std::string> client_final(std::string_view server_first) {
+        if (step_ != step::sent_first) return out_of_order();
+        step_ = step::failed;
+        KCORO_TRY_ASSIGN(auto sf, parse_scram_server_first(server_first, nonce_));
+
+        const EVP_MD* md = digest();
+        const auto len = static_cast<std::size_t>(EVP_MD_get_size(md));
+        key salted{}, client_key{}, stored_key{}, client_signature{}, server_key{}, server_signature{};
+        if (PKCS5_PBKDF2_HMAC(password_.data(), static_cast<int>(password_.size()),
+                              reinterpret_cast<const unsigned char*>(sf.salt.data()), static_cast<int>(sf.salt.size()),
+                              sf.iterations, md, static_cast<int>(len), salted.data()) != 1)
+            return error(errc::auth_failed, "SCRAM: PBKDF2 failed");
+        OPENSSL_cleanse(password_.data(), password_.size());
+        password_.clear();
+
+        std::string final_message = "c=biws,r=";  // biws = base64("n,,")
+        final_message += sf.nonce;
+        std::string auth_message;
+        auth_message.reserve(client_first_bare_.size() + server_first.size() + final_message.size() + 2);
+        auth_message += client_first_bare_;
+        auth_message += ',';
+        auth_message += server_first;
+        auth_message += ',';
+        auth_message += final_message;
+
+        bool derived = hmac(md, salted, len, "Client Key", client_key) &&
+                  EVP_Digest(client_key.data(), len, stored_key.data(), nullptr, md, nullptr) == 1 &&
+                  hmac(md, stored_key, len, auth_message, client_signature) &&
+                  hmac(md, salted, len, "Server Key", server_key) &&
+                  hmac(md, server_key, len, auth_message, server_signature);
+        for (std::size_t k = 0; k < len; ++k) client_key[k] ^= client_signature[k];  // now ClientProof
+        if (derived) {
+            final_message += ",p=";
+            detail::base64_encode_into(final_message, client_key.data(), len);
+            expected_server_signature_.assign(reinterpret_cast<const char*>(server_signature.data()), len);
+        }
+        OPENSSL_cleanse(salted.data(), salted.size());
+        OPENSSL_cleanse(client_key.data(), client_key.size());
+        OPENSSL_cleanse(server_key.data(), server_key.size());
+        if (!derived) return error(errc::auth_failed, "SCRAM: HMAC failed");
+        step_ = step::sent_final;
+        return final_message;
+    }
+
+    // Proves the server knows the credential too; without this a man in the middle could
+    // accept any password.
+    result<void> verify_server_final(std::string_view server_final) {
+        if (step_ != step::sent_final) return out_of_order();
+        step_ = step::failed;
+        KCORO_TRY_ASSIGN(auto sf, parse_scram_server_final(server_final));
+        if (!sf.server_error.empty())
+            return error(errc::sasl_authentication_failed, "SCRAM: the server says " + sf.server_error);
+        if (sf.verifier.size() != expected_server_signature_.size() ||
+            CRYPTO_memcmp(sf.verifier.data(), expected_server_signature_.data(), sf.verifier.size()) != 0)
+            return error(errc::auth_failed, "SCRAM: the server's signature is wrong (it does not know the credential)");
+        step_ = step::done;
+        return ok();
+    }
+
+private:
+    enum class step : std::uint8_t { start, sent_first, sent_final, done, failed };
+    using key = std::array<unsigned char, EVP_MAX_MD_SIZE>;
+
+    const EVP_MD* digest() const noexcept { return algorithm_ == scram_algorithm::sha256 ? EVP_sha256() : EVP_sha512(); }
+    static bool hmac(const EVP_MD* md, const key& k, std::size_t klen, std::string_view data, key& out) noexcept {
+        unsigned int out_len = 0;
+        return HMAC(md, k.data(), static_cast<int>(klen), reinterpret_cast<const unsigned char*>(data.data()),
+                    data.size(), out.data(), &out_len) != nullptr;
+    }
+    error out_of_order() {
+        step_ = step::failed;
+        return error(errc::illegal_sasl_state, "SCRAM: step called out of order");
+    }
+    void wipe() noexcept {
+        if (!password_.empty()) OPENSSL_cleanse(password_.data(), password_.size());
+        if (!expected_server_signature_.empty())
+            OPENSSL_cleanse(expected_server_signature_.data(), expected_server_signature_.size());
+    }
+
+    scram_algorithm algorithm_ = scram_algorithm::sha256;
+    step step_ = step::start;
+    std::string password_;
+    std::string nonce_;
+    std::string client_first_bare_;
+    std::string expected_server_signature_;
+};
+
+#endif  // KCORO_HAS_OPENSSL
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_scram.hpp ----
 // ---- end kcoro/protocol/protocol.hpp ----
 // ---- begin kcoro/record/record.hpp ----
-// Aggregates the record layer; kcoro.hpp includes this.
-// ---- end kcoro/record/record.hpp ----
-// ---- begin kcoro/serde/serde.hpp ----
-// Aggregates the serde layer; kcoro.hpp includes this.
+// Aggregates the records layer; kcoro.hpp includes this.
+// ---- begin kcoro/record/crc32c.hpp ----
+// CRC-32C (Castagnoli), the checksum of RecordBatch v2. On x86-64 CPUs with SSE4.2 the crc32
+// instruction does the work (chosen once at run time); elsewhere a slicing-by-8 table.
+
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define KCORO_CRC32C_X86 1
+#else
+#define KCORO_CRC32C_X86 0
+#endif
+
+KCORO_NAMESPACE_BEGIN
+
+namespace detail {
+
+struct crc32c_tables {
+    std::array<std::array<std::uint32_t, 256>, 8> t{};
+    constexpr crc32c_tables() {
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            t[0][i] = c;
+        }
+        for (std::uint32_t i = 0; i < 256; ++i)
+            for (std::size_t s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+    }
+};
+inline constexpr crc32c_tables crc32c_table{};
+
+// Continues a CRC (pre-inverted state in, pre-inverted state out).
+inline std::uint32_t crc32c_update_portable(std::uint32_t crc, const unsigned char* p, std::size_t n) noexcept {
+    const auto& t = crc32c_table.t;
+    while (n >= 8) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + 4, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        lo = __builtin_bswap32(lo);
+        hi = __builtin_bswap32(hi);
+#endif
+        lo ^= crc;
+        crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^ t[3][hi & 0xff] ^
+              t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xff];
+    return crc;
+}
+
+#if KCORO_CRC32C_X86
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_update_sse42(std::uint32_t crc, const unsigned char* p,
+                                                                           std::size_t n) noexcept {
+    std::uint64_t c = crc;
+    while (n >= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        c = _mm_crc32_u64(c, v);
+        p += 8;
+        n -= 8;
+    }
+    auto c32 = static_cast<std::uint32_t>(c);
+    while (n--) c32 = _mm_crc32_u8(c32, *p++);
+    return c32;
+}
+inline bool cpu_has_sse42() noexcept {
+    static const bool has = __builtin_cpu_supports("sse4.2");
+    return has;
+}
+#endif
+
+}  // namespace detail
+
+inline bool crc32c_hardware_accelerated() noexcept {
+#if KCORO_CRC32C_X86
+    return detail::cpu_has_sse42();
+#else
+    return false;
+#endif
+}
+
+inline std::uint32_t crc32c_portable(const void* data, std::size_t n, std::uint32_t crc = 0) noexcept {
+    return ~detail::crc32c_update_portable(~crc, static_cast<const unsigned char*>(data), n);
+}
+
+// crc32c(data) or, with a previous result as `crc`, the CRC of the concatenation.
+inline std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc = 0) noexcept {
+#if KCORO_CRC32C_X86
+    if (detail::cpu_has_sse42()) return ~detail::crc32c_update_sse42(~crc, static_cast<const unsigned char*>(data), n);
+#endif
+    return crc32c_portable(data, n, crc);
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/record/crc32c.hpp ----
+// ---- begin kcoro/record/compression.hpp ----
+// Compression codecs for record batches, chosen at run time among those compiled in:
+// none, gzip (zlib), snappy (xerial framing, as the Java client writes it), lz4 (LZ4 frame with
+// independent 64 KB blocks) and zstd. Each library is used only when KCORO_HAS_<CODEC> is 1.
+
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+#if KCORO_HAS_ZSTD
+#include <zstd.h>
+#endif
+#if KCORO_HAS_LZ4
+#include <lz4frame.h>
+#endif
+#if KCORO_HAS_ZLIB
+#include <zlib.h>
+#endif
+#if KCORO_HAS_SNAPPY
+#include <snappy-c.h>
+#endif
+
+KCORO_NAMESPACE_BEGIN
+
+// Values are Kafka's attribute ids.
+enum class compression_codec : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
+
+constexpr bool codec_available(compression_codec c) noexcept {
+    switch (c) {
+        case compression_codec::none: return true;
+        case compression_codec::gzip: return KCORO_HAS_ZLIB != 0;
+        case compression_codec::snappy: return KCORO_HAS_SNAPPY != 0;
+        case compression_codec::lz4: return KCORO_HAS_LZ4 != 0;
+        case compression_codec::zstd: return KCORO_HAS_ZSTD != 0;
+    }
+    return false;
+}
+
+constexpr const char* codec_name(compression_codec c) noexcept {
+    switch (c) {
+        case compression_codec::none: return "none";
+        case compression_codec::gzip: return "gzip";
+        case compression_codec::snappy: return "snappy";
+        case compression_codec::lz4: return "lz4";
+        case compression_codec::zstd: return "zstd";
+    }
+    return "?";
+}
+
+namespace detail {
+inline error codec_missing(compression_codec c) {
+    return error(errc::unsupported_compression, std::string(codec_name(c)) + " was not compiled in");
+}
+inline void put_be32(byte* p, std::uint32_t v) {
+    p[0] = static_cast<byte>(v >> 24);
+    p[1] = static_cast<byte>(v >> 16);
+    p[2] = static_cast<byte>(v >> 8);
+    p[3] = static_cast<byte>(v);
+}
+inline std::uint32_t get_be32(const byte* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+}
+inline constexpr byte xerial_magic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
+// Decompressed output larger than this is refused: a hostile or corrupt batch cannot make a
+// reader allocate without bound.
+inline constexpr std::size_t max_decompressed = 256u * 1024 * 1024;
+
+#if KCORO_HAS_ZSTD
+// One context per thread, reused: no allocation per batch in steady state.
+struct zstd_contexts {
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_DCtx* d = ZSTD_createDCtx();
+    ~zstd_contexts() {
+        ZSTD_freeCCtx(c);
+        ZSTD_freeDCtx(d);
+    }
+};
+inline zstd_contexts& zstd_ctx() {
+    thread_local zstd_contexts ctx;
+    return ctx;
+}
+#endif
+}  // namespace detail
+
+// Appends the compressed form of `in` to `out`. `level` unset: the codec's default.
+inline result<void> compress(compression_codec codec, bytes_view in, byte_buffer& out, std::optional<int> level = {}) {
+    (void)level;  // unused when no codec that takes a level is compiled in
+    switch (codec) {
+        case compression_codec::none:
+            out.append(in);
+            return ok();
+        case compression_codec::zstd: {
+#if KCORO_HAS_ZSTD
+            const std::size_t bound = ZSTD_compressBound(in.size());
+            const std::size_t start = out.size();
+            out.resize(start + bound);
+            const std::size_t n = ZSTD_compressCCtx(detail::zstd_ctx().c, out.data() + start, bound, in.data(), in.size(),
+                                                    level.value_or(3));
+            if (ZSTD_isError(n)) {
+                out.resize(start);
+                return error(errc::compression_failed, ZSTD_getErrorName(n));
+            }
+            out.resize(start + n);
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::lz4: {
+#if KCORO_HAS_LZ4
+            LZ4F_preferences_t prefs;
+            std::memset(&prefs, 0, sizeof prefs);
+            prefs.frameInfo.blockSizeID = LZ4F_max64KB;
+            prefs.frameInfo.blockMode = LZ4F_blockIndependent;  // Kafka readers expect independent blocks
+            prefs.compressionLevel = level.value_or(0);
+            const std::size_t bound = LZ4F_compressFrameBound(in.size(), &prefs);
+            const std::size_t start = out.size();
+            out.resize(start + bound);
+            const std::size_t n = LZ4F_compressFrame(out.data() + start, bound, in.data(), in.size(), &prefs);
+            if (LZ4F_isError(n)) {
+                out.resize(start);
+                return error(errc::compression_failed, LZ4F_getErrorName(n));
+            }
+            out.resize(start + n);
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::gzip: {
+#if KCORO_HAS_ZLIB
+            z_stream z;
+            std::memset(&z, 0, sizeof z);
+            // windowBits 15 + 16: a gzip header and trailer, as Kafka's GZIPOutputStream writes.
+            if (deflateInit2(&z, level.value_or(Z_DEFAULT_COMPRESSION), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                return error(errc::compression_failed, "deflateInit2");
+            const std::size_t bound = deflateBound(&z, static_cast<uLong>(in.size()));
+            const std::size_t start = out.size();
+            out.resize(start + bound);
+            z.next_in = const_cast<Bytef*>(in.data());
+            z.avail_in = static_cast<uInt>(in.size());
+            z.next_out = out.data() + start;
+            z.avail_out = static_cast<uInt>(bound);
+            const int rc = deflate(&z, Z_FINISH);
+            const std::size_t n = bound - z.avail_out;
+            deflateEnd(&z);
+            if (rc != Z_STREAM_END) {
+                out.resize(start);
+                return error(errc::compression_failed, "deflate");
+            }
+            out.resize(start + n);
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::snappy: {
+#if KCORO_HAS_SNAPPY
+            // xerial framing: magic, version 1, compatible 1, then [be32 length][snappy block] of
+            // at most 32 KiB of input each (the block size the Java client uses).
+            const std::size_t start = out.size();
+            out.append(detail::xerial_magic, 8);
+            byte v[8];
+            detail::put_be32(v, 1);
+            detail::put_be32(v + 4, 1);
+            out.append(v, 8);
+            std::size_t pos = 0;
+            do {
+                const std::size_t chunk = std::min<std::size_t>(32 * 1024, in.size() - pos);
+                std::size_t max = snappy_max_compressed_length(chunk);
+                const std::size_t at = out.size();
+                out.resize(at + 4 + max);
+                if (snappy_compress(reinterpret_cast<const char*>(in.data() + pos), chunk,
+                                    reinterpret_cast<char*>(out.data() + at + 4), &max) != SNAPPY_OK) {
+                    out.resize(start);
+                    return error(errc::compression_failed, "snappy_compress");
+                }
+                detail::put_be32(out.data() + at, static_cast<std::uint32_t>(max));
+                out.resize(at + 4 + max);
+                pos += chunk;
+            } while (pos < in.size());
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+    }
+    return error(errc::unsupported_compression, "unknown codec");
+}
+
+// Appends the decompressed form of `in` to `out`.
+inline result<void> decompress(compression_codec codec, bytes_view in, byte_buffer& out) {
+    switch (codec) {
+        case compression_codec::none:
+            out.append(in);
+            return ok();
+        case compression_codec::zstd: {
+#if KCORO_HAS_ZSTD
+            ZSTD_inBuffer zin{in.data(), in.size(), 0};
+            ZSTD_DCtx* d = detail::zstd_ctx().d;
+            ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+            for (;;) {
+                const std::size_t at = out.size();
+                if (at > detail::max_decompressed) return error(errc::compression_failed, "zstd: too large");
+                out.resize(at + 64 * 1024);
+                ZSTD_outBuffer zout{out.data() + at, 64 * 1024, 0};
+                const std::size_t rc = ZSTD_decompressStream(d, &zout, &zin);
+                out.resize(at + zout.pos);
+                if (ZSTD_isError(rc)) return error(errc::compression_failed, ZSTD_getErrorName(rc));
+                if (rc == 0) return ok();
+                if (zin.pos == zin.size && zout.pos < zout.size) return error(errc::compression_failed, "zstd: truncated");
+            }
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::lz4: {
+#if KCORO_HAS_LZ4
+            LZ4F_dctx* d = nullptr;
+            if (LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION))) return error(errc::compression_failed, "lz4 ctx");
+            std::size_t pos = 0;
+            std::size_t hint = 1;
+            while (pos < in.size() && hint != 0) {
+                const std::size_t at = out.size();
+                if (at > detail::max_decompressed) {
+                    LZ4F_freeDecompressionContext(d);
+                    return error(errc::compression_failed, "lz4: too large");
+                }
+                out.resize(at + 64 * 1024);
+                std::size_t dst = 64 * 1024, src = in.size() - pos;
+                hint = LZ4F_decompress(d, out.data() + at, &dst, in.data() + pos, &src, nullptr);
+                out.resize(at + dst);
+                pos += src;
+                if (LZ4F_isError(hint)) {
+                    LZ4F_freeDecompressionContext(d);
+                    return error(errc::compression_failed, LZ4F_getErrorName(hint));
+                }
+                if (src == 0 && dst == 0) break;
+            }
+            LZ4F_freeDecompressionContext(d);
+            if (hint != 0) return error(errc::compression_failed, "lz4: truncated frame");
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::gzip: {
+#if KCORO_HAS_ZLIB
+            z_stream z;
+            std::memset(&z, 0, sizeof z);
+            if (inflateInit2(&z, 15 + 32) != Z_OK) return error(errc::compression_failed, "inflateInit2");
+            z.next_in = const_cast<Bytef*>(in.data());
+            z.avail_in = static_cast<uInt>(in.size());
+            int rc = Z_OK;
+            while (rc != Z_STREAM_END) {
+                const std::size_t at = out.size();
+                if (at > detail::max_decompressed) break;
+                out.resize(at + 64 * 1024);
+                z.next_out = out.data() + at;
+                z.avail_out = 64 * 1024;
+                rc = inflate(&z, Z_NO_FLUSH);
+                out.resize(at + 64 * 1024 - z.avail_out);
+                if (rc != Z_OK && rc != Z_STREAM_END) break;
+                if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) break;
+            }
+            inflateEnd(&z);
+            if (rc != Z_STREAM_END) return error(errc::compression_failed, "gzip: corrupt or truncated");
+            return ok();
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+        case compression_codec::snappy: {
+#if KCORO_HAS_SNAPPY
+            auto raw = [&](const byte* p, std::size_t n) -> result<void> {
+                std::size_t len = 0;
+                if (snappy_uncompressed_length(reinterpret_cast<const char*>(p), n, &len) != SNAPPY_OK ||
+                    len > detail::max_decompressed)
+                    return error(errc::compression_failed, "snappy: bad block");
+                const std::size_t at = out.size();
+                out.resize(at + len);
+                if (snappy_uncompress(reinterpret_cast<const char*>(p), n, reinterpret_cast<char*>(out.data() + at), &len) !=
+                    SNAPPY_OK)
+                    return error(errc::compression_failed, "snappy: corrupt block");
+                out.resize(at + len);
+                return ok();
+            };
+            if (in.size() >= 16 && std::memcmp(in.data(), detail::xerial_magic, 8) == 0) {
+                std::size_t pos = 16;
+                while (pos < in.size()) {
+                    if (in.size() - pos < 4) return error(errc::compression_failed, "snappy: truncated chunk");
+                    const std::uint32_t n = detail::get_be32(in.data() + pos);
+                    pos += 4;
+                    if (n > in.size() - pos) return error(errc::compression_failed, "snappy: truncated chunk");
+                    KCORO_TRY(raw(in.data() + pos, n));
+                    pos += n;
+                }
+                return ok();
+            }
+            return raw(in.data(), in.size());
+#else
+            return detail::codec_missing(codec);
+#endif
+        }
+    }
+    return error(errc::unsupported_compression, "unknown codec");
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/record/compression.hpp ----
+// ---- begin kcoro/record/record_batch_builder.hpp ----
+// Builds a RecordBatch v2 in place in one reusable buffer: records are appended as they come
+// (keys and values written straight in by serializers), then finish() fills the 61-byte header,
+// compresses the records if asked and computes the CRC. No allocation in steady state.
+//
+// Layout (Kafka's DefaultRecordBatch): baseOffset i64, batchLength i32, partitionLeaderEpoch i32,
+// magic i8 = 2, crc u32 (CRC-32C of attributes..end), attributes i16, lastOffsetDelta i32,
+// baseTimestamp i64, maxTimestamp i64, producerId i64, producerEpoch i16, baseSequence i32,
+// recordCount i32, then the records.
+
 // ---- begin kcoro/serde/byte_sink.hpp ----
 // The byte sink concept: where serializers write the bytes of a key or value. The record batch
 // builder hands serializers a sink that appends straight into the batch, so values are written
@@ -672,14 +2986,4046 @@ struct buffer_sink {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/serde/byte_sink.hpp ----
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+KCORO_NAMESPACE_BEGIN
+
+struct record_header {
+    std::string_view key{};
+    std::optional<bytes_view> value{};  // none: a null header value
+};
+
+// Passed as a key or value writer: the field is null.
+struct null_record_field {};
+
+enum class append_status { appended, full };
+
+struct batch_finish_params {
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::int32_t base_sequence = -1;
+    bool transactional = false;
+    std::int32_t partition_leader_epoch = -1;
+    compression_codec codec = compression_codec::none;
+    std::optional<int> compression_level;
+};
+
+namespace record_layout {
+inline constexpr std::size_t base_offset = 0;
+inline constexpr std::size_t batch_length = 8;
+inline constexpr std::size_t partition_leader_epoch = 12;
+inline constexpr std::size_t magic = 16;
+inline constexpr std::size_t crc = 17;
+inline constexpr std::size_t attributes = 21;
+inline constexpr std::size_t last_offset_delta = 23;
+inline constexpr std::size_t base_timestamp = 27;
+inline constexpr std::size_t max_timestamp = 35;
+inline constexpr std::size_t producer_id = 43;
+inline constexpr std::size_t producer_epoch = 51;
+inline constexpr std::size_t base_sequence = 53;
+inline constexpr std::size_t record_count = 57;
+inline constexpr std::size_t header_size = 61;
+}  // namespace record_layout
+
+namespace detail {
+inline std::size_t varint_size(std::uint64_t v) noexcept {
+    std::size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        ++n;
+    }
+    return n;
+}
+inline std::uint64_t zigzag64(std::int64_t v) noexcept {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
+    while (v >= 0x80) {
+        *p++ = static_cast<byte>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<byte>(v);
+    return p;
+}
+inline void store_be(byte* p, std::uint64_t v, int n) noexcept {
+    for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
+}
+inline std::uint64_t load_be(const byte* p, int n) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+    return v;
+}
+
+// Appends a length-prefixed field whose length is only known after writing: reserve the widest
+// varint for the length, write, then move the bytes back over the unused prefix bytes.
+template <class W>
+void write_field(byte_buffer& buf, W& writer) {
+    using T = std::remove_cvref_t<W>;
+    if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
+        buf.push_back(1);  // zig-zag(-1)
+    } else if constexpr (std::is_convertible_v<T, bytes_view>) {
+        bytes_view b = writer;
+        byte tmp[10];
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(b.size())));
+        buf.append(tmp, static_cast<std::size_t>(e - tmp));
+        buf.append(b);
+    } else {
+        const std::size_t len_at = buf.size();
+        buf.extend(5);
+        buffer_sink sink{buf};
+        writer(sink);
+        const std::size_t n = buf.size() - len_at - 5;
+        byte tmp[10];
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(n)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        if (vlen < 5) std::memmove(buf.data() + len_at + vlen, buf.data() + len_at + 5, n);
+        std::memcpy(buf.data() + len_at, tmp, vlen);
+        buf.resize(len_at + vlen + n);
+    }
+}
+}  // namespace detail
+
+class record_batch_builder {
+public:
+    record_batch_builder() { reset(); }
+
+    // Starts a new, empty batch; keeps the buffer's memory.
+    void reset() {
+        buf_.clear();
+        buf_.extend(record_layout::header_size);
+        count_ = 0;
+        base_timestamp_ = 0;
+        max_timestamp_ = -1;
+        finished_ = false;
+    }
+
+    std::int32_t record_count() const noexcept { return count_; }
+    // Bytes so far: header plus uncompressed records.
+    std::size_t size_bytes() const noexcept { return finished_ ? records_end_ : buf_.size(); }
+    bool empty() const noexcept { return count_ == 0; }
+    std::int64_t base_timestamp() const noexcept { return base_timestamp_; }
+    std::int64_t max_timestamp() const noexcept { return max_timestamp_; }
+
+    // Appends one record. A writer is null_record_field / std::nullopt (a null field), a
+    // bytes_view, or a callable `void(auto& sink)` that writes through a kcoro::byte_sink. When
+    // the batch already holds records and this one would take it past `size_limit`, nothing
+    // changes and append_status::full is returned; a first record is always taken.
+    template <class KeyW, class ValueW>
+    append_status try_append(std::int64_t timestamp_ms, KeyW&& key, ValueW&& value, std::span<const record_header> headers,
+                             std::size_t size_limit) {
+        const std::size_t start = buf_.size();
+        if (count_ == 0) base_timestamp_ = timestamp_ms;
+        // Body first, at start + 5 (room for the widest length varint), then the length in front.
+        buf_.extend(5);
+        buf_.push_back(0);  // record attributes
+        {
+            byte tmp[20];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(timestamp_ms - base_timestamp_));
+            e = detail::put_uvarint(e, detail::zigzag64(count_));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
+        }
+        detail::write_field(buf_, key);
+        detail::write_field(buf_, value);
+        {
+            byte tmp[10];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(headers.size())));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
+        }
+        for (const auto& h : headers) {
+            bytes_view k = as_bytes(h.key);
+            detail::write_field(buf_, k);
+            if (h.value) detail::write_field(buf_, *h.value);
+            else buf_.push_back(1);
+        }
+        const std::size_t body = buf_.size() - start - 5;
+        byte tmp[10];
+        byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(body)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        std::memmove(buf_.data() + start + vlen, buf_.data() + start + 5, body);
+        std::memcpy(buf_.data() + start, tmp, vlen);
+        buf_.resize(start + vlen + body);
+        if (count_ > 0 && buf_.size() > size_limit) {
+            buf_.resize(start);
+            return append_status::full;
+        }
+        ++count_;
+        if (timestamp_ms > max_timestamp_) max_timestamp_ = timestamp_ms;
+        return append_status::appended;
+    }
+
+    // Seals the batch: compresses the records if asked, fills the header and CRC. The returned
+    // bytes stay valid until reset() or the next finish().
+    result<bytes_view> finish(const batch_finish_params& p) {
+        namespace rl = record_layout;
+        if (!finished_) records_end_ = buf_.size();
+        if (p.codec != compression_codec::none) {
+            if (!finished_ || codec_ != p.codec) {
+                scratch_.clear();
+                KCORO_TRY(compress(p.codec, bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size), scratch_,
+                                   p.compression_level));
+                // Keep the uncompressed records after the compressed ones so a re-finish with
+                // another codec (or none) still has them.
+                uncompressed_.clear();
+                uncompressed_.append(bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size));
+                buf_.resize(rl::header_size);
+                buf_.append(scratch_.view());
+            }
+        } else if (finished_ && codec_ != compression_codec::none) {
+            buf_.resize(rl::header_size);
+            buf_.append(uncompressed_.view());
+        }
+        finished_ = true;
+        codec_ = p.codec;
+        byte* h = buf_.data();
+        detail::store_be(h + rl::base_offset, 0, 8);
+        detail::store_be(h + rl::batch_length, static_cast<std::uint32_t>(buf_.size() - 12), 4);
+        detail::store_be(h + rl::partition_leader_epoch, static_cast<std::uint32_t>(p.partition_leader_epoch), 4);
+        h[rl::magic] = 2;
+        std::uint16_t attrs = static_cast<std::uint16_t>(p.codec);
+        if (p.transactional) attrs |= 0x10;
+        detail::store_be(h + rl::attributes, attrs, 2);
+        detail::store_be(h + rl::last_offset_delta, static_cast<std::uint32_t>(count_ > 0 ? count_ - 1 : 0), 4);
+        detail::store_be(h + rl::base_timestamp, static_cast<std::uint64_t>(base_timestamp_), 8);
+        detail::store_be(h + rl::max_timestamp, static_cast<std::uint64_t>(max_timestamp_), 8);
+        detail::store_be(h + rl::record_count, static_cast<std::uint32_t>(count_), 4);
+        return restamp(p.producer_id, p.producer_epoch, p.base_sequence);
+    }
+
+    // Rewrites producer id, epoch and base sequence of a finished batch and its CRC: an
+    // idempotent producer that bumped its epoch resends old batches with new ids, unchanged.
+    bytes_view restamp(std::int64_t producer_id_v, std::int16_t producer_epoch_v, std::int32_t base_sequence_v) {
+        namespace rl = record_layout;
+        byte* h = buf_.data();
+        detail::store_be(h + rl::producer_id, static_cast<std::uint64_t>(producer_id_v), 8);
+        detail::store_be(h + rl::producer_epoch, static_cast<std::uint16_t>(producer_epoch_v), 2);
+        detail::store_be(h + rl::base_sequence, static_cast<std::uint32_t>(base_sequence_v), 4);
+        detail::store_be(h + rl::crc, crc32c(h + rl::attributes, buf_.size() - rl::attributes), 4);
+        return buf_.view();
+    }
+
+    std::int32_t base_sequence() const noexcept {
+        return static_cast<std::int32_t>(detail::load_be(buf_.data() + record_layout::base_sequence, 4));
+    }
+    bytes_view bytes() const noexcept { return buf_.view(); }
+
+private:
+    byte_buffer buf_;
+    byte_buffer scratch_;
+    byte_buffer uncompressed_;
+    std::int32_t count_ = 0;
+    std::int64_t base_timestamp_ = 0;
+    std::int64_t max_timestamp_ = -1;
+    std::size_t records_end_ = 0;
+    bool finished_ = false;
+    compression_codec codec_ = compression_codec::none;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/record/record_batch_builder.hpp ----
+// ---- begin kcoro/record/record_batch_reader.hpp ----
+// Reads a RecordBatch v2 back: checks magic, length and CRC, decompresses, and parses every
+// record. kcoro's producer never needs this on its hot path; tests, fuzzing and tools do, and it
+// is the independent check that what the builder wrote is what Kafka will read.
+
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct decoded_record {
+    std::int64_t timestamp = 0;
+    std::int64_t offset = 0;  // base offset + offset delta
+    std::optional<bytes_view> key;
+    std::optional<bytes_view> value;
+    std::vector<std::pair<std::string_view, std::optional<bytes_view>>> headers;
+};
+
+struct decoded_batch {
+    std::int64_t base_offset = 0;
+    std::int32_t partition_leader_epoch = 0;
+    std::uint16_t attributes = 0;
+    std::int32_t last_offset_delta = 0;
+    std::int64_t base_timestamp = 0;
+    std::int64_t max_timestamp = 0;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::int32_t base_sequence = -1;
+    compression_codec codec = compression_codec::none;
+    byte_buffer records_storage;  // decompressed records; decoded_record views point here or into the input
+    std::vector<decoded_record> records;
+};
+
+// Parses one batch from the start of `in`. Views in the result point into `in` (uncompressed) or
+// into out.records_storage (compressed): keep both alive while using them.
+inline result<void> read_record_batch(bytes_view in, decoded_batch& out) {
+    using namespace record_layout;
+    if (in.size() < header_size) return error(errc::truncated, "record batch header");
+    wire_reader r(in);
+    KCORO_TRY_ASSIGN(out.base_offset, r.i64());
+    KCORO_TRY_ASSIGN(auto length, r.i32());
+    if (length < static_cast<std::int32_t>(header_size - 12)) return error(errc::malformed_response, "batch length");
+    if (static_cast<std::size_t>(length) > in.size() - 12) return error(errc::truncated, "record batch");
+    KCORO_TRY_ASSIGN(out.partition_leader_epoch, r.i32());
+    KCORO_TRY_ASSIGN(auto magic, r.i8());
+    if (magic != 2) return error(errc::malformed_response, "magic " + std::to_string(magic) + " (only v2 is read)");
+    KCORO_TRY_ASSIGN(auto crc, r.u32());
+    const std::size_t end = 12 + static_cast<std::size_t>(length);
+    if (crc32c(in.data() + attributes, end - attributes) != crc) return error(errc::corrupt_message, "CRC mismatch");
+    KCORO_TRY_ASSIGN(auto attrs, r.i16());
+    out.attributes = static_cast<std::uint16_t>(attrs);
+    KCORO_TRY_ASSIGN(out.last_offset_delta, r.i32());
+    KCORO_TRY_ASSIGN(out.base_timestamp, r.i64());
+    KCORO_TRY_ASSIGN(out.max_timestamp, r.i64());
+    KCORO_TRY_ASSIGN(out.producer_id, r.i64());
+    KCORO_TRY_ASSIGN(out.producer_epoch, r.i16());
+    KCORO_TRY_ASSIGN(out.base_sequence, r.i32());
+    KCORO_TRY_ASSIGN(auto count, r.i32());
+    if (count < 0) return error(errc::malformed_response, "negative record count");
+    const auto codec_id = out.attributes & 0x7;
+    if (codec_id > 4) return error(errc::malformed_response, "unknown codec id");
+    out.codec = static_cast<compression_codec>(codec_id);
+    bytes_view records(in.data() + header_size, end - header_size);
+    if (out.codec != compression_codec::none) {
+        out.records_storage.clear();
+        KCORO_TRY(decompress(out.codec, records, out.records_storage));
+        records = out.records_storage.view();
+    }
+    wire_reader rr(records);
+    out.records.clear();
+    if (static_cast<std::size_t>(count) > records.size()) return error(errc::malformed_response, "record count");
+    out.records.reserve(static_cast<std::size_t>(count));
+    auto field = [&](wire_reader& x) -> result<std::optional<bytes_view>> {
+        KCORO_TRY_ASSIGN(auto n, x.varint());
+        if (n < -1) return error(errc::malformed_response, "field length");
+        if (n == -1) return std::optional<bytes_view>{};
+        KCORO_TRY_ASSIGN(auto b, x.raw(static_cast<std::size_t>(n)));
+        return std::optional<bytes_view>(b);
+    };
+    for (std::int32_t i = 0; i < count; ++i) {
+        KCORO_TRY_ASSIGN(auto len, rr.varint());
+        if (len < 0) return error(errc::malformed_response, "record length");
+        KCORO_TRY_ASSIGN(auto body, rr.raw(static_cast<std::size_t>(len)));
+        wire_reader b(body);
+        decoded_record rec;
+        KCORO_TRY(b.i8());  // attributes
+        KCORO_TRY_ASSIGN(auto ts_delta, b.varlong());
+        KCORO_TRY_ASSIGN(auto off_delta, b.varint());
+        rec.timestamp = out.base_timestamp + ts_delta;
+        rec.offset = out.base_offset + off_delta;
+        KCORO_TRY_ASSIGN(rec.key, field(b));
+        KCORO_TRY_ASSIGN(rec.value, field(b));
+        KCORO_TRY_ASSIGN(auto nh, b.varint());
+        if (nh < 0 || static_cast<std::size_t>(nh) > b.remaining()) return error(errc::malformed_response, "header count");
+        for (std::int32_t h = 0; h < nh; ++h) {
+            KCORO_TRY_ASSIGN(auto k, field(b));
+            if (!k) return error(errc::malformed_response, "null header key");
+            KCORO_TRY_ASSIGN(auto v, field(b));
+            rec.headers.emplace_back(as_string_view(*k), v);
+        }
+        if (!b.empty()) return error(errc::malformed_response, "bytes after a record's headers");
+        out.records.push_back(std::move(rec));
+    }
+    if (!rr.empty()) return error(errc::malformed_response, "bytes after the last record");
+    return ok();
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/record/record_batch_reader.hpp ----
+// ---- end kcoro/record/record.hpp ----
+// ---- begin kcoro/serde/serde.hpp ----
+// Aggregates the serializer policies; kcoro.hpp includes this.
+// ---- begin kcoro/serde/serializer.hpp ----
+// Serializers: compile-time policies that write a key or value through a byte sink, straight into
+// the record batch. A type plugs in by specializing kcoro::default_serializer<T>, or by passing a
+// serializer object to the producer.
+//
+//   struct order { std::int64_t id; std::string item; };
+//   template <> struct kcoro::default_serializer<order> {
+//       template <kcoro::byte_sink S> void serialize(const order& o, S& out) const {
+//           kcoro::int64_serializer{}.serialize(o.id, out);
+//           out.write(o.item.data(), o.item.size());
+//       }
+//   };
+
+
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+KCORO_NAMESPACE_BEGIN
+
+// S serializes T when it can write a T through any byte sink.
+template <class S, class T>
+concept serializer_for = requires(const S& s, const T& v, detail::byte_sink_archetype& sink) { s.serialize(v, sink); };
+
+// Bytes as they are.
+struct bytes_serializer {
+    template <byte_sink Sink>
+    void serialize(bytes_view b, Sink& out) const {
+        out.write(b.data(), b.size());
+    }
+    template <byte_sink Sink>
+    void serialize(std::span<const std::byte> b, Sink& out) const {
+        out.write(b.data(), b.size());
+    }
+    std::size_t serialized_size(bytes_view b) const noexcept { return b.size(); }
+};
+
+// Strings as their bytes (UTF-8 as given), like Java's StringSerializer.
+struct string_serializer {
+    template <byte_sink Sink>
+    void serialize(std::string_view s, Sink& out) const {
+        out.write(s.data(), s.size());
+    }
+    std::size_t serialized_size(std::string_view s) const noexcept { return s.size(); }
+};
+
+namespace detail {
+template <class U, byte_sink Sink>
+void write_big_endian(U v, Sink& out) {
+    static_assert(std::is_unsigned_v<U>);
+    unsigned char b[sizeof(U)];
+    for (std::size_t i = 0; i < sizeof(U); ++i) b[i] = static_cast<unsigned char>(v >> (8 * (sizeof(U) - 1 - i)));
+    out.write(b, sizeof(U));
+}
+}  // namespace detail
+
+// Integers and floating point in the big-endian layout of Java's Short/Integer/Long/Float/Double
+// serializers, so Java consumers read them back with the matching deserializer.
+template <class T>
+struct big_endian_serializer {
+    static_assert(std::is_arithmetic_v<T>);
+    template <byte_sink Sink>
+    void serialize(T v, Sink& out) const {
+        if constexpr (std::is_floating_point_v<T>) {
+            using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+            detail::write_big_endian(std::bit_cast<U>(v), out);
+        } else {
+            detail::write_big_endian(static_cast<std::make_unsigned_t<T>>(v), out);
+        }
+    }
+    std::size_t serialized_size(T) const noexcept { return sizeof(T); }
+};
+using int16_serializer = big_endian_serializer<std::int16_t>;
+using int32_serializer = big_endian_serializer<std::int32_t>;
+using int64_serializer = big_endian_serializer<std::int64_t>;
+using float_serializer = big_endian_serializer<float>;
+using double_serializer = big_endian_serializer<double>;
+
+// The serializer a producer<Key, Value> uses unless told otherwise. Specialize for your types.
+// The primary template has no serialize(): a type without a specialization fails
+// kcoro::serializer_for, with one short message from require_serializer.
+template <class T>
+struct default_serializer {};
+
+template <>
+struct default_serializer<std::string_view> : string_serializer {};
+template <>
+struct default_serializer<std::string> : string_serializer {};
+template <>
+struct default_serializer<const char*> : string_serializer {};
+template <>
+struct default_serializer<bytes_view> : bytes_serializer {};
+template <>
+struct default_serializer<std::span<const std::byte>> : bytes_serializer {};
+template <>
+struct default_serializer<std::int16_t> : int16_serializer {};
+template <>
+struct default_serializer<std::int32_t> : int32_serializer {};
+template <>
+struct default_serializer<std::int64_t> : int64_serializer {};
+template <>
+struct default_serializer<float> : float_serializer {};
+template <>
+struct default_serializer<double> : double_serializer {};
+
+// For the producer's entry points: true, or one static_assert naming what to do.
+template <class S, class T>
+consteval bool require_serializer() {
+    static_assert(serializer_for<S, T>,
+                  "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
+                  "or pass a serializer satisfying kcoro::serializer_for<S, T>");
+    return serializer_for<S, T>;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/serde/serializer.hpp ----
 // ---- end kcoro/serde/serde.hpp ----
 // ---- begin kcoro/partition/partition.hpp ----
-// Aggregates the partition layer; kcoro.hpp includes this.
+// Aggregates the partitioner policies; kcoro.hpp includes this.
+// ---- begin kcoro/partition/murmur2.hpp ----
+// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), the hash the Java client's
+// default partitioner uses for keyed records: same key bytes, same partition.
+
+
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+constexpr std::int32_t murmur2(const byte* data, std::size_t length) noexcept {
+    constexpr std::uint32_t seed = 0x9747b28c;
+    constexpr std::uint32_t m = 0x5bd1e995;
+    constexpr int r = 24;
+    std::uint32_t h = seed ^ static_cast<std::uint32_t>(length);
+    const std::size_t whole = length / 4;
+    for (std::size_t i = 0; i < whole; ++i) {
+        const std::size_t o = i * 4;
+        std::uint32_t k = std::uint32_t(data[o]) | (std::uint32_t(data[o + 1]) << 8) | (std::uint32_t(data[o + 2]) << 16) |
+                          (std::uint32_t(data[o + 3]) << 24);
+        k *= m;
+        k ^= k >> r;
+        k *= m;
+        h *= m;
+        h ^= k;
+    }
+    const std::size_t tail = whole * 4;
+    switch (length % 4) {
+        case 3: h ^= std::uint32_t(data[tail + 2]) << 16; [[fallthrough]];
+        case 2: h ^= std::uint32_t(data[tail + 1]) << 8; [[fallthrough]];
+        case 1:
+            h ^= std::uint32_t(data[tail]);
+            h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return static_cast<std::int32_t>(h);
+}
+
+inline std::int32_t murmur2(bytes_view key) noexcept { return murmur2(key.data(), key.size()); }
+
+// The partition the Java client picks for these key bytes: (murmur2 & 0x7fffffff) % partitions.
+inline std::int32_t murmur2_partition(bytes_view key, std::int32_t partitions) noexcept {
+    return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/partition/murmur2.hpp ----
+// ---- begin kcoro/partition/crc32.hpp ----
+// CRC-32 (IEEE, zlib's) for librdkafka's "consistent" partitioners.
+
+
+#include <array>
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+namespace detail {
+struct crc32_table_t {
+    std::array<std::uint32_t, 256> t{};
+    constexpr crc32_table_t() {
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+            t[i] = c;
+        }
+    }
+};
+inline constexpr crc32_table_t crc32_table{};
+}  // namespace detail
+
+inline std::uint32_t crc32_ieee(bytes_view b) noexcept {
+    std::uint32_t c = 0xffffffffu;
+    for (byte x : b) c = (c >> 8) ^ detail::crc32_table.t[(c ^ x) & 0xff];
+    return ~c;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/partition/crc32.hpp ----
+// ---- begin kcoro/partition/partitioner.hpp ----
+// Partitioners: compile-time policies that choose a record's partition.
+//
+// A partitioner p offers `p.partition(ctx) -> std::int32_t` and two hooks the producer calls so
+// sticky choices can move on: `p.on_append(topic, partition, bytes)` after each record and
+// `p.on_new_batch(topic, partition)` when a partition's batch is closed. Stateless partitioners
+// make them no-ops by deriving from stateless_partitioner.
+
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct partition_context {
+    std::string_view topic;
+    std::optional<bytes_view> key;                   // none: the record has no key
+    std::int32_t partition_count = 0;
+    std::span<const std::int32_t> available_partitions;  // partitions with a leader now
+    std::span<const std::size_t> queue_sizes;        // queued bytes per partition (may be empty)
+    std::size_t batch_size = 16384;
+};
+
+template <class P>
+concept partitioner = requires(P& p, const partition_context& ctx, std::string_view topic, std::int32_t part,
+                               std::size_t bytes) {
+    { p.partition(ctx) } -> std::convertible_to<std::int32_t>;
+    p.on_append(topic, part, bytes);
+    p.on_new_batch(topic, part);
+};
+
+struct stateless_partitioner {
+    void on_append(std::string_view, std::int32_t, std::size_t) noexcept {}
+    void on_new_batch(std::string_view, std::int32_t) noexcept {}
+};
+
+namespace detail {
+// Small, seedable and good enough for spreading records: xorshift64*.
+class partition_rng {
+public:
+    explicit partition_rng(std::uint64_t seed = 0x9e3779b97f4a7c15ULL) noexcept : s_(seed ? seed : 1) {}
+    std::uint32_t next() noexcept {
+        s_ ^= s_ >> 12;
+        s_ ^= s_ << 25;
+        s_ ^= s_ >> 27;
+        return static_cast<std::uint32_t>((s_ * 0x2545F4914F6CDD1DULL) >> 32);
+    }
+    std::int32_t below(std::int32_t n) noexcept { return static_cast<std::int32_t>(next() % static_cast<std::uint32_t>(n)); }
+
+private:
+    std::uint64_t s_;
+};
+
+inline std::int32_t random_available(const partition_context& ctx, partition_rng& rng) {
+    if (!ctx.available_partitions.empty())
+        return ctx.available_partitions[static_cast<std::size_t>(rng.below(static_cast<std::int32_t>(ctx.available_partitions.size())))];
+    return rng.below(ctx.partition_count);
+}
+
+struct string_hash_eq {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace detail
+
+// KIP-794's uniform sticky choice for records without a key: stay on one partition until
+// batch_size bytes went to it, then switch - with adaptive partitioning, weighted toward
+// partitions with shorter queues (like the Java client's BuiltInPartitioner).
+class uniform_sticky_partitioner {
+public:
+    uniform_sticky_partitioner() : uniform_sticky_partitioner(0x9e3779b97f4a7c15ULL) {}
+    explicit uniform_sticky_partitioner(std::uint64_t seed, bool adaptive = true)
+        : rng_(seed), adaptive_(adaptive) {}
+
+    std::int32_t partition(const partition_context& ctx) {
+        state& s = state_for(ctx.topic);
+        if (s.current < 0 || s.current >= ctx.partition_count || s.produced >= ctx.batch_size) {
+            s.current = choose(ctx);
+            s.produced = 0;
+        }
+        return s.current;
+    }
+    void on_append(std::string_view topic, std::int32_t partition, std::size_t bytes) {
+        state& s = state_for(topic);
+        if (s.current == partition) s.produced += bytes;
+    }
+    void on_new_batch(std::string_view, std::int32_t) noexcept {}
+
+private:
+    struct state {
+        std::int32_t current = -1;
+        std::size_t produced = 0;
+    };
+    state& state_for(std::string_view topic) {
+        auto it = states_.find(topic);
+        if (it == states_.end()) it = states_.emplace(std::string(topic), state{}).first;
+        return it->second;
+    }
+    std::int32_t choose(const partition_context& ctx) {
+        if (!adaptive_ || ctx.queue_sizes.empty() || ctx.available_partitions.empty())
+            return detail::random_available(ctx, rng_);
+        // Weight each available partition by (largest queue + 1 - its queue): shorter queues
+        // (faster brokers) get more of the new records.
+        std::size_t max_q = 0;
+        for (auto p : ctx.available_partitions)
+            if (static_cast<std::size_t>(p) < ctx.queue_sizes.size()) max_q = std::max(max_q, ctx.queue_sizes[static_cast<std::size_t>(p)]);
+        std::uint64_t total = 0;
+        weights_.clear();
+        for (auto p : ctx.available_partitions) {
+            const std::size_t q = static_cast<std::size_t>(p) < ctx.queue_sizes.size() ? ctx.queue_sizes[static_cast<std::size_t>(p)] : 0;
+            total += max_q + 1 - q;
+            weights_.push_back(total);
+        }
+        const std::uint64_t pick = (static_cast<std::uint64_t>(rng_.next()) << 32 | rng_.next()) % total;
+        for (std::size_t i = 0; i < weights_.size(); ++i)
+            if (pick < weights_[i]) return ctx.available_partitions[i];
+        return ctx.available_partitions.back();
+    }
+
+    std::unordered_map<std::string, state, detail::string_hash_eq, std::equal_to<>> states_;
+    std::vector<std::uint64_t> weights_;
+    detail::partition_rng rng_;
+    bool adaptive_;
+};
+
+// The default, as in the Java client: murmur2 of the key bytes for keyed records, uniform sticky
+// for records without a key.
+class murmur2_partitioner {
+public:
+    murmur2_partitioner() : murmur2_partitioner(0x9e3779b97f4a7c15ULL) {}
+    explicit murmur2_partitioner(std::uint64_t seed) : unkeyed_(seed) {}
+    std::int32_t partition(const partition_context& ctx) {
+        if (ctx.key) return murmur2_partition(*ctx.key, ctx.partition_count);
+        return unkeyed_.partition(ctx);
+    }
+    void on_append(std::string_view t, std::int32_t p, std::size_t b) { unkeyed_.on_append(t, p, b); }
+    void on_new_batch(std::string_view t, std::int32_t p) { unkeyed_.on_new_batch(t, p); }
+
+private:
+    uniform_sticky_partitioner unkeyed_;
+};
+using default_partitioner = murmur2_partitioner;
+
+// librdkafka's "murmur2_random": murmur2 for keys (Java-compatible), random for null keys.
+class murmur2_random_partitioner : public stateless_partitioner {
+public:
+    murmur2_random_partitioner() : murmur2_random_partitioner(0x9e3779b97f4a7c15ULL) {}
+    explicit murmur2_random_partitioner(std::uint64_t seed) : rng_(seed) {}
+    std::int32_t partition(const partition_context& ctx) {
+        if (ctx.key) return murmur2_partition(*ctx.key, ctx.partition_count);
+        return detail::random_available(ctx, rng_);
+    }
+
+private:
+    detail::partition_rng rng_;
+};
+
+// librdkafka's "consistent": CRC-32 of the key modulo the partition count; a null key hashes like
+// an empty one, so all keyless records go to one partition.
+struct crc32_partitioner : stateless_partitioner {
+    std::int32_t partition(const partition_context& ctx) const noexcept {
+        const std::uint32_t h = crc32_ieee(ctx.key ? *ctx.key : bytes_view{});
+        return static_cast<std::int32_t>(h % static_cast<std::uint32_t>(ctx.partition_count));
+    }
+};
+
+// librdkafka's "consistent_random": CRC-32 for keys, random for null keys.
+class consistent_random_partitioner : public stateless_partitioner {
+public:
+    consistent_random_partitioner() : consistent_random_partitioner(0x9e3779b97f4a7c15ULL) {}
+    explicit consistent_random_partitioner(std::uint64_t seed) : rng_(seed) {}
+    std::int32_t partition(const partition_context& ctx) {
+        if (ctx.key && !ctx.key->empty()) return crc32_partitioner{}.partition(ctx);
+        return detail::random_available(ctx, rng_);
+    }
+
+private:
+    detail::partition_rng rng_;
+};
+
+// Every record, keyed or not, to the next partition in turn.
+class round_robin_partitioner : public stateless_partitioner {
+public:
+    std::int32_t partition(const partition_context& ctx) {
+        auto it = next_.find(ctx.topic);
+        if (it == next_.end()) it = next_.emplace(std::string(ctx.topic), 0).first;
+        const std::int32_t p = it->second % ctx.partition_count;
+        it->second = p + 1;
+        return p;
+    }
+
+private:
+    std::unordered_map<std::string, std::int32_t, detail::string_hash_eq, std::equal_to<>> next_;
+};
+
+// KIP-480's sticky choice: keyless records stay on one partition until its batch closes.
+class sticky_partitioner {
+public:
+    sticky_partitioner() : sticky_partitioner(0x9e3779b97f4a7c15ULL) {}
+    explicit sticky_partitioner(std::uint64_t seed) : rng_(seed) {}
+    std::int32_t partition(const partition_context& ctx) {
+        if (ctx.key) return murmur2_partition(*ctx.key, ctx.partition_count);
+        auto it = current_.find(ctx.topic);
+        if (it == current_.end()) it = current_.emplace(std::string(ctx.topic), -1).first;
+        if (it->second < 0 || it->second >= ctx.partition_count) it->second = detail::random_available(ctx, rng_);
+        return it->second;
+    }
+    void on_append(std::string_view, std::int32_t, std::size_t) noexcept {}
+    void on_new_batch(std::string_view topic, std::int32_t partition) {
+        auto it = current_.find(topic);
+        if (it != current_.end() && it->second == partition) it->second = -1;
+    }
+
+private:
+    std::unordered_map<std::string, std::int32_t, detail::string_hash_eq, std::equal_to<>> current_;
+    detail::partition_rng rng_;
+};
+
+static_assert(partitioner<murmur2_partitioner>);
+static_assert(partitioner<crc32_partitioner>);
+static_assert(partitioner<round_robin_partitioner>);
+static_assert(partitioner<sticky_partitioner>);
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/partition/partitioner.hpp ----
 // ---- end kcoro/partition/partition.hpp ----
 // ---- begin kcoro/runtime/runtime.hpp ----
 // Aggregates the runtime layer; kcoro.hpp includes this.
+// ---- begin kcoro/runtime/task.hpp ----
+// task<T>: a lazy coroutine that starts when awaited and resumes its awaiter by symmetric
+// transfer, so chains of any depth run in constant stack. Errors travel as values (T is often
+// result<X>); an escaping exception terminates, which is also what -fno-exceptions builds get.
+
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+template <class T = void>
+class [[nodiscard]] task;
+
+namespace detail {
+
+struct task_promise_base {
+    std::coroutine_handle<> continuation = std::noop_coroutine();
+
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    struct final_awaiter {
+        bool await_ready() const noexcept { return false; }
+        template <class P>
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+            return h.promise().continuation;
+        }
+        void await_resume() const noexcept {}
+    };
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { std::terminate(); }
+};
+
+template <class T>
+struct task_promise : task_promise_base {
+    std::optional<T> value;
+    task<T> get_return_object() noexcept;
+    template <class U>
+        requires std::is_constructible_v<T, U&&>
+    void return_value(U&& v) {
+        value.emplace(std::forward<U>(v));
+    }
+};
+
+template <>
+struct task_promise<void> : task_promise_base {
+    task<void> get_return_object() noexcept;
+    void return_void() noexcept {}
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] task {
+public:
+    using promise_type = detail::task_promise<T>;
+    using handle_type = std::coroutine_handle<promise_type>;
+
+    task() noexcept = default;
+    explicit task(handle_type h) noexcept : h_(h) {}
+    task(task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+    task& operator=(task&& o) noexcept {
+        if (this != &o) {
+            if (h_) h_.destroy();
+            h_ = std::exchange(o.h_, {});
+        }
+        return *this;
+    }
+    task(const task&) = delete;
+    task& operator=(const task&) = delete;
+    ~task() {
+        if (h_) h_.destroy();
+    }
+
+    bool valid() const noexcept { return static_cast<bool>(h_); }
+    bool done() const noexcept { return h_ && h_.done(); }
+
+    struct awaiter {
+        handle_type h;
+        bool await_ready() const noexcept { return !h || h.done(); }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+            h.promise().continuation = caller;
+            return h;  // start (or continue) the task; it transfers back when done
+        }
+        T await_resume() {
+            if constexpr (!std::is_void_v<T>) return std::move(*h.promise().value);
+        }
+    };
+    awaiter operator co_await() && noexcept { return awaiter{h_}; }
+    awaiter operator co_await() & noexcept { return awaiter{h_}; }
+
+    // For drivers: the handle, so a loop can start the task and read its value when done.
+    handle_type handle() const noexcept { return h_; }
+
+private:
+    handle_type h_;
+};
+
+namespace detail {
+template <class T>
+task<T> task_promise<T>::get_return_object() noexcept {
+    return task<T>(std::coroutine_handle<task_promise<T>>::from_promise(*this));
+}
+inline task<void> task_promise<void>::get_return_object() noexcept {
+    return task<void>(std::coroutine_handle<task_promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/runtime/task.hpp ----
+// ---- begin kcoro/runtime/event_loop.hpp ----
+// kcoro's built-in single-threaded event loop (Linux epoll). It runs coroutines, timers and socket
+// readiness on the thread that calls run(), run_for() or poll(), and starts no thread of its own.
+//
+// poll() never blocks, for game and trading loops that call it once per frame or tick. Everything
+// but post_from_any_thread() must be called on the loop's thread.
+
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+class event_loop;
+
+namespace detail {
+// What a socket's reader and writer wait on. Lives as long as the socket it belongs to.
+struct fd_waiters {
+    std::coroutine_handle<> reader;
+    std::coroutine_handle<> writer;
+    bool error = false;
+};
+}  // namespace detail
+
+// A one-shot timer on an event loop: `co_await t.wait_until(tp)` resumes with true when the time
+// comes, or false when cancel() is called first. One wait at a time.
+class loop_timer {
+public:
+    explicit loop_timer(event_loop& loop) noexcept : loop_(&loop) {}
+    loop_timer(loop_timer&& o) noexcept;
+    loop_timer& operator=(loop_timer&&) = delete;
+    loop_timer(const loop_timer&) = delete;
+    ~loop_timer();
+
+    struct awaiter {
+        loop_timer& t;
+        std::chrono::steady_clock::time_point when;
+        bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when; }
+        void await_suspend(std::coroutine_handle<> h);
+        bool await_resume() const noexcept { return !t.cancelled_; }
+    };
+    awaiter wait_until(std::chrono::steady_clock::time_point when) {
+        fired_ = false;
+        cancelled_ = false;
+        return awaiter{*this, when};
+    }
+    void cancel();
+
+private:
+    friend class event_loop;
+    event_loop* loop_;
+    std::uint64_t armed_ = 0;  // the loop's key for the pending wait, 0 when none
+    std::coroutine_handle<> waiter_;
+    std::chrono::steady_clock::time_point when_{};
+    bool fired_ = false;
+    bool cancelled_ = false;
+};
+
+class event_loop {
+public:
+    using clock = std::chrono::steady_clock;
+
+    event_loop() {
+        epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (epfd_ < 0 || wakefd_ < 0) {
+            std::fprintf(stderr, "kcoro: event_loop: epoll/eventfd failed (errno %d)\n", errno);
+            std::abort();
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;  // the wake-up fd
+        ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+    }
+    event_loop(const event_loop&) = delete;
+    event_loop& operator=(const event_loop&) = delete;
+    ~event_loop() {
+        ::close(wakefd_);
+        ::close(epfd_);
+    }
+
+    clock::time_point now() const noexcept { return clock::now(); }
+
+    // Runs the coroutine later on this loop (never inline). Does not allocate in steady state.
+    void post(std::coroutine_handle<> h) { ready_.push_back(h); }
+
+    // Runs fn on the loop's thread; safe from any thread (it wakes a loop blocked in run()).
+    void post_from_any_thread(std::function<void()> fn) {
+        {
+            std::lock_guard<std::mutex> lock(foreign_mutex_);
+            foreign_.push_back(std::move(fn));
+        }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
+    }
+
+    // Runs until stop() or until nothing is left to do (no ready work, timer or socket wait).
+    void run() {
+        stopped_ = false;
+        while (!stopped_ && has_work()) run_once(std::nullopt);
+    }
+    // Runs until stop() or until `d` has passed.
+    void run_for(clock::duration d) {
+        stopped_ = false;
+        const auto deadline = now() + d;
+        while (!stopped_ && now() < deadline) run_once(deadline);
+    }
+    // Runs what is ready now (handlers, due timers, ready sockets) without blocking; returns how
+    // many things ran.
+    std::size_t poll() {
+        std::size_t n = run_ready();
+        n += run_due_timers();
+        n += wait_io(0);
+        n += run_ready();
+        return n;
+    }
+    void stop() noexcept { stopped_ = true; }
+
+    // ---- for sockets and timers of this runtime --------------------------------------------
+
+    bool watch(int fd, detail::fd_waiters* w) {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.ptr = w;
+        return ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+    }
+    void unwatch(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+    void add_io_waiter() noexcept { ++io_waiters_; }
+    void remove_io_waiter() noexcept { --io_waiters_; }
+
+private:
+    friend class loop_timer;
+
+    std::uint64_t arm(loop_timer* t, clock::time_point when) {
+        const std::uint64_t key = ++timer_seq_;
+        timers_.emplace(std::make_pair(when, key), t);
+        return key;
+    }
+    void disarm(clock::time_point when, std::uint64_t key) { timers_.erase(std::make_pair(when, key)); }
+
+    bool has_work() const {
+        if (!ready_.empty() || !timers_.empty() || io_waiters_ > 0) return true;
+        std::lock_guard<std::mutex> lock(foreign_mutex_);
+        return !foreign_.empty();
+    }
+
+    void run_once(std::optional<clock::time_point> deadline) {
+        run_ready();
+        run_due_timers();
+        if (stopped_) return;
+        int timeout_ms = -1;
+        if (!ready_.empty()) timeout_ms = 0;
+        else {
+            std::optional<clock::time_point> next = deadline;
+            if (!timers_.empty()) next = next ? std::min(*next, timers_.begin()->first.first) : timers_.begin()->first.first;
+            if (next) {
+                auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
+                timeout_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60000));
+            } else if (io_waiters_ == 0) {
+                std::lock_guard<std::mutex> lock(foreign_mutex_);
+                if (foreign_.empty()) return;
+            }
+        }
+        wait_io(timeout_ms);
+        run_ready();
+    }
+
+    std::size_t run_ready() {
+        std::size_t n = 0;
+        // Only what was ready when we started: handlers posting more do not starve I/O.
+        std::size_t count = ready_.size();
+        for (std::size_t i = 0; i < count && i < ready_.size(); ++i) {
+            auto h = ready_[i];
+            ++n;
+            h.resume();
+        }
+        ready_.erase(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(std::min(count, ready_.size())));
+        {
+            std::vector<std::function<void()>> foreign;
+            {
+                std::lock_guard<std::mutex> lock(foreign_mutex_);
+                foreign.swap(foreign_);
+            }
+            for (auto& f : foreign) {
+                ++n;
+                f();
+            }
+        }
+        return n;
+    }
+
+    std::size_t run_due_timers() {
+        std::size_t n = 0;
+        const auto t = now();
+        while (!timers_.empty() && timers_.begin()->first.first <= t) {
+            loop_timer* timer = timers_.begin()->second;
+            timers_.erase(timers_.begin());
+            timer->armed_ = 0;
+            timer->fired_ = true;
+            auto h = std::exchange(timer->waiter_, {});
+            if (h) {
+                ++n;
+                post(h);
+            }
+        }
+        return n;
+    }
+
+    std::size_t wait_io(int timeout_ms) {
+        epoll_event events[64];
+        int n = ::epoll_wait(epfd_, events, 64, timeout_ms);
+        if (n < 0) return 0;  // EINTR: the caller loops
+        for (int i = 0; i < n; ++i) {
+            auto* w = static_cast<detail::fd_waiters*>(events[i].data.ptr);
+            if (w == nullptr) {
+                std::uint64_t v;
+                [[maybe_unused]] auto r = ::read(wakefd_, &v, sizeof v);
+                continue;
+            }
+            const auto e = events[i].events;
+            if (e & (EPOLLERR | EPOLLHUP)) w->error = true;
+            if ((e & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) && w->reader) post(std::exchange(w->reader, {}));
+            if ((e & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && w->writer) post(std::exchange(w->writer, {}));
+        }
+        return static_cast<std::size_t>(n);
+    }
+
+    int epfd_ = -1;
+    int wakefd_ = -1;
+    bool stopped_ = false;
+    std::vector<std::coroutine_handle<>> ready_;
+    std::map<std::pair<clock::time_point, std::uint64_t>, loop_timer*> timers_;
+    std::uint64_t timer_seq_ = 0;
+    int io_waiters_ = 0;
+    mutable std::mutex foreign_mutex_;
+    std::vector<std::function<void()>> foreign_;
+};
+
+inline loop_timer::loop_timer(loop_timer&& o) noexcept : loop_(o.loop_) {
+    // Only an idle timer may move: a pending wait refers to the old object.
+    if (o.armed_ != 0) std::abort();
+}
+inline loop_timer::~loop_timer() { cancel(); }
+
+inline void loop_timer::awaiter::await_suspend(std::coroutine_handle<> h) {
+    t.waiter_ = h;
+    t.when_ = when;
+    t.armed_ = t.loop_->arm(&t, when);
+}
+
+inline void loop_timer::cancel() {
+    if (armed_ != 0) {
+        loop_->disarm(when_, armed_);
+        armed_ = 0;
+    }
+    if (auto h = std::exchange(waiter_, {})) {
+        fired_ = false;
+        cancelled_ = true;
+        loop_->post(h);
+    }
+}
+
+// ---- driving tasks ------------------------------------------------------------------------
+
+namespace detail {
+struct spawned_task {
+    struct promise_type {
+        spawned_task get_return_object() noexcept {
+            return spawned_task{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+    std::coroutine_handle<promise_type> handle;
+};
+
+template <class T>
+spawned_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_void_v<T>, bool, T>>* out, event_loop* loop) {
+    if constexpr (std::is_void_v<T>) {
+        co_await std::move(t);
+        out->emplace(true);
+    } else {
+        out->emplace(co_await std::move(t));
+    }
+    loop->stop();
+}
+
+inline spawned_task run_detached(task<void> t) { co_await std::move(t); }
+}  // namespace detail
+
+// Starts a task on the loop and lets it run to completion on its own; its frame frees itself.
+inline void spawn(event_loop& loop, task<void> t) { loop.post(detail::run_detached(std::move(t)).handle); }
+
+// Runs the loop until the task completes and returns its value (for main() and tests).
+template <class T>
+auto run_until_complete(event_loop& loop, task<T> t) {
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> out;
+    loop.post(detail::run_and_store(std::move(t), &out, &loop).handle);
+    while (!out) {
+        loop.run();
+        if (!out) {
+            std::fprintf(stderr, "kcoro: run_until_complete: the loop ran out of work before the task finished\n");
+            std::abort();
+        }
+    }
+    if constexpr (!std::is_void_v<T>) return std::move(*out);
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/runtime/event_loop.hpp ----
+// ---- begin kcoro/runtime/tcp.hpp ----
+// TCP on kcoro's event loop: name resolution that never stalls the loop, connect with a timeout,
+// and a stream whose reads and writes suspend the coroutine instead of blocking the thread.
+//
+// Resolution: numeric IPv4/IPv6 literals are parsed directly and names are looked up in
+// /etc/hosts ("localhost" always resolves to the loopback addresses). Other names need a resolver
+// the application supplies (a `tcp_resolver` function) - kcoro does not call getaddrinfo on the
+// loop (it blocks) nor getaddrinfo_a (it starts threads).
+
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct ip_endpoint {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+};
+
+// Resolves a host name to endpoints for `port`. Applications that need DNS install one
+// (e.g. backed by their own asynchronous resolver); the default handles literals and /etc/hosts.
+using tcp_resolver = std::function<result<std::vector<ip_endpoint>>(std::string_view host, std::uint16_t port)>;
+
+namespace detail {
+inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
+    std::string h(host);
+    sockaddr_in v4{};
+    if (::inet_pton(AF_INET, h.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        std::memcpy(&out.addr, &v4, sizeof v4);
+        out.len = sizeof v4;
+        return true;
+    }
+    sockaddr_in6 v6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        std::memcpy(&out.addr, &v6, sizeof v6);
+        out.len = sizeof v6;
+        return true;
+    }
+    return false;
+}
+}  // namespace detail
+
+// Literals, then /etc/hosts (read each time: it is small and may change), then "localhost".
+inline result<std::vector<ip_endpoint>> resolve_without_dns(std::string_view host, std::uint16_t port) {
+    std::vector<ip_endpoint> out;
+    ip_endpoint ep;
+    if (detail::parse_literal(host, port, ep)) {
+        out.push_back(ep);
+        return out;
+    }
+    std::ifstream hosts("/etc/hosts");
+    std::string line;
+    while (std::getline(hosts, line)) {
+        if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        std::istringstream fields(line);
+        std::string addr, name;
+        if (!(fields >> addr)) continue;
+        while (fields >> name) {
+            if (name == host && detail::parse_literal(addr, port, ep)) {
+                out.push_back(ep);
+                break;
+            }
+        }
+    }
+    if (out.empty() && host == "localhost") {
+        detail::parse_literal("127.0.0.1", port, ep);
+        out.push_back(ep);
+        detail::parse_literal("::1", port, ep);
+        out.push_back(ep);
+    }
+    if (out.empty())
+        return error(errc::resolve_failed, "'" + std::string(host) +
+                                               "' is not an IP literal or in /etc/hosts; install a tcp_resolver for DNS names");
+    return out;
+}
+
+// A connected, non-blocking TCP socket registered with the loop (edge-triggered). Move-only; the
+// waiter block is heap-held so that moving the stream does not move what epoll points at.
+class tcp_stream {
+public:
+    tcp_stream() = default;
+    tcp_stream(event_loop& loop, int fd) : loop_(&loop), fd_(fd), waiters_(std::make_unique<detail::fd_waiters>()) {
+        loop_->watch(fd_, waiters_.get());
+    }
+    tcp_stream(tcp_stream&& o) noexcept
+        : loop_(o.loop_), fd_(std::exchange(o.fd_, -1)), waiters_(std::move(o.waiters_)) {}
+    tcp_stream& operator=(tcp_stream&& o) noexcept {
+        if (this != &o) {
+            close();
+            loop_ = o.loop_;
+            fd_ = std::exchange(o.fd_, -1);
+            waiters_ = std::move(o.waiters_);
+        }
+        return *this;
+    }
+    tcp_stream(const tcp_stream&) = delete;
+    tcp_stream& operator=(const tcp_stream&) = delete;
+    ~tcp_stream() { close(); }
+
+    bool is_open() const noexcept { return fd_ >= 0; }
+
+    // Wakes a pending read or write, which then fails with errc::connection_lost.
+    void close() {
+        if (fd_ < 0) return;
+        loop_->unwatch(fd_);
+        ::close(fd_);
+        fd_ = -1;
+        if (waiters_) {
+            if (auto h = std::exchange(waiters_->reader, {})) loop_->post(h);
+            if (auto h = std::exchange(waiters_->writer, {})) loop_->post(h);
+        }
+    }
+
+    struct read_ready_awaiter {
+        tcp_stream& s;
+        bool await_ready() const noexcept { return s.fd_ < 0; }
+        void await_suspend(std::coroutine_handle<> h) {
+            s.waiters_->reader = h;
+            s.loop_->add_io_waiter();
+        }
+        void await_resume() { s.loop_->remove_io_waiter(); }
+    };
+
+    // Reads at least one byte, suspending until data arrives. End of stream is an error.
+    task<result<std::size_t>> read_some(mutable_bytes buf) {
+        for (;;) {
+            if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
+            ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+            if (n > 0) co_return static_cast<std::size_t>(n);
+            if (n == 0) co_return error(errc::connection_lost, "the peer closed the connection");
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                co_await read_ready_awaiter{*this};
+                continue;
+            }
+            co_return error(errc::connection_lost, std::string("recv: ") + std::strerror(errno));
+        }
+    }
+
+    struct write_ready_awaiter {
+        tcp_stream& s;
+        bool await_ready() const noexcept { return s.fd_ < 0; }
+        void await_suspend(std::coroutine_handle<> h) {
+            s.waiters_->writer = h;
+            s.loop_->add_io_waiter();
+        }
+        void await_resume() { s.loop_->remove_io_waiter(); }
+    };
+
+    // Writes every byte of every buffer, in order (writev: no copying into one buffer).
+    task<result<void>> write(std::span<const bytes_view> buffers) {
+        std::size_t index = 0, offset = 0;
+        while (index < buffers.size()) {
+            if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
+            iovec iov[16];
+            int count = 0;
+            for (std::size_t i = index; i < buffers.size() && count < 16; ++i) {
+                const std::size_t skip = i == index ? offset : 0;
+                if (buffers[i].size() == skip) continue;
+                iov[count].iov_base = const_cast<byte*>(buffers[i].data() + skip);
+                iov[count].iov_len = buffers[i].size() - skip;
+                ++count;
+            }
+            if (count == 0) break;
+            ssize_t n = ::writev(fd_, iov, count);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                    co_await write_ready_awaiter{*this};
+                    continue;
+                }
+                co_return error(errc::connection_lost, std::string("send: ") + std::strerror(errno));
+            }
+            std::size_t left = static_cast<std::size_t>(n);
+            while (left > 0 && index < buffers.size()) {
+                const std::size_t avail = buffers[index].size() - offset;
+                if (left >= avail) {
+                    left -= avail;
+                    ++index;
+                    offset = 0;
+                } else {
+                    offset += left;
+                    left = 0;
+                }
+            }
+            while (index < buffers.size() && buffers[index].size() == offset) {
+                ++index;
+                offset = 0;
+            }
+        }
+        co_return ok();
+    }
+
+private:
+    friend task<result<tcp_stream>> tcp_connect(event_loop&, std::string, std::uint16_t, std::chrono::milliseconds,
+                                                const tcp_resolver*);
+    event_loop* loop_ = nullptr;
+    int fd_ = -1;
+    std::unique_ptr<detail::fd_waiters> waiters_;
+};
+
+// Resumes the coroutine on the loop's next turn, after everything already posted.
+struct yield_to {
+    event_loop& loop;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { loop.post(h); }
+    void await_resume() const noexcept {}
+};
+
+// Connects to host:port, trying each resolved address in order, each within what is left of
+// `timeout`.
+inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, std::uint16_t port,
+                                            std::chrono::milliseconds timeout, const tcp_resolver* resolver = nullptr) {
+    auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
+    if (!endpoints) co_return std::move(endpoints).err();
+    const auto deadline = loop.now() + timeout;
+    error last(errc::connection_failed, "no address for " + host);
+    for (const auto& ep : *endpoints) {
+        int fd = ::socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            last = error(errc::connection_failed, std::string("socket: ") + std::strerror(errno));
+            continue;
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len);
+        if (rc < 0 && errno != EINPROGRESS) {
+            last = error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+            ::close(fd);
+            continue;
+        }
+        tcp_stream s(loop, fd);
+        if (rc < 0) {
+            // Wait for the connect to finish or the deadline. The socket is checked with a
+            // zero-timeout poll() at growing intervals (0.1 ms doubling to 10 ms): connects are
+            // rare, and this keeps one coroutine and one timer with no wake-up races.
+            loop_timer timer(loop);
+            auto wait = std::chrono::microseconds(100);
+            bool done = false;
+            for (;;) {
+                pollfd pfd{s.fd_, POLLOUT, 0};
+                if (::poll(&pfd, 1, 0) > 0) {
+                    done = true;
+                    break;
+                }
+                if (loop.now() >= deadline) break;
+                co_await timer.wait_until(std::min(deadline, loop.now() + wait));
+                wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
+            }
+            if (!done) {
+                last = error(errc::timed_out, "connect to " + host + ":" + std::to_string(port) + " timed out");
+                continue;
+            }
+            int err = 0;
+            socklen_t len = sizeof err;
+            ::getsockopt(s.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err != 0) {
+                last = error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(err));
+                continue;
+            }
+        }
+        co_return std::move(s);
+    }
+    co_return last;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/runtime/tcp.hpp ----
 // ---- end kcoro/runtime/runtime.hpp ----
 // ---- begin kcoro/producer/producer.hpp ----
-// Aggregates the producer layer; kcoro.hpp includes this.
+// Aggregates the producer engine; kcoro.hpp includes this.
+// ---- begin kcoro/producer/producer_config.hpp ----
+// The producer's configuration: a plain aggregate whose field names follow the Java client's
+// (`linger.ms` -> `linger`, durations as std::chrono types), validated with errors naming the field.
+
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+using std::chrono::milliseconds;
+
+// How many replicas must have the record before the broker acknowledges it.
+enum class acks : std::int16_t {
+    none = 0,     // fire and forget at the protocol level: no response, no offset
+    leader = 1,   // the leader wrote it
+    all = -1,     // every in-sync replica has it (needed for idempotence)
+};
+
+struct broker_address {
+    std::string host{};
+    std::uint16_t port = 9092;
+};
+
+struct producer_config {
+    // "host:port,host:port". IPv6 literals in brackets: "[::1]:9092".
+    std::string bootstrap_servers{};
+    std::string client_id = "kcoro";
+
+    kcoro::acks acks = kcoro::acks::all;
+    // Idempotence (the default, as in the Java client since 3.0) keeps retries from writing a batch
+    // twice or out of order; it needs acks=all and at most 5 requests in flight.
+    bool enable_idempotence = true;
+    // Non-empty: a transactional producer (implies idempotence).
+    std::string transactional_id{};
+    milliseconds transaction_timeout{60000};
+
+    milliseconds linger{5};                        // wait this long for a batch to fill
+    std::size_t batch_size = 16384;                // bytes per partition batch
+    std::size_t buffer_memory = 32u * 1024 * 1024; // bytes buffered before send() suspends
+    milliseconds max_block{60000};                 // how long send() may stay suspended on a full buffer
+    std::size_t max_request_size = 1024 * 1024;    // largest Produce request (and so largest record)
+    int max_in_flight = 5;                         // outstanding Produce requests per broker
+
+    milliseconds delivery_timeout{120000};         // from send() to success or final failure
+    milliseconds request_timeout{30000};           // one request's round trip
+    milliseconds retry_backoff{100};
+    milliseconds retry_backoff_max{1000};
+    milliseconds reconnect_backoff{50};
+    milliseconds reconnect_backoff_max{1000};
+    milliseconds socket_connection_setup_timeout{10000};
+    milliseconds metadata_max_age{300000};         // refresh metadata at least this often
+
+    compression_codec compression = compression_codec::none;
+    std::optional<int> compression_level{};          // codec default when unset
+
+    // KIP-794: unkeyed records switch partitions after batch_size bytes, weighted toward brokers
+    // with shorter queues.
+    bool partitioner_adaptive_partitioning = true;
+    // Keyed records are partitioned as if they had no key.
+    bool partitioner_ignore_keys = false;
+};
+
+namespace detail {
+inline error config_error(std::string_view field, std::string_view why) {
+    std::string d(field);
+    d += ": ";
+    d += why;
+    return error(errc::bad_config, std::move(d));
+}
+
+inline result<std::uint16_t> parse_port(std::string_view s) {
+    if (s.empty() || s.size() > 5) return errc::bad_config;
+    unsigned v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return errc::bad_config;
+        v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (v == 0 || v > 65535) return errc::bad_config;
+    return static_cast<std::uint16_t>(v);
+}
+}  // namespace detail
+
+// Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries are ignored; a missing port
+// is an error rather than a silent 9092, since a wrong port only shows up as a connect timeout.
+inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list) {
+    std::vector<broker_address> out;
+    while (!list.empty()) {
+        std::size_t comma = list.find(',');
+        std::string_view entry = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+        if (entry.empty()) continue;
+        std::string_view host, port;
+        if (entry.front() == '[') {
+            std::size_t close = entry.find(']');
+            if (close == std::string_view::npos || close + 1 >= entry.size() || entry[close + 1] != ':')
+                return detail::config_error("bootstrap_servers", "expected [ipv6]:port in '" + std::string(entry) + "'");
+            host = entry.substr(1, close - 1);
+            port = entry.substr(close + 2);
+        } else {
+            std::size_t colon = entry.rfind(':');
+            if (colon == std::string_view::npos || colon == 0)
+                return detail::config_error("bootstrap_servers", "expected host:port in '" + std::string(entry) + "'");
+            host = entry.substr(0, colon);
+            port = entry.substr(colon + 1);
+        }
+        auto p = detail::parse_port(port);
+        if (!p)
+            return detail::config_error("bootstrap_servers", "bad port in '" + std::string(entry) + "'");
+        out.push_back({std::string(host), *p});
+    }
+    if (out.empty()) return detail::config_error("bootstrap_servers", "must name at least one host:port");
+    return out;
+}
+
+// Checks every field; the error's detail names the first bad field and what to change.
+inline result<void> validate(const producer_config& c) {
+    using detail::config_error;
+    auto servers = parse_bootstrap_servers(c.bootstrap_servers);
+    if (!servers) return std::move(servers).err();
+    if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
+    if (c.acks != acks::none && c.acks != acks::leader && c.acks != acks::all)
+        return config_error("acks", "must be acks::none, acks::leader or acks::all");
+    if (c.batch_size == 0) return config_error("batch_size", "must be greater than 0");
+    if (c.buffer_memory < c.batch_size) return config_error("buffer_memory", "must be at least batch_size");
+    if (c.max_request_size < 128) return config_error("max_request_size", "must be at least 128 bytes");
+    if (c.max_request_size > 0x7fffffff) return config_error("max_request_size", "must fit in an int32");
+    if (c.max_in_flight < 1) return config_error("max_in_flight", "must be at least 1");
+    if (c.linger.count() < 0) return config_error("linger", "must not be negative");
+    if (c.max_block.count() < 0) return config_error("max_block", "must not be negative");
+    if (c.request_timeout.count() <= 0 || c.request_timeout.count() > 0x7fffffff)
+        return config_error("request_timeout", "must be positive and fit in an int32 of milliseconds");
+    if (c.retry_backoff.count() < 0 || c.retry_backoff_max < c.retry_backoff)
+        return config_error("retry_backoff_max", "must be at least retry_backoff (and both >= 0)");
+    if (c.reconnect_backoff.count() < 0 || c.reconnect_backoff_max < c.reconnect_backoff)
+        return config_error("reconnect_backoff_max", "must be at least reconnect_backoff (and both >= 0)");
+    if (c.socket_connection_setup_timeout.count() <= 0)
+        return config_error("socket_connection_setup_timeout", "must be positive");
+    if (c.metadata_max_age.count() <= 0) return config_error("metadata_max_age", "must be positive");
+    // As in the Java client: a record must be able to wait out linger and one request.
+    if (c.delivery_timeout < c.linger + c.request_timeout)
+        return config_error("delivery_timeout", "must be at least linger + request_timeout");
+    const bool idempotent = c.enable_idempotence || !c.transactional_id.empty();
+    if (idempotent && c.acks != acks::all)
+        return config_error("acks", "idempotence needs acks::all; set acks = acks::all or enable_idempotence = false");
+    if (idempotent && c.max_in_flight > 5)
+        return config_error("max_in_flight",
+                            "idempotence keeps order only with at most 5 requests in flight; lower it or disable idempotence");
+    if (!c.transactional_id.empty() && !c.enable_idempotence)
+        return config_error("enable_idempotence", "a transactional producer is idempotent; leave it true");
+    if (!codec_available(c.compression))
+        return config_error("compression", "this build does not include that codec (define KCORO_HAS_<CODEC> and link it)");
+    return ok();
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_config.hpp ----
+// ---- begin kcoro/producer/producer_record.hpp ----
+// What a user hands to send(): a record addressed to a topic, and what they get back.
+
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+// The key and value are serialized into the batch during send(), so the record (and whatever its
+// views point to) need only live until send() has returned or its co_await has resumed.
+template <class Key, class Value>
+struct producer_record {
+    std::string_view topic{};
+    std::optional<Key> key{};                     // none: partitioned without a key
+    std::optional<Value> value{};                // none: a null value (a tombstone on compacted topics)
+    std::span<const record_header> headers{};
+    std::optional<std::int32_t> partition{};     // set: bypasses the partitioner
+    std::optional<std::int64_t> timestamp{};     // milliseconds since the epoch; unset: now
+};
+
+// Where the broker put the record. `offset` is -1 with acks::none (the broker does not answer).
+struct record_metadata {
+    std::string_view topic{};                   // valid while the producer lives
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    std::int64_t timestamp = -1;                // create time, or the broker's log-append time
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_record.hpp ----
+// ---- begin kcoro/producer/delivery.hpp ----
+// How a record's outcome reaches its sender: the per-record slot kept in a batch, the pooled state
+// behind an awaitable delivery_handle, and a small inline callback. None allocates per record in
+// steady state: slots live in reused vectors, handle states in a free-listed pool.
+
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+using delivery_result = result<record_metadata>;
+
+namespace detail {
+
+// A move-only callable of signature void(delivery_result&&) stored inline when it fits (captures of
+// up to 48 bytes), on the heap otherwise.
+class delivery_callback {
+public:
+    static constexpr std::size_t inline_size = 48;
+
+    delivery_callback() noexcept = default;
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, delivery_callback> &&
+                 std::is_invocable_v<std::remove_cvref_t<F>&, delivery_result &&>)
+    delivery_callback(F&& f) {  // NOLINT: implicit by design
+        using Fn = std::remove_cvref_t<F>;
+        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(std::max_align_t) &&
+                      std::is_nothrow_move_constructible_v<Fn>) {
+            ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
+            ops_ = &inline_ops<Fn>;
+        } else {
+            *reinterpret_cast<Fn**>(buf_) = new Fn(std::forward<F>(f));
+            ops_ = &heap_ops<Fn>;
+        }
+    }
+    delivery_callback(delivery_callback&& o) noexcept : ops_(o.ops_) {
+        if (ops_) ops_->move(o.buf_, buf_);
+        o.ops_ = nullptr;
+    }
+    delivery_callback& operator=(delivery_callback&& o) noexcept {
+        if (this != &o) {
+            reset();
+            ops_ = o.ops_;
+            if (ops_) ops_->move(o.buf_, buf_);
+            o.ops_ = nullptr;
+        }
+        return *this;
+    }
+    delivery_callback(const delivery_callback&) = delete;
+    delivery_callback& operator=(const delivery_callback&) = delete;
+    ~delivery_callback() { reset(); }
+
+    explicit operator bool() const noexcept { return ops_ != nullptr; }
+    void operator()(delivery_result&& r) { ops_->call(buf_, std::move(r)); }
+    void reset() noexcept {
+        if (ops_) ops_->destroy(buf_);
+        ops_ = nullptr;
+    }
+
+private:
+    struct ops {
+        void (*call)(void*, delivery_result&&);
+        void (*move)(void* from, void* to) noexcept;
+        void (*destroy)(void*) noexcept;
+    };
+    template <class Fn>
+    static constexpr ops inline_ops{
+        [](void* p, delivery_result&& r) { (*static_cast<Fn*>(p))(std::move(r)); },
+        [](void* from, void* to) noexcept {
+            ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
+            static_cast<Fn*>(from)->~Fn();
+        },
+        [](void* p) noexcept { static_cast<Fn*>(p)->~Fn(); }};
+    template <class Fn>
+    static constexpr ops heap_ops{
+        [](void* p, delivery_result&& r) { (**static_cast<Fn**>(p))(std::move(r)); },
+        [](void* from, void* to) noexcept { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
+        [](void* p) noexcept { delete *static_cast<Fn**>(p); }};
+
+    alignas(std::max_align_t) unsigned char buf_[inline_size];
+    const ops* ops_ = nullptr;
+};
+
+// The shared state behind a delivery_handle; pooled by the producer.
+struct delivery_state {
+    std::optional<delivery_result> outcome;
+    std::coroutine_handle<> waiter;
+    bool handle_alive = false;   // a delivery_handle still refers to this state
+    bool producer_done = false;  // the producer has set the outcome
+    delivery_state* next_free = nullptr;
+};
+
+class delivery_state_pool {
+public:
+    delivery_state* acquire() {
+        delivery_state* s = free_;
+        if (s != nullptr) {
+            free_ = s->next_free;
+        } else {
+            s = &storage_.emplace_back();
+        }
+        s->outcome.reset();
+        s->waiter = {};
+        s->handle_alive = true;
+        s->producer_done = false;
+        s->next_free = nullptr;
+        return s;
+    }
+    void release(delivery_state* s) noexcept {
+        s->outcome.reset();
+        s->next_free = free_;
+        free_ = s;
+    }
+    std::size_t allocated() const noexcept { return storage_.size(); }
+
+private:
+    std::deque<delivery_state> storage_;  // a deque never moves its elements
+    delivery_state* free_ = nullptr;
+};
+
+}  // namespace detail
+
+// What a record's sender is told, kept per record in its batch until the batch completes.
+struct delivery_slot {
+    enum class kind : std::uint8_t { forget, awaiter, callback, handle };
+    kind how = kind::forget;
+    std::int32_t offset_delta = 0;
+    std::int64_t timestamp = 0;
+    void* waiter_owner = nullptr;            // kind::awaiter: the suspended send's awaiter
+    detail::delivery_state* state = nullptr; // kind::handle
+    detail::delivery_callback callback;      // kind::callback
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/delivery.hpp ----
+// ---- begin kcoro/producer/delivery_handle.hpp ----
+// The outcome of a record enqueued now and observed later: `co_await handle` resumes with the
+// record's metadata or error. Handles are cheap to keep by the thousand: their state is pooled.
+
+
+#include <coroutine>
+#include <functional>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+class delivery_handle {
+public:
+    delivery_handle() noexcept = default;
+    delivery_handle(detail::delivery_state* s, detail::delivery_state_pool* pool,
+                    std::function<void(std::coroutine_handle<>)>* post) noexcept
+        : state_(s), pool_(pool), post_(post) {}
+    delivery_handle(delivery_handle&& o) noexcept
+        : state_(std::exchange(o.state_, nullptr)), pool_(o.pool_), post_(o.post_) {}
+    delivery_handle& operator=(delivery_handle&& o) noexcept {
+        if (this != &o) {
+            drop();
+            state_ = std::exchange(o.state_, nullptr);
+            pool_ = o.pool_;
+            post_ = o.post_;
+        }
+        return *this;
+    }
+    delivery_handle(const delivery_handle&) = delete;
+    delivery_handle& operator=(const delivery_handle&) = delete;
+    ~delivery_handle() { drop(); }
+
+    bool valid() const noexcept { return state_ != nullptr; }
+    // True once the outcome is known: co_await then resumes at once.
+    bool ready() const noexcept { return state_ != nullptr && state_->producer_done; }
+
+    // Resumes with the outcome (once; the handle is empty afterwards). Awaiting an empty handle
+    // yields errc::cancelled.
+    auto operator co_await() && noexcept { return awaiter{this}; }
+    auto operator co_await() & noexcept { return awaiter{this}; }
+
+private:
+    struct awaiter {
+        delivery_handle* h;
+        bool await_ready() const noexcept { return h->state_ == nullptr || h->state_->producer_done; }
+        void await_suspend(std::coroutine_handle<> c) noexcept { h->state_->waiter = c; }
+        delivery_result await_resume() {
+            if (h->state_ == nullptr) return error(errc::cancelled, "empty delivery handle");
+            delivery_result r = std::move(*h->state_->outcome);
+            h->pool_->release(h->state_);
+            h->state_ = nullptr;
+            return r;
+        }
+    };
+
+    void drop() noexcept {
+        if (state_ == nullptr) return;
+        if (state_->producer_done) pool_->release(state_);
+        else {
+            state_->handle_alive = false;  // the producer frees it on completion
+            state_->waiter = {};
+        }
+        state_ = nullptr;
+    }
+
+    detail::delivery_state* state_ = nullptr;
+    detail::delivery_state_pool* pool_ = nullptr;
+    std::function<void(std::coroutine_handle<>)>* post_ = nullptr;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/delivery_handle.hpp ----
+// ---- begin kcoro/producer/engine_runtime.hpp ----
+// What the producer engine needs from the runtime it is given, and two small tools it builds on
+// top: detached coroutines started through the runtime, and a wake-up signal with a deadline.
+//
+// The engine never reaches for a global clock, socket or thread: everything comes through an
+// `engine_runtime`. kcoro's own event loop provides one (runtime/event_loop_runtime.hpp), the Asio
+// adapter another, and a simulated network with virtual time can provide a third.
+
+
+#include <chrono>
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <span>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+// A runtime R offers:
+//   R::stream_type: a connected byte stream with
+//       s.read_some(mutable_bytes)          awaitable -> result<std::size_t>  (0 bytes never: EOF is an error)
+//       s.write(std::span<const bytes_view>) awaitable -> result<void>       (all bytes, in order)
+//       s.close()                           wakes pending reads/writes with an error
+//   R::timer_type: a one-shot timer with
+//       t.wait_until(steady_time)           awaitable -> bool (true: expired, false: cancelled)
+//       t.cancel()                          resumes a pending wait with false
+//   rt.now(), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
+//   rt.make_timer(), rt.connect(host, port, timeout) awaitable -> result<R::stream_type>.
+template <class R>
+concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_view host, std::uint16_t port,
+                                  std::chrono::milliseconds timeout) {
+    typename R::stream_type;
+    typename R::timer_type;
+    { rt.now() } -> std::same_as<steady_time>;
+    rt.post(h);
+    { rt.make_timer() } -> std::same_as<typename R::timer_type>;
+    rt.connect(host, port, timeout);
+};
+
+namespace detail {
+
+// A coroutine that runs on its own once posted and frees its frame when it ends. The engine's
+// background work (sender loops, metadata refresh, one coroutine per in-flight request) is made of
+// these; the producer counts them so close() can wait until none is left.
+struct detached_task {
+    struct promise_type {
+        detached_task get_return_object() noexcept {
+            return detached_task{std::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+    std::coroutine_handle<promise_type> handle;
+};
+
+template <class R>
+void start_detached(R& rt, detached_task t) {
+    rt.post(t.handle);
+}
+
+// One waiter sleeps until a deadline or until notify(), whichever comes first. A notify() with no
+// waiter is remembered, so a wake-up that races ahead of the wait is never lost.
+template <class R>
+class wake_signal {
+public:
+    explicit wake_signal(R& rt) : timer_(rt.make_timer()) {}
+
+    void notify() noexcept {
+        pending_ = true;
+        if (waiting_) timer_.cancel();
+    }
+
+    // An awaitable usable as `co_await signal.wait_until(tp)`.
+    auto wait_until(steady_time deadline) { return waiter{*this, deadline}; }
+
+private:
+    struct waiter {
+        wake_signal& s;
+        steady_time deadline;
+        // Delegates to the timer's awaitable, consuming a pending notification first.
+        struct awaiter {
+            wake_signal& s;
+            decltype(std::declval<typename R::timer_type&>().wait_until(steady_time{})) inner;
+            bool await_ready() {
+                if (s.pending_) return true;
+                return inner.await_ready();
+            }
+            template <class H>
+            auto await_suspend(H h) {
+                s.waiting_ = true;
+                return inner.await_suspend(h);
+            }
+            void await_resume() {
+                if (!s.pending_) (void)inner.await_resume();
+                s.waiting_ = false;
+                s.pending_ = false;
+            }
+        };
+        awaiter operator co_await() && { return awaiter{s, s.timer_.wait_until(deadline)}; }
+    };
+
+    typename R::timer_type timer_;
+    bool pending_ = false;
+    bool waiting_ = false;
+};
+
+}  // namespace detail
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/engine_runtime.hpp ----
+// ---- begin kcoro/producer/event_loop_runtime.hpp ----
+// Runs the producer engine on kcoro's own event loop: the engine_runtime for event_loop.
+
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+class event_loop_runtime {
+public:
+    using stream_type = tcp_stream;
+    using timer_type = loop_timer;
+
+    explicit event_loop_runtime(event_loop& loop, tcp_resolver resolver = {})
+        : loop_(&loop), resolver_(std::make_shared<tcp_resolver>(std::move(resolver))) {}
+
+    steady_time now() const noexcept { return loop_->now(); }
+    void post(std::coroutine_handle<> h) { loop_->post(h); }
+    loop_timer make_timer() { return loop_timer(*loop_); }
+    task<result<tcp_stream>> connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout) {
+        return tcp_connect(*loop_, std::string(host), port, timeout, resolver_.get());
+    }
+    event_loop& loop() noexcept { return *loop_; }
+
+private:
+    event_loop* loop_;
+    std::shared_ptr<tcp_resolver> resolver_;
+};
+
+static_assert(engine_runtime<event_loop_runtime>);
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/event_loop_runtime.hpp ----
+// ---- begin kcoro/producer/cluster_metadata.hpp ----
+// What the producer knows of the cluster: brokers, and per topic its partitions and their leaders.
+// Filled from Metadata responses; read on every send to partition and route records.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct broker_node {
+    std::int32_t node_id = -1;
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct partition_leader {
+    std::int32_t leader = -1;        // -1: no leader right now
+    std::int32_t leader_epoch = -1;
+    errc error = errc::none;
+};
+
+struct topic_metadata {
+    errc error = errc::none;               // e.g. unknown_topic_or_partition, topic_authorization_failed
+    std::vector<partition_leader> partitions;  // indexed by partition id
+    std::vector<std::int32_t> available;   // partitions that have a leader, ascending
+    std::uint64_t generation = 0;          // bumps on every update that changed leaders or counts
+
+    std::int32_t partition_count() const noexcept { return static_cast<std::int32_t>(partitions.size()); }
+};
+
+namespace detail {
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace detail
+
+class cluster_metadata {
+public:
+    const broker_node* broker(std::int32_t id) const noexcept {
+        for (const auto& b : brokers_)
+            if (b.node_id == id) return &b;
+        return nullptr;
+    }
+    const std::vector<broker_node>& brokers() const noexcept { return brokers_; }
+    void set_brokers(std::vector<broker_node> b) { brokers_ = std::move(b); }
+
+    const topic_metadata* topic(std::string_view name) const noexcept {
+        auto it = topics_.find(name);
+        return it == topics_.end() ? nullptr : &it->second;
+    }
+
+    // Replaces what is known of a topic; returns true when leaders or the partition count changed.
+    bool update_topic(std::string_view name, errc error, std::vector<partition_leader> parts) {
+        auto it = topics_.find(name);
+        if (it == topics_.end()) it = topics_.emplace(std::string(name), topic_metadata{}).first;
+        topic_metadata& t = it->second;
+        bool changed = t.error != error || t.partitions.size() != parts.size();
+        for (std::size_t i = 0; !changed && i < parts.size(); ++i)
+            changed = t.partitions[i].leader != parts[i].leader || t.partitions[i].leader_epoch != parts[i].leader_epoch;
+        t.error = error;
+        t.partitions = std::move(parts);
+        t.available.clear();
+        for (std::size_t i = 0; i < t.partitions.size(); ++i)
+            if (t.partitions[i].leader >= 0) t.available.push_back(static_cast<std::int32_t>(i));
+        if (changed) ++t.generation;
+        return changed;
+    }
+
+    // A leader moved (NOT_LEADER_OR_FOLLOWER with a hint, or a failed broker): forget it until the
+    // next refresh so nothing is routed to a broker known to be wrong.
+    void forget_leader(std::string_view name, std::int32_t partition) {
+        auto it = topics_.find(name);
+        if (it == topics_.end() || partition < 0 || partition >= it->second.partition_count()) return;
+        it->second.partitions[static_cast<std::size_t>(partition)].leader = -1;
+        ++it->second.generation;
+    }
+
+    std::string cluster_id;
+    std::int32_t controller_id = -1;
+
+private:
+    std::vector<broker_node> brokers_;
+    std::unordered_map<std::string, topic_metadata, detail::string_hash, std::equal_to<>> topics_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/cluster_metadata.hpp ----
+// ---- begin kcoro/producer/broker_connection.hpp ----
+// One connection to one broker: connect, negotiate versions with ApiVersions, then pipeline
+// requests and hand each response to its requester in order, matched by correlation id.
+//
+// Kafka answers requests on a connection strictly in the order they were sent, so the waiting
+// requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
+// the peer is not speaking Kafka, and the connection is closed (never the process).
+
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime R>
+class broker_connection {
+public:
+    using stream_type = typename R::stream_type;
+
+    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id)
+        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt) {}
+    broker_connection(const broker_connection&) = delete;
+    broker_connection& operator=(const broker_connection&) = delete;
+
+    const std::string& host() const noexcept { return host_; }
+    std::uint16_t port() const noexcept { return port_; }
+    bool ready() const noexcept { return state_ == state::ready; }
+    bool connecting() const noexcept { return state_ == state::connecting; }
+    const api_version_ranges& versions() const noexcept { return versions_; }
+    std::size_t in_flight() const noexcept { return waiters_.size(); }
+
+    // Connects, negotiates ApiVersions and starts the reader. Only one caller at a time.
+    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
+        state_ = state::connecting;
+        request_timeout_ = request_timeout;
+        auto s = co_await rt_.connect(host_, port_, timeout);
+        if (!s) {
+            state_ = state::closed;
+            co_return error(s.code(), "connect to " + host_ + ":" + std::to_string(port_));
+        }
+        stream_.emplace(std::move(*s));
+        state_ = state::negotiating;
+        ++generation_;
+        ++live_coroutines_;
+        detail::start_detached(rt_, read_loop(generation_));
+        ++live_coroutines_;
+        detail::start_detached(rt_, watchdog_loop(generation_));
+
+        // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
+        // its own ranges in a v0 body, after which v0 is safe.
+        api_versions_request req;
+        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version);
+        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
+        if (!r) {
+            close(r.err());
+            co_return error(r.code(), "ApiVersions with " + host_ + ":" + std::to_string(port_));
+        }
+        if (r->error_code != errc::none) {
+            close(error(r->error_code));
+            co_return error(r->error_code, "ApiVersions with " + host_ + ":" + std::to_string(port_));
+        }
+        versions_ = to_version_ranges(*r);
+        state_ = state::ready;
+        co_return ok();
+    }
+
+    // Sends a request at the highest version both sides speak and awaits its decoded response.
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req) {
+        auto v = negotiate<Req>(versions_);
+        if (!v) co_return std::move(v).err();
+        co_return co_await roundtrip_unnegotiated(req, *v);
+    }
+
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
+        co_return co_await roundtrip_unnegotiated(req, version);
+    }
+
+    // A request whose response the broker never sends (Produce with acks=0): resumes once written.
+    template <kafka_request Req>
+    task<result<void>> send_only(const Req& req, std::int16_t version) {
+        active_request_guard guard(active_requests_);
+        if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
+        byte_buffer frame;
+        encode_frame(frame, req, version, next_correlation_id_++);
+        co_return co_await write_frame(frame);
+    }
+
+    // Closes the stream; every outstanding requester resumes with `why`.
+    void close(const error& why = error(errc::connection_lost)) {
+        if (state_ == state::closed) return;
+        state_ = state::closed;
+        ++generation_;
+        if (stream_) stream_->close();
+        fail_all(why);
+        watchdog_.notify();
+    }
+
+    // Background coroutines or requests still running on this object: it must outlive them.
+    bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
+
+private:
+    enum class state { closed, connecting, negotiating, ready };
+
+    struct waiter {
+        std::int32_t correlation_id = 0;
+        std::int16_t api_key = 0;
+        bool flexible_response_header = false;
+        steady_time deadline{};
+        byte_buffer* frame = nullptr;       // where the reader puts the response (after the size)
+        error* failure = nullptr;
+        std::coroutine_handle<> handle;
+        bool done = false;
+    };
+
+    // Suspends until the reader or the watchdog completes the waiter.
+    struct response_awaiter {
+        broker_connection& c;
+        waiter* w;
+        bool await_ready() const noexcept { return w->done; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { w->handle = h; }
+        void await_resume() const noexcept {}
+    };
+
+    template <class Req>
+    void encode_frame(byte_buffer& out, const Req& req, std::int16_t version, std::int32_t correlation_id) {
+        out.clear();
+        wire_writer w(out);
+        w.i32(0);  // size, back-filled
+        const bool flexible = version >= Req::first_flexible_version;
+        w.i16(Req::api_key);
+        w.i16(version);
+        w.i32(correlation_id);
+        // The client id is a classic nullable string even in flexible header v2.
+        w.nullable_string(std::optional<std::string_view>(client_id_), false);
+        if (flexible) w.tagged_fields(true);
+        req.encode(w, version);
+        const auto size = static_cast<std::uint32_t>(out.size() - 4);
+        out[0] = static_cast<byte>(size >> 24);
+        out[1] = static_cast<byte>(size >> 16);
+        out[2] = static_cast<byte>(size >> 8);
+        out[3] = static_cast<byte>(size);
+    }
+
+    struct active_request_guard {
+        int& n;
+        explicit active_request_guard(int& c) : n(c) { ++n; }
+        ~active_request_guard() { --n; }
+    };
+
+    template <class Req>
+    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version) {
+        using response = typename Req::response_type;
+        active_request_guard guard(active_requests_);
+        if (state_ != state::ready && state_ != state::negotiating)
+            co_return error(errc::connection_lost, "not connected to " + host_ + ":" + std::to_string(port_));
+        byte_buffer frame;
+        const std::int32_t corr = next_correlation_id_++;
+        encode_frame(frame, req, version, corr);
+
+        byte_buffer response_frame;
+        error failure;
+        waiter w;
+        w.correlation_id = corr;
+        w.api_key = Req::api_key;
+        // ApiVersions responses always use header v0 so that any client can read them.
+        w.flexible_response_header = Req::api_key != 18 && version >= Req::first_flexible_version;
+        w.deadline = rt_.now() + request_timeout_;
+        w.frame = &response_frame;
+        w.failure = &failure;
+        waiters_.push_back(&w);
+        if (waiters_.size() == 1) watchdog_.notify();
+
+        auto written = co_await write_frame(frame);
+        if (!written && !w.done) {
+            close(written.err());
+        }
+        co_await response_awaiter{*this, &w};
+        if (failure) co_return failure;
+
+        wire_reader r(response_frame.view());
+        auto corr_back = r.i32();
+        if (!corr_back || *corr_back != corr) co_return error(errc::malformed_response, "response header");
+        if (w.flexible_response_header) {
+            auto t = r.tagged_fields(true);
+            if (!t) co_return error(errc::malformed_response, "response header tags");
+        }
+        auto decoded = response::decode(r, version);
+        if (!decoded) {
+            // A broker that answers garbage loses its connection, nothing else.
+            close(error(errc::malformed_response));
+            co_return error(decoded.code(), std::string("decoding a response from ") + host_ + ":" + std::to_string(port_));
+        }
+        // Responses that keep views into the frame take the frame with them (moving a
+        // byte_buffer keeps its bytes where they are, so the views stay valid).
+        if constexpr (requires { decoded->owned_frame; }) decoded->owned_frame = std::move(response_frame);
+        co_return decoded;
+    }
+
+    // Writes are serialized: a second writer waits until the first has finished, so frames never
+    // interleave on the stream.
+    task<result<void>> write_frame(const byte_buffer& frame) {
+        while (writing_) {
+            write_gate_waiter g;
+            g.next = nullptr;
+            if (write_gate_tail_) write_gate_tail_->next = &g;
+            else write_gate_head_ = &g;
+            write_gate_tail_ = &g;
+            co_await gate_awaiter{&g};
+        }
+        if (state_ == state::closed || !stream_) {
+            release_write_gate();
+            co_return error(errc::connection_lost);
+        }
+        writing_ = true;
+        bytes_view parts[1] = {frame.view()};
+        auto r = co_await stream_->write(std::span<const bytes_view>(parts, 1));
+        writing_ = false;
+        release_write_gate();
+        co_return r;
+    }
+
+    struct write_gate_waiter {
+        std::coroutine_handle<> handle;
+        write_gate_waiter* next = nullptr;
+    };
+    struct gate_awaiter {
+        write_gate_waiter* g;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { g->handle = h; }
+        void await_resume() const noexcept {}
+    };
+    void release_write_gate() {
+        if (write_gate_head_ == nullptr) return;
+        write_gate_waiter* g = write_gate_head_;
+        write_gate_head_ = g->next;
+        if (write_gate_head_ == nullptr) write_gate_tail_ = nullptr;
+        rt_.post(g->handle);
+    }
+
+    void complete_front(byte_buffer&& frame_body) {
+        waiter* w = waiters_.front();
+        waiters_.pop_front();
+        *w->frame = std::move(frame_body);
+        w->done = true;
+        if (w->handle) rt_.post(w->handle);
+    }
+
+    void fail_all(const error& why) {
+        while (!waiters_.empty()) {
+            waiter* w = waiters_.front();
+            waiters_.pop_front();
+            *w->failure = why;
+            w->done = true;
+            if (w->handle) rt_.post(w->handle);
+        }
+    }
+
+    detail::detached_task read_loop(std::uint64_t gen) {
+        byte_buffer in;
+        in.reserve(64 * 1024);
+        std::size_t start = 0;
+        for (;;) {
+            // Parse every complete frame already buffered.
+            while (in.size() - start >= 4) {
+                const byte* p = in.data() + start;
+                const std::uint32_t size = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
+                                           (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+                if (size < 4 || size > max_response_size) {
+                    close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
+                    break;
+                }
+                if (in.size() - start - 4 < size) break;
+                if (waiters_.empty()) {
+                    close(error(errc::malformed_response, "a response nobody asked for"));
+                    break;
+                }
+                const std::int32_t corr = static_cast<std::int32_t>(
+                    (std::uint32_t(p[4]) << 24) | (std::uint32_t(p[5]) << 16) | (std::uint32_t(p[6]) << 8) | std::uint32_t(p[7]));
+                if (corr != waiters_.front()->correlation_id) {
+                    close(error(errc::malformed_response, "correlation id out of order"));
+                    break;
+                }
+                byte_buffer body(bytes_view(p + 4, size));
+                start += 4 + size;
+                complete_front(std::move(body));
+            }
+            if (gen != generation_ || state_ == state::closed) break;
+            // Compact what was consumed, then read more.
+            if (start > 0) {
+                std::memmove(in.data(), in.data() + start, in.size() - start);
+                in.resize(in.size() - start);
+                start = 0;
+            }
+            const std::size_t old = in.size();
+            in.resize(old + 64 * 1024);
+            auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
+            if (gen != generation_ || state_ == state::closed) break;
+            if (!n) {
+                close(error(n.code(), "reading from " + host_ + ":" + std::to_string(port_)));
+                break;
+            }
+            in.resize(old + *n);
+        }
+        --live_coroutines_;
+    }
+
+    // Closes the connection when the oldest request outlives request_timeout: the broker is gone
+    // or stuck, and everything on this connection is retried elsewhere.
+    detail::detached_task watchdog_loop(std::uint64_t gen) {
+        for (;;) {
+            if (gen != generation_ || state_ == state::closed) break;
+            steady_time next = rt_.now() + std::chrono::seconds(1);
+            if (!waiters_.empty()) {
+                if (rt_.now() >= waiters_.front()->deadline) {
+                    close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
+                                                             " within request_timeout"));
+                    break;
+                }
+                next = waiters_.front()->deadline;
+            }
+            co_await watchdog_.wait_until(next);
+        }
+        --live_coroutines_;
+    }
+
+    static constexpr std::uint32_t max_response_size = 256u * 1024 * 1024;
+
+    R& rt_;
+    std::string host_;
+    std::uint16_t port_;
+    std::string client_id_;
+    std::optional<stream_type> stream_;
+    state state_ = state::closed;
+    api_version_ranges versions_;
+    std::deque<waiter*> waiters_;
+    std::int32_t next_correlation_id_ = 1;
+    std::uint64_t generation_ = 0;
+    std::chrono::milliseconds request_timeout_{30000};
+    detail::wake_signal<R> watchdog_;
+    bool writing_ = false;
+    write_gate_waiter* write_gate_head_ = nullptr;
+    write_gate_waiter* write_gate_tail_ = nullptr;
+    int live_coroutines_ = 0;
+    int active_requests_ = 0;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/broker_connection.hpp ----
+// ---- begin kcoro/producer/producer_batch.hpp ----
+// A batch of records for one partition, from the first append until the broker's answer, and the
+// pool that recycles batches so that steady-state producing allocates nothing per record.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct topic_state;
+
+struct producer_batch {
+    record_batch_builder builder;
+    std::vector<delivery_slot> slots;   // one per record, in offset-delta order
+    topic_state* topic = nullptr;
+    std::int32_t partition = -1;
+    steady_time created{};
+    steady_time deadline{};             // created + delivery_timeout
+    steady_time retry_at{};             // not before this after a failed attempt
+    int attempts = 0;
+    std::int32_t base_sequence = -1;    // assigned at first drain when idempotent
+    std::int64_t producer_id = -1;      // stamped at finish
+    std::int16_t producer_epoch = -1;
+    bool sealed = false;                // no more appends (full, or drained)
+    bool finished = false;              // builder.finish() done; wire holds the batch
+    std::size_t reserved = 0;           // bytes of buffer_memory this batch holds
+    bytes_view wire{};
+
+    std::int32_t record_count() const noexcept { return static_cast<std::int32_t>(slots.size()); }
+};
+
+// Owns every batch; hands out recycled ones. Batches keep their buffers' capacity across uses.
+class producer_batch_pool {
+public:
+    producer_batch* acquire() {
+        producer_batch* b;
+        if (!free_.empty()) {
+            b = free_.back();
+            free_.pop_back();
+        } else {
+            all_.push_back(std::make_unique<producer_batch>());
+            b = all_.back().get();
+        }
+        b->builder.reset();
+        b->slots.clear();
+        b->topic = nullptr;
+        b->partition = -1;
+        b->attempts = 0;
+        b->base_sequence = -1;
+        b->producer_id = -1;
+        b->producer_epoch = -1;
+        b->sealed = false;
+        b->finished = false;
+        b->reserved = 0;
+        b->wire = {};
+        return b;
+    }
+    void release(producer_batch* b) {
+        b->slots.clear();
+        free_.push_back(b);
+    }
+    std::size_t allocated() const noexcept { return all_.size(); }
+
+private:
+    std::vector<std::unique_ptr<producer_batch>> all_;
+    std::vector<producer_batch*> free_;
+};
+
+struct partition_state {
+    std::deque<producer_batch*> queue;  // front is oldest; back may be open for appends
+    int in_flight = 0;                  // batches of this partition in requests not yet answered
+    std::int32_t next_sequence = 0;     // idempotence: next batch's base sequence
+    // A retriable failure happened: later in-flight batches will fail out of order; send nothing
+    // new for this partition until all in-flight ones have come back, then resend in order.
+    bool resend_pending = false;
+    std::size_t queued_bytes = 0;       // for adaptive partitioning
+};
+
+struct topic_state {
+    std::string name;
+    std::vector<partition_state> partitions;  // sized to the topic's partition count
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_batch.hpp ----
+// ---- begin kcoro/producer/basic_producer.hpp ----
+// The producer: records in, acknowledgements out, everything on the one runtime it is given.
+//
+// Shape (after franz-go and the Java client): a record accumulator keeps one queue of batches per
+// partition over a bounded pool of buffer memory; one sender coroutine per broker drains the ready
+// batches of every partition that broker leads into one Produce request, with up to max_in_flight
+// requests outstanding; one coroutine per request handles its response, in order per connection,
+// which keeps idempotent sequences straight. A metadata coroutine keeps leaders current, and an
+// idempotence coroutine obtains (and on trouble bumps) the producer id and epoch.
+
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+// Counters a user can read at any time (on the producer's executor).
+struct producer_stats {
+    std::uint64_t records_enqueued = 0;
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;
+    std::uint64_t batches_sent = 0;
+    std::uint64_t requests_sent = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t epoch_bumps = 0;
+    std::uint64_t metadata_refreshes = 0;
+    std::size_t buffered_bytes = 0;
+};
+
+template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
+class basic_producer {
+    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key type has no serializer");
+    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value type has no serializer");
+
+public:
+    using record_type = producer_record<Key, Value>;
+    using runtime_type = Runtime;
+
+    // Validates the configuration; the producer starts connecting on its runtime at once.
+    static result<std::unique_ptr<basic_producer>> create(Runtime rt, producer_config config,
+                                                          KeySerializer key_serializer = {},
+                                                          ValueSerializer value_serializer = {},
+                                                          Partitioner partitioner = {}) {
+        KCORO_TRY(validate(config));
+        auto servers = parse_bootstrap_servers(config.bootstrap_servers);
+        if (!servers) return std::move(servers).err();
+        std::unique_ptr<basic_producer> p(new basic_producer(std::move(rt), std::move(config), std::move(*servers),
+                                                             std::move(key_serializer), std::move(value_serializer),
+                                                             std::move(partitioner)));
+        p->start();
+        return p;
+    }
+
+    basic_producer(const basic_producer&) = delete;
+    basic_producer& operator=(const basic_producer&) = delete;
+
+    ~basic_producer() {
+        if (live_coroutines_ != 0) {
+            // Its coroutines would resume into freed memory; there is no safe way on from here.
+            std::fprintf(stderr, "kcoro: a producer was destroyed while running; co_await close() first\n");
+            std::abort();
+        }
+    }
+
+    // ---- the three sending styles -------------------------------------------------------------
+
+    // co_await send(rec): resumes with the record's metadata once acknowledged, or its error.
+    auto send(const record_type& rec) { return send_awaiter<await_mode::delivery>(*this, rec); }
+
+    // co_await send(rec, callback): resumes once the record is enqueued (suspending only while the
+    // buffer is full); callback(delivery_result) runs later on the producer's executor.
+    template <class Callback>
+        requires std::is_invocable_v<Callback&, delivery_result&&>
+    auto send(const record_type& rec, Callback&& cb) {
+        send_awaiter<await_mode::callback> a(*this, rec);
+        a.callback = detail::delivery_callback(std::forward<Callback>(cb));
+        return a;
+    }
+
+    // co_await enqueue(rec): resumes once enqueued with a handle to co_await for the outcome later.
+    auto enqueue(const record_type& rec) { return send_awaiter<await_mode::handle>(*this, rec); }
+
+    // co_await send_and_forget(rec): resumes once enqueued; failures only count in stats() and
+    // reach the error handler, if one is set.
+    auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
+
+    // Never suspends: for loops that cannot co_await. A full buffer or unknown metadata is an
+    // error now (buffer_exhausted / leader_not_available) instead of a wait.
+    result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
+        delivery_slot slot;
+        slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
+        slot.callback = std::move(cb);
+        auto st = try_enqueue(rec, slot);
+        switch (st) {
+            case enqueue_status::enqueued: return ok();
+            case enqueue_status::failed: return std::move(last_enqueue_error_);
+            case enqueue_status::blocked_memory:
+                return error(errc::buffer_exhausted, "buffer_memory is full");
+            case enqueue_status::blocked_metadata:
+                request_metadata();
+                return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
+        }
+        return ok();
+    }
+
+    // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
+    // failures here.
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { error_handler_ = std::move(h); }
+
+    // ---- flush and close ----------------------------------------------------------------------
+
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
+    // far has been acknowledged or has failed.
+    task<void> flush() {
+        ++flushing_;
+        notify_all_senders();
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        std::erase(idle_waiters_, &signal);
+        co_await acks_none_barrier();
+        --flushing_;
+    }
+
+    // Stops accepting records, delivers what it can within `timeout`, fails the rest with
+    // errc::timed_out, closes every connection and returns once no background work is left.
+    // Returns the first error a record failed with during the close, if any did.
+    task<result<void>> close(std::chrono::milliseconds timeout) {
+        if (closed_) co_return ok();
+        closing_ = true;
+        ++flushing_;
+        notify_all_senders();
+        const steady_time deadline = rt_.now() + timeout;
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle() && rt_.now() < deadline) co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        const bool delivered_all = idle();
+        if (delivered_all) co_await acks_none_barrier();
+        stopping_ = true;
+        const error why(errc::timed_out, "producer closed before the record was acknowledged");
+        fail_waiting_senders(error(errc::producer_closed, "producer closed"));
+        fail_all_queued(why);
+        for (auto& [id, b] : brokers_) {
+            if (b->conn) b->conn->close(error(errc::producer_closed));
+            b->wake.notify();
+        }
+        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
+        metadata_wake_.notify();
+        idempotence_wake_.notify();
+        while (live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) {
+            co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
+            fail_all_queued(why);
+        }
+        std::erase(idle_waiters_, &signal);
+        closed_ = true;
+        --flushing_;
+        if (!delivered_all) co_return error(errc::timed_out, "close: some records were not delivered in time");
+        co_return ok();
+    }
+
+    // With acks::none the broker never answers a Produce request, so "written to the socket" is all
+    // the producer knows; a broker drops what it has not read yet when the connection closes. A
+    // request that does get an answer, sent after them on the same connection, is answered only once
+    // the broker has handled every request before it (one connection's requests are processed in
+    // order), which makes flush() and close() mean "the broker has these records" here too.
+    task<void> acks_none_barrier() {
+        if (config_.acks != acks::none) co_return;
+        for (auto& [id, b] : brokers_) {
+            if (!b->conn || !b->conn->ready()) continue;
+            api_versions_request barrier;
+            auto r = co_await b->conn->request(barrier);
+            (void)r;  // an error here means the connection is gone; nothing more can be done for acks=0
+        }
+    }
+
+    const producer_stats& stats() const noexcept {
+        stats_.buffered_bytes = used_memory_;
+        return stats_;
+    }
+    const producer_config& config() const noexcept { return config_; }
+    const cluster_metadata& metadata() const noexcept { return metadata_; }
+    std::int64_t producer_id() const noexcept { return producer_id_; }
+    std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
+    Runtime& runtime() noexcept { return rt_; }
+
+private:
+    // ---- sending ------------------------------------------------------------------------------
+
+    enum class await_mode { delivery, callback, handle, forget };
+    enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
+
+    // A send that could not be enqueued yet (buffer full, no metadata); retried by the engine.
+    struct pending_send {
+        pending_send* next = nullptr;
+        pending_send* prev = nullptr;
+        steady_time deadline{};
+        enqueue_status blocked_on = enqueue_status::blocked_memory;
+        bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
+        void (*fail)(pending_send*, error&&) = nullptr;
+        const record_type* rec = nullptr;
+    };
+
+    template <await_mode Mode>
+    struct send_awaiter : pending_send {
+        using result_type = std::conditional_t<
+            Mode == await_mode::delivery, delivery_result,
+            std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
+
+        basic_producer* p;
+        const record_type& record;
+        detail::delivery_callback callback;
+        std::optional<result_type> out;
+        delivery_result delivered = error(errc::none);
+        std::coroutine_handle<> handle;
+        bool waiting_for_delivery = false;
+
+        send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
+        send_awaiter(send_awaiter&& o) noexcept
+            : pending_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+
+        bool await_ready() {
+            this->rec = &record;
+            return attempt();
+        }
+        void await_suspend(std::coroutine_handle<> h) {
+            handle = h;
+            if (!waiting_for_delivery) {
+                // Blocked: park until memory or metadata arrives, or max_block passes.
+                this->deadline = p->rt_.now() + p->config_.max_block;
+                this->retry = [](pending_send* s) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
+                    self->p->rt_.post(self->handle);
+                    return true;
+                };
+                this->fail = [](pending_send* s, error&& e) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    self->out.emplace(std::move(e));
+                    self->p->rt_.post(self->handle);
+                };
+                p->park(this);
+            }
+        }
+        result_type await_resume() {
+            if constexpr (Mode == await_mode::delivery) {
+                if (out) return std::move(*out);
+                return std::move(delivered);
+            } else {
+                return std::move(*out);
+            }
+        }
+
+        // Tries to enqueue; true when the co_await can complete now. When the record is enqueued
+        // and the caller awaits delivery, waiting_for_delivery is set and false returned.
+        bool attempt() {
+            delivery_slot slot;
+            delivery_state_ref_ = nullptr;
+            if constexpr (Mode == await_mode::delivery) {
+                // The awaiter outlives the slot: it stays suspended until the slot completes it.
+                slot.how = delivery_slot::kind::awaiter;
+                slot.waiter_owner = this;
+            } else if constexpr (Mode == await_mode::callback) {
+                slot.how = delivery_slot::kind::callback;
+                slot.callback = std::move(callback);
+            } else if constexpr (Mode == await_mode::handle) {
+                slot.how = delivery_slot::kind::handle;
+                delivery_state_ref_ = p->delivery_states_.acquire();
+                slot.state = delivery_state_ref_;
+            } else {
+                slot.how = delivery_slot::kind::forget;
+            }
+            auto st = p->try_enqueue(record, slot);
+            switch (st) {
+                case enqueue_status::enqueued:
+                    if constexpr (Mode == await_mode::delivery) {
+                        waiting_for_delivery = true;
+                        return false;
+                    } else if constexpr (Mode == await_mode::handle) {
+                        out.emplace(delivery_handle(delivery_state_ref_, &p->delivery_states_, &p->rt_post_));
+                        return true;
+                    } else {
+                        out.emplace(ok());
+                        return true;
+                    }
+                case enqueue_status::failed:
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    out.emplace(std::move(p->last_enqueue_error_));
+                    return true;
+                case enqueue_status::blocked_memory:
+                case enqueue_status::blocked_metadata:
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
+                    this->blocked_on = st;
+                    return false;
+            }
+            return true;
+        }
+
+        detail::delivery_state* delivery_state_ref_ = nullptr;
+    };
+
+    basic_producer(Runtime rt, producer_config config, std::vector<broker_address> bootstrap, KeySerializer ks,
+                   ValueSerializer vs, Partitioner part)
+        : rt_(std::move(rt)),
+          config_(std::move(config)),
+          bootstrap_(std::move(bootstrap)),
+          key_serializer_(std::move(ks)),
+          value_serializer_(std::move(vs)),
+          partitioner_(std::move(part)),
+          metadata_wake_(rt_),
+          idempotence_wake_(rt_),
+          idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
+          jitter_(std::random_device{}()) {
+        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
+        if (!idempotent_) producer_ready_ = true;
+    }
+
+    void start() {
+        ++live_coroutines_;
+        detail::start_detached(rt_, metadata_loop());
+        if (idempotent_) {
+            ++live_coroutines_;
+            detail::start_detached(rt_, idempotence_loop());
+        }
+    }
+
+    // Serializes the record into its partition's open batch. The slot says how to report it.
+    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot) {
+        if (closing_) {
+            last_enqueue_error_ = error(errc::producer_closed, "send after close");
+            return enqueue_status::failed;
+        }
+        if (fatal_error_) {
+            last_enqueue_error_ = *fatal_error_;
+            return enqueue_status::failed;
+        }
+        topic_state& ts = topic(rec.topic);
+        const topic_metadata* md = metadata_.topic(rec.topic);
+        if (md == nullptr || md->partitions.empty()) {
+            if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
+                last_enqueue_error_ = error(md->error, "topic '" + std::string(rec.topic) + "'");
+                return enqueue_status::failed;
+            }
+            request_metadata();
+            return enqueue_status::blocked_metadata;
+        }
+        if (ts.partitions.size() < md->partitions.size()) ts.partitions.resize(md->partitions.size());
+
+        // The key is serialized once into scratch space: the partitioner hashes these bytes and the
+        // batch copies them; the value goes straight into the batch.
+        bytes_view key_bytes{};
+        const bool has_key = rec.key.has_value();
+        if (has_key) {
+            key_scratch_.clear();
+            buffer_sink ks{key_scratch_};
+            key_serializer_.serialize(*rec.key, ks);
+            key_bytes = key_scratch_.view();
+        }
+
+        std::int32_t partition;
+        if (rec.partition) {
+            partition = *rec.partition;
+            if (partition < 0 || partition >= md->partition_count()) {
+                last_enqueue_error_ = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
+                                                                       std::to_string(md->partition_count()) +
+                                                                       " partitions; partition " + std::to_string(partition) +
+                                                                       " does not exist");
+                return enqueue_status::failed;
+            }
+        } else {
+            partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+        }
+        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
+        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
+
+        auto key_writer = [&](auto& sink) { sink.write(key_bytes.data(), key_bytes.size()); };
+        auto value_writer = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+
+        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
+        if (b != nullptr) {
+            const std::size_t before = b->builder.size_bytes();
+            const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
+                                                rec.headers, config_.batch_size);
+            if (appended) {
+                ps.queued_bytes += b->builder.size_bytes() - before;
+                grow_reservation(*b);
+                finish_append(ts, partition, ps, *b, slot, timestamp);
+                return enqueue_status::enqueued;
+            }
+            b->sealed = true;  // full: the sender may take it now
+            wake_leader(rec.topic, partition);
+        }
+
+        if (used_memory_ + config_.batch_size > config_.buffer_memory) return enqueue_status::blocked_memory;
+        b = pool_.acquire();
+        b->topic = &ts;
+        b->partition = partition;
+        b->created = rt_.now();
+        b->deadline = b->created + config_.delivery_timeout;
+        b->reserved = config_.batch_size;
+        used_memory_ += b->reserved;
+        ++outstanding_batches_;
+        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, config_.batch_size);
+        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
+        if (size > config_.max_request_size || size > config_.buffer_memory) {
+            release_batch(b);
+            last_enqueue_error_ = error(errc::record_too_large,
+                                        "a record of " + std::to_string(size) + " bytes (with batch overhead) to topic '" +
+                                            std::string(rec.topic) + "' exceeds max_request_size (" +
+                                            std::to_string(config_.max_request_size) + ") or buffer_memory");
+            return enqueue_status::failed;
+        }
+        ps.queue.push_back(b);
+        ps.queued_bytes += b->builder.size_bytes();
+        grow_reservation(*b);
+        on_new_batch(ts, partition);
+        finish_append(ts, partition, ps, *b, slot, timestamp);
+        return enqueue_status::enqueued;
+    }
+
+    template <class KW, class VW>
+    bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
+                       std::span<const record_header> headers, std::size_t limit) {
+        append_status st;
+        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
+        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
+        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
+        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
+        return st == append_status::appended;
+    }
+
+    void grow_reservation(producer_batch& b) {
+        const std::size_t need = b.builder.size_bytes() + record_batch_overhead;
+        if (need > b.reserved) {
+            used_memory_ += need - b.reserved;
+            b.reserved = need;
+        }
+    }
+
+    void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
+                       std::int64_t timestamp) {
+        slot.offset_delta = static_cast<std::int32_t>(b.slots.size());
+        slot.timestamp = timestamp;
+        b.slots.push_back(std::move(slot));
+        ++stats_.records_enqueued;
+        partition_on_append(ts, partition, b);
+        if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
+        if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+    }
+
+    // ---- partitioning -------------------------------------------------------------------------
+
+    std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
+        partition_context ctx;
+        ctx.topic = ts.name;
+        ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
+        ctx.partition_count = md.partition_count();
+        ctx.available_partitions = std::span<const std::int32_t>(md.available);
+        if (config_.partitioner_adaptive_partitioning) {
+            queue_sizes_.resize(md.partitions.size());
+            for (std::size_t i = 0; i < md.partitions.size(); ++i)
+                queue_sizes_[i] = i < ts.partitions.size() ? ts.partitions[i].queued_bytes : 0;
+            ctx.queue_sizes = std::span<const std::size_t>(queue_sizes_);
+        }
+        ctx.batch_size = config_.batch_size;
+        std::int32_t p = partitioner_.partition(ctx);
+        if (p < 0 || p >= md.partition_count()) p = 0;
+        return p;
+    }
+    void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
+    void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
+        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
+    }
+
+    topic_state& topic(std::string_view name) {
+        auto it = topics_.find(name);
+        if (it != topics_.end()) return *it->second;
+        auto t = std::make_unique<topic_state>();
+        t->name = std::string(name);
+        auto* raw = t.get();
+        topics_.emplace(raw->name, std::move(t));
+        request_metadata();
+        return *raw;
+    }
+
+    // ---- parked sends -------------------------------------------------------------------------
+
+    void park(pending_send* s) {
+        s->prev = waiting_tail_;
+        s->next = nullptr;
+        if (waiting_tail_) waiting_tail_->next = s;
+        else waiting_head_ = s;
+        waiting_tail_ = s;
+        if (s->blocked_on == enqueue_status::blocked_metadata) {
+            topic(s->rec->topic);
+            request_metadata();
+        }
+        metadata_wake_.notify();  // it also expires parked sends at their max_block
+    }
+    void unpark(pending_send* s) {
+        if (s->prev) s->prev->next = s->next;
+        else waiting_head_ = s->next;
+        if (s->next) s->next->prev = s->prev;
+        else waiting_tail_ = s->prev;
+        s->next = s->prev = nullptr;
+    }
+    // Retries parked sends in order; stops at the first still waiting for memory so that earlier
+    // senders go first.
+    void retry_parked() {
+        if (retrying_parked_) return;
+        retrying_parked_ = true;
+        pending_send* s = waiting_head_;
+        while (s != nullptr) {
+            pending_send* next = s->next;
+            unpark(s);
+            bool done = s->retry(s);
+            if (!done) {
+                // Still blocked: back in its place.
+                if (next) {
+                    s->next = next;
+                    s->prev = next->prev;
+                    if (next->prev) next->prev->next = s;
+                    else waiting_head_ = s;
+                    next->prev = s;
+                } else {
+                    park_back(s);
+                }
+                if (s->blocked_on == enqueue_status::blocked_memory) break;
+            }
+            s = next;
+        }
+        retrying_parked_ = false;
+    }
+    void park_back(pending_send* s) {
+        s->prev = waiting_tail_;
+        s->next = nullptr;
+        if (waiting_tail_) waiting_tail_->next = s;
+        else waiting_head_ = s;
+        waiting_tail_ = s;
+    }
+    void expire_parked(steady_time now) {
+        pending_send* s = waiting_head_;
+        while (s != nullptr) {
+            pending_send* next = s->next;
+            if (now >= s->deadline) {
+                unpark(s);
+                if (s->blocked_on == enqueue_status::blocked_metadata) {
+                    const topic_metadata* md = metadata_.topic(s->rec->topic);
+                    errc why = md && md->error != errc::none ? md->error : errc::timed_out;
+                    s->fail(s, error(why, "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
+                                               std::to_string(config_.max_block.count()) + " ms)"));
+                } else {
+                    s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                                 " bytes) stayed full for max_block (" +
+                                                                 std::to_string(config_.max_block.count()) + " ms)"));
+                }
+            }
+            s = next;
+        }
+    }
+    void fail_waiting_senders(const error& e) {
+        while (waiting_head_ != nullptr) {
+            pending_send* s = waiting_head_;
+            unpark(s);
+            s->fail(s, error(e));
+        }
+    }
+
+    // ---- completion ---------------------------------------------------------------------------
+
+    void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
+        const std::string_view topic_name = b->topic->name;
+        for (auto& slot : b->slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b->partition;
+            md.offset = base_offset >= 0 ? base_offset + slot.offset_delta : -1;
+            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
+            ++stats_.records_delivered;
+            deliver(slot, delivery_result(md), md);
+        }
+        release_batch(b);
+    }
+
+    void fail_batch(producer_batch* b, const error& e) {
+        const std::string_view topic_name = b->topic->name;
+        for (auto& slot : b->slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b->partition;
+            md.timestamp = slot.timestamp;
+            ++stats_.records_failed;
+            deliver(slot, delivery_result(e), md);
+        }
+        release_batch(b);
+    }
+
+    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
+        switch (slot.how) {
+            case delivery_slot::kind::forget:
+                if (!r && error_handler_) error_handler_(md, r.err());
+                break;
+            case delivery_slot::kind::awaiter: {
+                auto* owner = static_cast<send_awaiter<await_mode::delivery>*>(slot.waiter_owner);
+                owner->delivered = std::move(r);
+                rt_.post(owner->handle);
+                break;
+            }
+            case delivery_slot::kind::callback:
+                slot.callback(std::move(r));
+                break;
+            case delivery_slot::kind::handle:
+                slot.state->outcome.emplace(std::move(r));
+                slot.state->producer_done = true;
+                if (slot.state->waiter) rt_.post(slot.state->waiter);
+                else if (!slot.state->handle_alive) delivery_states_.release(slot.state);
+                break;
+        }
+    }
+
+    void release_batch(producer_batch* b) {
+        used_memory_ -= b->reserved;
+        --outstanding_batches_;
+        pool_.release(b);
+        retry_parked();
+        if (idle()) notify_idle();
+    }
+
+    bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
+
+    void fail_all_queued(const error& e) {
+        for (auto& [name, ts] : topics_) {
+            for (auto& ps : ts->partitions) {
+                while (!ps.queue.empty()) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    fail_batch(b, e);
+                }
+                ps.queued_bytes = 0;
+            }
+        }
+    }
+
+    // ---- brokers and senders ------------------------------------------------------------------
+
+    struct broker_state {
+        explicit broker_state(Runtime& rt) : wake(rt) {}
+        std::int32_t id = -1;
+        std::unique_ptr<broker_connection<Runtime>> conn;
+        std::vector<std::unique_ptr<broker_connection<Runtime>>> retired;
+        detail::wake_signal<Runtime> wake;
+        int in_flight = 0;
+        steady_time throttled_until{};
+        steady_time reconnect_at{};
+        int reconnect_failures = 0;
+        bool running = false;
+        std::vector<producer_batch*> drained;
+    };
+
+    broker_state& broker(std::int32_t id) {
+        auto it = brokers_.find(id);
+        if (it == brokers_.end()) {
+            auto b = std::make_unique<broker_state>(rt_);
+            b->id = id;
+            it = brokers_.emplace(id, std::move(b)).first;
+        }
+        broker_state& b = *it->second;
+        if (!b.running && !stopping_) {
+            b.running = true;
+            ++live_coroutines_;
+            detail::start_detached(rt_, sender_loop(b));
+        }
+        return b;
+    }
+
+    void wake_leader(std::string_view topic_name, std::int32_t partition) {
+        const topic_metadata* md = metadata_.topic(topic_name);
+        if (md == nullptr || partition >= md->partition_count()) return;
+        const std::int32_t leader = md->partitions[static_cast<std::size_t>(partition)].leader;
+        if (leader < 0) return;
+        auto it = brokers_.find(leader);
+        if (it != brokers_.end()) it->second->wake.notify();
+        else broker(leader).wake.notify();
+    }
+    void notify_all_senders() {
+        for (auto& [id, b] : brokers_) b->wake.notify();
+        metadata_wake_.notify();
+    }
+    bool connections_busy() const {
+        for (auto& [id, b] : brokers_) {
+            if (b->conn && b->conn->busy()) return true;
+            for (auto& r : b->retired)
+                if (r->busy()) return true;
+        }
+        if (bootstrap_conn_ && bootstrap_conn_->busy()) return true;
+        for (auto& r : retired_bootstrap_)
+            if (r->busy()) return true;
+        return false;
+    }
+
+    std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
+        // Exponential with +-20% jitter, as the Java client does, so that many clients retrying
+        // together spread out.
+        double ms = static_cast<double>(base.count());
+        for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
+        ms = std::min(ms, static_cast<double>(cap.count()));
+        std::uniform_real_distribution<double> d(0.8, 1.2);
+        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * d(jitter_)));
+    }
+
+    detail::detached_task sender_loop(broker_state& b) {
+        while (!stopping_) {
+            const steady_time now = rt_.now();
+            // Connections that closed and have no work left are freed here.
+            std::erase_if(b.retired, [](const auto& c) { return !c->busy(); });
+            if (!b.conn || !b.conn->ready()) {
+                if (now < b.reconnect_at) {
+                    co_await b.wake.wait_until(b.reconnect_at);
+                    continue;
+                }
+                const broker_node* node = metadata_.broker(b.id);
+                if (node == nullptr) {
+                    co_await b.wake.wait_until(now + std::chrono::milliseconds(200));
+                    continue;
+                }
+                if (b.conn) b.retired.push_back(std::move(b.conn));
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id);
+                auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
+                if (stopping_) break;
+                if (!r) {
+                    ++b.reconnect_failures;
+                    b.reconnect_at = rt_.now() + backoff(b.reconnect_failures, config_.reconnect_backoff, config_.reconnect_backoff_max);
+                    request_metadata();
+                    continue;
+                }
+                b.reconnect_failures = 0;
+                idempotence_wake_.notify();
+                metadata_wake_.notify();
+            }
+            if (!producer_ready_ || epoch_bump_needed_) {
+                co_await b.wake.wait_until(now + std::chrono::milliseconds(100));
+                continue;
+            }
+            expire_queued(b.id, now);
+            steady_time next = now + std::chrono::seconds(1);
+            if (b.in_flight < config_.max_in_flight && now >= b.throttled_until) {
+                b.drained.clear();
+                drain(b, now, next);
+                if (!b.drained.empty()) {
+                    ++b.in_flight;
+                    ++live_coroutines_;
+                    detail::start_detached(rt_, produce(b, std::vector<producer_batch*>(b.drained)));
+                    continue;
+                }
+            } else if (now < b.throttled_until) {
+                next = std::min(next, b.throttled_until);
+            }
+            co_await b.wake.wait_until(next);
+        }
+        b.running = false;
+        coroutine_ended();
+    }
+
+    void drain(broker_state& b, steady_time now, steady_time& next) {
+        std::size_t size = 128;
+        for (auto& [name, tsp] : topics_) {
+            topic_state& ts = *tsp;
+            const topic_metadata* md = metadata_.topic(ts.name);
+            if (md == nullptr) continue;
+            const std::size_t n = std::min(ts.partitions.size(), md->partitions.size());
+            for (std::size_t p = 0; p < n; ++p) {
+                if (md->partitions[p].leader != b.id) continue;
+                partition_state& ps = ts.partitions[p];
+                if (ps.queue.empty()) continue;
+                if (idempotent_ && ((ps.resend_pending && ps.in_flight > 0) || ps.in_flight >= 5)) continue;
+                producer_batch* batch = ps.queue.front();
+                if (now < batch->retry_at) {
+                    next = std::min(next, batch->retry_at);
+                    continue;
+                }
+                const bool ready = batch->sealed || ps.queue.size() > 1 || flushing_ > 0 || closing_ ||
+                                   now >= batch->created + config_.linger;
+                if (!ready) {
+                    next = std::min(next, batch->created + config_.linger);
+                    continue;
+                }
+                if (!seal_for_send(ps, *batch)) continue;
+                if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
+                ps.queue.pop_front();
+                ps.queued_bytes -= std::min(ps.queued_bytes, batch->builder.size_bytes());
+                ++ps.in_flight;
+                size += batch->wire.size() + ts.name.size() + 32;
+                b.drained.push_back(batch);
+                if (!batch->sealed) {
+                    batch->sealed = true;
+                    on_new_batch(ts, static_cast<std::int32_t>(p));
+                }
+            }
+        }
+    }
+
+    // Assigns the batch's sequence (first send) and stamps producer id/epoch; false on a codec error
+    // (the batch then failed).
+    bool seal_for_send(partition_state& ps, producer_batch& batch) {
+        batch.sealed = true;
+        if (idempotent_ && batch.base_sequence < 0) {
+            batch.base_sequence = ps.next_sequence;
+            const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();
+            ps.next_sequence = static_cast<std::int32_t>(nxt > 0x7fffffff ? nxt - 0x80000000LL : nxt);
+        }
+        const std::int64_t pid = idempotent_ ? producer_id_ : -1;
+        const std::int16_t epoch = idempotent_ ? producer_epoch_ : std::int16_t(-1);
+        if (!batch.finished) {
+            batch_finish_params params;
+            params.producer_id = pid;
+            params.producer_epoch = epoch;
+            params.base_sequence = idempotent_ ? batch.base_sequence : -1;
+            params.transactional = false;
+            params.codec = config_.compression;
+            params.compression_level = config_.compression_level;
+            auto w = batch.builder.finish(params);
+            if (!w) {
+                ps.queue.pop_front();
+                fail_batch(&batch, error(w.code(), "compressing a batch"));
+                return false;
+            }
+            batch.wire = *w;
+            batch.finished = true;
+        } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
+                   (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
+            batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
+        }
+        batch.producer_id = pid;
+        batch.producer_epoch = epoch;
+        return true;
+    }
+
+    // Queued batches past their delivery timeout fail; in-flight ones are judged on their answer.
+    void expire_queued(std::int32_t leader, steady_time now) {
+        for (auto& [name, tsp] : topics_) {
+            topic_state& ts = *tsp;
+            const topic_metadata* md = metadata_.topic(ts.name);
+            for (std::size_t p = 0; p < ts.partitions.size(); ++p) {
+                const std::int32_t l =
+                    md && p < md->partitions.size() ? md->partitions[p].leader : -1;
+                if (leader != -2 && l != leader) continue;
+                partition_state& ps = ts.partitions[p];
+                while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
+                       !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    ps.queued_bytes -= std::min(ps.queued_bytes, b->builder.size_bytes());
+                    const bool had_sequence = b->base_sequence >= 0;
+                    fail_batch(b, error(errc::delivery_timeout,
+                                        "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
+                                            std::to_string(config_.delivery_timeout.count()) + " ms)"));
+                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
+                    if (idempotent_ && had_sequence) epoch_bump_needed_ = true;
+                }
+            }
+        }
+    }
+
+    detail::detached_task produce(broker_state& b, std::vector<producer_batch*> batches) {
+        // Group by topic, keeping the drain order (partitions of one topic are contiguous per topic
+        // in the request as Kafka requires one entry per topic).
+        std::vector<produce_topic_data> topics;
+        std::vector<produce_partition_data> partitions;
+        partitions.reserve(batches.size());
+        std::vector<std::size_t> order;
+        {
+            std::vector<std::pair<topic_state*, std::size_t>> idx;
+            for (std::size_t i = 0; i < batches.size(); ++i) idx.emplace_back(batches[i]->topic, i);
+            std::stable_sort(idx.begin(), idx.end(), [](auto& x, auto& y) { return x.first < y.first; });
+            for (auto& [t, i] : idx) order.push_back(i);
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                producer_batch* batch = batches[order[k]];
+                partitions.push_back(produce_partition_data{batch->partition, batch->wire});
+            }
+            std::size_t k = 0;
+            while (k < order.size()) {
+                std::size_t j = k;
+                while (j < order.size() && batches[order[j]]->topic == batches[order[k]]->topic) ++j;
+                topics.push_back(produce_topic_data{batches[order[k]]->topic->name,
+                                                    std::span<const produce_partition_data>(partitions.data() + k, j - k)});
+                k = j;
+            }
+        }
+        produce_request req;
+        req.acks = static_cast<std::int16_t>(config_.acks);
+        req.timeout_ms = static_cast<std::int32_t>(config_.request_timeout.count());
+        req.topics = std::span<const produce_topic_data>(topics);
+        ++stats_.requests_sent;
+        stats_.batches_sent += batches.size();
+
+        broker_connection<Runtime>* conn = b.conn.get();
+        if (conn == nullptr || !conn->ready()) {
+            for (auto* batch : batches) on_batch_failed(b, batch, error(errc::connection_lost));
+        } else if (config_.acks == acks::none) {
+            auto v = negotiate<produce_request>(conn->versions());
+            // Not a conditional expression: g++ 12 mishandles co_await inside ?: (it destroys a
+            // temporary of the branch not taken).
+            result<void> w = error(errc::no_supported_version);
+            if (v) w = co_await conn->send_only(req, *v);
+            else w = std::move(v).err();
+            for (auto* batch : batches) {
+                partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+                --ps.in_flight;
+                if (w) complete_batch(batch, -1, -1);
+                else on_batch_failed(b, batch, w.err(), false);
+            }
+        } else {
+            auto r = co_await conn->request(req);
+            if (!r) {
+                for (auto* batch : batches) on_batch_failed(b, batch, r.err());
+            } else {
+                if (r->throttle_time_ms > 0)
+                    b.throttled_until = rt_.now() + std::chrono::milliseconds(r->throttle_time_ms);
+                std::vector<bool> answered(batches.size(), false);
+                for (const auto& t : r->topics) {
+                    for (const auto& pr : t.partitions) {
+                        for (std::size_t i = 0; i < batches.size(); ++i) {
+                            producer_batch* batch = batches[i];
+                            if (answered[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
+                            answered[i] = true;
+                            on_partition_response(b, batch, pr);
+                            break;
+                        }
+                    }
+                }
+                for (std::size_t i = 0; i < batches.size(); ++i)
+                    if (!answered[i]) on_batch_failed(b, batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
+            }
+        }
+        --b.in_flight;
+        b.wake.notify();
+        idempotence_wake_.notify();
+        coroutine_ended();
+    }
+
+    void on_partition_response(broker_state& b, producer_batch* batch, const produce_partition_response& pr) {
+        const errc e = pr.error_code;
+        if (e == errc::none || e == errc::duplicate_sequence_number) {
+            partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+            --ps.in_flight;
+            if (ps.in_flight == 0) ps.resend_pending = false;
+            complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
+            return;
+        }
+        std::string detail = "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition);
+        if (pr.error_message && !pr.error_message->empty()) detail += ": " + std::string(*pr.error_message);
+        on_batch_failed(b, batch, error(e, std::move(detail)));
+    }
+
+    void on_batch_failed(broker_state& b, producer_batch* batch, const error& err, bool count_in_flight = true) {
+        partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+        if (count_in_flight) --ps.in_flight;
+        const errc e = err.kind();
+        const steady_time now = rt_.now();
+        bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
+        if (idempotent_ && e == errc::out_of_order_sequence_number) {
+            // Out of order behind a batch already being resent is expected; otherwise the broker lost
+            // our state and only a new epoch brings the sequences back in line (KIP-360).
+            if (!ps.resend_pending) epoch_bump_needed_ = true;
+            retriable = true;
+        }
+        if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
+            epoch_bump_needed_ = true;
+            retriable = true;
+        }
+        if (e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
+            e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
+            e == errc::request_timed_out || e == errc::network_exception) {
+            if (e != errc::request_timed_out && e != errc::connection_lost) metadata_.forget_leader(batch->topic->name, batch->partition);
+            request_metadata();
+        }
+        if (retriable && !stopping_ && now < batch->deadline) {
+            ++batch->attempts;
+            ++stats_.retries;
+            batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
+            requeue(ps, batch);
+            if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+            b.wake.notify();
+            return;
+        }
+        if (ps.in_flight == 0) ps.resend_pending = false;
+        if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
+        error final = err;
+        if (retriable && now >= batch->deadline)
+            final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+        fail_batch(batch, final);
+    }
+
+    // Back to the front of its queue, ordered by sequence so resends keep their original order.
+    void requeue(partition_state& ps, producer_batch* batch) {
+        auto it = ps.queue.begin();
+        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
+               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
+            ++it;
+        ps.queue.insert(it, batch);
+        ps.queued_bytes += batch->builder.size_bytes();
+    }
+
+    void coroutine_ended() {
+        --live_coroutines_;
+        notify_idle();
+    }
+    void notify_idle() {
+        for (auto* s : idle_waiters_) s->notify();
+    }
+
+    // ---- idempotence --------------------------------------------------------------------------
+
+    int total_in_flight() const {
+        int n = 0;
+        for (auto& [id, b] : brokers_) n += b->in_flight;
+        return n;
+    }
+
+    broker_connection<Runtime>* any_ready_connection() {
+        for (auto& [id, b] : brokers_)
+            if (b->conn && b->conn->ready()) return b->conn.get();
+        if (bootstrap_conn_ && bootstrap_conn_->ready()) return bootstrap_conn_.get();
+        return nullptr;
+    }
+
+    detail::detached_task idempotence_loop() {
+        int failures = 0;
+        while (!stopping_) {
+            const bool need_init = !producer_ready_;
+            const bool need_bump = epoch_bump_needed_ && total_in_flight() == 0;
+            if (need_init || need_bump) {
+                broker_connection<Runtime>* conn = any_ready_connection();
+                if (conn == nullptr) {
+                    request_metadata();
+                    co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::milliseconds(100));
+                    continue;
+                }
+                init_producer_id_request req;
+                req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
+                auto v = negotiate<init_producer_id_request>(conn->versions());
+                if (need_bump && v && *v >= 3) {
+                    req.producer_id = producer_id_;
+                    req.producer_epoch = producer_epoch_;
+                }
+                result<init_producer_id_response> r = error(errc::no_supported_version);
+                if (v) r = co_await conn->request(req, *v);
+                else r = std::move(v).err();
+                if (stopping_) break;
+                if (r && r->error_code == errc::none) {
+                    producer_id_ = r->producer_id;
+                    producer_epoch_ = r->producer_epoch;
+                    if (need_bump) {
+                        ++stats_.epoch_bumps;
+                        reset_sequences();
+                    }
+                    producer_ready_ = true;
+                    epoch_bump_needed_ = false;
+                    failures = 0;
+                    notify_all_senders();
+                    continue;
+                }
+                error e = r ? error(r->error_code, "InitProducerId") : r.err();
+                if (!e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress) {
+                    fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
+                    fail_waiting_senders(*fatal_error_);
+                    fail_all_queued(*fatal_error_);
+                    break;
+                }
+                ++failures;
+                co_await idempotence_wake_.wait_until(rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max));
+                continue;
+            }
+            co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::seconds(1));
+        }
+        coroutine_ended();
+    }
+
+    // After an epoch bump every partition starts again at sequence 0, in queue order.
+    void reset_sequences() {
+        for (auto& [name, tsp] : topics_) {
+            for (auto& ps : tsp->partitions) {
+                ps.next_sequence = 0;
+                ps.resend_pending = false;
+                for (producer_batch* b : ps.queue) b->base_sequence = -1;
+            }
+        }
+    }
+
+    // ---- metadata -----------------------------------------------------------------------------
+
+    void request_metadata() {
+        metadata_wanted_ = true;
+        metadata_wake_.notify();
+    }
+
+    detail::detached_task metadata_loop() {
+        int failures = 0;
+        steady_time last_refresh{};
+        while (!stopping_) {
+            const steady_time now = rt_.now();
+            const bool due = metadata_wanted_ || now >= last_refresh + config_.metadata_max_age;
+            if (due && now >= metadata_retry_at_) {
+                metadata_wanted_ = false;
+                auto r = co_await refresh_metadata();
+                if (stopping_) break;
+                if (r) {
+                    failures = 0;
+                    last_refresh = rt_.now();
+                    ++stats_.metadata_refreshes;
+                    if (needs_more_metadata()) metadata_retry_at_ = rt_.now() + config_.retry_backoff;
+                } else {
+                    ++failures;
+                    metadata_wanted_ = true;
+                    metadata_retry_at_ = rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max);
+                }
+                retry_parked();
+                notify_all_senders_only();
+            }
+            expire_parked(rt_.now());
+            expire_queued(-2, rt_.now());
+            // Never in the past: before the first successful refresh last_refresh is the epoch.
+            steady_time next = std::max(last_refresh + config_.metadata_max_age, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
+            if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
+            if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
+            if (needs_more_metadata()) metadata_wanted_ = true;
+            co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
+        }
+        coroutine_ended();
+    }
+
+    void notify_all_senders_only() {
+        for (auto& [id, b] : brokers_) b->wake.notify();
+    }
+
+    // Topics in use with no usable metadata, or partitions with queued records and no leader.
+    bool needs_more_metadata() const {
+        for (auto& [name, ts] : topics_) {
+            const topic_metadata* md = metadata_.topic(name);
+            if (md == nullptr || md->partitions.empty()) return true;
+            for (std::size_t p = 0; p < ts->partitions.size() && p < md->partitions.size(); ++p)
+                if (md->partitions[p].leader < 0 && !ts->partitions[p].queue.empty()) return true;
+        }
+        return false;
+    }
+
+    task<result<void>> refresh_metadata() {
+        broker_connection<Runtime>* conn = any_ready_connection();
+        if (conn == nullptr) {
+            // Bootstrap: try each address in turn.
+            if (bootstrap_conn_) {
+                retired_bootstrap_.push_back(std::move(bootstrap_conn_));
+            }
+            std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
+            const broker_address& a = bootstrap_[bootstrap_next_++ % bootstrap_.size()];
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id);
+            auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
+            if (!c) co_return std::move(c).err();
+            conn = bootstrap_conn_.get();
+        }
+        std::vector<std::string_view> names;
+        for (auto& [name, ts] : topics_) names.push_back(ts->name);
+        metadata_request req;
+        req.topics = std::span<const std::string_view>(names);
+        req.allow_auto_topic_creation = true;
+        auto r = co_await conn->request(req);
+        if (!r) co_return std::move(r).err();
+        std::vector<broker_node> nodes;
+        for (const auto& br : r->brokers) nodes.push_back(broker_node{br.node_id, std::string(br.host), static_cast<std::uint16_t>(br.port)});
+        metadata_.set_brokers(std::move(nodes));
+        if (r->cluster_id) metadata_.cluster_id = std::string(*r->cluster_id);
+        metadata_.controller_id = r->controller_id;
+        for (const auto& t : r->topics) {
+            if (!t.name) continue;
+            std::int32_t count = 0;
+            for (const auto& p : t.partitions) count = std::max(count, p.partition_index + 1);
+            std::vector<partition_leader> parts(static_cast<std::size_t>(count));
+            for (const auto& p : t.partitions) {
+                auto& pl = parts[static_cast<std::size_t>(p.partition_index)];
+                pl.leader = p.error_code == errc::leader_not_available ? -1 : p.leader_id;
+                pl.leader_epoch = p.leader_epoch;
+                pl.error = p.error_code;
+            }
+            metadata_.update_topic(*t.name, t.error_code, std::move(parts));
+            for (const auto& p : t.partitions)
+                if (p.leader_id >= 0) (void)broker(p.leader_id);
+        }
+        co_return ok();
+    }
+
+    static std::int64_t wall_clock_ms() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+
+    static constexpr std::size_t record_batch_overhead = 61;
+
+    Runtime rt_;
+    producer_config config_;
+    std::vector<broker_address> bootstrap_;
+    std::size_t bootstrap_next_ = 0;
+    [[no_unique_address]] KeySerializer key_serializer_;
+    [[no_unique_address]] ValueSerializer value_serializer_;
+    Partitioner partitioner_;
+
+    cluster_metadata metadata_;
+    std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
+    std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
+    std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
+    std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
+
+    producer_batch_pool pool_;
+    detail::delivery_state_pool delivery_states_;
+    std::function<void(std::coroutine_handle<>)> rt_post_;
+    std::size_t used_memory_ = 0;
+    std::size_t outstanding_batches_ = 0;
+    byte_buffer key_scratch_;
+    std::vector<std::size_t> queue_sizes_;
+    error last_enqueue_error_;
+
+    pending_send* waiting_head_ = nullptr;
+    pending_send* waiting_tail_ = nullptr;
+    bool retrying_parked_ = false;
+
+    detail::wake_signal<Runtime> metadata_wake_;
+    detail::wake_signal<Runtime> idempotence_wake_;
+    std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    bool metadata_wanted_ = true;
+    steady_time metadata_retry_at_{};
+
+    const bool idempotent_;
+    bool producer_ready_ = false;
+    bool epoch_bump_needed_ = false;
+    std::int64_t producer_id_ = -1;
+    std::int16_t producer_epoch_ = -1;
+    std::optional<error> fatal_error_;
+
+    int flushing_ = 0;
+    bool closing_ = false;
+    bool stopping_ = false;
+    bool closed_ = false;
+    int live_coroutines_ = 0;
+    mutable producer_stats stats_;
+    std::function<void(const record_metadata&, const error&)> error_handler_;
+    std::minstd_rand jitter_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/basic_producer.hpp ----
+// ---- begin kcoro/producer/admin.hpp ----
+// A small admin client on the producer's protocol layer: create and delete topics, read metadata.
+// Used by tests and examples; enough for a service to make sure its topics exist at start-up.
+
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime R>
+class basic_admin {
+public:
+    // Only bootstrap_servers, client_id and the timeouts of the config are used.
+    basic_admin(R rt, producer_config config) : rt_(std::move(rt)), config_(std::move(config)) {}
+    basic_admin(const basic_admin&) = delete;
+    basic_admin& operator=(const basic_admin&) = delete;
+
+    // Creates the topic and waits until every partition has a leader. An existing topic with the
+    // same name is an error (topic_already_exists), so tests notice name clashes.
+    task<result<void>> create_topic(std::string name, std::int32_t partitions, std::int16_t replication_factor,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+        auto c = co_await connection();
+        if (!c) co_return std::move(c).err();
+        create_topics_request req;
+        const create_topics_topic topic{name, partitions, replication_factor};
+        req.topics = std::span<const create_topics_topic>(&topic, 1);
+        req.timeout_ms = static_cast<std::int32_t>(timeout.count());
+        auto r = co_await conn_->request(req);
+        if (!r) co_return std::move(r).err();
+        for (const auto& t : r->topics)
+            if (t.error_code != errc::none)
+                co_return error(t.error_code, "create topic '" + name + "'" + (t.error_message ? ": " + std::string(*t.error_message) : std::string()));
+        co_return co_await wait_for_leaders(name, partitions, timeout);
+    }
+
+    task<result<void>> delete_topic(std::string name, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+        auto c = co_await connection();
+        if (!c) co_return std::move(c).err();
+        delete_topics_request req;
+        const std::vector<std::string_view> names{name};
+        req.topic_names = std::span<const std::string_view>(names);
+        req.timeout_ms = static_cast<std::int32_t>(timeout.count());
+        auto r = co_await conn_->request(req);
+        if (!r) co_return std::move(r).err();
+        for (const auto& t : r->responses)
+            if (t.error_code != errc::none) co_return error(t.error_code, "delete topic '" + name + "'");
+        co_return ok();
+    }
+
+    // Metadata for the named topics (all topics when empty).
+    task<result<metadata_response>> describe(std::vector<std::string> topics) {
+        auto c = co_await connection();
+        if (!c) co_return std::move(c).err();
+        std::vector<std::string_view> names(topics.begin(), topics.end());
+        metadata_request req;
+        if (!topics.empty()) req.topics = std::span<const std::string_view>(names);
+        else req.all_topics = true;
+        req.allow_auto_topic_creation = false;
+        co_return co_await conn_->request(req);
+    }
+
+    task<void> close() {
+        if (conn_) {
+            conn_->close(error(errc::cancelled));
+            auto t = rt_.make_timer();
+            while (conn_->busy()) co_await t.wait_until(rt_.now() + std::chrono::milliseconds(5));
+        }
+    }
+
+    ~basic_admin() {
+        // close() must have been awaited when a connection was made.
+    }
+
+private:
+    task<result<void>> connection() {
+        if (conn_ && conn_->ready()) co_return ok();
+        auto servers = parse_bootstrap_servers(config_.bootstrap_servers);
+        if (!servers) co_return std::move(servers).err();
+        error last(errc::connection_failed);
+        for (const auto& a : *servers) {
+            if (conn_) co_await close();
+            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_.client_id);
+            auto r = co_await conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
+            if (r) co_return ok();
+            last = std::move(r).err();
+        }
+        co_return last;
+    }
+
+    task<result<void>> wait_for_leaders(std::string name, std::int32_t partitions, std::chrono::milliseconds timeout) {
+        const steady_time deadline = rt_.now() + timeout;
+        auto t = rt_.make_timer();
+        for (;;) {
+            std::vector<std::string> wanted{name};
+            auto md = co_await describe(std::move(wanted));
+            if (md) {
+                for (const auto& topic : md->topics) {
+                    if (!topic.name || *topic.name != name || topic.error_code != errc::none) continue;
+                    int led = 0;
+                    for (const auto& p : topic.partitions) led += p.leader_id >= 0 && p.error_code == errc::none;
+                    if (led == partitions) co_return ok();
+                }
+            }
+            if (rt_.now() >= deadline) co_return error(errc::timed_out, "topic '" + name + "' has no leaders yet");
+            co_await t.wait_until(rt_.now() + std::chrono::milliseconds(50));
+        }
+    }
+
+    R rt_;
+    producer_config config_;
+    std::unique_ptr<broker_connection<R>> conn_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/admin.hpp ----
+
+KCORO_NAMESPACE_BEGIN
+
+// The producer on kcoro's event loop. Keys and values default to string views; any type with a
+// kcoro::default_serializer works, or pass serializer types explicitly.
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner = default_partitioner,
+          class KeySerializer = default_serializer<Key>, class ValueSerializer = default_serializer<Value>>
+using producer = basic_producer<event_loop_runtime, Key, Value, Partitioner, KeySerializer, ValueSerializer>;
+
+using admin = basic_admin<event_loop_runtime>;
+
+// Validates the configuration and starts a producer on `loop`.
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner = default_partitioner,
+          class KeySerializer = default_serializer<Key>, class ValueSerializer = default_serializer<Value>>
+result<std::unique_ptr<producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>>> make_producer(
+    event_loop& loop, producer_config config) {
+    return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(event_loop_runtime(loop), std::move(config));
+}
+
+KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer.hpp ----
 // ---- end kcoro/kcoro.hpp ----
