@@ -3576,8 +3576,8 @@ struct partition_context {
     std::string_view topic;
     std::optional<bytes_view> key;                   // none: the record has no key
     std::int32_t partition_count = 0;
-    std::span<const std::int32_t> available_partitions;  // partitions with a leader now
-    std::span<const std::size_t> queue_sizes;        // queued bytes per partition (may be empty)
+    std::span<const std::int32_t> available_partitions{};  // partitions with a leader now
+    std::span<const std::size_t> queue_sizes{};      // queued bytes per partition (may be empty)
     std::size_t batch_size = 16384;
 };
 
