@@ -3015,7 +3015,7 @@ struct batch_finish_params {
     bool transactional = false;
     std::int32_t partition_leader_epoch = -1;
     compression_codec codec = compression_codec::none;
-    std::optional<int> compression_level;
+    std::optional<int> compression_level{};
 };
 
 namespace record_layout {
