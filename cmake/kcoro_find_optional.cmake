@@ -69,7 +69,9 @@ function(kcoro_find_optional name mode)
       find_path(KCORO_ASIO_INCLUDE_DIR asio.hpp)
       find_package(Threads QUIET)
       if(KCORO_ASIO_INCLUDE_DIR)
-        _kcoro_wrap(asio LIBS Threads::Threads DEFS ASIO_STANDALONE ASIO_NO_DEPRECATED KCORO_HAS_ASIO=1)
+        # Asio 1.24 looks for the pre-standard __cpp_coroutines macro and so misses clang's C++20
+        # coroutines with libstdc++; kcoro requires C++20, so they are there.
+        _kcoro_wrap(asio LIBS Threads::Threads DEFS ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_HAS_CO_AWAIT=1 ASIO_HAS_STD_COROUTINE=1 KCORO_HAS_ASIO=1)
         set_property(TARGET kcoro::dep_asio APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES ${KCORO_ASIO_INCLUDE_DIR})
         set(found ON)
       endif()
