@@ -194,3 +194,47 @@ TEST_CASE("a broker restarted mid-stream: with idempotence nothing is lost or du
     CHECK(seen.size() == 20000);
     for (auto& [v, n] : seen) CHECK_MESSAGE(n == 1, v);
 }
+
+TEST_CASE("close() with the broker gone returns within its timeout and fails every pending record") {
+    const char* dir = std::getenv("KAFKA_DIR");
+    REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
+    const std::string topic = new_topic("gone");
+    kcoro::event_loop loop;
+    auto p = kcoro::make_producer(loop, {.bootstrap_servers = kcoro_it::bootstrap(), .request_timeout = 20000ms});
+    REQUIRE(p);
+    struct result_t {
+        bool first_ok = false;
+        int failed = 0;
+        int delivered = 0;
+        std::chrono::steady_clock::duration close_took{};
+        bool close_ok = true;
+    };
+    auto run = [](kcoro::producer<>& pr, std::string t, std::string script, std::string kdir) -> kcoro::task<result_t> {
+        result_t r;
+        r.first_ok = static_cast<bool>(co_await pr.send({.topic = t, .value = "before"}));
+        // Freeze the broker (SIGSTOP): connections stay open but nothing answers.
+        (void)std::system((script + " pause " + kdir + " 1 >/dev/null 2>&1").c_str());
+        std::vector<kcoro::delivery_handle> hs;
+        for (int i = 0; i < 100; ++i) {
+            auto h = co_await pr.enqueue({.topic = t, .value = "pending"});
+            if (h) hs.push_back(std::move(*h));
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        auto c = co_await pr.close(2000ms);
+        r.close_took = std::chrono::steady_clock::now() - t0;
+        r.close_ok = static_cast<bool>(c);
+        for (auto& h : hs) {
+            auto d = co_await h;
+            d ? ++r.delivered : ++r.failed;
+        }
+        (void)std::system((script + " resume " + kdir + " 1 >/dev/null 2>&1").c_str());
+        co_return r;
+    };
+    auto r = kcoro::run_until_complete(loop, run(**p, topic, kafka_script(), dir));
+    CHECK(r.first_ok);
+    CHECK_FALSE(r.close_ok);
+    CHECK(r.failed == 100);
+    CHECK(r.delivered == 0);
+    CHECK(r.close_took < 5s);
+    MESSAGE("close(2 s) returned after " << std::chrono::duration_cast<std::chrono::milliseconds>(r.close_took).count() << " ms");
+}
