@@ -1,0 +1,91 @@
+// asio_producer: the producer engine on an asio_runtime, with sends, flush and close as Asio
+// asynchronous operations that take any completion token (callbacks, use_awaitable, deferred,
+// use_future).
+#pragma once
+
+#include "../detail/prelude.hpp"
+#include "../kcoro.hpp"
+#include "runtime.hpp"
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+// A producer on an Asio executor. Everything of kcoro::basic_producer is reachable with `->`;
+// the async_ functions are Asio asynchronous operations taking any completion token.
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner = default_partitioner,
+          class KeySerializer = default_serializer<Key>, class ValueSerializer = default_serializer<Value>>
+class asio_producer {
+public:
+    using engine_type = basic_producer<asio_runtime, Key, Value, Partitioner, KeySerializer, ValueSerializer>;
+    using record_type = typename engine_type::record_type;
+
+    static result<asio_producer> create(asio::any_io_executor ex, producer_config config) {
+        auto p = engine_type::create(asio_runtime(ex), std::move(config));
+        if (!p) return std::move(p).err();
+        return asio_producer(std::move(*p));
+    }
+
+    engine_type* operator->() noexcept { return engine_.get(); }
+    engine_type& engine() noexcept { return *engine_; }
+
+    // Completes with the record's delivery_result once the broker has acknowledged it (or it
+    // failed). The record's views must stay valid until the operation completes.
+    template <class CompletionToken>
+    auto async_send(const record_type& rec, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(delivery_result)>(
+            [this](auto handler, const record_type* r) {
+                detail::start_detached(engine_->runtime(), send_then_complete(*engine_, r, std::move(handler)));
+            },
+            token, &rec);
+    }
+
+    // Completes once every record so far is acknowledged or failed.
+    template <class CompletionToken>
+    auto async_flush(CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void()>(
+            [this](auto handler) { detail::start_detached(engine_->runtime(), flush_then_complete(*engine_, std::move(handler))); },
+            token);
+    }
+
+    // Delivers or fails every record within `timeout`, then completes with the close result.
+    template <class CompletionToken>
+    auto async_close(std::chrono::milliseconds timeout, CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(result<void>)>(
+            [this, timeout](auto handler) {
+                detail::start_detached(engine_->runtime(), close_then_complete(*engine_, timeout, std::move(handler)));
+            },
+            token);
+    }
+
+private:
+    explicit asio_producer(std::unique_ptr<engine_type> e) : engine_(std::move(e)) {}
+
+    template <class Handler>
+    static detail::detached_task send_then_complete(engine_type& p, const record_type* rec, Handler handler) {
+        auto r = co_await p.send(*rec);
+        auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    }
+    template <class Handler>
+    static detail::detached_task flush_then_complete(engine_type& p, Handler handler) {
+        co_await p.flush();
+        auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        asio::dispatch(ex, [h = std::move(handler)]() mutable { std::move(h)(); });
+    }
+    template <class Handler>
+    static detail::detached_task close_then_complete(engine_type& p, std::chrono::milliseconds timeout, Handler handler) {
+        auto r = co_await p.close(timeout);
+        auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    }
+
+    std::unique_ptr<engine_type> engine_;
+};
+
+KCORO_NAMESPACE_END
