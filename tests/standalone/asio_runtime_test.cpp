@@ -1,0 +1,586 @@
+// kcoro::asio_runtime on an asio::io_context run by this thread alone: TCP against an echo server
+// that Asio runs in the same io_context, connect failures and timeouts, timers, cancellation and
+// wake_signal - and no thread started by any of it.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <kcoro/asio.hpp>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/time.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if !KCORO_HAS_EXCEPTIONS
+// Asio asks every program built without exceptions for this.
+namespace asio::detail {
+template <typename Exception>
+void throw_exception(const Exception& e) {
+    std::fprintf(stderr, "asio error: %s\n", e.what());
+    std::abort();
+}
+}  // namespace asio::detail
+#endif
+
+using namespace std::chrono_literals;
+using kcoro::asio_runtime;
+using kcoro::errc;
+using kcoro::detail::detached_task;
+using kcoro::detail::start_detached;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+int thread_count() {
+    int n = 0;
+    if (DIR* d = ::opendir("/proc/self/task")) {
+        while (dirent* e = ::readdir(d))
+            if (e->d_name[0] != '.') ++n;
+        ::closedir(d);
+    }
+    return n;
+}
+
+int baseline_threads = 0;
+
+// Runs the io_context until *done, failing (rather than hanging) if nothing happens for 10 s.
+void drive(asio::io_context& io, const bool& done) {
+    while (!done)
+        if (io.run_one_for(10s) == 0) break;
+    CHECK(done);
+}
+
+long long ms_since(clock_type::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count();
+}
+
+// An echo server on 127.0.0.1, written with plain Asio callbacks. close_on_accept makes it close
+// each connection at once instead.
+struct echo_server {
+    asio::ip::tcp::acceptor acceptor;
+    bool close_on_accept = false;
+    std::vector<std::shared_ptr<asio::ip::tcp::socket>> sessions;
+
+    explicit echo_server(asio::io_context& io, bool close_at_once = false)
+        : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), close_on_accept(close_at_once) {
+        accept();
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+    void stop() {
+        std::error_code ignored;
+        acceptor.close(ignored);
+        for (auto& s : sessions) s->close(ignored);
+    }
+
+    void accept() {
+        acceptor.async_accept([this](const std::error_code& ec, asio::ip::tcp::socket s) {
+            if (ec) return;
+            auto sp = std::make_shared<asio::ip::tcp::socket>(std::move(s));
+            if (close_on_accept) {
+                std::error_code ignored;
+                sp->close(ignored);
+            } else {
+                sessions.push_back(sp);
+                echo(sp, std::make_shared<std::array<char, 4096>>());
+            }
+            accept();
+        });
+    }
+    static void echo(std::shared_ptr<asio::ip::tcp::socket> s, std::shared_ptr<std::array<char, 4096>> buf) {
+        s->async_read_some(asio::buffer(*buf), [s, buf](const std::error_code& ec, std::size_t n) {
+            if (ec) return;
+            asio::async_write(*s, asio::buffer(buf->data(), n), [s, buf](const std::error_code& wec, std::size_t) {
+                if (!wec) echo(s, buf);
+            });
+        });
+    }
+};
+
+// ---- coroutines driven by the tests ----------------------------------------------------------
+
+struct echo_outcome {
+    bool done = false;
+    bool connected = false;
+    std::string connect_error;
+    bool wrote = false;
+    std::string received;
+    int threads_while_connected = 0;
+};
+
+detached_task echo_roundtrip(asio_runtime* rt, std::string host, std::uint16_t port, std::vector<std::string>* parts,
+                             echo_outcome* out) {
+    auto s = co_await rt->connect(host, port, 5000ms);
+    out->connected = s.has_value();
+    if (!s) {
+        out->connect_error = s.err().message();
+        out->done = true;
+        co_return;
+    }
+    out->threads_while_connected = thread_count();
+    // Asio's default socket options must have been changed: TCP_NODELAY is on.
+    asio::ip::tcp::no_delay nd;
+    std::error_code opt_ec;
+    s->socket().get_option(nd, opt_ec);
+    CHECK_FALSE(opt_ec);
+    CHECK(nd.value());
+
+    std::vector<kcoro::bytes_view> views;
+    std::size_t total = 0;
+    for (const auto& p : *parts) {
+        views.push_back(kcoro::as_bytes(p));
+        total += p.size();
+    }
+    auto w = co_await s->write(views);
+    out->wrote = w.has_value();
+    std::vector<kcoro::byte> buf(8192);
+    while (out->received.size() < total) {
+        auto n = co_await s->read_some(kcoro::mutable_bytes(buf.data(), buf.size()));
+        if (!n) break;
+        CHECK(*n > 0);
+        out->received.append(reinterpret_cast<const char*>(buf.data()), *n);
+    }
+    s->close();
+    out->done = true;
+}
+
+struct connect_outcome {
+    bool done = false;
+    bool ok = false;
+    errc kind = errc::none;
+    std::string message;
+    long long elapsed_ms = 0;
+};
+
+detached_task try_connect(asio_runtime* rt, std::string host, std::uint16_t port, std::chrono::milliseconds timeout,
+                          connect_outcome* out) {
+    const auto start = clock_type::now();
+    auto s = co_await rt->connect(host, port, timeout);
+    out->elapsed_ms = ms_since(start);
+    out->ok = s.has_value();
+    if (!s) {
+        out->kind = s.err().kind();
+        out->message = s.err().message();
+    }
+    out->done = true;
+}
+
+struct read_outcome {
+    bool done = false;
+    bool ok = false;
+    errc kind = errc::none;
+    std::string message;
+};
+
+// Connects, then reads once: the server either closes (EOF) or another coroutine closes `*slot`.
+detached_task connect_and_read(asio_runtime* rt, std::uint16_t port, std::optional<asio_runtime::stream_type>* slot,
+                               read_outcome* out) {
+    auto s = co_await rt->connect("127.0.0.1", port, 5000ms);
+    CHECK(s.has_value());
+    if (!s) {
+        out->message = s.err().message();
+        out->done = true;
+        co_return;
+    }
+    slot->emplace(std::move(*s));
+    std::array<kcoro::byte, 64> buf{};
+    auto n = co_await (*slot)->read_some(kcoro::mutable_bytes(buf));
+    out->ok = n.has_value();
+    if (!n) {
+        out->kind = n.err().kind();
+        out->message = n.err().message();
+    }
+    out->done = true;
+}
+
+// Closes the stream once it exists and `delay` has passed (the reader is then suspended in read_some).
+detached_task close_after(asio_runtime* rt, std::chrono::milliseconds delay, std::optional<asio_runtime::stream_type>* slot,
+                          const read_outcome* reader) {
+    auto t = rt->make_timer();
+    const bool expired = co_await t.wait_until(rt->now() + delay);
+    CHECK(expired);
+    while (!slot->has_value() && !reader->done) (void)co_await t.wait_until(rt->now() + 5ms);
+    if (slot->has_value()) (*slot)->close();
+}
+
+struct timer_outcome {
+    bool done = false;
+    bool expired = false;
+    long long elapsed_ms = 0;
+    bool on_time = false;  // resumed no earlier than its deadline
+};
+
+detached_task wait_timer(asio_runtime::timer_type* t, clock_type::time_point deadline, timer_outcome* out,
+                         std::vector<int>* order, int id) {
+    const auto start = clock_type::now();
+    out->expired = co_await t->wait_until(deadline);
+    out->on_time = clock_type::now() >= deadline;
+    out->elapsed_ms = ms_since(start);
+    if (order) order->push_back(id);
+    out->done = true;
+}
+
+detached_task cancel_after(asio_runtime* rt, std::chrono::milliseconds delay, asio_runtime::timer_type* victim, bool* done) {
+    auto t = rt->make_timer();
+    const bool expired = co_await t.wait_until(rt->now() + delay);
+    CHECK(expired);
+    victim->cancel();
+    *done = true;
+}
+
+// Two waiters on the same deadline: both complete in one pass of the reactor, so the second's
+// completion is already queued when the first, once resumed, cancels it.
+detached_task wait_then_cancel_other(asio_runtime::timer_type* mine, asio_runtime::timer_type* other,
+                                     clock_type::time_point deadline, int* other_done, bool* result, int* done) {
+    *result = co_await mine->wait_until(deadline);
+    if (*other_done == 0) other->cancel();
+    ++*other_done;
+    ++*done;
+}
+
+struct signal_outcome {
+    bool done = false;
+    long long elapsed_ms = 0;
+};
+
+detached_task wait_signal(kcoro::detail::wake_signal<asio_runtime>* s, clock_type::time_point deadline, signal_outcome* out) {
+    const auto start = clock_type::now();
+    co_await s->wait_until(deadline);
+    out->elapsed_ms = ms_since(start);
+    out->done = true;
+}
+
+detached_task notify_after(asio_runtime* rt, std::chrono::milliseconds delay, kcoro::detail::wake_signal<asio_runtime>* s) {
+    auto t = rt->make_timer();
+    const bool expired = co_await t.wait_until(rt->now() + delay);
+    CHECK(expired);
+    s->notify();
+}
+
+detached_task set_flag(bool* flag) {
+    *flag = true;
+    co_return;
+}
+
+}  // namespace
+
+// ---- tests -----------------------------------------------------------------------------------
+
+TEST_CASE("asio_runtime satisfies engine_runtime and post() never resumes inline") {
+    static_assert(kcoro::engine_runtime<asio_runtime>);
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    bool ran = false;
+    start_detached(rt, set_flag(&ran));
+    CHECK_FALSE(ran);
+    drive(io, ran);
+    CHECK(ran);
+    const auto before = clock_type::now();
+    const auto n = rt.now();
+    CHECK(n >= before);
+    CHECK(n <= clock_type::now());
+}
+
+TEST_CASE("echo: connect, gather-write three buffers, read everything back") {
+    asio::io_context io;
+    echo_server server(io);
+    asio_runtime rt(io.get_executor());
+    std::vector<std::string> parts{"hello, ", std::string(300 * 1024, 'x'), "gathered world"};
+    for (std::size_t i = 0; i < parts[1].size(); ++i) parts[1][i] = static_cast<char>('a' + i % 26);
+    echo_outcome out;
+    start_detached(rt, echo_roundtrip(&rt, "127.0.0.1", server.port(), &parts, &out));
+    drive(io, out.done);
+    server.stop();
+    io.run();
+    CHECK(out.connected);
+    CHECK(out.connect_error == "");
+    CHECK(out.wrote);
+    CHECK(out.received == parts[0] + parts[1] + parts[2]);
+    CHECK(out.threads_while_connected == baseline_threads);
+}
+
+TEST_CASE("echo on a strand, reached through the name localhost") {
+    asio::io_context io;
+    echo_server server(io);
+    asio_runtime rt(asio::make_strand(io));
+    std::vector<std::string> parts{"via ", "a ", "strand"};
+    echo_outcome out;
+    start_detached(rt, echo_roundtrip(&rt, "localhost", server.port(), &parts, &out));
+    drive(io, out.done);
+    server.stop();
+    io.run();
+    CHECK(out.connected);
+    CHECK(out.connect_error == "");
+    CHECK(out.received == "via a strand");
+    // Asio resolves names on a thread of its own; IP literals (the tests above) need none.
+}
+
+TEST_CASE("connect to a closed port fails with connection_failed") {
+    asio::io_context io;
+    std::uint16_t port = 0;
+    {
+        asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
+        port = a.local_endpoint().port();
+    }
+    asio_runtime rt(io.get_executor());
+    connect_outcome out;
+    start_detached(rt, try_connect(&rt, "127.0.0.1", port, 5000ms, &out));
+    drive(io, out.done);
+    CHECK_FALSE(out.ok);
+    CHECK(out.kind == errc::connection_failed);
+    CHECK(out.elapsed_ms < 2000);
+    INFO(out.message);
+}
+
+TEST_CASE("a name that does not resolve fails with resolve_failed") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    connect_outcome out;
+    start_detached(rt, try_connect(&rt, "no-such-host.invalid", 9092, 60000ms, &out));
+    drive(io, out.done);
+    CHECK_FALSE(out.ok);
+    CHECK(out.kind == errc::resolve_failed);
+    INFO(out.message);
+}
+
+TEST_CASE("connect to a listener whose backlog is full times out with timed_out") {
+    // A listening socket that never accepts, with the smallest backlog: once its accept queue is
+    // full Linux drops further SYNs, so a connect neither succeeds nor fails until our deadline.
+    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(lfd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(lfd, 0) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const std::uint16_t port = ntohs(addr.sin_port);
+
+    asio::io_context io;
+    // Fill the queue: connect (blocking, with a short send timeout bounding the handshake) until
+    // one connect no longer completes.
+    std::vector<int> fillers;
+    bool full = false;
+    for (int i = 0; i < 64 && !full; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        timeval tv{0, 200 * 1000};
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) full = true;
+        fillers.push_back(fd);
+    }
+    REQUIRE(full);
+
+    asio_runtime rt(io.get_executor());
+    connect_outcome out;
+    start_detached(rt, try_connect(&rt, "127.0.0.1", port, 300ms, &out));
+    drive(io, out.done);
+    io.run();  // nothing may be left pending: the deadline's handler has already run
+    CHECK_FALSE(out.ok);
+    CHECK(out.kind == errc::timed_out);
+    CHECK(out.elapsed_ms >= 300);
+    CHECK(out.elapsed_ms < 2000);
+    INFO(out.message);
+    for (int fd : fillers) ::close(fd);
+    ::close(lfd);
+}
+
+TEST_CASE("a read ends with connection_lost when the peer closes, and when the stream is closed") {
+    SUBCASE("peer closes") {
+        asio::io_context io;
+        echo_server server(io, /*close_at_once=*/true);
+        asio_runtime rt(io.get_executor());
+        std::optional<asio_runtime::stream_type> slot;
+        read_outcome out;
+        start_detached(rt, connect_and_read(&rt, server.port(), &slot, &out));
+        drive(io, out.done);
+        server.stop();
+        io.run();
+        CHECK_FALSE(out.ok);
+        CHECK(out.kind == errc::connection_lost);
+        INFO(out.message);
+    }
+    SUBCASE("close() wakes a pending read") {
+        asio::io_context io;
+        echo_server server(io);
+        asio_runtime rt(io.get_executor());
+        std::optional<asio_runtime::stream_type> slot;
+        read_outcome out;
+        start_detached(rt, connect_and_read(&rt, server.port(), &slot, &out));
+        start_detached(rt, close_after(&rt, 50ms, &slot, &out));
+        drive(io, out.done);
+        server.stop();
+        io.run();
+        CHECK_FALSE(out.ok);
+        CHECK(out.kind == errc::connection_lost);
+        CHECK(thread_count() == baseline_threads);
+    }
+}
+
+TEST_CASE("timers expire in deadline order, not start order, and never early") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    auto t30 = rt.make_timer();
+    auto t10 = rt.make_timer();
+    auto t20 = rt.make_timer();
+    std::vector<int> order;
+    timer_outcome a, b, c;
+    const auto now = rt.now();
+    start_detached(rt, wait_timer(&t30, now + 60ms, &a, &order, 60));
+    start_detached(rt, wait_timer(&t10, now + 20ms, &b, &order, 20));
+    start_detached(rt, wait_timer(&t20, now + 40ms, &c, &order, 40));
+    io.run();
+    CHECK(a.done);
+    CHECK(b.done);
+    CHECK(c.done);
+    CHECK(order == std::vector<int>{20, 40, 60});
+    CHECK(a.expired);
+    CHECK(b.expired);
+    CHECK(c.expired);
+    CHECK(a.on_time);
+    CHECK(b.on_time);
+    CHECK(c.on_time);
+
+    // A deadline in the past is expired at once, and the timer can wait again afterwards.
+    timer_outcome d;
+    start_detached(rt, wait_timer(&t10, rt.now() - 1ms, &d, nullptr, 0));
+    io.restart();
+    io.run();
+    CHECK(d.done);
+    CHECK(d.expired);
+    CHECK(d.elapsed_ms < 50);
+    CHECK(thread_count() == baseline_threads);
+}
+
+TEST_CASE("cancel() resumes a pending wait with false") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    auto t = rt.make_timer();
+    timer_outcome out;
+    bool cancelled = false;
+    start_detached(rt, wait_timer(&t, rt.now() + 10s, &out, nullptr, 0));
+    start_detached(rt, cancel_after(&rt, 20ms, &t, &cancelled));
+    io.run();
+    CHECK(cancelled);
+    CHECK(out.done);
+    CHECK_FALSE(out.expired);
+    CHECK(out.elapsed_ms >= 20);
+    CHECK(out.elapsed_ms < 2000);
+
+    // Cancelling a timer without a pending wait does nothing to the next wait.
+    t.cancel();
+    timer_outcome again;
+    start_detached(rt, wait_timer(&t, rt.now() + 10ms, &again, nullptr, 0));
+    io.restart();
+    io.run();
+    CHECK(again.done);
+    CHECK(again.expired);
+}
+
+TEST_CASE("cancel() after the deadline passed but before the waiter resumed still gives false") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    auto t1 = rt.make_timer();
+    auto t2 = rt.make_timer();
+    const auto deadline = rt.now() + 20ms;
+    int resumed = 0;
+    int done = 0;
+    bool r1 = false, r2 = false;
+    start_detached(rt, wait_then_cancel_other(&t1, &t2, deadline, &resumed, &r1, &done));
+    start_detached(rt, wait_then_cancel_other(&t2, &t1, deadline, &resumed, &r2, &done));
+    io.run();
+    CHECK(done == 2);
+    // Exactly one saw its deadline; the other was cancelled by it, though its own had passed too.
+    CHECK(r1 != r2);
+}
+
+TEST_CASE("destroying a timer with a pending wait resumes the waiter with false") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    timer_outcome out;
+    {
+        auto t = std::make_unique<asio_runtime::timer_type>(rt.make_timer());
+        start_detached(rt, wait_timer(t.get(), rt.now() + 10s, &out, nullptr, 0));
+        io.poll();  // the coroutine starts and suspends on the timer
+        CHECK_FALSE(out.done);
+        // Moving the timer with the wait pending keeps the wait.
+        auto moved = std::make_unique<asio_runtime::timer_type>(std::move(*t));
+        t.reset();
+        io.poll();
+        CHECK_FALSE(out.done);
+    }
+    io.run();
+    CHECK(out.done);
+    CHECK_FALSE(out.expired);
+    CHECK(out.elapsed_ms < 2000);
+}
+
+TEST_CASE("wake_signal on asio_runtime: early notify, notify during the wait, and the deadline") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    kcoro::detail::wake_signal<asio_runtime> signal(rt);
+
+    SUBCASE("a notify before the wait makes it return at once") {
+        signal.notify();
+        signal_outcome out;
+        start_detached(rt, wait_signal(&signal, rt.now() + 10s, &out));
+        io.run();
+        CHECK(out.done);
+        CHECK(out.elapsed_ms < 50);
+    }
+    SUBCASE("a notify during the wait wakes it early") {
+        signal_outcome out;
+        start_detached(rt, wait_signal(&signal, rt.now() + 10s, &out));
+        start_detached(rt, notify_after(&rt, 30ms, &signal));
+        io.run();
+        CHECK(out.done);
+        CHECK(out.elapsed_ms >= 30);
+        CHECK(out.elapsed_ms < 2000);
+    }
+    SUBCASE("without a notify the deadline ends the wait") {
+        signal_outcome out;
+        start_detached(rt, wait_signal(&signal, rt.now() + 60ms, &out));
+        io.run();
+        CHECK(out.done);
+        CHECK(out.elapsed_ms >= 60);
+        CHECK(out.elapsed_ms < 2000);
+        // A notification consumed by one wait does not leak into the next.
+        signal_outcome next;
+        start_detached(rt, wait_signal(&signal, rt.now() + 40ms, &next));
+        io.restart();
+        io.run();
+        CHECK(next.done);
+        CHECK(next.elapsed_ms >= 40);
+    }
+}
+
+int main(int argc, char** argv) {
+    baseline_threads = thread_count();
+    if (baseline_threads != 1) {
+        std::fprintf(stderr, "asio_runtime_test: expected to start with one thread, found %d\n", baseline_threads);
+        return 1;
+    }
+    doctest::Context context;
+    context.applyCommandLine(argc, argv);
+    const int rc = context.run();
+    // Every io_context is gone: whatever thread Asio started for name resolution was joined.
+    const int after = thread_count();
+    if (after != baseline_threads) {
+        std::fprintf(stderr, "asio_runtime_test: %d threads at the end, %d at the start\n", after, baseline_threads);
+        return 1;
+    }
+    std::printf("asio_runtime_test: %d thread before and after\n", after);
+    return rc;
+}
