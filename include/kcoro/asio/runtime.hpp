@@ -10,7 +10,9 @@
 //
 // Error-code overloads are used throughout; the only Asio calls that could throw are those that
 // Asio offers no error_code form for (timer expiry/cancel), which fail only on a broken system.
-// With -fno-exceptions Asio requires the program to define asio::detail::throw_exception.
+// With -fno-exceptions, Asio (1.22 and later) needs ASIO_NO_EXCEPTIONS, which this header defines
+// when it includes Asio first, and a definition of asio::detail::throw_exception from the program:
+//     namespace asio::detail { template <class E> void throw_exception(const E&) { std::abort(); } }
 //
 // Names: numeric IPv4/IPv6 addresses are connected to directly, with no resolution. Other names
 // go to asio::ip::tcp::resolver, which runs getaddrinfo on a thread of Asio's own (one per
@@ -23,6 +25,9 @@
 #include "../producer/engine_runtime.hpp"
 #include "../result.hpp"
 
+#if !KCORO_HAS_EXCEPTIONS && !defined(ASIO_NO_EXCEPTIONS)
+#define ASIO_NO_EXCEPTIONS 1
+#endif
 #include <asio.hpp>
 
 #include <chrono>
