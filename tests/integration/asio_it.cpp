@@ -22,21 +22,9 @@ inline constexpr auto& deferred = asio::deferred;
 
 #include <string>
 
-namespace {
-kcoro::task<kcoro::result<void>> create_topic_task(kcoro::event_loop& loop, std::string topic) {
-    kcoro::admin admin(kcoro::event_loop_runtime(loop), {.bootstrap_servers = kcoro_it::bootstrap()});
-    auto r = co_await admin.create_topic(topic, 3, 1);
-    co_await admin.close();
-    co_return r;
-}
-}  // namespace
-
 TEST_CASE("asio: callback, deferred and use_awaitable sends are delivered") {
     const std::string topic = kcoro_it::unique_topic("asio");
-    {
-        kcoro::event_loop loop;
-        REQUIRE(kcoro::run_until_complete(loop, create_topic_task(loop, topic)));
-    }
+    kcoro_it::create_topic(topic, 3);
     asio::io_context io;
     auto p = kcoro::asio_producer<>::create(io.get_executor(), {.bootstrap_servers = kcoro_it::bootstrap()});
     REQUIRE(p);

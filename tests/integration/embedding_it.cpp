@@ -38,12 +38,6 @@ int thread_count() {
     return n;
 }
 
-kcoro::task<kcoro::result<void>> create_topic_task(kcoro::event_loop& loop, std::string topic) {
-    kcoro::admin admin(kcoro::event_loop_runtime(loop), {.bootstrap_servers = kcoro_it::bootstrap()});
-    auto r = co_await admin.create_topic(topic, 6, 1);
-    co_await admin.close();
-    co_return r;
-}
 
 struct measurement {
     std::uint64_t allocs = 0;
@@ -98,8 +92,8 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 TEST_CASE("steady-state sends allocate nothing per record and the producer starts no thread") {
     const int threads_before = thread_count();
     const std::string topic = kcoro_it::unique_topic("embedding");
+    kcoro_it::create_topic(topic, 6);
     kcoro::event_loop loop;
-    REQUIRE(kcoro::run_until_complete(loop, create_topic_task(loop, topic)));
     auto p = kcoro::make_producer(loop, {.bootstrap_servers = kcoro_it::bootstrap()});
     REQUIRE(p);
     constexpr int n = 100000;

@@ -17,18 +17,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-kcoro::task<kcoro::result<void>> create_topic_task(kcoro::event_loop& loop, std::string topic, int partitions) {
-    kcoro::admin admin(kcoro::event_loop_runtime(loop), {.bootstrap_servers = kcoro_it::bootstrap()});
-    auto r = co_await admin.create_topic(topic, partitions, 1);
-    co_await admin.close();
-    co_return r;
-}
 
 std::string new_topic(const std::string& stem, int partitions = 3) {
     const std::string topic = kcoro_it::unique_topic(stem);
-    kcoro::event_loop loop;
-    auto r = kcoro::run_until_complete(loop, create_topic_task(loop, topic, partitions));
-    REQUIRE_MESSAGE(r, (r ? "" : r.err().message()));
+    kcoro_it::create_topic(topic, partitions);
     return topic;
 }
 

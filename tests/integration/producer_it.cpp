@@ -24,18 +24,7 @@ struct sent_record {
     std::int64_t timestamp = -1;
 };
 
-kcoro::task<kcoro::result<void>> create_topic(kcoro::event_loop& loop, std::string topic, int partitions) {
-    kcoro::admin admin(kcoro::event_loop_runtime(loop), {.bootstrap_servers = kcoro_it::bootstrap()});
-    auto r = co_await admin.create_topic(topic, partitions, 1);
-    co_await admin.close();
-    co_return r;
-}
 
-void make_topic(const std::string& topic, int partitions) {
-    kcoro::event_loop loop;
-    auto r = kcoro::run_until_complete(loop, create_topic(loop, topic, partitions));
-    REQUIRE_MESSAGE(r, (r ? "" : r.err().message()));
-}
 
 // Sends `n` keyed records with headers, keeping up to `window` in flight through delivery
 // handles, and records where each one landed.
@@ -119,7 +108,7 @@ void check_read_back(const std::string& topic, const std::vector<sent_record>& s
 
 void round_trip(const std::string& stem, int n, kcoro::producer_config cfg) {
     const std::string topic = kcoro_it::unique_topic(stem);
-    make_topic(topic, 6);
+    kcoro_it::create_topic(topic, 6);
     cfg.bootstrap_servers = kcoro_it::bootstrap();
     kcoro::event_loop loop;
     auto p = kcoro::make_producer(loop, cfg);

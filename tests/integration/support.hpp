@@ -2,6 +2,10 @@
 // back with kcat, an independent consumer (librdkafka underneath), to compare with what was sent.
 #pragma once
 
+#include <kcoro/kcoro.hpp>
+
+#include <doctest/doctest.h>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -95,6 +99,22 @@ inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic
         out.push_back(std::move(r));
     }
     return out;
+}
+
+namespace detail {
+inline kcoro::task<kcoro::result<void>> create_topic_task(kcoro::event_loop& loop, std::string topic, int partitions) {
+    kcoro::admin admin(kcoro::event_loop_runtime(loop), {.bootstrap_servers = bootstrap()});
+    auto r = co_await admin.create_topic(topic, partitions, 1);
+    co_await admin.close();
+    co_return r;
+}
+}  // namespace detail
+
+// Creates a topic with kcoro's admin helper on a loop of its own; fails the test if it cannot.
+inline void create_topic(const std::string& topic, int partitions) {
+    kcoro::event_loop loop;
+    auto r = kcoro::run_until_complete(loop, detail::create_topic_task(loop, topic, partitions));
+    REQUIRE_MESSAGE(r, (r ? "" : r.err().message()));
 }
 
 }  // namespace kcoro_it
