@@ -1,8 +1,14 @@
 # kcoro::asio_runtime on an io_context run by the test's own thread: TCP echo with gathered writes,
-# connect failure and timeout, timers, cancellation, wake_signal, and no thread started.
+# connect failure and timeout, timers, cancellation, wake_signal, no thread started; and the whole
+# producer on it against librdkafka's mock cluster.
 if(TARGET kcoro::asio)
+  # The producer end to end on asio_runtime runs against librdkafka's mock cluster.
+  find_package(PkgConfig REQUIRED)
+  if(NOT TARGET PkgConfig::KCORO_RDKAFKA)
+    pkg_check_modules(KCORO_RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
+  endif()
   add_executable(kcoro_asio_runtime_tests ${CMAKE_CURRENT_LIST_DIR}/asio_runtime_test.cpp)
-  target_link_libraries(kcoro_asio_runtime_tests PRIVATE kcoro::asio doctest::doctest)
+  target_link_libraries(kcoro_asio_runtime_tests PRIVATE kcoro::asio doctest::doctest PkgConfig::KCORO_RDKAFKA)
   kcoro_strict(kcoro_asio_runtime_tests)
   add_test(NAME asio_runtime COMMAND kcoro_asio_runtime_tests)
 endif()

@@ -35,14 +35,16 @@ public:
     engine_type& engine() noexcept { return *engine_; }
 
     // Completes with the record's delivery_result once the broker has acknowledged it (or it
-    // failed). The record's views must stay valid until the operation completes.
+    // failed). The record itself is copied (it is a handful of views), so a temporary is fine even
+    // with callbacks or asio::deferred; the bytes its views point to must stay valid until the
+    // operation completes.
     template <class CompletionToken>
     auto async_send(const record_type& rec, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(delivery_result)>(
-            [this](auto handler, const record_type* r) {
+            [this](auto handler, const record_type& r) {
                 detail::start_detached(engine_->runtime(), send_then_complete(*engine_, r, std::move(handler)));
             },
-            token, &rec);
+            token, rec);
     }
 
     // Completes once every record so far is acknowledged or failed.
@@ -67,8 +69,8 @@ private:
     explicit asio_producer(std::unique_ptr<engine_type> e) : engine_(std::move(e)) {}
 
     template <class Handler>
-    static detail::detached_task send_then_complete(engine_type& p, const record_type* rec, Handler handler) {
-        auto r = co_await p.send(*rec);
+    static detail::detached_task send_then_complete(engine_type& p, record_type rec, Handler handler) {
+        auto r = co_await p.send(rec);
         auto ex = asio::get_associated_executor(handler, p.runtime().executor());
         asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
