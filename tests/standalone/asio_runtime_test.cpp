@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,17 @@ void throw_exception(const Exception& e) {
 }
 }  // namespace asio::detail
 #endif
+
+// Counts C++ heap allocations (librdkafka's threads allocate too, hence atomic). Asio takes its
+// operation memory from its own per-thread cache (aligned_alloc), outside this count.
+std::atomic<long> g_allocations{0};
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+    std::abort();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace std::chrono_literals;
 using kcoro::asio_runtime;
@@ -276,6 +288,49 @@ detached_task set_flag(bool* flag) {
     co_return;
 }
 
+struct post_awaiter {
+    asio_runtime* rt;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { rt->post(h); }
+    void await_resume() const noexcept {}
+};
+
+struct steady_outcome {
+    bool done = false;
+    bool failed = false;
+    long allocations = -1;
+    int rounds = 0;
+};
+
+// Ping-pong between two connected streams, a timer wait and a post per round, one operation
+// outstanding at a time; allocations are counted after a warm-up.
+detached_task steady_state(asio_runtime* rt, asio_runtime::stream_type* a, asio_runtime::stream_type* b, steady_outcome* out) {
+    auto t = rt->make_timer();
+    const std::array<kcoro::bytes_view, 3> views{kcoro::as_bytes("ping "), kcoro::as_bytes("and "), kcoro::as_bytes("gathered")};
+    constexpr std::string_view expected = "ping and gathered";
+    std::array<kcoro::byte, 64> in{};
+    long before = 0;
+    for (int round = 0; round < 220 && !out->failed; ++round) {
+        if (round == 20) before = g_allocations.load();
+        for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+            auto w = co_await from->write(views);
+            if (!w) out->failed = true;
+            std::size_t got = 0;
+            while (!out->failed && got < expected.size()) {
+                auto n = co_await to->read_some(kcoro::mutable_bytes(in.data() + got, in.size() - got));
+                if (!n) out->failed = true;
+                else got += *n;
+            }
+            if (kcoro::as_string_view(kcoro::bytes_view(in.data(), got)) != expected) out->failed = true;
+        }
+        if (!co_await t.wait_until(rt->now() + 200us)) out->failed = true;
+        co_await post_awaiter{rt};
+        ++out->rounds;
+    }
+    out->allocations = g_allocations.load() - before;
+    out->done = true;
+}
+
 }  // namespace
 
 // ---- tests -----------------------------------------------------------------------------------
@@ -430,6 +485,26 @@ TEST_CASE("a read ends with connection_lost when the peer closes, and when the s
         CHECK(out.kind == errc::connection_lost);
         CHECK(thread_count() == baseline_threads);
     }
+}
+
+TEST_CASE("steady state: gathered writes, reads, timer waits and posts allocate nothing") {
+    asio::io_context io;
+    asio_runtime rt(io.get_executor());
+    std::error_code ec;
+    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
+    asio::ip::tcp::socket client(io);
+    client.connect(acceptor.local_endpoint(), ec);
+    REQUIRE_FALSE(ec);
+    asio::ip::tcp::socket server = acceptor.accept(ec);
+    REQUIRE_FALSE(ec);
+    asio_runtime::stream_type a(std::move(client));
+    asio_runtime::stream_type b(std::move(server));
+    steady_outcome out;
+    start_detached(rt, steady_state(&rt, &a, &b, &out));
+    drive(io, out.done);
+    CHECK_FALSE(out.failed);
+    CHECK(out.rounds == 220);
+    CHECK(out.allocations == 0);
 }
 
 TEST_CASE("timers expire in deadline order, not start order, and never early") {
