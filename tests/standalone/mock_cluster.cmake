@@ -9,3 +9,24 @@ add_executable(kcoro_mock_cluster_tests ${CMAKE_CURRENT_LIST_DIR}/mock_cluster_t
 target_link_libraries(kcoro_mock_cluster_tests PRIVATE kcoro::kcoro doctest::doctest PkgConfig::KCORO_RDKAFKA)
 kcoro_strict(kcoro_mock_cluster_tests)
 add_test(NAME mock_cluster COMMAND kcoro_mock_cluster_tests)
+
+# The mock cluster in a process of its own, driven over stdin/stdout (tests/mock/): lets a test
+# talk to it from outside, across processes, and inject faults while a client runs.
+add_executable(kcoro_mock_cluster ${PROJECT_SOURCE_DIR}/tests/mock/mock_cluster.cpp)
+target_link_libraries(kcoro_mock_cluster PRIVATE PkgConfig::KCORO_RDKAFKA)
+kcoro_strict(kcoro_mock_cluster)
+
+# For tests that start it: link kcoro_mock_cluster_process to get tests/mock/ on the include path
+# (mock_cluster_process.hpp) and the program's path in KCORO_MOCK_CLUSTER_PROGRAM.
+add_library(kcoro_mock_cluster_process INTERFACE)
+target_include_directories(kcoro_mock_cluster_process INTERFACE ${PROJECT_SOURCE_DIR}/tests/mock)
+target_compile_definitions(kcoro_mock_cluster_process
+  INTERFACE KCORO_MOCK_CLUSTER_PROGRAM="$<TARGET_FILE:kcoro_mock_cluster>")
+add_dependencies(kcoro_mock_cluster_process kcoro_mock_cluster)
+
+# The host against an independent client (kcat): produce, consume, injected errors, brokers down.
+find_program(KCORO_KCAT kcat REQUIRED)
+add_test(NAME mock_cluster_host_kcat
+  COMMAND ${PROJECT_SOURCE_DIR}/tests/mock/mock_cluster_selftest.sh
+          $<TARGET_FILE:kcoro_mock_cluster> ${KCORO_KCAT})
+set_tests_properties(mock_cluster_host_kcat PROPERTIES TIMEOUT 180)
