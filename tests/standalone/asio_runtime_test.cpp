@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,13 +42,27 @@ void throw_exception(const Exception& e) {
 // Counts C++ heap allocations (librdkafka's threads allocate too, hence atomic). Asio takes its
 // operation memory from its own per-thread cache (aligned_alloc), outside this count.
 std::atomic<long> g_allocations{0};
-void* operator new(std::size_t n) {
+// Every replaceable non-aligned form is replaced, so that none is paired with another allocator's.
+namespace {
+void* counted_malloc(std::size_t n) noexcept {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n != 0 ? n : 1)) return p;
+    return std::malloc(n != 0 ? n : 1);
+}
+void* counted_new(std::size_t n) {
+    if (void* p = counted_malloc(n)) return p;
     std::abort();
 }
+}  // namespace
+void* operator new(std::size_t n) { return counted_new(n); }
+void* operator new[](std::size_t n) { return counted_new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace std::chrono_literals;
 using kcoro::asio_runtime;
