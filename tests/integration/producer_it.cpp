@@ -146,3 +146,31 @@ TEST_CASE("acks none, leader and all") {
         round_trip("acks", 10000, cfg);
     }
 }
+
+TEST_CASE("records without a key spread over the partitions (uniform sticky)") {
+    const std::string topic = kcoro_it::unique_topic("unkeyed");
+    kcoro_it::create_topic(topic, 6);
+    kcoro::event_loop loop;
+    auto p = kcoro::make_producer(loop, {.bootstrap_servers = kcoro_it::bootstrap(), .batch_size = 2048});
+    REQUIRE(p);
+    auto run = [](kcoro::producer<>& pr, std::string t) -> kcoro::task<int> {
+        int failures = 0;
+        const std::string value(100, 'u');
+        for (int i = 0; i < 20000; ++i) {
+            auto q = co_await pr.send_and_forget({.topic = t, .value = value});
+            if (!q) ++failures;
+        }
+        auto c = co_await pr.close(std::chrono::seconds(30));
+        co_return failures + (c ? 0 : 1) + static_cast<int>(pr.stats().records_failed);
+    };
+    CHECK(kcoro::run_until_complete(loop, run(**p, topic)) == 0);
+    auto got = kcoro_it::read_back_with_kcat(topic);
+    CHECK(got.size() == 20000);
+    std::map<int, int> per_partition;
+    for (const auto& r : got) {
+        CHECK_FALSE(r.key.has_value());
+        per_partition[r.partition]++;
+    }
+    CHECK(per_partition.size() == 6);
+    for (const auto& [part, n] : per_partition) CHECK_MESSAGE(n > 20000 / 6 / 4, "partition " << part << " got " << n);
+}
