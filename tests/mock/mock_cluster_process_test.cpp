@@ -42,15 +42,15 @@ std::vector<int> produce(const std::string& bootstrap, const std::string& topic,
     });
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     REQUIRE_MESSAGE(rk != nullptr, err);
+    // rd_kafka_produce, not rd_kafka_producev: the latter's macros use GNU statement expressions.
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    REQUIRE(rkt != nullptr);
     for (int i = 0; i < n; ++i) {
-        const std::string v = "v" + std::to_string(i);
-        const rd_kafka_resp_err_t r = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-            RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_END);
-        CHECK(r == RD_KAFKA_RESP_ERR_NO_ERROR);
+        std::string v = "v" + std::to_string(i);
+        CHECK(rd_kafka_produce(rkt, 0, RD_KAFKA_MSG_F_COPY, v.data(), v.size(), nullptr, 0, nullptr) == 0);
     }
     CHECK(rd_kafka_flush(rk, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     return results;
 }
