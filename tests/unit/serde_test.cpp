@@ -90,8 +90,8 @@ TEST_CASE("serde_test: integers are big-endian two's complement, like Java's ser
     CHECK(by_default(std::int64_t{1}) == bytes{0, 0, 0, 0, 0, 0, 0, 0x01});
     CHECK(by_default(std::int64_t{0x0102030405060708}) == bytes{1, 2, 3, 4, 5, 6, 7, 8});
     CHECK(by_default(std::int64_t{-256}) == bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00});
-    CHECK(kcoro::int64_serializer{}.serialized_size(0) == 8);
-    CHECK(kcoro::int16_serializer{}.serialized_size(0) == 2);
+    CHECK(kcoro::int64_serializer{}.serialized_size(std::int64_t{0}) == 8);
+    CHECK(kcoro::int16_serializer{}.serialized_size(std::int16_t{0}) == 2);
 }
 
 TEST_CASE("serde_test: floating point is the IEEE 754 bit pattern, big-endian") {
