@@ -43,7 +43,6 @@ inline std::int32_t murmur2(bytes_view key) noexcept { return murmur2(key.data()
 
 // The partition the Java client picks for these key bytes: (murmur2 & 0x7fffffff) % partitions.
 inline std::int32_t murmur2_partition(bytes_view key, std::int32_t partitions) noexcept {
-    if (partitions <= 0) return -1;  // no_partition: nothing to choose from yet
     return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
