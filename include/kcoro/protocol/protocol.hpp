@@ -17,3 +17,4 @@
 #include "sasl_authenticate.hpp"
 #include "sasl_plain.hpp"
 #include "sasl_scram.hpp"
+#include "framing.hpp"
