@@ -394,7 +394,7 @@ private:
 
 // A one-shot timer on an event loop: `co_await t.wait_until(tp)` resumes with true when tp
 // passes, or with false when cancel() is called first. One wait at a time; the timer may be
-// reused after each wait. Destroying it cancels a pending wait.
+// reused after each wait.
 class loop_timer : detail::timer_node {
 public:
     explicit loop_timer(event_loop& loop) noexcept : loop_(&loop) { fire = &on_fire; }
@@ -405,7 +405,12 @@ public:
     }
     loop_timer& operator=(loop_timer&&) = delete;
     loop_timer(const loop_timer&) = delete;
-    ~loop_timer() { cancel(); }
+    // Disarms without resuming anyone: a timer dies with the coroutine frame or object that waits
+    // on it, and resuming a coroutine that is being destroyed would be worse than not resuming.
+    ~loop_timer() {
+        loop_->disarm(*this);
+        waiter_ = {};
+    }
 
     class awaiter {
     public:

@@ -10,3 +10,6 @@
 #include "event_loop.hpp"
 #include "spawn.hpp"
 #include "tcp.hpp"
+#include "async_event.hpp"
+#include "async_semaphore.hpp"
+#include "oneshot.hpp"

@@ -3,3 +3,4 @@
 #include "ip_endpoint.hpp"
 #include "tcp_stream.hpp"
 #include "tcp_connect.hpp"
+#include "tcp_listener.hpp"
