@@ -145,11 +145,7 @@
     X(duplicate_voter, 126, false, "duplicate voter")                                                            \
     X(voter_not_found, 127, false, "voter not found")                                                            \
     X(invalid_regular_expression, 128, false, "invalid regular expression")                                      \
-    X(rebootstrap_required, 129, false, "the client must rebootstrap")                                           \
-    X(streams_invalid_topology, 130, false, "invalid streams topology")                                          \
-    X(streams_invalid_topology_epoch, 131, false, "invalid streams topology epoch")                              \
-    X(streams_topology_fenced, 132, false, "streams topology epoch outdated")                                    \
-    X(share_session_limit_reached, 133, true, "the broker's limit of share sessions is reached")
+    X(rebootstrap_required, 129, false, "the client must rebootstrap")
 
 // Errors raised by kcoro itself. Their values start at 10000 so they never collide with Kafka's.
 #define KCORO_CLIENT_ERRORS(X)                                                                                      \

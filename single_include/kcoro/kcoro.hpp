@@ -207,11 +207,7 @@
     X(duplicate_voter, 126, false, "duplicate voter")                                                            \
     X(voter_not_found, 127, false, "voter not found")                                                            \
     X(invalid_regular_expression, 128, false, "invalid regular expression")                                      \
-    X(rebootstrap_required, 129, false, "the client must rebootstrap")                                           \
-    X(streams_invalid_topology, 130, false, "invalid streams topology")                                          \
-    X(streams_invalid_topology_epoch, 131, false, "invalid streams topology epoch")                              \
-    X(streams_topology_fenced, 132, false, "streams topology epoch outdated")                                    \
-    X(share_session_limit_reached, 133, true, "the broker's limit of share sessions is reached")
+    X(rebootstrap_required, 129, false, "the client must rebootstrap")
 
 // Errors raised by kcoro itself. Their values start at 10000 so they never collide with Kafka's.
 #define KCORO_CLIENT_ERRORS(X)                                                                                      \
@@ -798,21 +794,10 @@ public:
         }
         return errc::malformed_response;
     }
-    // At most 5 bytes carrying 32 bits, as Kafka's readUnsignedVarint: lengths, counts, tags and
-    // record fields are all 32-bit, so a longer encoding is malformed, not merely wasteful.
-    result<std::uint32_t> uvarint32() {
-        std::uint32_t v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            if (shift == 28 && (b & 0xf0) != 0) return errc::malformed_response;
-            v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        return errc::malformed_response;
-    }
     result<std::int32_t> varint() {
-        KCORO_TRY_ASSIGN(auto x, uvarint32());
+        KCORO_TRY_ASSIGN(auto u, uvarint());
+        if (u > 0xffffffffULL) return errc::malformed_response;
+        const auto x = static_cast<std::uint32_t>(u);
         return static_cast<std::int32_t>((x >> 1) ^ (~(x & 1) + 1));
     }
     result<std::int64_t> varlong() {
@@ -856,8 +841,8 @@ public:
     result<std::int32_t> nullable_array_length(bool flexible) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint32());
-            if (u > 0x7fffffffU) return errc::malformed_response;
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else {
             KCORO_TRY_ASSIGN(auto s, i32());
@@ -872,11 +857,11 @@ public:
     template <class F>
     result<void> tagged_fields(bool flexible, F&& on_tag) {
         if (!flexible) return ok();
-        KCORO_TRY_ASSIGN(auto count, uvarint32());
+        KCORO_TRY_ASSIGN(auto count, uvarint());
         if (count > remaining()) return errc::truncated;
-        for (std::uint32_t i = 0; i < count; ++i) {
-            KCORO_TRY_ASSIGN(auto tag, uvarint32());
-            KCORO_TRY_ASSIGN(auto size, uvarint32());
+        for (std::uint64_t i = 0; i < count; ++i) {
+            KCORO_TRY_ASSIGN(auto tag, uvarint());
+            KCORO_TRY_ASSIGN(auto size, uvarint());
             if (size > remaining()) return errc::truncated;
             wire_reader field(in_.subspan(pos_, static_cast<std::size_t>(size)));
             pos_ += static_cast<std::size_t>(size);
@@ -885,7 +870,7 @@ public:
         return ok();
     }
     result<void> tagged_fields(bool flexible) {
-        return tagged_fields(flexible, [](std::uint32_t, wire_reader&) { return ok(); });
+        return tagged_fields(flexible, [](std::uint64_t, wire_reader&) { return ok(); });
     }
     result<bytes_view> raw(std::size_t n) {
         if (n > remaining()) return errc::truncated;
@@ -905,8 +890,8 @@ private:
     result<std::int64_t> length(bool flexible, bool wide) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint32());
-            if (u > 0x7fffffffU) return errc::malformed_response;
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else if (wide) {
             KCORO_TRY_ASSIGN(auto s, i32());
@@ -1028,22 +1013,7 @@ struct api_versions_response {
     std::int64_t finalized_features_epoch = -1;
     std::vector<feature> finalized_features;
 
-    // A broker that does not speak the requested version answers in v0 with UNSUPPORTED_VERSION
-    // and its own ApiVersions range (KIP-511), so a failed parse is retried as v0. Only an
-    // error-carrying v0 answer is taken: a truncated success must still fail.
     static result<api_versions_response> decode(wire_reader& r, std::int16_t version) {
-        const wire_reader start = r;
-        auto out = decode_as(r, version);
-        if (out || version == 0) return out;
-        wire_reader v0 = start;
-        auto fallback = decode_as(v0, 0);
-        if (!fallback || fallback->error_code != errc::unsupported_version) return out;
-        r = v0;
-        return fallback;
-    }
-
-private:
-    static result<api_versions_response> decode_as(wire_reader& r, std::int16_t version) {
         const bool flexible = version >= 3;
         api_versions_response out;
         KCORO_TRY_ASSIGN(auto ec, r.i16());
@@ -1061,7 +1031,7 @@ private:
         if (version >= 1) {
             KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
         }
-        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
+        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
             if (tag == 0) return read_features(f, out.supported_features, false);
             if (tag == 1) {
                 KCORO_TRY_ASSIGN(out.finalized_features_epoch, f.i64());
@@ -1073,6 +1043,7 @@ private:
         return out;
     }
 
+private:
     static result<void> read_features(wire_reader& f, std::vector<feature>& into, bool finalized) {
         KCORO_TRY_ASSIGN(auto n, f.array_length(true));
         for (std::int32_t i = 0; i < n; ++i) {
@@ -1266,13 +1237,12 @@ private:
 
 struct metadata_request {
     static constexpr std::int16_t api_key = 3;
-    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t min_version = 1;
     static constexpr std::int16_t max_version = 13;
     static constexpr std::int16_t first_flexible_version = 9;
     using response_type = metadata_response;
 
-    // Ignored when all_topics. v0 has no way to ask for no topics: an empty list there means all.
-    std::span<const std::string_view> topics;
+    std::span<const std::string_view> topics;  // ignored when all_topics
     bool all_topics = false;
     bool allow_auto_topic_creation = true;
     bool include_topic_authorized_operations = false;
@@ -1280,7 +1250,7 @@ struct metadata_request {
     void encode(wire_writer& w, std::int16_t version) const {
         const bool flexible = version >= first_flexible_version;
         if (all_topics) {
-            w.array_length(version >= 1 ? -1 : 0, flexible);
+            w.array_length(-1, flexible);
         } else {
             w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
             for (auto t : topics) {
@@ -1335,17 +1305,8 @@ struct produce_topic_response {
 
 // Views into the response frame: valid while the frame buffer lives.
 struct produce_response {
-    // v10+ (tagged): the brokers named as current leaders, so a producer can redirect without
-    // waiting for a metadata refresh (KIP-951).
-    struct node_endpoint {
-        std::int32_t node_id = -1;
-        std::string_view host;
-        std::int32_t port = 0;
-        std::optional<std::string_view> rack;
-    };
     std::vector<produce_topic_response> topics;
     std::int32_t throttle_time_ms = 0;
-    std::vector<node_endpoint> node_endpoints;
     // The frame the views point into; a connection moves it here after decoding.
     byte_buffer owned_frame;
 
@@ -1380,12 +1341,10 @@ struct produce_response {
                     }
                     KCORO_TRY_ASSIGN(p.error_message, r.nullable_string(flexible));
                 }
-                KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
-                    // A tag means something only from the version that defines it: tag 0 in v9 is unknown.
-                    if (tag == 0 && version >= 10) {  // CurrentLeader: a struct, with tags of its own
+                KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
+                    if (tag == 0) {  // CurrentLeader
                         KCORO_TRY_ASSIGN(p.current_leader_id, f.i32());
                         KCORO_TRY_ASSIGN(p.current_leader_epoch, f.i32());
-                        KCORO_TRY(f.tagged_fields(true));
                     }
                     return ok();
                 }));
@@ -1395,27 +1354,8 @@ struct produce_response {
             out.topics.push_back(std::move(t));
         }
         KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
-        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
-            if (tag == 0 && version >= 10) return read_node_endpoints(f, out.node_endpoints);
-            return ok();
-        }));
+        KCORO_TRY(r.tagged_fields(flexible));  // v10+: NodeEndpoints (tag 0), not needed: metadata follows
         return out;
-    }
-
-private:
-    static result<void> read_node_endpoints(wire_reader& f, std::vector<node_endpoint>& into) {
-        KCORO_TRY_ASSIGN(auto n, f.array_length(true));
-        into.reserve(static_cast<std::size_t>(n));
-        for (std::int32_t i = 0; i < n; ++i) {
-            node_endpoint e;
-            KCORO_TRY_ASSIGN(e.node_id, f.i32());
-            KCORO_TRY_ASSIGN(e.host, f.string(true));
-            KCORO_TRY_ASSIGN(e.port, f.i32());
-            KCORO_TRY_ASSIGN(e.rack, f.nullable_string(true));
-            KCORO_TRY(f.tagged_fields(true));
-            into.push_back(e);
-        }
-        return ok();
     }
 };
 
@@ -2586,112 +2526,6 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/protocol/sasl_scram.hpp ----
-// ---- begin kcoro/protocol/framing.hpp ----
-// Request and response framing, sans-I/O: a whole size-prefixed request written in one pass, and
-// a splitter that finds complete response frames in whatever bytes have arrived so far, so a
-// connection can pipeline requests and match each response to its request by correlation id.
-
-
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string_view>
-
-KCORO_NAMESPACE_BEGIN
-
-// Larger size prefixes are refused before anything is buffered: a corrupt or hostile prefix must
-// not make a connection wait for (or allocate) gigabytes. Brokers cap responses far below this.
-inline constexpr std::size_t default_max_response_frame_size = std::size_t{1} << 30;
-
-// Request header v2 (with tagged fields) for flexible request versions, v1 otherwise.
-template <kafka_request Req>
-constexpr std::int16_t request_header_version(std::int16_t version) noexcept {
-    return version >= Req::first_flexible_version ? 2 : 1;
-}
-
-// Response header v1 (with tagged fields) for flexible versions, v0 otherwise; ApiVersions
-// responses always use v0 so that a client of any version can read the broker's answer.
-template <kafka_request Req>
-constexpr std::int16_t response_header_version(std::int16_t version) noexcept {
-    if constexpr (Req::api_key == 18) return 0;
-    else return version >= Req::first_flexible_version ? 1 : 0;
-}
-
-// Appends one whole request frame (size, header, body) to `out`, which may already hold earlier
-// frames: pipelined requests can be gathered in one buffer and written at once.
-template <kafka_request Req>
-void encode_request_frame(byte_buffer& out, const Req& req, std::int16_t version, std::int32_t correlation_id,
-                          std::optional<std::string_view> client_id) {
-    wire_writer w(out);
-    const std::size_t start = w.position();
-    w.i32(0);  // back-filled below
-    w.i16(Req::api_key);
-    w.i16(version);
-    w.i32(correlation_id);
-    // The client id stays a classic nullable string in header v2: brokers read it before they
-    // know whether the version is flexible.
-    w.nullable_string(client_id, false);
-    w.tagged_fields(request_header_version<Req>(version) >= 2);
-    req.encode(w, version);
-    w.patch_i32(start, static_cast<std::int32_t>(w.position() - start - 4));
-}
-
-// One complete response frame found at the front of the received bytes.
-struct response_frame {
-    std::size_t size = 0;  // bytes it occupies, the 4-byte size prefix included: consume this many
-    std::int32_t correlation_id = 0;
-    bytes_view body;  // after the size prefix: the response header, then the response
-};
-
-// The front of `received`: a complete frame, or nullopt when more bytes are needed (then
-// `response_frame_bytes_needed` says how many in total). A size prefix that cannot hold a
-// correlation id, or exceeds `max_size`, is an error: the stream cannot be resynchronised.
-inline result<std::optional<response_frame>> split_response_frame(
-    bytes_view received, std::size_t max_size = default_max_response_frame_size) {
-    if (received.size() < 4) return std::optional<response_frame>{};
-    wire_reader r(received);
-    KCORO_TRY_ASSIGN(const std::int32_t body_size, r.i32());
-    if (body_size < 4) return error(errc::malformed_response, "response frame too short for a correlation id");
-    if (static_cast<std::size_t>(body_size) > max_size)
-        return error(errc::malformed_response, "response frame larger than the limit");
-    const std::size_t total = 4 + static_cast<std::size_t>(body_size);
-    if (received.size() < total) return std::optional<response_frame>{};
-    response_frame f;
-    f.size = total;
-    f.body = received.subspan(4, static_cast<std::size_t>(body_size));
-    KCORO_TRY_ASSIGN(f.correlation_id, r.i32());
-    return std::optional<response_frame>(f);
-}
-
-// How many bytes from the front of `received` the next frame needs in all: 4 until its size prefix
-// is there, then the whole frame. Errors as split_response_frame.
-inline result<std::size_t> response_frame_bytes_needed(bytes_view received,
-                                                       std::size_t max_size = default_max_response_frame_size) {
-    if (received.size() < 4) return std::size_t{4};
-    wire_reader r(received);
-    KCORO_TRY_ASSIGN(const std::int32_t body_size, r.i32());
-    if (body_size < 4) return error(errc::malformed_response, "response frame too short for a correlation id");
-    if (static_cast<std::size_t>(body_size) > max_size)
-        return error(errc::malformed_response, "response frame larger than the limit");
-    return 4 + static_cast<std::size_t>(body_size);
-}
-
-// Reads the response header from a frame's body and decodes the response after it. The
-// correlation id must be the one the request was sent with: a mismatch means the stream is out of
-// step, and nothing on it can be trusted any more.
-template <kafka_request Req>
-result<typename Req::response_type> decode_response_frame(bytes_view body, std::int16_t version,
-                                                          std::int32_t expected_correlation_id) {
-    wire_reader r(body);
-    KCORO_TRY_ASSIGN(const std::int32_t correlation_id, r.i32());
-    if (correlation_id != expected_correlation_id)
-        return error(errc::malformed_response, "response correlation id does not match the request");
-    KCORO_TRY(r.tagged_fields(response_header_version<Req>(version) >= 1));
-    return Req::response_type::decode(r, version);
-}
-
-KCORO_NAMESPACE_END
-// ---- end kcoro/protocol/framing.hpp ----
 // ---- end kcoro/protocol/protocol.hpp ----
 // ---- begin kcoro/record/record.hpp ----
 // Aggregates the records layer; kcoro.hpp includes this.

@@ -32,22 +32,7 @@ struct api_versions_response {
     std::int64_t finalized_features_epoch = -1;
     std::vector<feature> finalized_features;
 
-    // A broker that does not speak the requested version answers in v0 with UNSUPPORTED_VERSION
-    // and its own ApiVersions range (KIP-511), so a failed parse is retried as v0. Only an
-    // error-carrying v0 answer is taken: a truncated success must still fail.
     static result<api_versions_response> decode(wire_reader& r, std::int16_t version) {
-        const wire_reader start = r;
-        auto out = decode_as(r, version);
-        if (out || version == 0) return out;
-        wire_reader v0 = start;
-        auto fallback = decode_as(v0, 0);
-        if (!fallback || fallback->error_code != errc::unsupported_version) return out;
-        r = v0;
-        return fallback;
-    }
-
-private:
-    static result<api_versions_response> decode_as(wire_reader& r, std::int16_t version) {
         const bool flexible = version >= 3;
         api_versions_response out;
         KCORO_TRY_ASSIGN(auto ec, r.i16());
@@ -65,7 +50,7 @@ private:
         if (version >= 1) {
             KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
         }
-        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
+        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
             if (tag == 0) return read_features(f, out.supported_features, false);
             if (tag == 1) {
                 KCORO_TRY_ASSIGN(out.finalized_features_epoch, f.i64());
@@ -77,6 +62,7 @@ private:
         return out;
     }
 
+private:
     static result<void> read_features(wire_reader& f, std::vector<feature>& into, bool finalized) {
         KCORO_TRY_ASSIGN(auto n, f.array_length(true));
         for (std::int32_t i = 0; i < n; ++i) {

@@ -142,13 +142,12 @@ private:
 
 struct metadata_request {
     static constexpr std::int16_t api_key = 3;
-    static constexpr std::int16_t min_version = 0;
+    static constexpr std::int16_t min_version = 1;
     static constexpr std::int16_t max_version = 13;
     static constexpr std::int16_t first_flexible_version = 9;
     using response_type = metadata_response;
 
-    // Ignored when all_topics. v0 has no way to ask for no topics: an empty list there means all.
-    std::span<const std::string_view> topics;
+    std::span<const std::string_view> topics;  // ignored when all_topics
     bool all_topics = false;
     bool allow_auto_topic_creation = true;
     bool include_topic_authorized_operations = false;
@@ -156,7 +155,7 @@ struct metadata_request {
     void encode(wire_writer& w, std::int16_t version) const {
         const bool flexible = version >= first_flexible_version;
         if (all_topics) {
-            w.array_length(version >= 1 ? -1 : 0, flexible);
+            w.array_length(-1, flexible);
         } else {
             w.array_length(static_cast<std::int32_t>(topics.size()), flexible);
             for (auto t : topics) {

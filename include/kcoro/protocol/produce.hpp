@@ -39,17 +39,8 @@ struct produce_topic_response {
 
 // Views into the response frame: valid while the frame buffer lives.
 struct produce_response {
-    // v10+ (tagged): the brokers named as current leaders, so a producer can redirect without
-    // waiting for a metadata refresh (KIP-951).
-    struct node_endpoint {
-        std::int32_t node_id = -1;
-        std::string_view host;
-        std::int32_t port = 0;
-        std::optional<std::string_view> rack;
-    };
     std::vector<produce_topic_response> topics;
     std::int32_t throttle_time_ms = 0;
-    std::vector<node_endpoint> node_endpoints;
     // The frame the views point into; a connection moves it here after decoding.
     byte_buffer owned_frame;
 
@@ -84,12 +75,10 @@ struct produce_response {
                     }
                     KCORO_TRY_ASSIGN(p.error_message, r.nullable_string(flexible));
                 }
-                KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
-                    // A tag means something only from the version that defines it: tag 0 in v9 is unknown.
-                    if (tag == 0 && version >= 10) {  // CurrentLeader: a struct, with tags of its own
+                KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
+                    if (tag == 0) {  // CurrentLeader
                         KCORO_TRY_ASSIGN(p.current_leader_id, f.i32());
                         KCORO_TRY_ASSIGN(p.current_leader_epoch, f.i32());
-                        KCORO_TRY(f.tagged_fields(true));
                     }
                     return ok();
                 }));
@@ -99,27 +88,8 @@ struct produce_response {
             out.topics.push_back(std::move(t));
         }
         KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
-        KCORO_TRY(r.tagged_fields(flexible, [&](std::uint32_t tag, wire_reader& f) -> result<void> {
-            if (tag == 0 && version >= 10) return read_node_endpoints(f, out.node_endpoints);
-            return ok();
-        }));
+        KCORO_TRY(r.tagged_fields(flexible));  // v10+: NodeEndpoints (tag 0), not needed: metadata follows
         return out;
-    }
-
-private:
-    static result<void> read_node_endpoints(wire_reader& f, std::vector<node_endpoint>& into) {
-        KCORO_TRY_ASSIGN(auto n, f.array_length(true));
-        into.reserve(static_cast<std::size_t>(n));
-        for (std::int32_t i = 0; i < n; ++i) {
-            node_endpoint e;
-            KCORO_TRY_ASSIGN(e.node_id, f.i32());
-            KCORO_TRY_ASSIGN(e.host, f.string(true));
-            KCORO_TRY_ASSIGN(e.port, f.i32());
-            KCORO_TRY_ASSIGN(e.rack, f.nullable_string(true));
-            KCORO_TRY(f.tagged_fields(true));
-            into.push_back(e);
-        }
-        return ok();
     }
 };
 

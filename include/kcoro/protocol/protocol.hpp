@@ -17,4 +17,3 @@
 #include "sasl_authenticate.hpp"
 #include "sasl_plain.hpp"
 #include "sasl_scram.hpp"
-#include "framing.hpp"

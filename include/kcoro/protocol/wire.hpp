@@ -160,21 +160,10 @@ public:
         }
         return errc::malformed_response;
     }
-    // At most 5 bytes carrying 32 bits, as Kafka's readUnsignedVarint: lengths, counts, tags and
-    // record fields are all 32-bit, so a longer encoding is malformed, not merely wasteful.
-    result<std::uint32_t> uvarint32() {
-        std::uint32_t v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            if (shift == 28 && (b & 0xf0) != 0) return errc::malformed_response;
-            v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        return errc::malformed_response;
-    }
     result<std::int32_t> varint() {
-        KCORO_TRY_ASSIGN(auto x, uvarint32());
+        KCORO_TRY_ASSIGN(auto u, uvarint());
+        if (u > 0xffffffffULL) return errc::malformed_response;
+        const auto x = static_cast<std::uint32_t>(u);
         return static_cast<std::int32_t>((x >> 1) ^ (~(x & 1) + 1));
     }
     result<std::int64_t> varlong() {
@@ -218,8 +207,8 @@ public:
     result<std::int32_t> nullable_array_length(bool flexible) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint32());
-            if (u > 0x7fffffffU) return errc::malformed_response;
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else {
             KCORO_TRY_ASSIGN(auto s, i32());
@@ -234,11 +223,11 @@ public:
     template <class F>
     result<void> tagged_fields(bool flexible, F&& on_tag) {
         if (!flexible) return ok();
-        KCORO_TRY_ASSIGN(auto count, uvarint32());
+        KCORO_TRY_ASSIGN(auto count, uvarint());
         if (count > remaining()) return errc::truncated;
-        for (std::uint32_t i = 0; i < count; ++i) {
-            KCORO_TRY_ASSIGN(auto tag, uvarint32());
-            KCORO_TRY_ASSIGN(auto size, uvarint32());
+        for (std::uint64_t i = 0; i < count; ++i) {
+            KCORO_TRY_ASSIGN(auto tag, uvarint());
+            KCORO_TRY_ASSIGN(auto size, uvarint());
             if (size > remaining()) return errc::truncated;
             wire_reader field(in_.subspan(pos_, static_cast<std::size_t>(size)));
             pos_ += static_cast<std::size_t>(size);
@@ -247,7 +236,7 @@ public:
         return ok();
     }
     result<void> tagged_fields(bool flexible) {
-        return tagged_fields(flexible, [](std::uint32_t, wire_reader&) { return ok(); });
+        return tagged_fields(flexible, [](std::uint64_t, wire_reader&) { return ok(); });
     }
     result<bytes_view> raw(std::size_t n) {
         if (n > remaining()) return errc::truncated;
@@ -267,8 +256,8 @@ private:
     result<std::int64_t> length(bool flexible, bool wide) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint32());
-            if (u > 0x7fffffffU) return errc::malformed_response;
+            KCORO_TRY_ASSIGN(auto u, uvarint());
+            if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else if (wide) {
             KCORO_TRY_ASSIGN(auto s, i32());

@@ -15,6 +15,7 @@
 #include "compression.hpp"
 #include "crc32c.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -22,7 +23,6 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
-#include <utility>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -64,7 +64,7 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-inline constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+inline std::size_t varint_size(std::uint64_t v) noexcept {
     std::size_t n = 1;
     while (v >= 0x80) {
         v >>= 7;
@@ -72,7 +72,7 @@ inline constexpr std::size_t varint_size(std::uint64_t v) noexcept {
     }
     return n;
 }
-inline constexpr std::uint64_t zigzag64(std::int64_t v) noexcept {
+inline std::uint64_t zigzag64(std::int64_t v) noexcept {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }
 inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
@@ -92,210 +92,129 @@ inline std::uint64_t load_be(const byte* p, int n) noexcept {
     return v;
 }
 
-template <class W>
-inline constexpr bool is_null_writer_v =
-    std::is_same_v<std::remove_cvref_t<W>, null_record_field> || std::is_same_v<std::remove_cvref_t<W>, std::nullopt_t>;
-template <class W>
-inline constexpr bool is_bytes_writer_v = !is_null_writer_v<W> && std::is_convertible_v<const std::remove_cvref_t<W>&, bytes_view>;
-// Null and bytes_view fields have a length known before writing; only callables need the
-// reserve-then-compact dance.
-template <class W>
-inline constexpr bool is_sized_writer_v = is_null_writer_v<W> || is_bytes_writer_v<W>;
-
-template <class W>
-std::size_t sized_field_bytes(const W& w) noexcept {
-    if constexpr (is_null_writer_v<W>) {
-        return 1;
-    } else {
-        const bytes_view b = w;
-        return varint_size(zigzag64(static_cast<std::int64_t>(b.size()))) + b.size();
-    }
-}
-
-// Writes a field of known size at p; returns the end.
-template <class W>
-byte* put_sized_field(byte* p, const W& w) noexcept {
-    if constexpr (is_null_writer_v<W>) {
-        *p++ = 1;  // zig-zag(-1)
-        return p;
-    } else {
-        const bytes_view b = w;
-        p = put_uvarint(p, zigzag64(static_cast<std::int64_t>(b.size())));
-        if (!b.empty()) std::memcpy(p, b.data(), b.size());
-        return p + b.size();
-    }
-}
-
-inline constexpr std::size_t max_length_varint = 5;  // an int32 length, zig-zag encoded
-
 // Appends a length-prefixed field whose length is only known after writing: reserve the widest
 // varint for the length, write, then move the bytes back over the unused prefix bytes.
 template <class W>
-void append_field(byte_buffer& buf, W& writer) {
-    if constexpr (is_sized_writer_v<W>) {
-        byte* p = buf.extend(sized_field_bytes(writer));
-        put_sized_field(p, writer);
+void write_field(byte_buffer& buf, W& writer) {
+    using T = std::remove_cvref_t<W>;
+    if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
+        buf.push_back(1);  // zig-zag(-1)
+    } else if constexpr (std::is_convertible_v<T, bytes_view>) {
+        bytes_view b = writer;
+        byte tmp[10];
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(b.size())));
+        buf.append(tmp, static_cast<std::size_t>(e - tmp));
+        buf.append(b);
     } else {
         const std::size_t len_at = buf.size();
-        buf.extend(max_length_varint);
+        buf.extend(5);
         buffer_sink sink{buf};
         writer(sink);
-        const std::size_t n = buf.size() - len_at - max_length_varint;
+        const std::size_t n = buf.size() - len_at - 5;
         byte tmp[10];
-        const std::size_t vlen =
-            static_cast<std::size_t>(put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(n))) - tmp);
-        if (vlen < max_length_varint)
-            std::memmove(buf.data() + len_at + vlen, buf.data() + len_at + max_length_varint, n);
+        byte* e = put_uvarint(tmp, zigzag64(static_cast<std::int64_t>(n)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        if (vlen < 5) std::memmove(buf.data() + len_at + vlen, buf.data() + len_at + 5, n);
         std::memcpy(buf.data() + len_at, tmp, vlen);
         buf.resize(len_at + vlen + n);
     }
 }
-
-inline std::size_t headers_bytes(std::span<const record_header> headers) noexcept {
-    std::size_t n = varint_size(zigzag64(static_cast<std::int64_t>(headers.size())));
-    for (const auto& h : headers) {
-        n += varint_size(zigzag64(static_cast<std::int64_t>(h.key.size()))) + h.key.size();
-        n += h.value ? varint_size(zigzag64(static_cast<std::int64_t>(h.value->size()))) + h.value->size() : 1;
-    }
-    return n;
-}
-
-inline byte* put_headers(byte* p, std::span<const record_header> headers) noexcept {
-    p = put_uvarint(p, zigzag64(static_cast<std::int64_t>(headers.size())));
-    for (const auto& h : headers) {
-        p = put_sized_field(p, as_bytes(h.key));
-        if (h.value) p = put_sized_field(p, *h.value);
-        else *p++ = 1;
-    }
-    return p;
-}
-
-// Differences of timestamps near the ends of the int64 range must wrap, not overflow.
-inline std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) noexcept {
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
-}
 }  // namespace detail
-
-// Rewrites producer id, epoch and base sequence of a finished batch, and its CRC, wherever its
-// bytes now live: an idempotent producer that bumped its epoch resends old batches with new ids,
-// otherwise unchanged. `batch` must hold a whole batch as finish() wrote it.
-inline bytes_view restamp_record_batch(std::span<byte> batch, std::int64_t producer_id, std::int16_t producer_epoch,
-                                       std::int32_t base_sequence) noexcept {
-    namespace rl = record_layout;
-    byte* h = batch.data();
-    detail::store_be(h + rl::producer_id, static_cast<std::uint64_t>(producer_id), 8);
-    detail::store_be(h + rl::producer_epoch, static_cast<std::uint16_t>(producer_epoch), 2);
-    detail::store_be(h + rl::base_sequence, static_cast<std::uint32_t>(base_sequence), 4);
-    detail::store_be(h + rl::crc, crc32c(h + rl::attributes, batch.size() - rl::attributes), 4);
-    return bytes_view(batch.data(), batch.size());
-}
 
 class record_batch_builder {
 public:
     record_batch_builder() { reset(); }
 
-    // Starts a new, empty batch; keeps the buffers' memory.
+    // Starts a new, empty batch; keeps the buffer's memory.
     void reset() {
-        records_.clear();
-        records_.extend(record_layout::header_size);
-        compressed_.clear();
+        buf_.clear();
+        buf_.extend(record_layout::header_size);
         count_ = 0;
         base_timestamp_ = 0;
         max_timestamp_ = -1;
         finished_ = false;
-        codec_ = compression_codec::none;
-        level_.reset();
     }
 
     std::int32_t record_count() const noexcept { return count_; }
-    // Header plus uncompressed records: what the accumulator estimates with, before and after finish().
-    std::size_t size_bytes() const noexcept { return records_.size(); }
+    // Bytes so far: header plus uncompressed records.
+    std::size_t size_bytes() const noexcept { return finished_ ? records_end_ : buf_.size(); }
     bool empty() const noexcept { return count_ == 0; }
-    bool finished() const noexcept { return finished_; }
     std::int64_t base_timestamp() const noexcept { return base_timestamp_; }
     std::int64_t max_timestamp() const noexcept { return max_timestamp_; }
 
     // Appends one record. A writer is null_record_field / std::nullopt (a null field), a
     // bytes_view, or a callable `void(auto& sink)` that writes through a kcoro::byte_sink. When
     // the batch already holds records and this one would take it past `size_limit`, nothing
-    // changes and append_status::full is returned; a first record is always taken. A finished
-    // batch is sealed: it takes no more records. The record's offset delta is record_count() - 1.
+    // changes and append_status::full is returned; a first record is always taken.
     template <class KeyW, class ValueW>
     append_status try_append(std::int64_t timestamp_ms, KeyW&& key, ValueW&& value, std::span<const record_header> headers,
                              std::size_t size_limit) {
-        if (finished_) return append_status::full;
-        const std::int64_t base = count_ == 0 ? timestamp_ms : base_timestamp_;
-        const std::int64_t ts_delta = detail::wrapping_sub(timestamp_ms, base);
-        const std::size_t start = records_.size();
-        if constexpr (detail::is_sized_writer_v<KeyW> && detail::is_sized_writer_v<ValueW>) {
-            // Every length is known: check the limit first, then write each byte once.
-            const std::size_t body = 1 + detail::varint_size(detail::zigzag64(ts_delta)) +
-                                     detail::varint_size(detail::zigzag64(count_)) + detail::sized_field_bytes(key) +
-                                     detail::sized_field_bytes(value) + detail::headers_bytes(headers);
-            const std::size_t total = detail::varint_size(detail::zigzag64(static_cast<std::int64_t>(body))) + body;
-            if (count_ > 0 && start + total > size_limit) return append_status::full;
-            byte* p = records_.extend(total);
-            p = detail::put_uvarint(p, detail::zigzag64(static_cast<std::int64_t>(body)));
-            *p++ = 0;  // record attributes
-            p = detail::put_uvarint(p, detail::zigzag64(ts_delta));
-            p = detail::put_uvarint(p, detail::zigzag64(count_));
-            p = detail::put_sized_field(p, key);
-            p = detail::put_sized_field(p, value);
-            detail::put_headers(p, headers);
-        } else {
-            // Body first, after room for the widest length varint, then the length moved in front.
-            byte* p = records_.extend(detail::max_length_varint + 1 + 2 * 10);
-            p += detail::max_length_varint;
-            *p++ = 0;  // record attributes
-            p = detail::put_uvarint(p, detail::zigzag64(ts_delta));
-            p = detail::put_uvarint(p, detail::zigzag64(count_));
-            records_.resize(static_cast<std::size_t>(p - records_.data()));
-            detail::append_field(records_, key);
-            detail::append_field(records_, value);
-            detail::put_headers(records_.extend(detail::headers_bytes(headers)), headers);
-            const std::size_t body = records_.size() - start - detail::max_length_varint;
-            byte tmp[10];
-            const std::size_t vlen = static_cast<std::size_t>(
-                detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(body))) - tmp);
-            if (count_ > 0 && start + vlen + body > size_limit) {
-                records_.resize(start);
-                return append_status::full;
-            }
-            byte* at = records_.data() + start;
-            std::memmove(at + vlen, at + detail::max_length_varint, body);
-            std::memcpy(at, tmp, vlen);
-            records_.resize(start + vlen + body);
+        const std::size_t start = buf_.size();
+        if (count_ == 0) base_timestamp_ = timestamp_ms;
+        // Body first, at start + 5 (room for the widest length varint), then the length in front.
+        buf_.extend(5);
+        buf_.push_back(0);  // record attributes
+        {
+            byte tmp[20];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(timestamp_ms - base_timestamp_));
+            e = detail::put_uvarint(e, detail::zigzag64(count_));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
         }
-        base_timestamp_ = base;
-        if (count_ == 0 || timestamp_ms > max_timestamp_) max_timestamp_ = timestamp_ms;
+        detail::write_field(buf_, key);
+        detail::write_field(buf_, value);
+        {
+            byte tmp[10];
+            byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(headers.size())));
+            buf_.append(tmp, static_cast<std::size_t>(e - tmp));
+        }
+        for (const auto& h : headers) {
+            bytes_view k = as_bytes(h.key);
+            detail::write_field(buf_, k);
+            if (h.value) detail::write_field(buf_, *h.value);
+            else buf_.push_back(1);
+        }
+        const std::size_t body = buf_.size() - start - 5;
+        byte tmp[10];
+        byte* e = detail::put_uvarint(tmp, detail::zigzag64(static_cast<std::int64_t>(body)));
+        const std::size_t vlen = static_cast<std::size_t>(e - tmp);
+        std::memmove(buf_.data() + start + vlen, buf_.data() + start + 5, body);
+        std::memcpy(buf_.data() + start, tmp, vlen);
+        buf_.resize(start + vlen + body);
+        if (count_ > 0 && buf_.size() > size_limit) {
+            buf_.resize(start);
+            return append_status::full;
+        }
         ++count_;
+        if (timestamp_ms > max_timestamp_) max_timestamp_ = timestamp_ms;
         return append_status::appended;
     }
 
-    // Seals the batch: compresses the records if asked, fills the header and CRC. May be called
-    // again with other parameters (the uncompressed records are kept). The returned bytes stay
-    // valid until reset(), release() or the next finish().
+    // Seals the batch: compresses the records if asked, fills the header and CRC. The returned
+    // bytes stay valid until reset() or the next finish().
     result<bytes_view> finish(const batch_finish_params& p) {
         namespace rl = record_layout;
-        if (p.codec != compression_codec::none &&
-            (!finished_ || codec_ != p.codec || level_ != p.compression_level)) {
-            compressed_.clear();
-            compressed_.extend(rl::header_size);
-            auto r = compress(p.codec, bytes_view(records_.data() + rl::header_size, records_.size() - rl::header_size),
-                              compressed_, p.compression_level);
-            if (!r) {
-                compressed_.clear();
-                finished_ = false;
-                return std::move(r).err();
+        if (!finished_) records_end_ = buf_.size();
+        if (p.codec != compression_codec::none) {
+            if (!finished_ || codec_ != p.codec) {
+                scratch_.clear();
+                KCORO_TRY(compress(p.codec, bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size), scratch_,
+                                   p.compression_level));
+                // Keep the uncompressed records after the compressed ones so a re-finish with
+                // another codec (or none) still has them.
+                uncompressed_.clear();
+                uncompressed_.append(bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size));
+                buf_.resize(rl::header_size);
+                buf_.append(scratch_.view());
             }
+        } else if (finished_ && codec_ != compression_codec::none) {
+            buf_.resize(rl::header_size);
+            buf_.append(uncompressed_.view());
         }
         finished_ = true;
         codec_ = p.codec;
-        level_ = p.compression_level;
-        byte_buffer& out = output();
-        byte* h = out.data();
+        byte* h = buf_.data();
         detail::store_be(h + rl::base_offset, 0, 8);
-        detail::store_be(h + rl::batch_length, static_cast<std::uint32_t>(out.size() - 12), 4);
+        detail::store_be(h + rl::batch_length, static_cast<std::uint32_t>(buf_.size() - 12), 4);
         detail::store_be(h + rl::partition_leader_epoch, static_cast<std::uint32_t>(p.partition_leader_epoch), 4);
         h[rl::magic] = 2;
         std::uint16_t attrs = static_cast<std::uint16_t>(p.codec);
@@ -308,41 +227,33 @@ public:
         return restamp(p.producer_id, p.producer_epoch, p.base_sequence);
     }
 
-    // Rewrites producer id, epoch and base sequence of the finished batch, and its CRC.
-    bytes_view restamp(std::int64_t producer_id, std::int16_t producer_epoch, std::int32_t base_sequence) noexcept {
-        byte_buffer& out = output();
-        return restamp_record_batch(std::span<byte>(out.data(), out.size()), producer_id, producer_epoch, base_sequence);
+    // Rewrites producer id, epoch and base sequence of a finished batch and its CRC: an
+    // idempotent producer that bumped its epoch resends old batches with new ids, unchanged.
+    bytes_view restamp(std::int64_t producer_id_v, std::int16_t producer_epoch_v, std::int32_t base_sequence_v) {
+        namespace rl = record_layout;
+        byte* h = buf_.data();
+        detail::store_be(h + rl::producer_id, static_cast<std::uint64_t>(producer_id_v), 8);
+        detail::store_be(h + rl::producer_epoch, static_cast<std::uint16_t>(producer_epoch_v), 2);
+        detail::store_be(h + rl::base_sequence, static_cast<std::uint32_t>(base_sequence_v), 4);
+        detail::store_be(h + rl::crc, crc32c(h + rl::attributes, buf_.size() - rl::attributes), 4);
+        return buf_.view();
     }
 
-    // Valid after finish().
     std::int32_t base_sequence() const noexcept {
-        return static_cast<std::int32_t>(detail::load_be(output().data() + record_layout::base_sequence, 4));
+        return static_cast<std::int32_t>(detail::load_be(buf_.data() + record_layout::base_sequence, 4));
     }
-    // The finished batch (before finish(): the header space and the records written so far).
-    bytes_view bytes() const noexcept { return output().view(); }
-
-    // After finish(): moves the finished batch out, for an in-flight request to own, and starts a new batch in
-    // `recycled` (say, the buffer of a batch the broker acknowledged): no allocation in steady state.
-    byte_buffer release(byte_buffer recycled = {}) {
-        byte_buffer out = std::move(output());
-        if (codec_ == compression_codec::none) records_ = std::move(recycled);
-        else compressed_ = std::move(recycled);
-        reset();
-        return out;
-    }
+    bytes_view bytes() const noexcept { return buf_.view(); }
 
 private:
-    byte_buffer& output() noexcept { return codec_ == compression_codec::none ? records_ : compressed_; }
-    const byte_buffer& output() const noexcept { return codec_ == compression_codec::none ? records_ : compressed_; }
-
-    byte_buffer records_;     // header space, then the uncompressed records
-    byte_buffer compressed_;  // header, then the compressed records, when finished with a codec
+    byte_buffer buf_;
+    byte_buffer scratch_;
+    byte_buffer uncompressed_;
     std::int32_t count_ = 0;
     std::int64_t base_timestamp_ = 0;
     std::int64_t max_timestamp_ = -1;
+    std::size_t records_end_ = 0;
     bool finished_ = false;
     compression_codec codec_ = compression_codec::none;
-    std::optional<int> level_{};
 };
 
 KCORO_NAMESPACE_END
