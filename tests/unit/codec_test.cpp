@@ -54,6 +54,7 @@ bytes plain_records(int n) {
 
 // Decompresses with the reference library directly.
 bytes reference_decompress(compression_codec c, const bytes& in, std::size_t expected_size) {
+    (void)expected_size;  // unused when no codec library is compiled in
     bytes out;
     switch (c) {
         case compression_codec::none: return in;
@@ -261,13 +262,9 @@ TEST_CASE("codec_test: a batch re-finished with the same codec, or none, still h
     }
 }
 
-// record_batch_builder::finish() promises that a finished batch can be finished again with
-// another codec. Going from one codec straight to a different one compresses the previous
-// codec's output instead of the records (finish() reads buf_ from the header to records_end_,
-// which after the first finish holds the compressed bytes). Marked should_fail until
-// record_batch_builder compresses from uncompressed_ when re-finishing a compressed batch.
-TEST_CASE("codec_test: a batch re-finished with a different codec still holds the same records" *
-          doctest::should_fail(true)) {
+// Going from one codec straight to another must compress the records, not the previous
+// codec's output.
+TEST_CASE("codec_test: a batch re-finished with a different codec still holds the same records") {
     const bytes plain = plain_records(300);
     kcoro::record_batch_builder b;
     fill(b, 300);
