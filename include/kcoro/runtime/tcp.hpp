@@ -1,9 +1,296 @@
-// TCP on kcoro's event loop: endpoints and resolution, the stream, connecting and listening.
+// TCP on kcoro's event loop: name resolution that never stalls the loop, connect with a timeout,
+// and a stream whose reads and writes suspend the coroutine instead of blocking the thread.
+//
+// Resolution: numeric IPv4/IPv6 literals are parsed directly and names are looked up in
+// /etc/hosts ("localhost" always resolves to the loopback addresses). Other names need a resolver
+// the application supplies (a `tcp_resolver` function) - kcoro does not call getaddrinfo on the
+// loop (it blocks) nor getaddrinfo_a (it starts threads).
 #pragma once
-#include "ip_endpoint.hpp"
-#include "resolver.hpp"
-#include "dns_resolver.hpp"
-#include "tcp_stream.hpp"
-#include "tcp_connect.hpp"
-#include "tcp_listener.hpp"
-#include "tcp_transport.hpp"
+
+#include "../bytes.hpp"
+#include "../detail/prelude.hpp"
+#include "../result.hpp"
+#include "event_loop.hpp"
+#include "task.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct ip_endpoint {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+};
+
+// Resolves a host name to endpoints for `port`. Applications that need DNS install one
+// (e.g. backed by their own asynchronous resolver); the default handles literals and /etc/hosts.
+using tcp_resolver = std::function<result<std::vector<ip_endpoint>>(std::string_view host, std::uint16_t port)>;
+
+namespace detail {
+inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
+    std::string h(host);
+    sockaddr_in v4{};
+    if (::inet_pton(AF_INET, h.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        std::memcpy(&out.addr, &v4, sizeof v4);
+        out.len = sizeof v4;
+        return true;
+    }
+    sockaddr_in6 v6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &v6.sin6_addr) == 1) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        std::memcpy(&out.addr, &v6, sizeof v6);
+        out.len = sizeof v6;
+        return true;
+    }
+    return false;
+}
+}  // namespace detail
+
+// Literals, then /etc/hosts (read each time: it is small and may change), then "localhost".
+inline result<std::vector<ip_endpoint>> resolve_without_dns(std::string_view host, std::uint16_t port) {
+    std::vector<ip_endpoint> out;
+    ip_endpoint ep;
+    if (detail::parse_literal(host, port, ep)) {
+        out.push_back(ep);
+        return out;
+    }
+    std::ifstream hosts("/etc/hosts");
+    std::string line;
+    while (std::getline(hosts, line)) {
+        if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        std::istringstream fields(line);
+        std::string addr, name;
+        if (!(fields >> addr)) continue;
+        while (fields >> name) {
+            if (name == host && detail::parse_literal(addr, port, ep)) {
+                out.push_back(ep);
+                break;
+            }
+        }
+    }
+    if (out.empty() && host == "localhost") {
+        detail::parse_literal("127.0.0.1", port, ep);
+        out.push_back(ep);
+        detail::parse_literal("::1", port, ep);
+        out.push_back(ep);
+    }
+    if (out.empty())
+        return error(errc::resolve_failed, "'" + std::string(host) +
+                                               "' is not an IP literal or in /etc/hosts; install a tcp_resolver for DNS names");
+    return out;
+}
+
+// A connected, non-blocking TCP socket registered with the loop (edge-triggered). Move-only; the
+// waiter block is heap-held so that moving the stream does not move what epoll points at.
+class tcp_stream {
+public:
+    tcp_stream() = default;
+    tcp_stream(event_loop& loop, int fd) : loop_(&loop), fd_(fd), waiters_(std::make_unique<detail::fd_waiters>()) {
+        loop_->watch(fd_, waiters_.get());
+    }
+    tcp_stream(tcp_stream&& o) noexcept
+        : loop_(o.loop_), fd_(std::exchange(o.fd_, -1)), waiters_(std::move(o.waiters_)) {}
+    tcp_stream& operator=(tcp_stream&& o) noexcept {
+        if (this != &o) {
+            close();
+            loop_ = o.loop_;
+            fd_ = std::exchange(o.fd_, -1);
+            waiters_ = std::move(o.waiters_);
+        }
+        return *this;
+    }
+    tcp_stream(const tcp_stream&) = delete;
+    tcp_stream& operator=(const tcp_stream&) = delete;
+    ~tcp_stream() { close(); }
+
+    bool is_open() const noexcept { return fd_ >= 0; }
+
+    // Wakes a pending read or write, which then fails with errc::connection_lost.
+    void close() {
+        if (fd_ < 0) return;
+        loop_->unwatch(fd_);
+        ::close(fd_);
+        fd_ = -1;
+        if (waiters_) {
+            if (auto h = std::exchange(waiters_->reader, {})) loop_->post(h);
+            if (auto h = std::exchange(waiters_->writer, {})) loop_->post(h);
+        }
+    }
+
+    struct read_ready_awaiter {
+        tcp_stream& s;
+        bool await_ready() const noexcept { return s.fd_ < 0; }
+        void await_suspend(std::coroutine_handle<> h) {
+            s.waiters_->reader = h;
+            s.loop_->add_io_waiter();
+        }
+        void await_resume() { s.loop_->remove_io_waiter(); }
+    };
+
+    // Reads at least one byte, suspending until data arrives. End of stream is an error.
+    task<result<std::size_t>> read_some(mutable_bytes buf) {
+        for (;;) {
+            if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
+            ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+            if (n > 0) co_return static_cast<std::size_t>(n);
+            if (n == 0) co_return error(errc::connection_lost, "the peer closed the connection");
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                co_await read_ready_awaiter{*this};
+                continue;
+            }
+            co_return error(errc::connection_lost, std::string("recv: ") + std::strerror(errno));
+        }
+    }
+
+    struct write_ready_awaiter {
+        tcp_stream& s;
+        bool await_ready() const noexcept { return s.fd_ < 0; }
+        void await_suspend(std::coroutine_handle<> h) {
+            s.waiters_->writer = h;
+            s.loop_->add_io_waiter();
+        }
+        void await_resume() { s.loop_->remove_io_waiter(); }
+    };
+
+    // Writes every byte of every buffer, in order (writev: no copying into one buffer).
+    task<result<void>> write(std::span<const bytes_view> buffers) {
+        std::size_t index = 0, offset = 0;
+        while (index < buffers.size()) {
+            if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
+            iovec iov[16];
+            int count = 0;
+            for (std::size_t i = index; i < buffers.size() && count < 16; ++i) {
+                const std::size_t skip = i == index ? offset : 0;
+                if (buffers[i].size() == skip) continue;
+                iov[count].iov_base = const_cast<byte*>(buffers[i].data() + skip);
+                iov[count].iov_len = buffers[i].size() - skip;
+                ++count;
+            }
+            if (count == 0) break;
+            ssize_t n = ::writev(fd_, iov, count);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                    co_await write_ready_awaiter{*this};
+                    continue;
+                }
+                co_return error(errc::connection_lost, std::string("send: ") + std::strerror(errno));
+            }
+            std::size_t left = static_cast<std::size_t>(n);
+            while (left > 0 && index < buffers.size()) {
+                const std::size_t avail = buffers[index].size() - offset;
+                if (left >= avail) {
+                    left -= avail;
+                    ++index;
+                    offset = 0;
+                } else {
+                    offset += left;
+                    left = 0;
+                }
+            }
+            while (index < buffers.size() && buffers[index].size() == offset) {
+                ++index;
+                offset = 0;
+            }
+        }
+        co_return ok();
+    }
+
+private:
+    friend task<result<tcp_stream>> tcp_connect(event_loop&, std::string, std::uint16_t, std::chrono::milliseconds,
+                                                const tcp_resolver*);
+    event_loop* loop_ = nullptr;
+    int fd_ = -1;
+    std::unique_ptr<detail::fd_waiters> waiters_;
+};
+
+// Resumes the coroutine on the loop's next turn, after everything already posted.
+struct yield_to {
+    event_loop& loop;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { loop.post(h); }
+    void await_resume() const noexcept {}
+};
+
+// Connects to host:port, trying each resolved address in order, each within what is left of
+// `timeout`.
+inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, std::uint16_t port,
+                                            std::chrono::milliseconds timeout, const tcp_resolver* resolver = nullptr) {
+    auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
+    if (!endpoints) co_return std::move(endpoints).err();
+    const auto deadline = loop.now() + timeout;
+    error last(errc::connection_failed, "no address for " + host);
+    for (const auto& ep : *endpoints) {
+        int fd = ::socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            last = error(errc::connection_failed, std::string("socket: ") + std::strerror(errno));
+            continue;
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len);
+        if (rc < 0 && errno != EINPROGRESS) {
+            last = error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
+            ::close(fd);
+            continue;
+        }
+        tcp_stream s(loop, fd);
+        if (rc < 0) {
+            // Wait for the connect to finish or the deadline. The socket is checked with a
+            // zero-timeout poll() at growing intervals (0.1 ms doubling to 10 ms): connects are
+            // rare, and this keeps one coroutine and one timer with no wake-up races.
+            loop_timer timer(loop);
+            auto wait = std::chrono::microseconds(100);
+            bool done = false;
+            for (;;) {
+                pollfd pfd{s.fd_, POLLOUT, 0};
+                if (::poll(&pfd, 1, 0) > 0) {
+                    done = true;
+                    break;
+                }
+                if (loop.now() >= deadline) break;
+                co_await timer.wait_until(std::min(deadline, loop.now() + wait));
+                wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
+            }
+            if (!done) {
+                last = error(errc::timed_out, "connect to " + host + ":" + std::to_string(port) + " timed out");
+                continue;
+            }
+            int err = 0;
+            socklen_t len = sizeof err;
+            ::getsockopt(s.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err != 0) {
+                last = error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(err));
+                continue;
+            }
+        }
+        co_return std::move(s);
+    }
+    co_return last;
+}
+
+KCORO_NAMESPACE_END
