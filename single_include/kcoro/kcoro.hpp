@@ -1342,7 +1342,7 @@ struct produce_response {
                     KCORO_TRY_ASSIGN(p.error_message, r.nullable_string(flexible));
                 }
                 KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
-                    if (tag == 0) {  // CurrentLeader
+                    if (tag == 0 && version >= 10) {  // CurrentLeader, a v10+ tagged field
                         KCORO_TRY_ASSIGN(p.current_leader_id, f.i32());
                         KCORO_TRY_ASSIGN(p.current_leader_epoch, f.i32());
                     }
@@ -5617,6 +5617,12 @@ struct partition_state {
     // A retriable failure happened: later in-flight batches will fail out of order; send nothing
     // new for this partition until all in-flight ones have come back, then resend in order.
     bool resend_pending = false;
+    // Idempotence: the highest sequence the broker has acknowledged for this partition in the
+    // current producer epoch, -1 before the first. A broker that holds no state for our producer
+    // id on a partition accepts a first batch with any sequence (KIP-360), so until one batch is
+    // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
+    // an earlier one that failed retriably, and the earlier one could never follow it in order.
+    std::int64_t last_acked_sequence = -1;
     std::size_t queued_bytes = 0;       // for adaptive partitioning
 };
 
@@ -6414,7 +6420,9 @@ private:
                 if (md->partitions[p].leader != b.id) continue;
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
-                if (idempotent_ && ((ps.resend_pending && ps.in_flight > 0) || ps.in_flight >= 5)) continue;
+                if (idempotent_ && ps.in_flight > 0 &&
+                    (ps.resend_pending || ps.in_flight >= 5 || ps.last_acked_sequence < 0))
+                    continue;
                 producer_batch* batch = ps.queue.front();
                 if (now < batch->retry_at) {
                     next = std::min(next, batch->retry_at);
@@ -6586,6 +6594,10 @@ private:
             partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
             --ps.in_flight;
             if (ps.in_flight == 0) ps.resend_pending = false;
+            if (idempotent_ && batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ &&
+                batch->producer_id == producer_id_)
+                ps.last_acked_sequence = std::max<std::int64_t>(ps.last_acked_sequence,
+                                                                std::int64_t(batch->base_sequence) + batch->record_count() - 1);
             complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
             return;
         }
@@ -6600,11 +6612,20 @@ private:
         const errc e = err.kind();
         const steady_time now = rt_.now();
         bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
+        bool reorder_refused = false;
         if (idempotent_ && e == errc::out_of_order_sequence_number) {
-            // Out of order behind a batch already being resent is expected; otherwise the broker lost
-            // our state and only a new epoch brings the sequences back in line (KIP-360).
-            if (!ps.resend_pending) epoch_bump_needed_ = true;
-            retriable = true;
+            if (batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ && batch->producer_id == producer_id_ &&
+                batch->base_sequence <= ps.last_acked_sequence) {
+                // A later batch of this epoch is already in the log: resending this one under a new
+                // epoch would put it after that batch. Ordering is the promise, so it fails instead.
+                retriable = false;
+                reorder_refused = true;
+            } else {
+                // Out of order behind a batch already being resent is expected; otherwise the broker
+                // lost our state and only a new epoch brings the sequences back in line (KIP-360).
+                if (!ps.resend_pending) epoch_bump_needed_ = true;
+                retriable = true;
+            }
         }
         if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
             epoch_bump_needed_ = true;
@@ -6628,6 +6649,9 @@ private:
         if (ps.in_flight == 0) ps.resend_pending = false;
         if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
         error final = err;
+        if (reorder_refused)
+            final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
+                                             "would put it out of order");
         if (retriable && now >= batch->deadline)
             final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
         fail_batch(batch, final);
@@ -6724,6 +6748,7 @@ private:
             for (auto& ps : tsp->partitions) {
                 ps.next_sequence = 0;
                 ps.resend_pending = false;
+                ps.last_acked_sequence = -1;
                 for (producer_batch* b : ps.queue) b->base_sequence = -1;
             }
         }

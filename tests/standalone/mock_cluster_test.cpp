@@ -127,3 +127,41 @@ TEST_CASE("mock cluster: a leader going down mid-stream; leadership moves and ev
     CHECK(o.errors.empty());
     CHECK(o.delivered == 3000);
 }
+
+TEST_CASE("mock cluster: a first batch refused with NOT_LEADER_OR_FOLLOWER is not overtaken by the batches after it") {
+    // A broker without state for the producer accepts any first sequence, so a second batch in
+    // flight behind a refused first one would be written ahead of it; the producer keeps one batch
+    // in flight per partition until the first is acknowledged.
+    mock_cluster m(1);
+    REQUIRE(rd_kafka_mock_topic_create(m.mc, "first", 1, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_mock_push_request_errors(m.mc, 0 /* Produce */, 1, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+    kcoro::producer_config cfg;
+    cfg.bootstrap_servers = m.bootstrap();
+    cfg.batch_size = 1024;
+    cfg.linger = 0ms;
+    kcoro::event_loop loop;
+    auto p = kcoro::make_producer(loop, cfg);
+    REQUIRE(p);
+    auto scenario = [](kcoro::producer<>& pr) -> kcoro::task<std::vector<std::int64_t>> {
+        std::vector<kcoro::delivery_handle> hs;
+        for (int i = 0; i < 3000; ++i) {
+            const std::string v = "f" + std::to_string(i);
+            auto h = co_await pr.enqueue({.topic = "first", .value = v});
+            if (h) hs.push_back(std::move(*h));
+        }
+        std::vector<std::int64_t> offsets;
+        for (auto& h : hs) {
+            auto r = co_await h;
+            offsets.push_back(r ? r->offset : -2);
+        }
+        (void)co_await pr.close(10s);
+        co_return offsets;
+    };
+    auto offsets = kcoro::run_until_complete(loop, scenario(**p));
+    REQUIRE(offsets.size() == 3000);
+    CHECK((*p)->stats().retries >= 1);
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+        REQUIRE_MESSAGE(offsets[i] >= 0, "record " << i << " failed");
+        if (i > 0) REQUIRE_MESSAGE(offsets[i] > offsets[i - 1], "record " << i << " at offset " << offsets[i] << " after " << offsets[i - 1]);
+    }
+}

@@ -82,6 +82,12 @@ struct partition_state {
     // A retriable failure happened: later in-flight batches will fail out of order; send nothing
     // new for this partition until all in-flight ones have come back, then resend in order.
     bool resend_pending = false;
+    // Idempotence: the highest sequence the broker has acknowledged for this partition in the
+    // current producer epoch, -1 before the first. A broker that holds no state for our producer
+    // id on a partition accepts a first batch with any sequence (KIP-360), so until one batch is
+    // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
+    // an earlier one that failed retriably, and the earlier one could never follow it in order.
+    std::int64_t last_acked_sequence = -1;
     std::size_t queued_bytes = 0;       // for adaptive partitioning
 };
 
