@@ -76,7 +76,7 @@ struct produce_response {
                     KCORO_TRY_ASSIGN(p.error_message, r.nullable_string(flexible));
                 }
                 KCORO_TRY(r.tagged_fields(flexible, [&](std::uint64_t tag, wire_reader& f) -> result<void> {
-                    if (tag == 0) {  // CurrentLeader
+                    if (tag == 0 && version >= 10) {  // CurrentLeader, a v10+ tagged field
                         KCORO_TRY_ASSIGN(p.current_leader_id, f.i32());
                         KCORO_TRY_ASSIGN(p.current_leader_epoch, f.i32());
                     }
