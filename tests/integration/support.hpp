@@ -110,11 +110,45 @@ inline kcoro::task<kcoro::result<void>> create_topic_task(kcoro::event_loop& loo
 }
 }  // namespace detail
 
-// Creates a topic with kcoro's admin helper on a loop of its own; fails the test if it cannot.
+// True once every partition's leader answers a ListOffsets request for it (asked by kcat -Q).
+// Metadata names a new partition's leader a moment before that broker has loaded its log; a
+// Produce in between gets NOT_LEADER_OR_FOLLOWER, which with acks=0 makes the broker close the
+// connection and drop what followed - loss that acks=0 allows, but not what these tests measure.
+inline bool partitions_answer(const std::string& topic, int partitions) {
+    std::string cmd = "timeout 10 kcat -b '" + bootstrap() + "' -Q";
+    for (int p = 0; p < partitions; ++p) cmd += " -t '" + topic + ":" + std::to_string(p) + ":-1'";
+    cmd += " 2>&1";
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (!f) return false;
+    std::string all;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) all.append(buf.data(), n);
+    if (::pclose(f) != 0) return false;
+    for (int p = 0; p < partitions; ++p) {
+        const std::string head = topic + " [" + std::to_string(p) + "] offset ";
+        const std::size_t at = all.find(head);
+        if (at == std::string::npos) return false;
+        const std::size_t eol = all.find('\n', at);
+        const std::string rest = all.substr(at + head.size(), eol == std::string::npos ? std::string::npos : eol - at - head.size());
+        if (rest.empty() || rest.find(':') != std::string::npos || rest[0] == '-') return false;
+    }
+    return true;
+}
+
+// Creates a topic with kcoro's admin helper on a loop of its own and waits until every partition
+// is served by its leader; fails the test if either does not happen.
 inline void create_topic(const std::string& topic, int partitions) {
     kcoro::event_loop loop;
     auto r = kcoro::run_until_complete(loop, detail::create_topic_task(loop, topic, partitions));
     REQUIRE_MESSAGE(r, (r ? "" : r.err().message()));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool ready = partitions_answer(topic, partitions);
+    while (!ready && std::chrono::steady_clock::now() < until) {
+        ::usleep(100 * 1000);
+        ready = partitions_answer(topic, partitions);
+    }
+    REQUIRE_MESSAGE(ready, "the partitions of " << topic << " were not served by their leaders within 30 s");
 }
 
 }  // namespace kcoro_it
