@@ -389,3 +389,25 @@ TEST_CASE("record_batch_test: the reader rejects every truncation and every corr
         CHECK(r.err() == (count == 6u ? kcoro::errc::truncated : kcoro::errc::malformed_response));
     }
 }
+
+TEST_CASE("record_batch_test: offsets and timestamps at the ends of int64 wrap instead of overflowing") {
+    // A broker (or a corrupt but CRC-valid batch) may carry a base offset or timestamp at the
+    // end of the range; adding a record's delta must not be signed overflow (UBSan checks it).
+    kcoro::record_batch_builder b;
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(b.try_append(ts0 + i, kcoro::as_bytes("k"), kcoro::as_bytes("v"), {}, 1 << 20) == kcoro::append_status::appended);
+    auto fin = b.finish({});
+    REQUIRE(fin);
+    bytes batch = copy(*fin);
+    for (int i = 0; i < 8; ++i) batch[static_cast<std::size_t>(i)] = i == 0 ? 0x7f : 0xff;  // baseOffset INT64_MAX
+    for (int i = 0; i < 8; ++i) batch[27 + static_cast<std::size_t>(i)] = i == 0 ? 0x7f : 0xff;  // baseTimestamp INT64_MAX
+    const std::uint32_t crc = crc32c_bitwise(batch.data() + 21, batch.size() - 21);
+    for (int i = 0; i < 4; ++i) batch[17 + static_cast<std::size_t>(i)] = static_cast<kcoro::byte>(crc >> (24 - 8 * i));
+    kcoro::decoded_batch d;
+    REQUIRE(kcoro::read_record_batch(kcoro::bytes_view(batch.data(), batch.size()), d));
+    REQUIRE(d.records.size() == 2);
+    CHECK(d.records[0].offset == INT64_MAX);
+    CHECK(d.records[1].offset == INT64_MIN);
+    CHECK(d.records[0].timestamp == INT64_MAX);
+    CHECK(d.records[1].timestamp == INT64_MIN);
+}

@@ -23,6 +23,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -194,21 +195,25 @@ public:
     result<bytes_view> finish(const batch_finish_params& p) {
         namespace rl = record_layout;
         if (!finished_) records_end_ = buf_.size();
+        // Where the plain records live: in buf_ until a finish compressed them; from then on
+        // uncompressed_ holds header and plain records, so any later finish starts from them.
+        const bool plain_in_buf = !finished_ || codec_ == compression_codec::none;
         if (p.codec != compression_codec::none) {
-            if (!finished_ || codec_ != p.codec) {
-                scratch_.clear();
-                KCORO_TRY(compress(p.codec, bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size), scratch_,
-                                   p.compression_level));
-                // Keep the uncompressed records after the compressed ones so a re-finish with
-                // another codec (or none) still has them.
-                uncompressed_.clear();
-                uncompressed_.append(bytes_view(buf_.data() + rl::header_size, records_end_ - rl::header_size));
-                buf_.resize(rl::header_size);
-                buf_.append(scratch_.view());
+            if (plain_in_buf || codec_ != p.codec) {
+                if (plain_in_buf) std::swap(buf_, uncompressed_);  // no copy of the records
+                buf_.clear();
+                buf_.append(bytes_view(uncompressed_.data(), rl::header_size));
+                auto c = compress(p.codec, bytes_view(uncompressed_.data() + rl::header_size, records_end_ - rl::header_size), buf_,
+                                  p.compression_level);
+                if (!c) {
+                    // The batch stays as it was before the call, uncompressed.
+                    std::swap(buf_, uncompressed_);
+                    codec_ = compression_codec::none;
+                    return std::move(c).err();
+                }
             }
-        } else if (finished_ && codec_ != compression_codec::none) {
-            buf_.resize(rl::header_size);
-            buf_.append(uncompressed_.view());
+        } else if (!plain_in_buf) {
+            std::swap(buf_, uncompressed_);
         }
         finished_ = true;
         codec_ = p.codec;
@@ -246,7 +251,6 @@ public:
 
 private:
     byte_buffer buf_;
-    byte_buffer scratch_;
     byte_buffer uncompressed_;
     std::int32_t count_ = 0;
     std::int64_t base_timestamp_ = 0;

@@ -97,8 +97,11 @@ inline result<void> read_record_batch(bytes_view in, decoded_batch& out) {
         KCORO_TRY(b.i8());  // attributes
         KCORO_TRY_ASSIGN(auto ts_delta, b.varlong());
         KCORO_TRY_ASSIGN(auto off_delta, b.varint());
-        rec.timestamp = out.base_timestamp + ts_delta;
-        rec.offset = out.base_offset + off_delta;
+        // Deltas from untrusted bytes: add as unsigned so extreme values wrap instead of
+        // overflowing (undefined behaviour in signed arithmetic).
+        rec.timestamp = static_cast<std::int64_t>(static_cast<std::uint64_t>(out.base_timestamp) + static_cast<std::uint64_t>(ts_delta));
+        rec.offset = static_cast<std::int64_t>(static_cast<std::uint64_t>(out.base_offset) +
+                                               static_cast<std::uint64_t>(static_cast<std::int64_t>(off_delta)));
         KCORO_TRY_ASSIGN(rec.key, field(b));
         KCORO_TRY_ASSIGN(rec.value, field(b));
         KCORO_TRY_ASSIGN(auto nh, b.varint());
