@@ -232,6 +232,28 @@ TEST_CASE("wire_test: over-long and out-of-range varints are malformed") {
         kcoro::wire_reader r(view(overflow32));
         CHECK(r.varint().err() == kcoro::errc::malformed_response);
     }
+    // A 32-bit varint is at most five bytes (Kafka's ByteUtils), even when a longer encoding's
+    // value would fit: six bytes spelling 0 are malformed, in records and in compact lengths.
+    const bytes six_byte_zero = {0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+    {
+        kcoro::wire_reader r(view(six_byte_zero));
+        CHECK(r.varint().err() == kcoro::errc::malformed_response);
+    }
+    {
+        kcoro::wire_reader r(view(six_byte_zero));
+        CHECK(r.string(true).err() == kcoro::errc::malformed_response);
+    }
+    {
+        kcoro::wire_reader r(view(six_byte_zero));
+        CHECK(r.varlong());  // 64-bit varints may take up to ten bytes
+    }
+    const bytes five_byte_max = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    {
+        kcoro::wire_reader r(view(five_byte_max));
+        auto v = r.varint();
+        REQUIRE(v);
+        CHECK(*v == INT32_MIN);  // zig-zag of 0xffffffff
+    }
     // Compact lengths beyond INT32_MAX + 1 are malformed, not huge allocations.
     const bytes huge_len = {0xff, 0xff, 0xff, 0xff, 0x0f};
     {

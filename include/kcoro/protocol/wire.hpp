@@ -160,9 +160,23 @@ public:
         }
         return errc::malformed_response;
     }
+    // Unsigned 32-bit varint (compact lengths, tagged-field counts, tags and sizes): at most five
+    // bytes, as Kafka's ByteUtils reads them; a longer encoding is malformed even if its value fits.
+    result<std::uint64_t> uvarint32() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            if (pos_ >= in_.size()) return errc::truncated;
+            const byte b = in_[pos_++];
+            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                if (v > 0xffffffffULL) return errc::malformed_response;
+                return v;
+            }
+        }
+        return errc::malformed_response;
+    }
     result<std::int32_t> varint() {
-        KCORO_TRY_ASSIGN(auto u, uvarint());
-        if (u > 0xffffffffULL) return errc::malformed_response;
+        KCORO_TRY_ASSIGN(auto u, uvarint32());
         const auto x = static_cast<std::uint32_t>(u);
         return static_cast<std::int32_t>((x >> 1) ^ (~(x & 1) + 1));
     }
@@ -207,7 +221,7 @@ public:
     result<std::int32_t> nullable_array_length(bool flexible) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint());
+            KCORO_TRY_ASSIGN(auto u, uvarint32());
             if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else {
@@ -223,11 +237,11 @@ public:
     template <class F>
     result<void> tagged_fields(bool flexible, F&& on_tag) {
         if (!flexible) return ok();
-        KCORO_TRY_ASSIGN(auto count, uvarint());
+        KCORO_TRY_ASSIGN(auto count, uvarint32());
         if (count > remaining()) return errc::truncated;
         for (std::uint64_t i = 0; i < count; ++i) {
-            KCORO_TRY_ASSIGN(auto tag, uvarint());
-            KCORO_TRY_ASSIGN(auto size, uvarint());
+            KCORO_TRY_ASSIGN(auto tag, uvarint32());
+            KCORO_TRY_ASSIGN(auto size, uvarint32());
             if (size > remaining()) return errc::truncated;
             wire_reader field(in_.subspan(pos_, static_cast<std::size_t>(size)));
             pos_ += static_cast<std::size_t>(size);
@@ -256,7 +270,7 @@ private:
     result<std::int64_t> length(bool flexible, bool wide) {
         std::int64_t n;
         if (flexible) {
-            KCORO_TRY_ASSIGN(auto u, uvarint());
+            KCORO_TRY_ASSIGN(auto u, uvarint32());
             if (u > 0x7fffffffULL) return errc::malformed_response;
             n = static_cast<std::int64_t>(u) - 1;
         } else if (wide) {
