@@ -1027,21 +1027,30 @@ struct api_versions_response {
     std::int64_t finalized_features_epoch = -1;
     std::vector<feature> finalized_features;
 
+    // A broker answers a version of ApiVersions it does not speak with UNSUPPORTED_VERSION in the
+    // v0 layout (KIP-511), so an error body that does not parse at the asked version is read again
+    // as v0, as the Java client does; one holding only the error code is taken as that error.
     static result<api_versions_response> decode(wire_reader& r, std::int16_t version) {
+        const wire_reader start = r;
+        auto full = decode_at(r, version);
+        if (full || version == 0) return full;
+        r = start;
+        auto ec = r.i16();
+        if (!ec || *ec == 0) return full;
+        r = start;
+        if (auto v0 = decode_at(r, 0)) return v0;
+        api_versions_response out;
+        out.error_code = errc_from_kafka(*ec);
+        return out;
+    }
+
+private:
+    static result<api_versions_response> decode_at(wire_reader& r, std::int16_t version) {
         const bool flexible = version >= 3;
         api_versions_response out;
         KCORO_TRY_ASSIGN(auto ec, r.i16());
         out.error_code = errc_from_kafka(ec);
-        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
-        out.api_keys.reserve(static_cast<std::size_t>(n));
-        for (std::int32_t i = 0; i < n; ++i) {
-            api_key_range k;
-            KCORO_TRY_ASSIGN(k.api_key, r.i16());
-            KCORO_TRY_ASSIGN(k.min_version, r.i16());
-            KCORO_TRY_ASSIGN(k.max_version, r.i16());
-            KCORO_TRY(r.tagged_fields(flexible));
-            out.api_keys.push_back(k);
-        }
+        KCORO_TRY_ASSIGN(out.api_keys, read_ranges(r, flexible));
         if (version >= 1) {
             KCORO_TRY_ASSIGN(out.throttle_time_ms, r.i32());
         }
@@ -1057,7 +1066,21 @@ struct api_versions_response {
         return out;
     }
 
-private:
+    static result<std::vector<api_key_range>> read_ranges(wire_reader& r, bool flexible) {
+        KCORO_TRY_ASSIGN(auto n, r.array_length(flexible));
+        std::vector<api_key_range> keys;
+        keys.reserve(static_cast<std::size_t>(n < 0 ? 0 : n));
+        for (std::int32_t i = 0; i < n; ++i) {
+            api_key_range k;
+            KCORO_TRY_ASSIGN(k.api_key, r.i16());
+            KCORO_TRY_ASSIGN(k.min_version, r.i16());
+            KCORO_TRY_ASSIGN(k.max_version, r.i16());
+            KCORO_TRY(r.tagged_fields(flexible));
+            keys.push_back(k);
+        }
+        return keys;
+    }
+
     static result<void> read_features(wire_reader& f, std::vector<feature>& into, bool finalized) {
         KCORO_TRY_ASSIGN(auto n, f.array_length(true));
         for (std::int32_t i = 0; i < n; ++i) {

@@ -126,6 +126,21 @@ TEST_CASE("protocol_messages: ApiVersions response v0-v2") {
     REQUIRE(unsupported->api_keys.size() == 1);
     CHECK(unsupported->api_keys[0].max_version == 3);
     CHECK(unsupported->throttle_time_ms == 10);
+    // The same answer in the v0 layout, to a v3 request (what a broker older than the request sends).
+    for (std::int16_t v : {1, 2, 3, 4}) {
+        CAPTURE(v);
+        auto v0_layout = decoded<resp_t>(unhex("002300000001001200000003"), v);
+        REQUIRE(v0_layout);
+        CHECK(v0_layout->error_code == kcoro::errc::unsupported_version);
+        REQUIRE(v0_layout->api_keys.size() == 1);
+        CHECK(v0_layout->api_keys[0].api_key == 18);
+        CHECK(v0_layout->api_keys[0].max_version == 3);
+        // Only the error code (as librdkafka's mock cluster answers): the error, no ranges.
+        auto bare = decoded<resp_t>(unhex("0023"), v);
+        REQUIRE(bare);
+        CHECK(bare->error_code == kcoro::errc::unsupported_version);
+        CHECK(bare->api_keys.empty());
+    }
 }
 
 TEST_CASE("protocol_messages: ApiVersions response v3 with supported and finalized features") {
