@@ -3044,6 +3044,18 @@ struct record_header {
 // Passed as a key or value writer: the field is null.
 struct null_record_field {};
 
+// A key or value writer that knows how many bytes it writes (a serializer's serialized_size):
+// the builder then writes the record's length first and every byte once, in place. `write`
+// is a callable `void(auto& sink)`; writing another number of bytes than `size` is tolerated
+// (the record is written again the slow way), but costs the speed it was for.
+template <class F>
+struct sized_record_field {
+    std::size_t size;
+    F write;
+};
+template <class F>
+sized_record_field(std::size_t, F) -> sized_record_field<F>;
+
 enum class append_status { appended, full };
 
 struct batch_finish_params {
@@ -3102,6 +3114,77 @@ inline std::uint64_t load_be(const byte* p, int n) noexcept {
     return v;
 }
 
+template <class T>
+struct is_sized_record_field : std::false_type {};
+template <class F>
+struct is_sized_record_field<sized_record_field<F>> : std::true_type {};
+
+// Writers whose encoded size is known before writing them.
+template <class W>
+inline constexpr bool known_size_field_v =
+    std::is_same_v<std::remove_cvref_t<W>, null_record_field> || std::is_same_v<std::remove_cvref_t<W>, std::nullopt_t> ||
+    std::is_convertible_v<std::remove_cvref_t<W>, bytes_view> || is_sized_record_field<std::remove_cvref_t<W>>::value;
+
+// Bytes the field takes in the record: length varint plus content (a null is the varint -1).
+template <class W>
+std::size_t field_wire_size(const W& w) noexcept {
+    using T = std::remove_cvref_t<W>;
+    if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
+        return 1;
+    } else if constexpr (is_sized_record_field<T>::value) {
+        return varint_size(zigzag64(static_cast<std::int64_t>(w.size))) + w.size;
+    } else {
+        const bytes_view b = w;
+        return varint_size(zigzag64(static_cast<std::int64_t>(b.size()))) + b.size();
+    }
+}
+
+// A sink over memory the builder has already sized: it never writes past `end`, and notes a
+// writer that writes more or fewer bytes than it declared.
+struct bounded_sink {
+    byte* p;
+    byte* end;
+    bool overflow = false;
+    void write(const void* src, std::size_t n) noexcept {
+        if (static_cast<std::size_t>(end - p) < n) {
+            overflow = true;
+            return;
+        }
+        std::memcpy(p, src, n);
+        p += n;
+    }
+    void put(byte b) noexcept {
+        if (p == end) {
+            overflow = true;
+            return;
+        }
+        *p++ = b;
+    }
+};
+
+// Writes a field of known size at p; false if a sized writer wrote another number of bytes.
+template <class W>
+bool write_known_field(byte*& p, W& w) noexcept(!is_sized_record_field<std::remove_cvref_t<W>>::value) {
+    using T = std::remove_cvref_t<W>;
+    if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
+        *p++ = 1;
+        return true;
+    } else if constexpr (is_sized_record_field<T>::value) {
+        p = put_uvarint(p, zigzag64(static_cast<std::int64_t>(w.size)));
+        bounded_sink sink{p, p + w.size};
+        w.write(sink);
+        if (sink.overflow || sink.p != sink.end) return false;
+        p = sink.p;
+        return true;
+    } else {
+        const bytes_view b = w;
+        p = put_uvarint(p, zigzag64(static_cast<std::int64_t>(b.size())));
+        if (!b.empty()) std::memcpy(p, b.data(), b.size());
+        p += b.size();
+        return true;
+    }
+}
+
 // Appends a length-prefixed field whose length is only known after writing: reserve the widest
 // varint for the length, write, then move the bytes back over the unused prefix bytes.
 template <class W>
@@ -3109,6 +3192,8 @@ void write_field(byte_buffer& buf, W& writer) {
     using T = std::remove_cvref_t<W>;
     if constexpr (std::is_same_v<T, null_record_field> || std::is_same_v<T, std::nullopt_t>) {
         buf.push_back(1);  // zig-zag(-1)
+    } else if constexpr (is_sized_record_field<T>::value) {
+        write_field(buf, writer.write);
     } else if constexpr (std::is_convertible_v<T, bytes_view>) {
         bytes_view b = writer;
         byte tmp[10];
@@ -3159,6 +3244,42 @@ public:
     template <class KeyW, class ValueW>
     append_status try_append(std::int64_t timestamp_ms, KeyW&& key, ValueW&& value, std::span<const record_header> headers,
                              std::size_t size_limit) {
+        if constexpr (detail::known_size_field_v<KeyW> && detail::known_size_field_v<ValueW>) {
+            // Sizes known: check the limit before writing, write the length first and each byte once.
+            const std::int64_t base = count_ == 0 ? timestamp_ms : base_timestamp_;
+            const std::uint64_t ts_delta = detail::zigzag64(timestamp_ms - base);
+            const std::uint64_t offset_delta = detail::zigzag64(count_);
+            std::size_t body = 1 + detail::varint_size(ts_delta) + detail::varint_size(offset_delta) + detail::field_wire_size(key) +
+                               detail::field_wire_size(value) +
+                               detail::varint_size(detail::zigzag64(static_cast<std::int64_t>(headers.size())));
+            for (const auto& h : headers) {
+                body += detail::field_wire_size(as_bytes(h.key));
+                body += h.value ? detail::field_wire_size(*h.value) : 1;
+            }
+            const std::uint64_t body_z = detail::zigzag64(static_cast<std::int64_t>(body));
+            const std::size_t start = buf_.size();
+            const std::size_t total = detail::varint_size(body_z) + body;
+            if (count_ > 0 && start + total > size_limit) return append_status::full;
+            byte* p = buf_.extend(total);
+            p = detail::put_uvarint(p, body_z);
+            *p++ = 0;  // record attributes
+            p = detail::put_uvarint(p, ts_delta);
+            p = detail::put_uvarint(p, offset_delta);
+            if (detail::write_known_field(p, key) && detail::write_known_field(p, value)) {
+                p = detail::put_uvarint(p, detail::zigzag64(static_cast<std::int64_t>(headers.size())));
+                for (const auto& h : headers) {
+                    bytes_view k = as_bytes(h.key);
+                    detail::write_known_field(p, k);
+                    if (h.value) detail::write_known_field(p, *h.value);
+                    else *p++ = 1;
+                }
+                if (count_ == 0) base_timestamp_ = timestamp_ms;
+                ++count_;
+                if (timestamp_ms > max_timestamp_) max_timestamp_ = timestamp_ms;
+                return append_status::appended;
+            }
+            buf_.resize(start);  // a writer wrote another size than it declared: write it the general way
+        }
         const std::size_t start = buf_.size();
         if (count_ == 0) base_timestamp_ = timestamp_ms;
         // Body first, at start + 5 (room for the widest length varint), then the length in front.
@@ -6081,8 +6202,16 @@ private:
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
 
-        auto key_writer = [&](auto& sink) { sink.write(key_bytes.data(), key_bytes.size()); };
-        auto value_writer = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        // The key is already bytes; the value is written by its serializer straight into the batch,
+        // once, when the serializer can tell its size first.
+        bytes_view key_writer = key_bytes;
+        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        auto value_writer = [&] {
+            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
+                return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
+            else
+                return write_value;
+        }();
 
         producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
         if (b != nullptr) {

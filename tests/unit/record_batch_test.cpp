@@ -411,3 +411,51 @@ TEST_CASE("record_batch_test: offsets and timestamps at the ends of int64 wrap i
     CHECK(d.records[0].timestamp == INT64_MAX);
     CHECK(d.records[1].timestamp == INT64_MIN);
 }
+
+TEST_CASE("record_batch_test: writers of declared size give the same bytes, and a wrong declaration is still written right") {
+    const std::string key = "key-1", value(300, 'v');
+    const kcoro::byte hv[] = {'x', 'y'};
+    const std::array<kcoro::record_header, 2> headers{{{.key = "h1", .value = kcoro::bytes_view(hv)}, {.key = "h2", .value = std::nullopt}}};
+    auto build = [&](auto&& k, auto&& v) {
+        kcoro::record_batch_builder b;
+        for (int i = 0; i < 3; ++i)
+            REQUIRE(b.try_append(ts0 + i, k, v, headers, 1 << 20) == kcoro::append_status::appended);
+        auto fin = b.finish({});
+        REQUIRE(fin);
+        return copy(*fin);
+    };
+    auto write_value = [&](auto& sink) { sink.write(value.data(), value.size()); };
+    auto write_key = [&](auto& sink) {
+        for (char c : key) sink.put(static_cast<kcoro::byte>(c));
+    };
+    const bytes reference = build(kcoro::as_bytes(key), kcoro::as_bytes(value));
+    // A callable without a size (length written after the bytes) gives the same batch.
+    CHECK(build(write_key, write_value) == reference);
+    // Declared sizes, right: the same bytes.
+    CHECK(build(kcoro::sized_record_field{key.size(), write_key}, kcoro::sized_record_field{value.size(), write_value}) == reference);
+    // Declared too small or too large: the record is written the general way, still right.
+    CHECK(build(kcoro::as_bytes(key), kcoro::sized_record_field{value.size() - 7, write_value}) == reference);
+    CHECK(build(kcoro::sized_record_field{key.size() + 3, write_key}, kcoro::as_bytes(value)) == reference);
+    // Null fields.
+    CHECK(build(kcoro::null_record_field{}, kcoro::null_record_field{}) == build(std::nullopt, std::nullopt));
+    kcoro::decoded_batch d;
+    REQUIRE(kcoro::read_record_batch(kcoro::bytes_view(reference.data(), reference.size()), d));
+    REQUIRE(d.records.size() == 3);
+    CHECK(str(d.records[2].value) == value);
+    CHECK(d.records[2].offset == 2);
+    REQUIRE(d.records[2].headers.size() == 2);
+    CHECK_FALSE(d.records[2].headers[1].second.has_value());
+}
+
+TEST_CASE("record_batch_test: with sizes known, a record past the limit is refused before anything is written") {
+    kcoro::record_batch_builder b;
+    const std::string v(1000, 'a');
+    REQUIRE(b.try_append(ts0, kcoro::null_record_field{}, kcoro::as_bytes(v), {}, 1500) == kcoro::append_status::appended);
+    const bytes before = copy(b.bytes());
+    CHECK(b.try_append(ts0, kcoro::null_record_field{}, kcoro::as_bytes(v), {}, 1500) == kcoro::append_status::full);
+    CHECK(copy(b.bytes()) == before);
+    CHECK(b.record_count() == 1);
+    // A first record is always taken, whatever the limit.
+    kcoro::record_batch_builder c;
+    CHECK(c.try_append(ts0, kcoro::null_record_field{}, kcoro::as_bytes(v), {}, 10) == kcoro::append_status::appended);
+}

@@ -402,8 +402,16 @@ private:
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
 
-        auto key_writer = [&](auto& sink) { sink.write(key_bytes.data(), key_bytes.size()); };
-        auto value_writer = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        // The key is already bytes; the value is written by its serializer straight into the batch,
+        // once, when the serializer can tell its size first.
+        bytes_view key_writer = key_bytes;
+        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        auto value_writer = [&] {
+            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
+                return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
+            else
+                return write_value;
+        }();
 
         producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
         if (b != nullptr) {
