@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace kcoro_it {
@@ -40,6 +41,17 @@ struct consumed_record {
 };
 
 namespace detail {
+// Runs a shell command and returns what it printed on stdout and its exit status.
+inline std::pair<std::string, int> run_command(const std::string& cmd) {
+    std::string all;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return {all, -1};
+    std::array<char, 65536> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) all.append(buf.data(), n);
+    return {all, ::pclose(p)};
+}
+
 // kcat prints fields separated by bytes that never occur in the test data.
 inline constexpr char field_sep = '\x1f';
 inline constexpr char record_sep = '\x1e';
@@ -57,13 +69,7 @@ inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic
     std::string cmd = "timeout " + std::to_string(timeout_s) + " kcat -C -Z -q -e -b '" + bootstrap() + "' -t '" + topic +
                       "' -f '%p\x1f%o\x1f%T\x1f%k\x1f%s\x1f%h\x1e' 2>/dev/null";
     std::vector<consumed_record> out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return out;
-    std::string all;
-    std::array<char, 65536> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) all.append(buf.data(), n);
-    ::pclose(p);
+    const std::string all = detail::run_command(cmd).first;
     std::size_t pos = 0;
     while (pos < all.size()) {
         std::size_t end = all.find(detail::record_sep, pos);
@@ -118,13 +124,8 @@ inline bool partitions_answer(const std::string& topic, int partitions) {
     std::string cmd = "timeout 10 kcat -b '" + bootstrap() + "' -Q";
     for (int p = 0; p < partitions; ++p) cmd += " -t '" + topic + ":" + std::to_string(p) + ":-1'";
     cmd += " 2>&1";
-    FILE* f = ::popen(cmd.c_str(), "r");
-    if (!f) return false;
-    std::string all;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) all.append(buf.data(), n);
-    if (::pclose(f) != 0) return false;
+    const auto [all, status] = detail::run_command(cmd);
+    if (status != 0) return false;
     for (int p = 0; p < partitions; ++p) {
         const std::string head = topic + " [" + std::to_string(p) + "] offset ";
         const std::size_t at = all.find(head);
