@@ -83,3 +83,30 @@ TEST_CASE("crc32c_test: dispatching, portable and bitwise agree on random length
     }
     CHECK(kcoro::crc32c(buf.data(), 4096) == crc32c_bitwise(buf.data(), 4096));
 }
+
+TEST_CASE("crc32c_test: long inputs, cut into lanes on the hardware path, match the bitwise reference") {
+    std::mt19937 rng(777);
+    std::vector<unsigned char> buf(200000 + 16);
+    for (auto& b : buf) b = static_cast<unsigned char>(rng());
+    // Lengths around the lane boundaries (3 x 256 and 3 x 2048 bytes) and well beyond them.
+    std::vector<std::size_t> lengths;
+    for (std::size_t edge : {std::size_t{768}, std::size_t{1536}, std::size_t{6144}, std::size_t{12288},
+                             std::size_t{16384}, std::size_t{6144 + 768}})
+        for (std::size_t d = 0; d < 10; ++d) {
+            lengths.push_back(edge + d);
+            lengths.push_back(edge - d);
+        }
+    std::uniform_int_distribution<std::size_t> len(0, 200000), offset(0, 15);
+    for (int i = 0; i < 20; ++i) lengths.push_back(len(rng));
+    lengths.push_back(200000);
+    for (const std::size_t n : lengths) {
+        const std::size_t off = offset(rng);
+        INFO("length " << n << " offset " << off);
+        const auto expected = crc32c_bitwise(buf.data() + off, n);
+        CHECK(kcoro::crc32c(buf.data() + off, n) == expected);
+        CHECK(kcoro::crc32c_portable(buf.data() + off, n) == expected);
+        // Continuing from a previous CRC goes through the lanes too.
+        const std::size_t cut = n / 3;
+        CHECK(kcoro::crc32c(buf.data() + off + cut, n - cut, kcoro::crc32c(buf.data() + off, cut)) == expected);
+    }
+}
