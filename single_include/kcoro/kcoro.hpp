@@ -2817,6 +2817,48 @@ inline zstd_contexts& zstd_ctx() {
     return ctx;
 }
 #endif
+#if KCORO_HAS_LZ4
+// A frame compression context per thread, reused: LZ4F_compressFrame would set one up per call
+// (and allocate for the HC levels).
+struct lz4_compression_context {
+    LZ4F_cctx* c = nullptr;
+    lz4_compression_context() {
+        if (LZ4F_isError(LZ4F_createCompressionContext(&c, LZ4F_VERSION))) c = nullptr;
+    }
+    ~lz4_compression_context() { LZ4F_freeCompressionContext(c); }
+};
+inline LZ4F_cctx* lz4_cctx() {
+    thread_local lz4_compression_context ctx;
+    return ctx.c;
+}
+#endif
+#if KCORO_HAS_ZLIB
+// deflateInit2 allocates about 256 KiB; one stream per thread is reset between batches instead,
+// and set up again only when the level changes.
+struct zlib_deflate_stream {
+    z_stream z;
+    bool ready = false;
+    int level = 0;
+    ~zlib_deflate_stream() {
+        if (ready) deflateEnd(&z);
+    }
+    z_stream* get(int lvl) {
+        if (ready && level == lvl && deflateReset(&z) == Z_OK) return &z;
+        if (ready) deflateEnd(&z);
+        ready = false;
+        std::memset(&z, 0, sizeof z);
+        // windowBits 15 + 16: a gzip header and trailer, as Kafka's GZIPOutputStream writes.
+        if (deflateInit2(&z, lvl, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return nullptr;
+        ready = true;
+        level = lvl;
+        return &z;
+    }
+};
+inline z_stream* zlib_deflater(int level) {
+    thread_local zlib_deflate_stream stream;
+    return stream.get(level);
+}
+#endif
 }  // namespace detail
 
 // Appends the compressed form of `in` to `out`. `level` unset: the codec's default.
@@ -2850,10 +2892,23 @@ inline result<void> compress(compression_codec codec, bytes_view in, byte_buffer
             prefs.frameInfo.blockSizeID = LZ4F_max64KB;
             prefs.frameInfo.blockMode = LZ4F_blockIndependent;  // Kafka readers expect independent blocks
             prefs.compressionLevel = level.value_or(0);
+            prefs.autoFlush = 1;  // nothing held back in the context between calls
+            LZ4F_cctx* cctx = detail::lz4_cctx();
+            if (cctx == nullptr) return error(errc::compression_failed, "lz4: no compression context");
             const std::size_t bound = LZ4F_compressFrameBound(in.size(), &prefs);
             const std::size_t start = out.size();
             out.resize(start + bound);
-            const std::size_t n = LZ4F_compressFrame(out.data() + start, bound, in.data(), in.size(), &prefs);
+            byte* dst = out.data() + start;
+            std::size_t n = LZ4F_compressBegin(cctx, dst, bound, &prefs);
+            if (!LZ4F_isError(n)) {
+                std::size_t at = n;
+                n = LZ4F_compressUpdate(cctx, dst + at, bound - at, in.data(), in.size(), nullptr);
+                if (!LZ4F_isError(n)) {
+                    at += n;
+                    n = LZ4F_compressEnd(cctx, dst + at, bound - at, nullptr);
+                    if (!LZ4F_isError(n)) n += at;
+                }
+            }
             if (LZ4F_isError(n)) {
                 out.resize(start);
                 return error(errc::compression_failed, LZ4F_getErrorName(n));
@@ -2866,21 +2921,17 @@ inline result<void> compress(compression_codec codec, bytes_view in, byte_buffer
         }
         case compression_codec::gzip: {
 #if KCORO_HAS_ZLIB
-            z_stream z;
-            std::memset(&z, 0, sizeof z);
-            // windowBits 15 + 16: a gzip header and trailer, as Kafka's GZIPOutputStream writes.
-            if (deflateInit2(&z, level.value_or(Z_DEFAULT_COMPRESSION), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-                return error(errc::compression_failed, "deflateInit2");
-            const std::size_t bound = deflateBound(&z, static_cast<uLong>(in.size()));
+            z_stream* z = detail::zlib_deflater(level.value_or(Z_DEFAULT_COMPRESSION));
+            if (z == nullptr) return error(errc::compression_failed, "gzip: deflateInit2 (bad level?)");
+            const std::size_t bound = deflateBound(z, static_cast<uLong>(in.size()));
             const std::size_t start = out.size();
             out.resize(start + bound);
-            z.next_in = const_cast<Bytef*>(in.data());
-            z.avail_in = static_cast<uInt>(in.size());
-            z.next_out = out.data() + start;
-            z.avail_out = static_cast<uInt>(bound);
-            const int rc = deflate(&z, Z_FINISH);
-            const std::size_t n = bound - z.avail_out;
-            deflateEnd(&z);
+            z->next_in = const_cast<Bytef*>(in.data());
+            z->avail_in = static_cast<uInt>(in.size());
+            z->next_out = out.data() + start;
+            z->avail_out = static_cast<uInt>(bound);
+            const int rc = deflate(z, Z_FINISH);
+            const std::size_t n = bound - z->avail_out;
             if (rc != Z_STREAM_END) {
                 out.resize(start);
                 return error(errc::compression_failed, "deflate");
