@@ -2,4 +2,6 @@
 #pragma once
 #include "task.hpp"
 #include "event_loop.hpp"
+#include "ip_endpoint.hpp"
+#include "dns.hpp"
 #include "tcp.hpp"

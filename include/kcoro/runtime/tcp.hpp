@@ -1,16 +1,18 @@
 // TCP on kcoro's event loop: name resolution that never stalls the loop, connect with a timeout,
 // and a stream whose reads and writes suspend the coroutine instead of blocking the thread.
 //
-// Resolution: numeric IPv4/IPv6 literals are parsed directly and names are looked up in
-// /etc/hosts ("localhost" always resolves to the loopback addresses). Other names need a resolver
-// the application supplies (a `tcp_resolver` function) - kcoro does not call getaddrinfo on the
-// loop (it blocks) nor getaddrinfo_a (it starts threads).
+// Resolution: numeric IPv4/IPv6 literals are parsed directly, names are looked up in /etc/hosts
+// ("localhost" always resolves to the loopback addresses), and other names are asked of DNS on
+// the loop itself (dns.hpp) - kcoro calls neither getaddrinfo on the loop (it blocks) nor
+// getaddrinfo_a (it starts threads). An application may install its own `tcp_resolver` instead.
 #pragma once
 
 #include "../bytes.hpp"
 #include "../detail/prelude.hpp"
 #include "../result.hpp"
+#include "dns.hpp"
 #include "event_loop.hpp"
+#include "ip_endpoint.hpp"
 #include "task.hpp"
 
 #include <arpa/inet.h>
@@ -39,37 +41,10 @@
 
 KCORO_NAMESPACE_BEGIN
 
-struct ip_endpoint {
-    sockaddr_storage addr{};
-    socklen_t len = 0;
-};
-
-// Resolves a host name to endpoints for `port`. Applications that need DNS install one
-// (e.g. backed by their own asynchronous resolver); the default handles literals and /etc/hosts.
+// Resolves a host name to endpoints for `port`, replacing kcoro's own resolution (literals,
+// /etc/hosts, then DNS on the loop), e.g. with the application's own asynchronous resolver.
 using tcp_resolver = std::function<result<std::vector<ip_endpoint>>(std::string_view host, std::uint16_t port)>;
 
-namespace detail {
-inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
-    std::string h(host);
-    sockaddr_in v4{};
-    if (::inet_pton(AF_INET, h.c_str(), &v4.sin_addr) == 1) {
-        v4.sin_family = AF_INET;
-        v4.sin_port = htons(port);
-        std::memcpy(&out.addr, &v4, sizeof v4);
-        out.len = sizeof v4;
-        return true;
-    }
-    sockaddr_in6 v6{};
-    if (::inet_pton(AF_INET6, h.c_str(), &v6.sin6_addr) == 1) {
-        v6.sin6_family = AF_INET6;
-        v6.sin6_port = htons(port);
-        std::memcpy(&out.addr, &v6, sizeof v6);
-        out.len = sizeof v6;
-        return true;
-    }
-    return false;
-}
-}  // namespace detail
 
 // Literals, then /etc/hosts (read each time: it is small and may change), then "localhost".
 inline result<std::vector<ip_endpoint>> resolve_without_dns(std::string_view host, std::uint16_t port) {
@@ -101,7 +76,7 @@ inline result<std::vector<ip_endpoint>> resolve_without_dns(std::string_view hos
     }
     if (out.empty())
         return error(errc::resolve_failed, "'" + std::string(host) +
-                                               "' is not an IP literal or in /etc/hosts; install a tcp_resolver for DNS names");
+                                               "' is not an IP literal or in /etc/hosts");
     return out;
 }
 
@@ -240,9 +215,10 @@ struct yield_to {
 // `timeout`.
 inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, std::uint16_t port,
                                             std::chrono::milliseconds timeout, const tcp_resolver* resolver = nullptr) {
-    auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
-    if (!endpoints) co_return std::move(endpoints).err();
     const auto deadline = loop.now() + timeout;
+    auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
+    if (!endpoints && !(resolver && *resolver)) endpoints = co_await dns_resolve(loop, host, port, timeout);
+    if (!endpoints) co_return std::move(endpoints).err();
     error last(errc::connection_failed, "no address for " + host);
     for (const auto& ep : *endpoints) {
         int fd = ::socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
