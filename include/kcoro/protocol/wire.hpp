@@ -148,33 +148,11 @@ public:
         return u;
     }
 
-    // At most 10 bytes (64 bits); longer encodings are malformed.
-    result<std::uint64_t> uvarint() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            if (shift == 63 && (b & 0x7e) != 0) return errc::malformed_response;
-            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        return errc::malformed_response;
-    }
+    // At most 10 bytes (64 bits); longer encodings or values past 64 bits are malformed.
+    result<std::uint64_t> uvarint() { return uvarint_within(10, ~0ULL); }
     // Unsigned 32-bit varint (compact lengths, tagged-field counts, tags and sizes): at most five
     // bytes, as Kafka's ByteUtils reads them; a longer encoding is malformed even if its value fits.
-    result<std::uint64_t> uvarint32() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                if (v > 0xffffffffULL) return errc::malformed_response;
-                return v;
-            }
-        }
-        return errc::malformed_response;
-    }
+    result<std::uint64_t> uvarint32() { return uvarint_within(5, 0xffffffffULL); }
     result<std::int32_t> varint() {
         KCORO_TRY_ASSIGN(auto u, uvarint32());
         const auto x = static_cast<std::uint32_t>(u);
@@ -260,6 +238,22 @@ public:
     }
 
 private:
+    result<std::uint64_t> uvarint_within(int max_bytes, std::uint64_t max_value) {
+        std::uint64_t v = 0;
+        for (int i = 0, shift = 0; i < max_bytes; ++i, shift += 7) {
+            if (pos_ >= in_.size()) return errc::truncated;
+            const byte b = in_[pos_++];
+            const std::uint64_t bits = static_cast<std::uint64_t>(b & 0x7f);
+            if (shift == 63 && bits > 1) return errc::malformed_response;  // past 64 bits
+            v |= bits << shift;
+            if ((b & 0x80) == 0) {
+                if (v > max_value) return errc::malformed_response;
+                return v;
+            }
+        }
+        return errc::malformed_response;
+    }
+
     result<std::uint64_t> be(int n) {
         if (remaining() < static_cast<std::size_t>(n)) return errc::truncated;
         std::uint64_t v = 0;
