@@ -782,33 +782,11 @@ public:
         return u;
     }
 
-    // At most 10 bytes (64 bits); longer encodings are malformed.
-    result<std::uint64_t> uvarint() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            if (shift == 63 && (b & 0x7e) != 0) return errc::malformed_response;
-            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        return errc::malformed_response;
-    }
+    // At most 10 bytes (64 bits); longer encodings or values past 64 bits are malformed.
+    result<std::uint64_t> uvarint() { return uvarint_within(10, ~0ULL); }
     // Unsigned 32-bit varint (compact lengths, tagged-field counts, tags and sizes): at most five
     // bytes, as Kafka's ByteUtils reads them; a longer encoding is malformed even if its value fits.
-    result<std::uint64_t> uvarint32() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            if (pos_ >= in_.size()) return errc::truncated;
-            const byte b = in_[pos_++];
-            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                if (v > 0xffffffffULL) return errc::malformed_response;
-                return v;
-            }
-        }
-        return errc::malformed_response;
-    }
+    result<std::uint64_t> uvarint32() { return uvarint_within(5, 0xffffffffULL); }
     result<std::int32_t> varint() {
         KCORO_TRY_ASSIGN(auto u, uvarint32());
         const auto x = static_cast<std::uint32_t>(u);
@@ -894,6 +872,22 @@ public:
     }
 
 private:
+    result<std::uint64_t> uvarint_within(int max_bytes, std::uint64_t max_value) {
+        std::uint64_t v = 0;
+        for (int i = 0, shift = 0; i < max_bytes; ++i, shift += 7) {
+            if (pos_ >= in_.size()) return errc::truncated;
+            const byte b = in_[pos_++];
+            const std::uint64_t bits = static_cast<std::uint64_t>(b & 0x7f);
+            if (shift == 63 && bits > 1) return errc::malformed_response;  // past 64 bits
+            v |= bits << shift;
+            if ((b & 0x80) == 0) {
+                if (v > max_value) return errc::malformed_response;
+                return v;
+            }
+        }
+        return errc::malformed_response;
+    }
+
     result<std::uint64_t> be(int n) {
         if (remaining() < static_cast<std::size_t>(n)) return errc::truncated;
         std::uint64_t v = 0;
@@ -4517,6 +4511,36 @@ auto run_until_complete(event_loop& loop, task<T> t) {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/runtime/event_loop.hpp ----
+// ---- begin kcoro/runtime/fd_wait.hpp ----
+// Waiting for a socket that is not registered with the loop (a pending connect, a DNS query):
+// a zero-timeout poll() at growing intervals (0.1 ms doubling to 10 ms) between timer waits.
+// These waits are rare and short, and this keeps one coroutine and one timer with no wake-up races.
+
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+
+KCORO_NAMESPACE_BEGIN
+
+namespace detail {
+// True once `fd` is ready for `events` (POLLIN, POLLOUT), false when `until` passes first.
+inline task<bool> poll_fd_until(event_loop& loop, int fd, short events, std::chrono::steady_clock::time_point until) {
+    loop_timer timer(loop);
+    auto wait = std::chrono::microseconds(100);
+    for (;;) {
+        pollfd pfd{fd, events, 0};
+        if (::poll(&pfd, 1, 0) > 0) co_return true;
+        if (loop.now() >= until) co_return false;
+        co_await timer.wait_until(std::min(until, loop.now() + wait));
+        wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
+    }
+}
+}  // namespace detail
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/runtime/fd_wait.hpp ----
 // ---- begin kcoro/runtime/ip_endpoint.hpp ----
 // An IP endpoint (IPv4 or IPv6 address and port) and the parsing of numeric literals, shared by
 // TCP connect and the DNS resolver.
@@ -4539,23 +4563,35 @@ struct ip_endpoint {
 };
 
 namespace detail {
-inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
-    std::string h(host);
-    sockaddr_in v4{};
-    if (::inet_pton(AF_INET, h.c_str(), &v4.sin_addr) == 1) {
+// An endpoint from a raw address: 4 bytes of IPv4 or 16 of IPv6, in network order.
+inline ip_endpoint endpoint_from(int family, const void* address, std::uint16_t port) noexcept {
+    ip_endpoint ep;
+    if (family == AF_INET) {
+        sockaddr_in v4{};
         v4.sin_family = AF_INET;
         v4.sin_port = htons(port);
-        std::memcpy(&out.addr, &v4, sizeof v4);
-        out.len = sizeof v4;
-        return true;
-    }
-    sockaddr_in6 v6{};
-    if (::inet_pton(AF_INET6, h.c_str(), &v6.sin6_addr) == 1) {
+        std::memcpy(&v4.sin_addr, address, 4);
+        std::memcpy(&ep.addr, &v4, sizeof v4);
+        ep.len = sizeof v4;
+    } else {
+        sockaddr_in6 v6{};
         v6.sin6_family = AF_INET6;
         v6.sin6_port = htons(port);
-        std::memcpy(&out.addr, &v6, sizeof v6);
-        out.len = sizeof v6;
-        return true;
+        std::memcpy(&v6.sin6_addr, address, 16);
+        std::memcpy(&ep.addr, &v6, sizeof v6);
+        ep.len = sizeof v6;
+    }
+    return ep;
+}
+
+inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
+    const std::string h(host);
+    unsigned char address[16];
+    for (int family : {AF_INET, AF_INET6}) {
+        if (::inet_pton(family, h.c_str(), address) == 1) {
+            out = endpoint_from(family, address, port);
+            return true;
+        }
     }
     return false;
 }
@@ -4569,14 +4605,12 @@ KCORO_NAMESPACE_END
 // while the loop keeps running other work. Used by tcp_connect for names that are neither IP
 // literals nor in /etc/hosts, unless the application installs a tcp_resolver of its own.
 //
-// The socket is checked with a zero-timeout poll() at growing intervals (0.1 ms doubling to
-// 10 ms), as tcp_connect does for a pending connect: lookups happen once per connection, and a
-// timer is all the loop needs to know about.
+// The socket is waited on as tcp_connect waits on a pending connect (poll_fd_until): lookups
+// happen once per connection, and a timer is all the loop needs to know about.
 
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -4711,31 +4745,16 @@ inline bool dns_parse(const std::uint8_t* p, std::size_t n, std::uint16_t port, 
         const std::size_t rdlen = static_cast<std::size_t>((p[at + 8] << 8) | p[at + 9]);
         at += 10;
         if (at + rdlen > n) return false;
-        ip_endpoint ep;
-        if (cls == 1 && type == 1 && rdlen == 4) {
-            sockaddr_in v4{};
-            v4.sin_family = AF_INET;
-            v4.sin_port = htons(port);
-            std::memcpy(&v4.sin_addr, p + at, 4);
-            std::memcpy(&ep.addr, &v4, sizeof v4);
-            ep.len = sizeof v4;
-            out.addresses.push_back(ep);
-        } else if (cls == 1 && type == 28 && rdlen == 16) {
-            sockaddr_in6 v6{};
-            v6.sin6_family = AF_INET6;
-            v6.sin6_port = htons(port);
-            std::memcpy(&v6.sin6_addr, p + at, 16);
-            std::memcpy(&ep.addr, &v6, sizeof v6);
-            ep.len = sizeof v6;
-            out.addresses.push_back(ep);
-        }
+        if (cls == 1 && type == 1 && rdlen == 4) out.addresses.push_back(endpoint_from(AF_INET, p + at, port));
+        if (cls == 1 && type == 28 && rdlen == 16) out.addresses.push_back(endpoint_from(AF_INET6, p + at, port));
         at += rdlen;
     }
     return true;
 }
 
 inline std::uint16_t dns_next_id() noexcept {
-    static std::uint32_t state = static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
+    // Per thread: loops on several threads may look names up at once.
+    thread_local std::uint32_t state = static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
     state ^= state << 13;
     state ^= state >> 17;
     state ^= state << 5;
@@ -4768,34 +4787,29 @@ inline task<result<std::vector<ip_endpoint>>> dns_ask(event_loop& loop, const ip
     bool resent = false, answered[2] = {false, false};
     int rcode = 0;
     std::vector<ip_endpoint> v4, v6;
-    loop_timer timer(loop);
-    auto wait = std::chrono::microseconds(100);
     std::uint8_t buf[1500];
     while (!(answered[0] && answered[1]) && loop.now() < deadline) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, 0) > 0) {
-            for (;;) {
-                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                dns_reply reply;
-                if (!dns_parse(buf, static_cast<std::size_t>(n), port, reply)) continue;  // garbage: keep waiting
-                for (int q = 0; q < 2; ++q) {
-                    if (answered[q] || reply.id != ids[q]) continue;
-                    answered[q] = true;
-                    if (reply.rcode != 0) rcode = reply.rcode;
-                    auto& into = q == 0 ? v4 : v6;
-                    for (const auto& ep : reply.addresses) into.push_back(ep);
-                }
+        const bool readable = co_await poll_fd_until(loop, fd, POLLIN, resent ? deadline : std::min(deadline, resend_at));
+        if (!readable) {
+            if (!resent && loop.now() >= resend_at) {
+                send_all();
+                resent = true;
             }
-            wait = std::chrono::microseconds(100);
             continue;
         }
-        if (!resent && loop.now() >= resend_at) {
-            send_all();
-            resent = true;
+        for (;;) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            dns_reply reply;
+            if (!dns_parse(buf, static_cast<std::size_t>(n), port, reply)) continue;  // garbage: keep waiting
+            for (int q = 0; q < 2; ++q) {
+                if (answered[q] || reply.id != ids[q]) continue;
+                answered[q] = true;
+                if (reply.rcode != 0) rcode = reply.rcode;
+                auto& into = q == 0 ? v4 : v6;
+                into.insert(into.end(), reply.addresses.begin(), reply.addresses.end());
+            }
         }
-        co_await timer.wait_until(std::min(deadline, loop.now() + wait));
-        wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
     }
     v4.insert(v4.end(), v6.begin(), v6.end());
     if (!v4.empty()) co_return v4;
@@ -4854,7 +4868,6 @@ KCORO_NAMESPACE_END
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -5071,22 +5084,7 @@ inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, 
         }
         tcp_stream s(loop, fd);
         if (rc < 0) {
-            // Wait for the connect to finish or the deadline. The socket is checked with a
-            // zero-timeout poll() at growing intervals (0.1 ms doubling to 10 ms): connects are
-            // rare, and this keeps one coroutine and one timer with no wake-up races.
-            loop_timer timer(loop);
-            auto wait = std::chrono::microseconds(100);
-            bool done = false;
-            for (;;) {
-                pollfd pfd{s.fd_, POLLOUT, 0};
-                if (::poll(&pfd, 1, 0) > 0) {
-                    done = true;
-                    break;
-                }
-                if (loop.now() >= deadline) break;
-                co_await timer.wait_until(std::min(deadline, loop.now() + wait));
-                wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
-            }
+            const bool done = co_await detail::poll_fd_until(loop, s.fd_, POLLOUT, deadline);
             if (!done) {
                 last = error(errc::timed_out, "connect to " + host + ":" + std::to_string(port) + " timed out");
                 continue;

@@ -3,20 +3,19 @@
 // while the loop keeps running other work. Used by tcp_connect for names that are neither IP
 // literals nor in /etc/hosts, unless the application installs a tcp_resolver of its own.
 //
-// The socket is checked with a zero-timeout poll() at growing intervals (0.1 ms doubling to
-// 10 ms), as tcp_connect does for a pending connect: lookups happen once per connection, and a
-// timer is all the loop needs to know about.
+// The socket is waited on as tcp_connect waits on a pending connect (poll_fd_until): lookups
+// happen once per connection, and a timer is all the loop needs to know about.
 #pragma once
 
 #include "../detail/prelude.hpp"
 #include "../result.hpp"
 #include "event_loop.hpp"
+#include "fd_wait.hpp"
 #include "ip_endpoint.hpp"
 #include "task.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,31 +150,16 @@ inline bool dns_parse(const std::uint8_t* p, std::size_t n, std::uint16_t port, 
         const std::size_t rdlen = static_cast<std::size_t>((p[at + 8] << 8) | p[at + 9]);
         at += 10;
         if (at + rdlen > n) return false;
-        ip_endpoint ep;
-        if (cls == 1 && type == 1 && rdlen == 4) {
-            sockaddr_in v4{};
-            v4.sin_family = AF_INET;
-            v4.sin_port = htons(port);
-            std::memcpy(&v4.sin_addr, p + at, 4);
-            std::memcpy(&ep.addr, &v4, sizeof v4);
-            ep.len = sizeof v4;
-            out.addresses.push_back(ep);
-        } else if (cls == 1 && type == 28 && rdlen == 16) {
-            sockaddr_in6 v6{};
-            v6.sin6_family = AF_INET6;
-            v6.sin6_port = htons(port);
-            std::memcpy(&v6.sin6_addr, p + at, 16);
-            std::memcpy(&ep.addr, &v6, sizeof v6);
-            ep.len = sizeof v6;
-            out.addresses.push_back(ep);
-        }
+        if (cls == 1 && type == 1 && rdlen == 4) out.addresses.push_back(endpoint_from(AF_INET, p + at, port));
+        if (cls == 1 && type == 28 && rdlen == 16) out.addresses.push_back(endpoint_from(AF_INET6, p + at, port));
         at += rdlen;
     }
     return true;
 }
 
 inline std::uint16_t dns_next_id() noexcept {
-    static std::uint32_t state = static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
+    // Per thread: loops on several threads may look names up at once.
+    thread_local std::uint32_t state = static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
     state ^= state << 13;
     state ^= state >> 17;
     state ^= state << 5;
@@ -208,34 +192,29 @@ inline task<result<std::vector<ip_endpoint>>> dns_ask(event_loop& loop, const ip
     bool resent = false, answered[2] = {false, false};
     int rcode = 0;
     std::vector<ip_endpoint> v4, v6;
-    loop_timer timer(loop);
-    auto wait = std::chrono::microseconds(100);
     std::uint8_t buf[1500];
     while (!(answered[0] && answered[1]) && loop.now() < deadline) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, 0) > 0) {
-            for (;;) {
-                const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                dns_reply reply;
-                if (!dns_parse(buf, static_cast<std::size_t>(n), port, reply)) continue;  // garbage: keep waiting
-                for (int q = 0; q < 2; ++q) {
-                    if (answered[q] || reply.id != ids[q]) continue;
-                    answered[q] = true;
-                    if (reply.rcode != 0) rcode = reply.rcode;
-                    auto& into = q == 0 ? v4 : v6;
-                    for (const auto& ep : reply.addresses) into.push_back(ep);
-                }
+        const bool readable = co_await poll_fd_until(loop, fd, POLLIN, resent ? deadline : std::min(deadline, resend_at));
+        if (!readable) {
+            if (!resent && loop.now() >= resend_at) {
+                send_all();
+                resent = true;
             }
-            wait = std::chrono::microseconds(100);
             continue;
         }
-        if (!resent && loop.now() >= resend_at) {
-            send_all();
-            resent = true;
+        for (;;) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            dns_reply reply;
+            if (!dns_parse(buf, static_cast<std::size_t>(n), port, reply)) continue;  // garbage: keep waiting
+            for (int q = 0; q < 2; ++q) {
+                if (answered[q] || reply.id != ids[q]) continue;
+                answered[q] = true;
+                if (reply.rcode != 0) rcode = reply.rcode;
+                auto& into = q == 0 ? v4 : v6;
+                into.insert(into.end(), reply.addresses.begin(), reply.addresses.end());
+            }
         }
-        co_await timer.wait_until(std::min(deadline, loop.now() + wait));
-        wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
     }
     v4.insert(v4.end(), v6.begin(), v6.end());
     if (!v4.empty()) co_return v4;

@@ -21,23 +21,35 @@ struct ip_endpoint {
 };
 
 namespace detail {
-inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
-    std::string h(host);
-    sockaddr_in v4{};
-    if (::inet_pton(AF_INET, h.c_str(), &v4.sin_addr) == 1) {
+// An endpoint from a raw address: 4 bytes of IPv4 or 16 of IPv6, in network order.
+inline ip_endpoint endpoint_from(int family, const void* address, std::uint16_t port) noexcept {
+    ip_endpoint ep;
+    if (family == AF_INET) {
+        sockaddr_in v4{};
         v4.sin_family = AF_INET;
         v4.sin_port = htons(port);
-        std::memcpy(&out.addr, &v4, sizeof v4);
-        out.len = sizeof v4;
-        return true;
-    }
-    sockaddr_in6 v6{};
-    if (::inet_pton(AF_INET6, h.c_str(), &v6.sin6_addr) == 1) {
+        std::memcpy(&v4.sin_addr, address, 4);
+        std::memcpy(&ep.addr, &v4, sizeof v4);
+        ep.len = sizeof v4;
+    } else {
+        sockaddr_in6 v6{};
         v6.sin6_family = AF_INET6;
         v6.sin6_port = htons(port);
-        std::memcpy(&out.addr, &v6, sizeof v6);
-        out.len = sizeof v6;
-        return true;
+        std::memcpy(&v6.sin6_addr, address, 16);
+        std::memcpy(&ep.addr, &v6, sizeof v6);
+        ep.len = sizeof v6;
+    }
+    return ep;
+}
+
+inline bool parse_literal(std::string_view host, std::uint16_t port, ip_endpoint& out) {
+    const std::string h(host);
+    unsigned char address[16];
+    for (int family : {AF_INET, AF_INET6}) {
+        if (::inet_pton(family, h.c_str(), address) == 1) {
+            out = endpoint_from(family, address, port);
+            return true;
+        }
     }
     return false;
 }

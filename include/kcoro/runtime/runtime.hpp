@@ -2,6 +2,7 @@
 #pragma once
 #include "task.hpp"
 #include "event_loop.hpp"
+#include "fd_wait.hpp"
 #include "ip_endpoint.hpp"
 #include "dns.hpp"
 #include "tcp.hpp"

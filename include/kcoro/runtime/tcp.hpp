@@ -12,6 +12,7 @@
 #include "../result.hpp"
 #include "dns.hpp"
 #include "event_loop.hpp"
+#include "fd_wait.hpp"
 #include "ip_endpoint.hpp"
 #include "task.hpp"
 
@@ -19,7 +20,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -236,22 +236,7 @@ inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, 
         }
         tcp_stream s(loop, fd);
         if (rc < 0) {
-            // Wait for the connect to finish or the deadline. The socket is checked with a
-            // zero-timeout poll() at growing intervals (0.1 ms doubling to 10 ms): connects are
-            // rare, and this keeps one coroutine and one timer with no wake-up races.
-            loop_timer timer(loop);
-            auto wait = std::chrono::microseconds(100);
-            bool done = false;
-            for (;;) {
-                pollfd pfd{s.fd_, POLLOUT, 0};
-                if (::poll(&pfd, 1, 0) > 0) {
-                    done = true;
-                    break;
-                }
-                if (loop.now() >= deadline) break;
-                co_await timer.wait_until(std::min(deadline, loop.now() + wait));
-                wait = std::min<std::chrono::microseconds>(wait * 2, std::chrono::milliseconds(10));
-            }
+            const bool done = co_await detail::poll_fd_until(loop, s.fd_, POLLOUT, deadline);
             if (!done) {
                 last = error(errc::timed_out, "connect to " + host + ":" + std::to_string(port) + " timed out");
                 continue;
