@@ -3346,6 +3346,10 @@ public:
     // Bytes so far: header plus uncompressed records.
     std::size_t size_bytes() const noexcept { return finished_ ? records_end_ : buf_.size(); }
     bool empty() const noexcept { return count_ == 0; }
+    // Allocates room for a batch of up to `bytes` (header included) at once, instead of growing to it.
+    void reserve(std::size_t bytes) { buf_.reserve(bytes); }
+    // Bytes of memory the builder holds (its buffers' capacities), for a caller that keeps to a budget.
+    std::size_t capacity_bytes() const noexcept { return buf_.capacity() + uncompressed_.capacity(); }
     std::int64_t base_timestamp() const noexcept { return base_timestamp_; }
     std::int64_t max_timestamp() const noexcept { return max_timestamp_; }
 
@@ -5326,10 +5330,11 @@ using delivery_result = result<record_metadata>;
 namespace detail {
 
 // A move-only callable of signature void(delivery_result&&) stored inline when it fits (captures of
-// up to 48 bytes), on the heap otherwise.
+// up to 32 bytes, pointer-aligned: four pointers or references), on the heap otherwise. It is kept
+// per record until the record's batch completes, so it is small: 40 bytes.
 class delivery_callback {
 public:
-    static constexpr std::size_t inline_size = 48;
+    static constexpr std::size_t inline_size = 32;
 
     delivery_callback() noexcept = default;
     template <class F>
@@ -5337,7 +5342,7 @@ public:
                  std::is_invocable_v<std::remove_cvref_t<F>&, delivery_result &&>)
     delivery_callback(F&& f) {  // NOLINT: implicit by design
         using Fn = std::remove_cvref_t<F>;
-        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(std::max_align_t) &&
+        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(void*) &&
                       std::is_nothrow_move_constructible_v<Fn>) {
             ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
             ops_ = &inline_ops<Fn>;
@@ -5390,7 +5395,7 @@ private:
         [](void* from, void* to) noexcept { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
         [](void* p) noexcept { delete *static_cast<Fn**>(p); }};
 
-    alignas(std::max_align_t) unsigned char buf_[inline_size];
+    alignas(void*) unsigned char buf_[inline_size];
     const ops* ops_ = nullptr;
 };
 
@@ -5433,16 +5438,20 @@ private:
 
 }  // namespace detail
 
-// What a record's sender is told, kept per record in its batch until the batch completes.
+// What a record's sender is told, kept per record in its batch until the batch completes; its
+// place in the batch's slots is the record's offset delta. It counts against buffer_memory with
+// the record's bytes, so it is kept to 64 bytes.
 struct delivery_slot {
     enum class kind : std::uint8_t { forget, awaiter, callback, handle };
-    kind how = kind::forget;
-    std::int32_t offset_delta = 0;
     std::int64_t timestamp = 0;
-    void* waiter_owner = nullptr;            // kind::awaiter: the suspended send's awaiter
-    detail::delivery_state* state = nullptr; // kind::handle
-    detail::delivery_callback callback;      // kind::callback
+    union {
+        void* waiter_owner = nullptr;     // kind::awaiter: the suspended send's awaiter
+        detail::delivery_state* state;    // kind::handle
+    };
+    detail::delivery_callback callback;  // kind::callback
+    kind how = kind::forget;
 };
+static_assert(sizeof(delivery_slot) <= 64, "a delivery slot is paid for per buffered record");
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/delivery.hpp ----
@@ -6633,7 +6642,6 @@ private:
                                                 rec.headers, config_.batch_size);
             if (appended) {
                 ps.queued_bytes += b->builder.size_bytes() - before;
-                grow_reservation(*b);
                 finish_append(ts, partition, ps, *b, slot, timestamp);
                 return enqueue_status::enqueued;
             }
@@ -6643,6 +6651,7 @@ private:
 
         if (used_memory_ + config_.batch_size > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
+        b->builder.reserve(config_.batch_size);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -6662,7 +6671,6 @@ private:
         }
         ps.queue.push_back(b);
         ps.queued_bytes += b->builder.size_bytes();
-        grow_reservation(*b);
         on_new_batch(ts, partition);
         finish_append(ts, partition, ps, *b, slot, timestamp);
         return enqueue_status::enqueued;
@@ -6679,8 +6687,12 @@ private:
         return st == append_status::appended;
     }
 
+    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
+    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
+    // producer keeps for buffered records.
     void grow_reservation(producer_batch& b) {
-        const std::size_t need = b.builder.size_bytes() + record_batch_overhead;
+        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
+                                 b.slots.capacity() * sizeof(delivery_slot);
         if (need > b.reserved) {
             used_memory_ += need - b.reserved;
             b.reserved = need;
@@ -6689,9 +6701,9 @@ private:
 
     void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
                        std::int64_t timestamp) {
-        slot.offset_delta = static_cast<std::int32_t>(b.slots.size());
         slot.timestamp = timestamp;
         b.slots.push_back(std::move(slot));
+        grow_reservation(b);
         ++stats_.records_enqueued;
         partition_on_append(ts, partition, b);
         if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
@@ -6820,11 +6832,13 @@ private:
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
         const std::string_view topic_name = b->topic->name;
+        std::int64_t offset_delta = 0;
         for (auto& slot : b->slots) {
             record_metadata md;
             md.topic = topic_name;
             md.partition = b->partition;
-            md.offset = base_offset >= 0 ? base_offset + slot.offset_delta : -1;
+            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
+            ++offset_delta;
             md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
             ++stats_.records_delivered;
             deliver(slot, delivery_result(md), md);
@@ -7078,6 +7092,7 @@ private:
             }
             batch.wire = *w;
             batch.finished = true;
+            grow_reservation(batch);  // compressing took a second buffer
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
                    (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
             batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);

@@ -420,7 +420,6 @@ private:
                                                 rec.headers, config_.batch_size);
             if (appended) {
                 ps.queued_bytes += b->builder.size_bytes() - before;
-                grow_reservation(*b);
                 finish_append(ts, partition, ps, *b, slot, timestamp);
                 return enqueue_status::enqueued;
             }
@@ -430,6 +429,7 @@ private:
 
         if (used_memory_ + config_.batch_size > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
+        b->builder.reserve(config_.batch_size);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -449,7 +449,6 @@ private:
         }
         ps.queue.push_back(b);
         ps.queued_bytes += b->builder.size_bytes();
-        grow_reservation(*b);
         on_new_batch(ts, partition);
         finish_append(ts, partition, ps, *b, slot, timestamp);
         return enqueue_status::enqueued;
@@ -466,8 +465,12 @@ private:
         return st == append_status::appended;
     }
 
+    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
+    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
+    // producer keeps for buffered records.
     void grow_reservation(producer_batch& b) {
-        const std::size_t need = b.builder.size_bytes() + record_batch_overhead;
+        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
+                                 b.slots.capacity() * sizeof(delivery_slot);
         if (need > b.reserved) {
             used_memory_ += need - b.reserved;
             b.reserved = need;
@@ -476,9 +479,9 @@ private:
 
     void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
                        std::int64_t timestamp) {
-        slot.offset_delta = static_cast<std::int32_t>(b.slots.size());
         slot.timestamp = timestamp;
         b.slots.push_back(std::move(slot));
+        grow_reservation(b);
         ++stats_.records_enqueued;
         partition_on_append(ts, partition, b);
         if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
@@ -607,11 +610,13 @@ private:
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
         const std::string_view topic_name = b->topic->name;
+        std::int64_t offset_delta = 0;
         for (auto& slot : b->slots) {
             record_metadata md;
             md.topic = topic_name;
             md.partition = b->partition;
-            md.offset = base_offset >= 0 ? base_offset + slot.offset_delta : -1;
+            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
+            ++offset_delta;
             md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
             ++stats_.records_delivered;
             deliver(slot, delivery_result(md), md);
@@ -865,6 +870,7 @@ private:
             }
             batch.wire = *w;
             batch.finished = true;
+            grow_reservation(batch);  // compressing took a second buffer
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
                    (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
             batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);

@@ -23,10 +23,11 @@ using delivery_result = result<record_metadata>;
 namespace detail {
 
 // A move-only callable of signature void(delivery_result&&) stored inline when it fits (captures of
-// up to 48 bytes), on the heap otherwise.
+// up to 32 bytes, pointer-aligned: four pointers or references), on the heap otherwise. It is kept
+// per record until the record's batch completes, so it is small: 40 bytes.
 class delivery_callback {
 public:
-    static constexpr std::size_t inline_size = 48;
+    static constexpr std::size_t inline_size = 32;
 
     delivery_callback() noexcept = default;
     template <class F>
@@ -34,7 +35,7 @@ public:
                  std::is_invocable_v<std::remove_cvref_t<F>&, delivery_result &&>)
     delivery_callback(F&& f) {  // NOLINT: implicit by design
         using Fn = std::remove_cvref_t<F>;
-        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(std::max_align_t) &&
+        if constexpr (sizeof(Fn) <= inline_size && alignof(Fn) <= alignof(void*) &&
                       std::is_nothrow_move_constructible_v<Fn>) {
             ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
             ops_ = &inline_ops<Fn>;
@@ -87,7 +88,7 @@ private:
         [](void* from, void* to) noexcept { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
         [](void* p) noexcept { delete *static_cast<Fn**>(p); }};
 
-    alignas(std::max_align_t) unsigned char buf_[inline_size];
+    alignas(void*) unsigned char buf_[inline_size];
     const ops* ops_ = nullptr;
 };
 
@@ -130,15 +131,19 @@ private:
 
 }  // namespace detail
 
-// What a record's sender is told, kept per record in its batch until the batch completes.
+// What a record's sender is told, kept per record in its batch until the batch completes; its
+// place in the batch's slots is the record's offset delta. It counts against buffer_memory with
+// the record's bytes, so it is kept to 64 bytes.
 struct delivery_slot {
     enum class kind : std::uint8_t { forget, awaiter, callback, handle };
-    kind how = kind::forget;
-    std::int32_t offset_delta = 0;
     std::int64_t timestamp = 0;
-    void* waiter_owner = nullptr;            // kind::awaiter: the suspended send's awaiter
-    detail::delivery_state* state = nullptr; // kind::handle
-    detail::delivery_callback callback;      // kind::callback
+    union {
+        void* waiter_owner = nullptr;     // kind::awaiter: the suspended send's awaiter
+        detail::delivery_state* state;    // kind::handle
+    };
+    detail::delivery_callback callback;  // kind::callback
+    kind how = kind::forget;
 };
+static_assert(sizeof(delivery_slot) <= 64, "a delivery slot is paid for per buffered record");
 
 KCORO_NAMESPACE_END

@@ -225,6 +225,10 @@ public:
     // Bytes so far: header plus uncompressed records.
     std::size_t size_bytes() const noexcept { return finished_ ? records_end_ : buf_.size(); }
     bool empty() const noexcept { return count_ == 0; }
+    // Allocates room for a batch of up to `bytes` (header included) at once, instead of growing to it.
+    void reserve(std::size_t bytes) { buf_.reserve(bytes); }
+    // Bytes of memory the builder holds (its buffers' capacities), for a caller that keeps to a budget.
+    std::size_t capacity_bytes() const noexcept { return buf_.capacity() + uncompressed_.capacity(); }
     std::int64_t base_timestamp() const noexcept { return base_timestamp_; }
     std::int64_t max_timestamp() const noexcept { return max_timestamp_; }
 
