@@ -3839,6 +3839,41 @@ KCORO_NAMESPACE_END
 // `p.on_new_batch(topic, partition)` when a partition's batch is closed. Stateless partitioners
 // make them no-ops by deriving from stateless_partitioner.
 
+// ---- begin kcoro/detail/last_lookup.hpp ----
+// The entry a map lookup found last, remembered so that the next lookup of the same key skips the
+// hash: a producer sends mostly to one topic at a time. It is forgotten when its owner is copied or
+// moved, since it points into the owner's map.
+
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Entry>
+class last_lookup {
+public:
+    last_lookup() noexcept = default;
+    last_lookup(const last_lookup&) noexcept {}
+    last_lookup& operator=(const last_lookup&) noexcept {
+        entry_ = nullptr;
+        return *this;
+    }
+    ~last_lookup() = default;
+
+    // The remembered entry when its key equals `key`, else nullptr.
+    template <class Key>
+    Entry* find(const Key& key) const noexcept {
+        return entry_ != nullptr && entry_->first == key ? entry_ : nullptr;
+    }
+    void remember(Entry* e) noexcept { entry_ = e; }
+    void forget() noexcept { entry_ = nullptr; }
+
+private:
+    Entry* entry_ = nullptr;
+};
+
+}  // namespace detail
+KCORO_NAMESPACE_END
+// ---- end kcoro/detail/last_lookup.hpp ----
 
 #include <concepts>
 #include <cstddef>
@@ -3932,9 +3967,12 @@ private:
         std::int32_t current = -1;
         std::size_t produced = 0;
     };
+    // The last topic's state is found without hashing (map nodes never move; none is erased).
     state& state_for(std::string_view topic) {
+        if (auto* e = last_.find(topic)) return e->second;
         auto it = states_.find(topic);
         if (it == states_.end()) it = states_.emplace(std::string(topic), state{}).first;
+        last_.remember(&*it);
         return it->second;
     }
     std::int32_t choose(const partition_context& ctx) {
@@ -3959,6 +3997,7 @@ private:
     }
 
     std::unordered_map<std::string, state, detail::string_hash_eq, std::equal_to<>> states_;
+    detail::last_lookup<std::pair<const std::string, state>> last_;
     std::vector<std::uint64_t> weights_;
     detail::partition_rng rng_;
     bool adaptive_;
@@ -5744,8 +5783,11 @@ public:
     void set_brokers(std::vector<broker_node> b) { brokers_ = std::move(b); }
 
     const topic_metadata* topic(std::string_view name) const noexcept {
+        if (auto* e = last_topic_.find(name)) return &e->second;
         auto it = topics_.find(name);
-        return it == topics_.end() ? nullptr : &it->second;
+        if (it == topics_.end()) return nullptr;
+        last_topic_.remember(&*it);
+        return &it->second;
     }
 
     // Replaces what is known of a topic; returns true when leaders or the partition count changed.
@@ -5780,6 +5822,7 @@ public:
 private:
     std::vector<broker_node> brokers_;
     std::unordered_map<std::string, topic_metadata, detail::string_hash, std::equal_to<>> topics_;
+    mutable detail::last_lookup<const std::pair<const std::string, topic_metadata>> last_topic_;  // nodes never move; none is erased
 };
 
 KCORO_NAMESPACE_END
@@ -6735,8 +6778,12 @@ private:
     }
 
     topic_state& topic(std::string_view name) {
+        if (auto* e = last_topic_.find(name)) return *e->second;
         auto it = topics_.find(name);
-        if (it != topics_.end()) return *it->second;
+        if (it != topics_.end()) {
+            last_topic_.remember(&*it);
+            return *it->second;
+        }
         auto t = std::make_unique<topic_state>();
         t->name = std::string(name);
         auto* raw = t.get();
@@ -7488,6 +7535,7 @@ private:
 
     cluster_metadata metadata_;
     std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
+    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
     std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;

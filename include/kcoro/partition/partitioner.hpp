@@ -7,6 +7,7 @@
 #pragma once
 
 #include "../bytes.hpp"
+#include "../detail/last_lookup.hpp"
 #include "../detail/prelude.hpp"
 #include "crc32.hpp"
 #include "murmur2.hpp"
@@ -103,9 +104,12 @@ private:
         std::int32_t current = -1;
         std::size_t produced = 0;
     };
+    // The last topic's state is found without hashing (map nodes never move; none is erased).
     state& state_for(std::string_view topic) {
+        if (auto* e = last_.find(topic)) return e->second;
         auto it = states_.find(topic);
         if (it == states_.end()) it = states_.emplace(std::string(topic), state{}).first;
+        last_.remember(&*it);
         return it->second;
     }
     std::int32_t choose(const partition_context& ctx) {
@@ -130,6 +134,7 @@ private:
     }
 
     std::unordered_map<std::string, state, detail::string_hash_eq, std::equal_to<>> states_;
+    detail::last_lookup<std::pair<const std::string, state>> last_;
     std::vector<std::uint64_t> weights_;
     detail::partition_rng rng_;
     bool adaptive_;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "../bytes.hpp"
+#include "../detail/last_lookup.hpp"
 #include "../detail/prelude.hpp"
 #include "../partition/partition.hpp"
 #include "../protocol/protocol.hpp"
@@ -513,8 +514,12 @@ private:
     }
 
     topic_state& topic(std::string_view name) {
+        if (auto* e = last_topic_.find(name)) return *e->second;
         auto it = topics_.find(name);
-        if (it != topics_.end()) return *it->second;
+        if (it != topics_.end()) {
+            last_topic_.remember(&*it);
+            return *it->second;
+        }
         auto t = std::make_unique<topic_state>();
         t->name = std::string(name);
         auto* raw = t.get();
@@ -1266,6 +1271,7 @@ private:
 
     cluster_metadata metadata_;
     std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
+    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
     std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;

@@ -2,6 +2,7 @@
 // Filled from Metadata responses; read on every send to partition and route records.
 #pragma once
 
+#include "../detail/last_lookup.hpp"
 #include "../detail/prelude.hpp"
 #include "../error.hpp"
 
@@ -54,8 +55,11 @@ public:
     void set_brokers(std::vector<broker_node> b) { brokers_ = std::move(b); }
 
     const topic_metadata* topic(std::string_view name) const noexcept {
+        if (auto* e = last_topic_.find(name)) return &e->second;
         auto it = topics_.find(name);
-        return it == topics_.end() ? nullptr : &it->second;
+        if (it == topics_.end()) return nullptr;
+        last_topic_.remember(&*it);
+        return &it->second;
     }
 
     // Replaces what is known of a topic; returns true when leaders or the partition count changed.
@@ -90,6 +94,7 @@ public:
 private:
     std::vector<broker_node> brokers_;
     std::unordered_map<std::string, topic_metadata, detail::string_hash, std::equal_to<>> topics_;
+    mutable detail::last_lookup<const std::pair<const std::string, topic_metadata>> last_topic_;  // nodes never move; none is erased
 };
 
 KCORO_NAMESPACE_END
