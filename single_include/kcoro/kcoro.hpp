@@ -647,6 +647,7 @@ KCORO_NAMESPACE_END
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -660,9 +661,20 @@ struct uuid {
     }
 };
 
+// Bytes a request refers to instead of copying them: they belong in the frame at offset `at` of the
+// written buffer. Record batches are spliced this way, so that a Produce request is sent from the
+// batches' own memory with one gathering write.
+struct spliced_bytes {
+    std::size_t at;
+    bytes_view bytes;
+};
+
 class wire_writer {
 public:
     explicit wire_writer(byte_buffer& out) noexcept : out_(out) {}
+    // With `splices`, large_bytes() records large blobs there instead of copying them; the caller
+    // then owns putting them back in place (see spliced_bytes).
+    wire_writer(byte_buffer& out, std::vector<spliced_bytes>* splices) noexcept : out_(out), splices_(splices) {}
 
     void i8(std::int8_t v) { out_.push_back(static_cast<byte>(v)); }
     void i16(std::int16_t v) { be(static_cast<std::uint16_t>(v), 2); }
@@ -701,6 +713,17 @@ public:
         length(static_cast<std::int64_t>(b.size()), flexible, true);
         out_.append(b);
     }
+    // Like bytes(), but a blob of at least splice_threshold bytes is spliced rather than copied when
+    // the writer collects splices. The blob must outlive the write of the frame.
+    static constexpr std::size_t splice_threshold = 512;
+    void large_bytes(bytes_view b, bool flexible) {
+        if (splices_ == nullptr || b.size() < splice_threshold) return bytes(b, flexible);
+        length(static_cast<std::int64_t>(b.size()), flexible, true);
+        splices_->push_back({out_.size(), b});
+        spliced_size_ += b.size();
+    }
+    // Bytes spliced so far: the frame is position() + spliced_size() long.
+    std::size_t spliced_size() const noexcept { return spliced_size_; }
     void nullable_bytes(std::optional<bytes_view> b, bool flexible) {
         if (!b) length(-1, flexible, true);
         else bytes(*b, flexible);
@@ -734,6 +757,8 @@ private:
         else i16(static_cast<std::int16_t>(n));
     }
     byte_buffer& out_;
+    std::vector<spliced_bytes>* splices_ = nullptr;
+    std::size_t spliced_size_ = 0;
 };
 
 class wire_reader {
@@ -1423,7 +1448,7 @@ struct produce_request {
             w.array_length(static_cast<std::int32_t>(t.partitions.size()), flexible);
             for (const auto& p : t.partitions) {
                 w.i32(p.index);
-                w.bytes(p.records, flexible);
+                w.large_bytes(p.records, flexible);
                 w.tagged_fields(flexible);
             }
             w.tagged_fields(flexible);
@@ -5048,9 +5073,9 @@ public:
         std::size_t index = 0, offset = 0;
         while (index < buffers.size()) {
             if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
-            iovec iov[16];
+            iovec iov[64];
             int count = 0;
-            for (std::size_t i = index; i < buffers.size() && count < 16; ++i) {
+            for (std::size_t i = index; i < buffers.size() && count < 64; ++i) {
                 const std::size_t skip = i == index ? offset : 0;
                 if (buffers[i].size() == skip) continue;
                 iov[count].iov_base = const_cast<byte*>(buffers[i].data() + skip);
@@ -5918,8 +5943,9 @@ public:
         active_request_guard guard(active_requests_);
         if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
         byte_buffer frame;
-        encode_frame(frame, req, version, next_correlation_id_++);
-        co_return co_await write_frame(frame);
+        std::vector<spliced_bytes> splices;
+        encode_frame(frame, splices, req, version, next_correlation_id_++);
+        co_return co_await write_frame(frame, splices);
     }
 
     // Closes the stream; every outstanding requester resumes with `why`.
@@ -5958,10 +5984,14 @@ private:
         void await_resume() const noexcept {}
     };
 
+    // Encodes size, header and body into `out`, except large blobs the request refers to (record
+    // batches), which go to `splices` and are written from where they are.
     template <class Req>
-    void encode_frame(byte_buffer& out, const Req& req, std::int16_t version, std::int32_t correlation_id) {
+    void encode_frame(byte_buffer& out, std::vector<spliced_bytes>& splices, const Req& req, std::int16_t version,
+                      std::int32_t correlation_id) {
         out.clear();
-        wire_writer w(out);
+        splices.clear();
+        wire_writer w(out, &splices);
         w.i32(0);  // size, back-filled
         const bool flexible = version >= Req::first_flexible_version;
         w.i16(Req::api_key);
@@ -5971,7 +6001,7 @@ private:
         w.nullable_string(std::optional<std::string_view>(client_id_), false);
         if (flexible) w.tagged_fields(true);
         req.encode(w, version);
-        const auto size = static_cast<std::uint32_t>(out.size() - 4);
+        const auto size = static_cast<std::uint32_t>(out.size() - 4 + w.spliced_size());
         out[0] = static_cast<byte>(size >> 24);
         out[1] = static_cast<byte>(size >> 16);
         out[2] = static_cast<byte>(size >> 8);
@@ -5991,8 +6021,9 @@ private:
         if (state_ != state::ready && state_ != state::negotiating)
             co_return error(errc::connection_lost, "not connected to " + host_ + ":" + std::to_string(port_));
         byte_buffer frame;
+        std::vector<spliced_bytes> splices;
         const std::int32_t corr = next_correlation_id_++;
-        encode_frame(frame, req, version, corr);
+        encode_frame(frame, splices, req, version, corr);
 
         byte_buffer response_frame;
         error failure;
@@ -6007,7 +6038,7 @@ private:
         waiters_.push_back(&w);
         if (waiters_.size() == 1) watchdog_.notify();
 
-        auto written = co_await write_frame(frame);
+        auto written = co_await write_frame(frame, splices);
         if (!written && !w.done) {
             close(written.err());
         }
@@ -6035,7 +6066,7 @@ private:
 
     // Writes are serialized: a second writer waits until the first has finished, so frames never
     // interleave on the stream.
-    task<result<void>> write_frame(const byte_buffer& frame) {
+    task<result<void>> write_frame(const byte_buffer& frame, const std::vector<spliced_bytes>& splices) {
         while (writing_) {
             write_gate_waiter g;
             g.next = nullptr;
@@ -6049,8 +6080,17 @@ private:
             co_return error(errc::connection_lost);
         }
         writing_ = true;
-        bytes_view parts[1] = {frame.view()};
-        auto r = co_await stream_->write(std::span<const bytes_view>(parts, 1));
+        // The frame's own bytes with the spliced blobs put back in place (one writer at a time, so
+        // one parts vector serves every write).
+        write_parts_.clear();
+        std::size_t from = 0;
+        for (const auto& sp : splices) {
+            write_parts_.push_back(frame.view().subspan(from, sp.at - from));
+            write_parts_.push_back(sp.bytes);
+            from = sp.at;
+        }
+        write_parts_.push_back(frame.view().subspan(from));
+        auto r = co_await stream_->write(std::span<const bytes_view>(write_parts_));
         writing_ = false;
         release_write_gate();
         co_return r;
@@ -6175,6 +6215,7 @@ private:
     std::chrono::milliseconds request_timeout_{30000};
     detail::wake_signal<R> watchdog_;
     bool writing_ = false;
+    std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;
     int live_coroutines_ = 0;

@@ -95,8 +95,9 @@ public:
         active_request_guard guard(active_requests_);
         if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
         byte_buffer frame;
-        encode_frame(frame, req, version, next_correlation_id_++);
-        co_return co_await write_frame(frame);
+        std::vector<spliced_bytes> splices;
+        encode_frame(frame, splices, req, version, next_correlation_id_++);
+        co_return co_await write_frame(frame, splices);
     }
 
     // Closes the stream; every outstanding requester resumes with `why`.
@@ -135,10 +136,14 @@ private:
         void await_resume() const noexcept {}
     };
 
+    // Encodes size, header and body into `out`, except large blobs the request refers to (record
+    // batches), which go to `splices` and are written from where they are.
     template <class Req>
-    void encode_frame(byte_buffer& out, const Req& req, std::int16_t version, std::int32_t correlation_id) {
+    void encode_frame(byte_buffer& out, std::vector<spliced_bytes>& splices, const Req& req, std::int16_t version,
+                      std::int32_t correlation_id) {
         out.clear();
-        wire_writer w(out);
+        splices.clear();
+        wire_writer w(out, &splices);
         w.i32(0);  // size, back-filled
         const bool flexible = version >= Req::first_flexible_version;
         w.i16(Req::api_key);
@@ -148,7 +153,7 @@ private:
         w.nullable_string(std::optional<std::string_view>(client_id_), false);
         if (flexible) w.tagged_fields(true);
         req.encode(w, version);
-        const auto size = static_cast<std::uint32_t>(out.size() - 4);
+        const auto size = static_cast<std::uint32_t>(out.size() - 4 + w.spliced_size());
         out[0] = static_cast<byte>(size >> 24);
         out[1] = static_cast<byte>(size >> 16);
         out[2] = static_cast<byte>(size >> 8);
@@ -168,8 +173,9 @@ private:
         if (state_ != state::ready && state_ != state::negotiating)
             co_return error(errc::connection_lost, "not connected to " + host_ + ":" + std::to_string(port_));
         byte_buffer frame;
+        std::vector<spliced_bytes> splices;
         const std::int32_t corr = next_correlation_id_++;
-        encode_frame(frame, req, version, corr);
+        encode_frame(frame, splices, req, version, corr);
 
         byte_buffer response_frame;
         error failure;
@@ -184,7 +190,7 @@ private:
         waiters_.push_back(&w);
         if (waiters_.size() == 1) watchdog_.notify();
 
-        auto written = co_await write_frame(frame);
+        auto written = co_await write_frame(frame, splices);
         if (!written && !w.done) {
             close(written.err());
         }
@@ -212,7 +218,7 @@ private:
 
     // Writes are serialized: a second writer waits until the first has finished, so frames never
     // interleave on the stream.
-    task<result<void>> write_frame(const byte_buffer& frame) {
+    task<result<void>> write_frame(const byte_buffer& frame, const std::vector<spliced_bytes>& splices) {
         while (writing_) {
             write_gate_waiter g;
             g.next = nullptr;
@@ -226,8 +232,17 @@ private:
             co_return error(errc::connection_lost);
         }
         writing_ = true;
-        bytes_view parts[1] = {frame.view()};
-        auto r = co_await stream_->write(std::span<const bytes_view>(parts, 1));
+        // The frame's own bytes with the spliced blobs put back in place (one writer at a time, so
+        // one parts vector serves every write).
+        write_parts_.clear();
+        std::size_t from = 0;
+        for (const auto& sp : splices) {
+            write_parts_.push_back(frame.view().subspan(from, sp.at - from));
+            write_parts_.push_back(sp.bytes);
+            from = sp.at;
+        }
+        write_parts_.push_back(frame.view().subspan(from));
+        auto r = co_await stream_->write(std::span<const bytes_view>(write_parts_));
         writing_ = false;
         release_write_gate();
         co_return r;
@@ -352,6 +367,7 @@ private:
     std::chrono::milliseconds request_timeout_{30000};
     detail::wake_signal<R> watchdog_;
     bool writing_ = false;
+    std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;
     int live_coroutines_ = 0;

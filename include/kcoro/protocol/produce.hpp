@@ -126,7 +126,7 @@ struct produce_request {
             w.array_length(static_cast<std::int32_t>(t.partitions.size()), flexible);
             for (const auto& p : t.partitions) {
                 w.i32(p.index);
-                w.bytes(p.records, flexible);
+                w.large_bytes(p.records, flexible);
                 w.tagged_fields(flexible);
             }
             w.tagged_fields(flexible);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -26,9 +27,20 @@ struct uuid {
     }
 };
 
+// Bytes a request refers to instead of copying them: they belong in the frame at offset `at` of the
+// written buffer. Record batches are spliced this way, so that a Produce request is sent from the
+// batches' own memory with one gathering write.
+struct spliced_bytes {
+    std::size_t at;
+    bytes_view bytes;
+};
+
 class wire_writer {
 public:
     explicit wire_writer(byte_buffer& out) noexcept : out_(out) {}
+    // With `splices`, large_bytes() records large blobs there instead of copying them; the caller
+    // then owns putting them back in place (see spliced_bytes).
+    wire_writer(byte_buffer& out, std::vector<spliced_bytes>* splices) noexcept : out_(out), splices_(splices) {}
 
     void i8(std::int8_t v) { out_.push_back(static_cast<byte>(v)); }
     void i16(std::int16_t v) { be(static_cast<std::uint16_t>(v), 2); }
@@ -67,6 +79,17 @@ public:
         length(static_cast<std::int64_t>(b.size()), flexible, true);
         out_.append(b);
     }
+    // Like bytes(), but a blob of at least splice_threshold bytes is spliced rather than copied when
+    // the writer collects splices. The blob must outlive the write of the frame.
+    static constexpr std::size_t splice_threshold = 512;
+    void large_bytes(bytes_view b, bool flexible) {
+        if (splices_ == nullptr || b.size() < splice_threshold) return bytes(b, flexible);
+        length(static_cast<std::int64_t>(b.size()), flexible, true);
+        splices_->push_back({out_.size(), b});
+        spliced_size_ += b.size();
+    }
+    // Bytes spliced so far: the frame is position() + spliced_size() long.
+    std::size_t spliced_size() const noexcept { return spliced_size_; }
     void nullable_bytes(std::optional<bytes_view> b, bool flexible) {
         if (!b) length(-1, flexible, true);
         else bytes(*b, flexible);
@@ -100,6 +123,8 @@ private:
         else i16(static_cast<std::int16_t>(n));
     }
     byte_buffer& out_;
+    std::vector<spliced_bytes>* splices_ = nullptr;
+    std::size_t spliced_size_ = 0;
 };
 
 class wire_reader {

@@ -157,9 +157,9 @@ public:
         std::size_t index = 0, offset = 0;
         while (index < buffers.size()) {
             if (fd_ < 0) co_return error(errc::connection_lost, "socket closed");
-            iovec iov[16];
+            iovec iov[64];
             int count = 0;
-            for (std::size_t i = index; i < buffers.size() && count < 16; ++i) {
+            for (std::size_t i = index; i < buffers.size() && count < 64; ++i) {
                 const std::size_t skip = i == index ? offset : 0;
                 if (buffers[i].size() == skip) continue;
                 iov[count].iov_base = const_cast<byte*>(buffers[i].data() + skip);
