@@ -367,6 +367,50 @@ TEST_CASE("protocol_messages: Produce request v3 and v9 append the records bytes
     CHECK(encoded(req2, 9) == "037478000100007530030274030000000007deadbeef0001000000000103dead00000275010000");
 }
 
+TEST_CASE("protocol_messages: Produce request with spliced batches reassembles to the copied encoding") {
+    // Batches at least splice_threshold bytes long are left where they are; putting them back at their
+    // offsets must give exactly the bytes of the copying encoder, at every version.
+    using req_t = kcoro::produce_request;
+    const std::size_t big = kcoro::wire_writer::splice_threshold;
+    std::vector<kcoro::byte> a(big), b(big + 300), small(big - 1);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i < a.size()) a[i] = static_cast<kcoro::byte>(i * 7);
+        b[i] = static_cast<kcoro::byte>(i * 13 + 1);
+        if (i < small.size()) small[i] = static_cast<kcoro::byte>(i * 3 + 2);
+    }
+    const std::array<kcoro::produce_partition_data, 2> parts_t{{{.index = 0, .records = a}, {.index = 4, .records = small}}};
+    const std::array<kcoro::produce_partition_data, 1> parts_u{{{.index = 1, .records = b}}};
+    const std::array<kcoro::produce_topic_data, 2> topics{{{.name = "t", .partitions = parts_t}, {.name = "u", .partitions = parts_u}}};
+    const req_t req{.transactional_id = std::nullopt, .acks = -1, .timeout_ms = 30000, .topics = topics};
+    for (std::int16_t v = req_t::min_version; v <= req_t::max_version; ++v) {
+        INFO("version " << v);
+        kcoro::byte_buffer copied;
+        kcoro::wire_writer cw(copied);
+        req.encode(cw, v);
+        CHECK(cw.spliced_size() == 0);
+
+        kcoro::byte_buffer own;
+        std::vector<kcoro::spliced_bytes> splices;
+        kcoro::wire_writer sw(own, &splices);
+        req.encode(sw, v);
+        REQUIRE(splices.size() == 2);  // a and b; `small` is copied
+        CHECK(splices[0].bytes.data() == a.data());
+        CHECK(splices[1].bytes.data() == b.data());
+        CHECK(sw.spliced_size() == a.size() + b.size());
+        CHECK(own.size() + sw.spliced_size() == copied.size());
+
+        kcoro::byte_buffer joined;
+        std::size_t from = 0;
+        for (const auto& sp : splices) {
+            joined.append(own.view().subspan(from, sp.at - from));
+            joined.append(sp.bytes);
+            from = sp.at;
+        }
+        joined.append(own.view().subspan(from));
+        CHECK(joined == copied);
+    }
+}
+
 TEST_CASE("protocol_messages: Produce response v8 and v10 with tagged current leader") {
     using resp_t = kcoro::produce_response;
     const std::pair<std::int16_t, std::string_view> frames[] = {
