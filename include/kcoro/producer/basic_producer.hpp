@@ -374,7 +374,10 @@ private:
             request_metadata();
             return enqueue_status::blocked_metadata;
         }
-        if (ts.partitions.size() < md->partitions.size()) ts.partitions.resize(md->partitions.size());
+        if (ts.partitions.size() < md->partitions.size()) {
+            ts.partitions.resize(md->partitions.size());
+            ts.queued_bytes.resize(md->partitions.size());
+        }
 
         // The key is serialized once into scratch space: the partitioner hashes these bytes and the
         // batch copies them; the value goes straight into the batch.
@@ -420,7 +423,7 @@ private:
             const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
                                                 rec.headers, config_.batch_size);
             if (appended) {
-                ps.queued_bytes += b->builder.size_bytes() - before;
+                queued_bytes_of(*b) += b->builder.size_bytes() - before;
                 finish_append(ts, partition, ps, *b, slot, timestamp);
                 return enqueue_status::enqueued;
             }
@@ -449,7 +452,7 @@ private:
             return enqueue_status::failed;
         }
         ps.queue.push_back(b);
-        ps.queued_bytes += b->builder.size_bytes();
+        queued_bytes_of(*b) += b->builder.size_bytes();
         on_new_batch(ts, partition);
         finish_append(ts, partition, ps, *b, slot, timestamp);
         return enqueue_status::enqueued;
@@ -497,16 +500,20 @@ private:
         ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
         ctx.partition_count = md.partition_count();
         ctx.available_partitions = std::span<const std::int32_t>(md.available);
-        if (config_.partitioner_adaptive_partitioning) {
-            queue_sizes_.resize(md.partitions.size());
-            for (std::size_t i = 0; i < md.partitions.size(); ++i)
-                queue_sizes_[i] = i < ts.partitions.size() ? ts.partitions[i].queued_bytes : 0;
-            ctx.queue_sizes = std::span<const std::size_t>(queue_sizes_);
-        }
+        if (config_.partitioner_adaptive_partitioning)
+            ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
         ctx.batch_size = config_.batch_size;
         std::int32_t p = partitioner_.partition(ctx);
         if (p < 0 || p >= md.partition_count()) p = 0;
         return p;
+    }
+    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
+    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
+        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
+    }
+    static void unqueue_bytes(producer_batch& b) noexcept {
+        std::size_t& q = queued_bytes_of(b);
+        q -= std::min(q, b.builder.size_bytes());
     }
     void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
     void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
@@ -683,8 +690,8 @@ private:
                     ps.queue.pop_front();
                     fail_batch(b, e);
                 }
-                ps.queued_bytes = 0;
             }
+            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
         }
     }
 
@@ -836,7 +843,7 @@ private:
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
                 ps.queue.pop_front();
-                ps.queued_bytes -= std::min(ps.queued_bytes, batch->builder.size_bytes());
+                unqueue_bytes(*batch);
                 ++ps.in_flight;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
@@ -899,7 +906,7 @@ private:
                        !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
                     producer_batch* b = ps.queue.front();
                     ps.queue.pop_front();
-                    ps.queued_bytes -= std::min(ps.queued_bytes, b->builder.size_bytes());
+                    unqueue_bytes(*b);
                     const bool had_sequence = b->base_sequence >= 0;
                     fail_batch(b, error(errc::delivery_timeout,
                                         "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
@@ -1064,7 +1071,7 @@ private:
                (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
             ++it;
         ps.queue.insert(it, batch);
-        ps.queued_bytes += batch->builder.size_bytes();
+        queued_bytes_of(*batch) += batch->builder.size_bytes();
     }
 
     void coroutine_ended() {
@@ -1282,7 +1289,6 @@ private:
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
     byte_buffer key_scratch_;
-    std::vector<std::size_t> queue_sizes_;
     error last_enqueue_error_;
 
     pending_send* waiting_head_ = nullptr;

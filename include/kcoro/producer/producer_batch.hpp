@@ -88,12 +88,14 @@ struct partition_state {
     // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
     // an earlier one that failed retriably, and the earlier one could never follow it in order.
     std::int64_t last_acked_sequence = -1;
-    std::size_t queued_bytes = 0;       // for adaptive partitioning
 };
 
 struct topic_state {
     std::string name;
     std::vector<partition_state> partitions;  // sized to the topic's partition count
+    // Bytes queued per partition (appended, not yet drained): the partitioner reads this array as
+    // is for adaptive partitioning, so it is kept apart from partition_state.
+    std::vector<std::size_t> queued_bytes;
 };
 
 KCORO_NAMESPACE_END
