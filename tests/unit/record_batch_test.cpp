@@ -215,6 +215,20 @@ TEST_CASE("record_batch_test: 1000 records round-trip, with timestamps out of or
     }
 }
 
+TEST_CASE("record_batch_test: varint_size is the length put_uvarint writes, at every 7-bit boundary") {
+    std::vector<std::uint64_t> values{0, 1, ~std::uint64_t{0}};
+    for (int bits = 7; bits < 64; bits += 7) {
+        const std::uint64_t edge = std::uint64_t{1} << bits;
+        values.insert(values.end(), {edge - 1, edge, edge + 1});
+    }
+    for (const std::uint64_t v : values) {
+        kcoro::byte out[10];
+        const auto written = static_cast<std::size_t>(kcoro::detail::put_uvarint(out, v) - out);
+        INFO("value " << v);
+        CHECK(kcoro::detail::varint_size(v) == written);
+    }
+}
+
 TEST_CASE("record_batch_test: varint boundaries of field and record lengths") {
     for (std::size_t n : {std::size_t{0}, std::size_t{55}, std::size_t{56}, std::size_t{57}, std::size_t{63},
                           std::size_t{64}, std::size_t{8184}, std::size_t{8185}, std::size_t{8191}, std::size_t{8192},

@@ -16,6 +16,7 @@
 #include "crc32c.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -77,13 +78,9 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop.
 inline std::size_t varint_size(std::uint64_t v) noexcept {
-    std::size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        ++n;
-    }
-    return n;
+    return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
 }
 inline std::uint64_t zigzag64(std::int64_t v) noexcept {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
