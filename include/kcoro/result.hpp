@@ -5,6 +5,7 @@
 #include "error.hpp"
 
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <string>
 #include <system_error>
@@ -14,17 +15,33 @@
 KCORO_NAMESPACE_BEGIN
 
 // An error code plus, where it helps, a detail naming what was wrong ("batch_size: must be > 0",
-// "topic 'orders' partition 3"). The detail is empty on hot paths.
+// "topic 'orders' partition 3"). The detail is empty on hot paths and lives on the heap when it is
+// not, so that an error, and so every result, moves as cheaply as a pointer: a send's result is
+// moved a few times per record.
 class error {
 public:
     error() = default;
     error(errc e) : code_(make_error_code(e)) {}  // NOLINT: implicit by design
     error(std::error_code c) : code_(c) {}       // NOLINT
-    error(errc e, std::string detail) : code_(make_error_code(e)), detail_(std::move(detail)) {}
-    error(std::error_code c, std::string detail) : code_(c), detail_(std::move(detail)) {}
+    error(errc e, std::string detail) : code_(make_error_code(e)), detail_(keep(std::move(detail))) {}
+    error(std::error_code c, std::string detail) : code_(c), detail_(keep(std::move(detail))) {}
+    error(const error& o) : code_(o.code_), detail_(o.detail_ ? std::make_unique<std::string>(*o.detail_) : nullptr) {}
+    error& operator=(const error& o) {
+        if (this != &o) {
+            code_ = o.code_;
+            detail_ = o.detail_ ? std::make_unique<std::string>(*o.detail_) : nullptr;
+        }
+        return *this;
+    }
+    error(error&&) noexcept = default;
+    error& operator=(error&&) noexcept = default;
+    ~error() = default;
 
     const std::error_code& code() const noexcept { return code_; }
-    const std::string& detail() const noexcept { return detail_; }
+    const std::string& detail() const noexcept {
+        static const std::string none;
+        return detail_ ? *detail_ : none;
+    }
     // The kcoro errc, when the code is in the kcoro category; errc::none otherwise.
     errc kind() const noexcept {
         return code_.category() == error_category() ? static_cast<errc>(code_.value()) : errc::none;
@@ -33,7 +50,7 @@ public:
 
     // "detail: code message", the line to log or show.
     std::string message() const {
-        std::string m = detail_;
+        std::string m = detail();
         if (!m.empty()) m += ": ";
         m += code_.message();
         return m;
@@ -43,8 +60,12 @@ public:
     friend bool operator==(const error& a, errc b) noexcept { return a.code_ == make_error_code(b); }
 
 private:
+    static std::unique_ptr<std::string> keep(std::string&& d) {
+        return d.empty() ? nullptr : std::make_unique<std::string>(std::move(d));
+    }
+
     std::error_code code_;
-    std::string detail_;
+    std::unique_ptr<std::string> detail_;
 };
 
 namespace detail {
