@@ -332,6 +332,7 @@ struct std::is_error_code_enum<kcoro::errc> : std::true_type {};
 
 
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <string>
 #include <system_error>
@@ -341,17 +342,33 @@ struct std::is_error_code_enum<kcoro::errc> : std::true_type {};
 KCORO_NAMESPACE_BEGIN
 
 // An error code plus, where it helps, a detail naming what was wrong ("batch_size: must be > 0",
-// "topic 'orders' partition 3"). The detail is empty on hot paths.
+// "topic 'orders' partition 3"). The detail is empty on hot paths and lives on the heap when it is
+// not, so that an error, and so every result, moves as cheaply as a pointer: a send's result is
+// moved a few times per record.
 class error {
 public:
     error() = default;
     error(errc e) : code_(make_error_code(e)) {}  // NOLINT: implicit by design
     error(std::error_code c) : code_(c) {}       // NOLINT
-    error(errc e, std::string detail) : code_(make_error_code(e)), detail_(std::move(detail)) {}
-    error(std::error_code c, std::string detail) : code_(c), detail_(std::move(detail)) {}
+    error(errc e, std::string detail) : code_(make_error_code(e)), detail_(keep(std::move(detail))) {}
+    error(std::error_code c, std::string detail) : code_(c), detail_(keep(std::move(detail))) {}
+    error(const error& o) : code_(o.code_), detail_(o.detail_ ? std::make_unique<std::string>(*o.detail_) : nullptr) {}
+    error& operator=(const error& o) {
+        if (this != &o) {
+            code_ = o.code_;
+            detail_ = o.detail_ ? std::make_unique<std::string>(*o.detail_) : nullptr;
+        }
+        return *this;
+    }
+    error(error&&) noexcept = default;
+    error& operator=(error&&) noexcept = default;
+    ~error() = default;
 
     const std::error_code& code() const noexcept { return code_; }
-    const std::string& detail() const noexcept { return detail_; }
+    const std::string& detail() const noexcept {
+        static const std::string none;
+        return detail_ ? *detail_ : none;
+    }
     // The kcoro errc, when the code is in the kcoro category; errc::none otherwise.
     errc kind() const noexcept {
         return code_.category() == error_category() ? static_cast<errc>(code_.value()) : errc::none;
@@ -360,7 +377,7 @@ public:
 
     // "detail: code message", the line to log or show.
     std::string message() const {
-        std::string m = detail_;
+        std::string m = detail();
         if (!m.empty()) m += ": ";
         m += code_.message();
         return m;
@@ -370,8 +387,12 @@ public:
     friend bool operator==(const error& a, errc b) noexcept { return a.code_ == make_error_code(b); }
 
 private:
+    static std::unique_ptr<std::string> keep(std::string&& d) {
+        return d.empty() ? nullptr : std::make_unique<std::string>(std::move(d));
+    }
+
     std::error_code code_;
-    std::string detail_;
+    std::unique_ptr<std::string> detail_;
 };
 
 namespace detail {
@@ -3162,6 +3183,7 @@ KCORO_NAMESPACE_END
 // ---- end kcoro/serde/byte_sink.hpp ----
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -3223,13 +3245,9 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop.
 inline std::size_t varint_size(std::uint64_t v) noexcept {
-    std::size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        ++n;
-    }
-    return n;
+    return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
 }
 inline std::uint64_t zigzag64(std::int64_t v) noexcept {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
@@ -4253,6 +4271,8 @@ KCORO_NAMESPACE_END
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -4371,7 +4391,7 @@ public:
     std::size_t poll() {
         std::size_t n = run_ready();
         n += run_due_timers();
-        n += wait_io(0);
+        n += wait_io(std::chrono::nanoseconds(0));
         n += run_ready();
         return n;
     }
@@ -4409,20 +4429,19 @@ private:
         run_ready();
         run_due_timers();
         if (stopped_) return;
-        int timeout_ms = -1;
-        if (!ready_.empty()) timeout_ms = 0;
+        std::optional<std::chrono::nanoseconds> timeout;  // none: until something happens
+        if (!ready_.empty()) timeout = std::chrono::nanoseconds(0);
         else {
             std::optional<clock::time_point> next = deadline;
             if (!timers_.empty()) next = next ? std::min(*next, timers_.begin()->first.first) : timers_.begin()->first.first;
             if (next) {
-                auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
-                timeout_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60000));
+                timeout = std::clamp<std::chrono::nanoseconds>(*next - now(), std::chrono::nanoseconds(0), std::chrono::seconds(60));
             } else if (io_waiters_ == 0) {
                 std::lock_guard<std::mutex> lock(foreign_mutex_);
                 if (foreign_.empty()) return;
             }
         }
-        wait_io(timeout_ms);
+        wait_io(timeout);
         run_ready();
     }
 
@@ -4467,9 +4486,29 @@ private:
         return n;
     }
 
-    std::size_t wait_io(int timeout_ms) {
+    // Waits for readiness until `timeout` (none: without limit). A timer due in 300 us wakes the loop
+    // in about 300 us, not at the next millisecond: epoll_pwait2 takes nanoseconds (Linux 5.11);
+    // where the kernel lacks it, epoll_wait and whole milliseconds, rounded up.
+    std::size_t wait_io(std::optional<std::chrono::nanoseconds> timeout) {
         epoll_event events[64];
-        int n = ::epoll_wait(epfd_, events, 64, timeout_ms);
+        int n = -1;
+        bool waited = false;
+#ifdef SYS_epoll_pwait2
+        if (!no_epoll_pwait2_) {
+            timespec ts{};
+            if (timeout) {
+                ts.tv_sec = static_cast<time_t>(timeout->count() / 1000000000);
+                ts.tv_nsec = static_cast<long>(timeout->count() % 1000000000);
+            }
+            n = static_cast<int>(::syscall(SYS_epoll_pwait2, epfd_, events, 64, timeout ? &ts : nullptr, nullptr, 0));
+            waited = n >= 0 || (errno != ENOSYS && errno != EPERM);
+            if (!waited) no_epoll_pwait2_ = true;  // an old kernel, or a sandbox that forbids it
+        }
+#endif
+        if (!waited) {
+            const int ms = timeout ? static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(*timeout).count()) : -1;
+            n = ::epoll_wait(epfd_, events, 64, ms);
+        }
         if (n < 0) return 0;  // EINTR: the caller loops
         for (int i = 0; i < n; ++i) {
             auto* w = static_cast<detail::fd_waiters*>(events[i].data.ptr);
@@ -4488,6 +4527,7 @@ private:
 
     int epfd_ = -1;
     int wakefd_ = -1;
+    bool no_epoll_pwait2_ = false;  // the kernel refused it once: epoll_wait from then on
     bool stopped_ = false;
     std::vector<std::coroutine_handle<>> ready_;
     std::map<std::pair<clock::time_point, std::uint64_t>, loop_timer*> timers_;
@@ -6310,12 +6350,14 @@ struct partition_state {
     // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
     // an earlier one that failed retriably, and the earlier one could never follow it in order.
     std::int64_t last_acked_sequence = -1;
-    std::size_t queued_bytes = 0;       // for adaptive partitioning
 };
 
 struct topic_state {
     std::string name;
     std::vector<partition_state> partitions;  // sized to the topic's partition count
+    // Bytes queued per partition (appended, not yet drained): the partitioner reads this array as
+    // is for adaptive partitioning, so it is kept apart from partition_state.
+    std::vector<std::size_t> queued_bytes;
 };
 
 KCORO_NAMESPACE_END
@@ -6679,7 +6721,10 @@ private:
             request_metadata();
             return enqueue_status::blocked_metadata;
         }
-        if (ts.partitions.size() < md->partitions.size()) ts.partitions.resize(md->partitions.size());
+        if (ts.partitions.size() < md->partitions.size()) {
+            ts.partitions.resize(md->partitions.size());
+            ts.queued_bytes.resize(md->partitions.size());
+        }
 
         // The key is serialized once into scratch space: the partitioner hashes these bytes and the
         // batch copies them; the value goes straight into the batch.
@@ -6725,7 +6770,7 @@ private:
             const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
                                                 rec.headers, config_.batch_size);
             if (appended) {
-                ps.queued_bytes += b->builder.size_bytes() - before;
+                queued_bytes_of(*b) += b->builder.size_bytes() - before;
                 finish_append(ts, partition, ps, *b, slot, timestamp);
                 return enqueue_status::enqueued;
             }
@@ -6754,7 +6799,7 @@ private:
             return enqueue_status::failed;
         }
         ps.queue.push_back(b);
-        ps.queued_bytes += b->builder.size_bytes();
+        queued_bytes_of(*b) += b->builder.size_bytes();
         on_new_batch(ts, partition);
         finish_append(ts, partition, ps, *b, slot, timestamp);
         return enqueue_status::enqueued;
@@ -6802,16 +6847,20 @@ private:
         ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
         ctx.partition_count = md.partition_count();
         ctx.available_partitions = std::span<const std::int32_t>(md.available);
-        if (config_.partitioner_adaptive_partitioning) {
-            queue_sizes_.resize(md.partitions.size());
-            for (std::size_t i = 0; i < md.partitions.size(); ++i)
-                queue_sizes_[i] = i < ts.partitions.size() ? ts.partitions[i].queued_bytes : 0;
-            ctx.queue_sizes = std::span<const std::size_t>(queue_sizes_);
-        }
+        if (config_.partitioner_adaptive_partitioning)
+            ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
         ctx.batch_size = config_.batch_size;
         std::int32_t p = partitioner_.partition(ctx);
         if (p < 0 || p >= md.partition_count()) p = 0;
         return p;
+    }
+    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
+    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
+        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
+    }
+    static void unqueue_bytes(producer_batch& b) noexcept {
+        std::size_t& q = queued_bytes_of(b);
+        q -= std::min(q, b.builder.size_bytes());
     }
     void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
     void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
@@ -6988,8 +7037,8 @@ private:
                     ps.queue.pop_front();
                     fail_batch(b, e);
                 }
-                ps.queued_bytes = 0;
             }
+            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
         }
     }
 
@@ -7141,7 +7190,7 @@ private:
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
                 ps.queue.pop_front();
-                ps.queued_bytes -= std::min(ps.queued_bytes, batch->builder.size_bytes());
+                unqueue_bytes(*batch);
                 ++ps.in_flight;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
@@ -7204,7 +7253,7 @@ private:
                        !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
                     producer_batch* b = ps.queue.front();
                     ps.queue.pop_front();
-                    ps.queued_bytes -= std::min(ps.queued_bytes, b->builder.size_bytes());
+                    unqueue_bytes(*b);
                     const bool had_sequence = b->base_sequence >= 0;
                     fail_batch(b, error(errc::delivery_timeout,
                                         "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
@@ -7369,7 +7418,7 @@ private:
                (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
             ++it;
         ps.queue.insert(it, batch);
-        ps.queued_bytes += batch->builder.size_bytes();
+        queued_bytes_of(*batch) += batch->builder.size_bytes();
     }
 
     void coroutine_ended() {
@@ -7587,7 +7636,6 @@ private:
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
     byte_buffer key_scratch_;
-    std::vector<std::size_t> queue_sizes_;
     error last_enqueue_error_;
 
     pending_send* waiting_head_ = nullptr;
