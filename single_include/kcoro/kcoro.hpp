@@ -6778,14 +6778,20 @@ private:
             wake_leader(rec.topic, partition);
         }
 
-        if (used_memory_ + config_.batch_size > config_.buffer_memory) return enqueue_status::blocked_memory;
+        // A new batch holds batch_size for its records and, when compressing, as much again for the
+        // compressed copy it will hold from the drain on: reserved now, so that finishing many
+        // queued batches at once cannot take the producer past buffer_memory. The first batch is
+        // always let in, however small buffer_memory is.
+        const std::size_t first_reservation =
+            config_.compression == compression_codec::none ? config_.batch_size : 2 * config_.batch_size;
+        if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
         b->builder.reserve(config_.batch_size);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
         b->deadline = b->created + config_.delivery_timeout;
-        b->reserved = config_.batch_size;
+        b->reserved = first_reservation;
         used_memory_ += b->reserved;
         ++outstanding_batches_;
         append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, config_.batch_size);
