@@ -6300,7 +6300,8 @@ struct producer_batch {
     std::int32_t record_count() const noexcept { return static_cast<std::int32_t>(slots.size()); }
 };
 
-// Owns every batch; hands out recycled ones. Batches keep their buffers' capacity across uses.
+// Owns every batch; hands out recycled ones. Free batches keep their buffers for reuse, within a
+// budget: memory kept idle here is memory buffer_memory does not count.
 class producer_batch_pool {
 public:
     producer_batch* acquire() {
@@ -6308,6 +6309,7 @@ public:
         if (!free_.empty()) {
             b = free_.back();
             free_.pop_back();
+            idle_bytes_ -= held_bytes(*b);
         } else {
             all_.push_back(std::make_unique<producer_batch>());
             b = all_.back().get();
@@ -6326,15 +6328,30 @@ public:
         b->wire = {};
         return b;
     }
-    void release(producer_batch* b) {
+    // Takes a batch back. It keeps its buffers when they are no larger than keep_bytes (what a batch
+    // normally takes) and the pool's idle memory stays within idle_budget; otherwise it gives them
+    // back, so that what is in use plus what is kept idle stays within buffer_memory.
+    void release(producer_batch* b, std::size_t keep_bytes, std::size_t idle_budget) {
         b->slots.clear();
+        const std::size_t held = held_bytes(*b);
+        if (held > keep_bytes || idle_bytes_ + held > idle_budget) {
+            b->builder = record_batch_builder();
+            std::vector<delivery_slot>().swap(b->slots);
+        }
+        idle_bytes_ += held_bytes(*b);
         free_.push_back(b);
     }
+    std::size_t idle_bytes() const noexcept { return idle_bytes_; }
     std::size_t allocated() const noexcept { return all_.size(); }
 
 private:
+    static std::size_t held_bytes(const producer_batch& b) noexcept {
+        return b.builder.capacity_bytes() + b.slots.capacity() * sizeof(delivery_slot);
+    }
+
     std::vector<std::unique_ptr<producer_batch>> all_;
     std::vector<producer_batch*> free_;
+    std::size_t idle_bytes_ = 0;
 };
 
 struct partition_state {
@@ -6358,6 +6375,8 @@ struct topic_state {
     // Bytes queued per partition (appended, not yet drained): the partitioner reads this array as
     // is for adaptive partitioning, so it is kept apart from partition_state.
     std::vector<std::size_t> queued_bytes;
+    // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
+    double compression_ratio = 1.0;
 };
 
 KCORO_NAMESPACE_END
@@ -6768,7 +6787,7 @@ private:
         if (b != nullptr) {
             const std::size_t before = b->builder.size_bytes();
             const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
-                                                rec.headers, config_.batch_size);
+                                                rec.headers, append_limit(ts));
             if (appended) {
                 queued_bytes_of(*b) += b->builder.size_bytes() - before;
                 finish_append(ts, partition, ps, *b, slot, timestamp);
@@ -6778,15 +6797,17 @@ private:
             wake_leader(rec.topic, partition);
         }
 
-        // A new batch holds batch_size for its records and, when compressing, as much again for the
-        // compressed copy it will hold from the drain on: reserved now, so that finishing many
-        // queued batches at once cannot take the producer past buffer_memory. The first batch is
-        // always let in, however small buffer_memory is.
+        // A new batch holds room for the records it is expected to take and, when compressing, as
+        // much again for the compressed copy it will hold from the drain on: reserved now, so that
+        // finishing many queued batches at once cannot take the producer past buffer_memory, and
+        // allocated now, so that it does not grow by reallocation. The first batch is always let
+        // in, however small buffer_memory is.
+        const std::size_t expected_bytes = append_limit(ts);
         const std::size_t first_reservation =
-            config_.compression == compression_codec::none ? config_.batch_size : 2 * config_.batch_size;
+            config_.compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
         if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
-        b->builder.reserve(config_.batch_size);
+        b->builder.reserve(expected_bytes);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -6794,7 +6815,7 @@ private:
         b->reserved = first_reservation;
         used_memory_ += b->reserved;
         ++outstanding_batches_;
-        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, config_.batch_size);
+        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, append_limit(ts));
         const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
         if (size > config_.max_request_size || size > config_.buffer_memory) {
             release_batch(b);
@@ -6841,8 +6862,29 @@ private:
         grow_reservation(b);
         ++stats_.records_enqueued;
         partition_on_append(ts, partition, b);
-        if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
+        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+    }
+
+    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
+    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
+    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
+    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
+    // uncompressed, and no more than batch_size while buffer_memory is taken.
+    std::size_t append_limit(const topic_state& ts) const noexcept {
+        if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
+        const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
+        const std::size_t cap = std::min(max_compressed_batch_growth * config_.batch_size,
+                                         config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
+        return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
+    }
+    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
+    // improves slowly, so that a batch rarely compresses to more than batch_size.
+    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
+        if (plain == 0) return;
+        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
+        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
+        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
     }
 
     // ---- partitioning -------------------------------------------------------------------------
@@ -7028,7 +7070,13 @@ private:
     void release_batch(producer_batch* b) {
         used_memory_ -= b->reserved;
         --outstanding_batches_;
-        pool_.release(b);
+        // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
+        // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
+        // over that budget, gives its memory back.
+        const std::size_t normal = config_.compression == compression_codec::none
+                                       ? config_.batch_size
+                                       : max_compressed_batch_growth * config_.batch_size;
+        pool_.release(b, 2 * normal + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
         retry_parked();
         if (idle()) notify_idle();
     }
@@ -7236,6 +7284,8 @@ private:
             batch.wire = *w;
             batch.finished = true;
             grow_reservation(batch);  // compressing took a second buffer
+            if (config_.compression != compression_codec::none)
+                observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
                    (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
             batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
@@ -7620,6 +7670,8 @@ private:
     }
 
     static constexpr std::size_t record_batch_overhead = 61;
+    // A compressing batch takes at most this many times batch_size of uncompressed records.
+    static constexpr std::size_t max_compressed_batch_growth = 8;
 
     Runtime rt_;
     producer_config config_;

@@ -165,3 +165,38 @@ TEST_CASE("mock cluster: a first batch refused with NOT_LEADER_OR_FOLLOWER is no
         if (i > 0) REQUIRE_MESSAGE(offsets[i] > offsets[i - 1], "record " << i << " at offset " << offsets[i] << " after " << offsets[i - 1]);
     }
 }
+
+TEST_CASE("mock cluster: compressing, batches fill to batch_size compressed, not uncompressed") {
+    // 1 KiB values of one repeated byte compress about a hundredfold. With batch_size counted in
+    // uncompressed bytes, 20,000 of them would need about 1,250 batches of 16 KiB; as the observed
+    // compression ratio falls, batches take up to 8 x batch_size of records instead.
+    mock_cluster m(1);
+    REQUIRE(rd_kafka_mock_topic_create(m.mc, "squeezed", 1, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    kcoro::producer_config cfg;
+    cfg.bootstrap_servers = m.bootstrap();
+    cfg.compression = kcoro::compression_codec::lz4;
+    cfg.linger = 50ms;
+    kcoro::event_loop loop;
+    auto p = kcoro::make_producer(loop, cfg);
+    REQUIRE(p);
+    auto body = [](kcoro::producer<>& pr) -> kcoro::task<std::pair<int, std::uint64_t>> {
+        const std::string value(1024, 'x');
+        int failed = 0;
+        for (int i = 0; i < 20000; ++i) {
+            auto q = co_await pr.send_and_forget({.topic = "squeezed", .key = std::nullopt, .value = value});
+            if (!q) ++failed;
+            // The estimate learns from batches as they are sent: let them go out as the records come.
+            if (i % 500 == 499) co_await pr.flush();
+        }
+        auto c = co_await pr.close(30s);
+        if (!c) ++failed;
+        failed += static_cast<int>(pr.stats().records_failed);
+        co_return std::pair<int, std::uint64_t>{failed, pr.stats().batches_sent};
+    };
+    const auto [failed, batches] = kcoro::run_until_complete(loop, body(**p));
+    CHECK(failed == 0);
+    CHECK((**p).stats().records_delivered == 20000);
+    INFO("batches sent: " << batches);
+    CHECK(batches < 600);
+    CHECK(batches >= 20000 * 1024 / (8 * 16384));
+}

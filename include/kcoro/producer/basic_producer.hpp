@@ -421,7 +421,7 @@ private:
         if (b != nullptr) {
             const std::size_t before = b->builder.size_bytes();
             const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
-                                                rec.headers, config_.batch_size);
+                                                rec.headers, append_limit(ts));
             if (appended) {
                 queued_bytes_of(*b) += b->builder.size_bytes() - before;
                 finish_append(ts, partition, ps, *b, slot, timestamp);
@@ -431,15 +431,17 @@ private:
             wake_leader(rec.topic, partition);
         }
 
-        // A new batch holds batch_size for its records and, when compressing, as much again for the
-        // compressed copy it will hold from the drain on: reserved now, so that finishing many
-        // queued batches at once cannot take the producer past buffer_memory. The first batch is
-        // always let in, however small buffer_memory is.
+        // A new batch holds room for the records it is expected to take and, when compressing, as
+        // much again for the compressed copy it will hold from the drain on: reserved now, so that
+        // finishing many queued batches at once cannot take the producer past buffer_memory, and
+        // allocated now, so that it does not grow by reallocation. The first batch is always let
+        // in, however small buffer_memory is.
+        const std::size_t expected_bytes = append_limit(ts);
         const std::size_t first_reservation =
-            config_.compression == compression_codec::none ? config_.batch_size : 2 * config_.batch_size;
+            config_.compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
         if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
-        b->builder.reserve(config_.batch_size);
+        b->builder.reserve(expected_bytes);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -447,7 +449,7 @@ private:
         b->reserved = first_reservation;
         used_memory_ += b->reserved;
         ++outstanding_batches_;
-        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, config_.batch_size);
+        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, append_limit(ts));
         const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
         if (size > config_.max_request_size || size > config_.buffer_memory) {
             release_batch(b);
@@ -494,8 +496,29 @@ private:
         grow_reservation(b);
         ++stats_.records_enqueued;
         partition_on_append(ts, partition, b);
-        if (b.builder.size_bytes() >= config_.batch_size) b.sealed = true;
+        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+    }
+
+    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
+    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
+    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
+    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
+    // uncompressed, and no more than batch_size while buffer_memory is taken.
+    std::size_t append_limit(const topic_state& ts) const noexcept {
+        if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
+        const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
+        const std::size_t cap = std::min(max_compressed_batch_growth * config_.batch_size,
+                                         config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
+        return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
+    }
+    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
+    // improves slowly, so that a batch rarely compresses to more than batch_size.
+    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
+        if (plain == 0) return;
+        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
+        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
+        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
     }
 
     // ---- partitioning -------------------------------------------------------------------------
@@ -681,7 +704,13 @@ private:
     void release_batch(producer_batch* b) {
         used_memory_ -= b->reserved;
         --outstanding_batches_;
-        pool_.release(b);
+        // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
+        // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
+        // over that budget, gives its memory back.
+        const std::size_t normal = config_.compression == compression_codec::none
+                                       ? config_.batch_size
+                                       : max_compressed_batch_growth * config_.batch_size;
+        pool_.release(b, 2 * normal + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
         retry_parked();
         if (idle()) notify_idle();
     }
@@ -889,6 +918,8 @@ private:
             batch.wire = *w;
             batch.finished = true;
             grow_reservation(batch);  // compressing took a second buffer
+            if (config_.compression != compression_codec::none)
+                observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
                    (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
             batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
@@ -1273,6 +1304,8 @@ private:
     }
 
     static constexpr std::size_t record_batch_overhead = 61;
+    // A compressing batch takes at most this many times batch_size of uncompressed records.
+    static constexpr std::size_t max_compressed_batch_growth = 8;
 
     Runtime rt_;
     producer_config config_;

@@ -38,7 +38,8 @@ struct producer_batch {
     std::int32_t record_count() const noexcept { return static_cast<std::int32_t>(slots.size()); }
 };
 
-// Owns every batch; hands out recycled ones. Batches keep their buffers' capacity across uses.
+// Owns every batch; hands out recycled ones. Free batches keep their buffers for reuse, within a
+// budget: memory kept idle here is memory buffer_memory does not count.
 class producer_batch_pool {
 public:
     producer_batch* acquire() {
@@ -46,6 +47,7 @@ public:
         if (!free_.empty()) {
             b = free_.back();
             free_.pop_back();
+            idle_bytes_ -= held_bytes(*b);
         } else {
             all_.push_back(std::make_unique<producer_batch>());
             b = all_.back().get();
@@ -64,15 +66,30 @@ public:
         b->wire = {};
         return b;
     }
-    void release(producer_batch* b) {
+    // Takes a batch back. It keeps its buffers when they are no larger than keep_bytes (what a batch
+    // normally takes) and the pool's idle memory stays within idle_budget; otherwise it gives them
+    // back, so that what is in use plus what is kept idle stays within buffer_memory.
+    void release(producer_batch* b, std::size_t keep_bytes, std::size_t idle_budget) {
         b->slots.clear();
+        const std::size_t held = held_bytes(*b);
+        if (held > keep_bytes || idle_bytes_ + held > idle_budget) {
+            b->builder = record_batch_builder();
+            std::vector<delivery_slot>().swap(b->slots);
+        }
+        idle_bytes_ += held_bytes(*b);
         free_.push_back(b);
     }
+    std::size_t idle_bytes() const noexcept { return idle_bytes_; }
     std::size_t allocated() const noexcept { return all_.size(); }
 
 private:
+    static std::size_t held_bytes(const producer_batch& b) noexcept {
+        return b.builder.capacity_bytes() + b.slots.capacity() * sizeof(delivery_slot);
+    }
+
     std::vector<std::unique_ptr<producer_batch>> all_;
     std::vector<producer_batch*> free_;
+    std::size_t idle_bytes_ = 0;
 };
 
 struct partition_state {
@@ -96,6 +113,8 @@ struct topic_state {
     // Bytes queued per partition (appended, not yet drained): the partitioner reads this array as
     // is for adaptive partitioning, so it is kept apart from partition_state.
     std::vector<std::size_t> queued_bytes;
+    // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
+    double compression_ratio = 1.0;
 };
 
 KCORO_NAMESPACE_END
