@@ -78,9 +78,11 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop.
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
+// lengths and deltas in a record take one byte, so that case comes first).
 inline std::size_t varint_size(std::uint64_t v) noexcept {
-    return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
+    if (v < 0x80) return 1;
+    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
 }
 inline std::uint64_t zigzag64(std::int64_t v) noexcept {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
