@@ -3245,9 +3245,11 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop.
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
+// lengths and deltas in a record take one byte, so that case comes first).
 inline std::size_t varint_size(std::uint64_t v) noexcept {
-    return (static_cast<std::size_t>(std::bit_width(v | 1)) + 6) / 7;
+    if (v < 0x80) return 1;
+    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
 }
 inline std::uint64_t zigzag64(std::int64_t v) noexcept {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
@@ -3673,7 +3675,9 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/serde/serializer.hpp ----
 // Serializers: compile-time policies that write a key or value through a byte sink, straight into
 // the record batch. A type plugs in by specializing kcoro::default_serializer<T>, or by passing a
-// serializer object to the producer.
+// serializer object to the producer. Optional members let the producer do less: serialized_size(v)
+// (the value is then written once, in place) and bytes_of(v) (the serialized form is bytes the value
+// already holds, so a key is hashed and copied from where it is).
 //
 //   struct order { std::int64_t id; std::string item; };
 //   template <> struct kcoro::default_serializer<order> {
@@ -3711,6 +3715,11 @@ struct bytes_serializer {
         out.write(b.data(), b.size());
     }
     std::size_t serialized_size(bytes_view b) const noexcept { return b.size(); }
+    // The serialized form is the value's own bytes: the producer hashes and copies them from there.
+    bytes_view bytes_of(bytes_view b) const noexcept { return b; }
+    bytes_view bytes_of(std::span<const std::byte> b) const noexcept {
+        return {reinterpret_cast<const byte*>(b.data()), b.size()};
+    }
 };
 
 // Strings as their bytes (UTF-8 as given), like Java's StringSerializer.
@@ -3720,6 +3729,7 @@ struct string_serializer {
         out.write(s.data(), s.size());
     }
     std::size_t serialized_size(std::string_view s) const noexcept { return s.size(); }
+    bytes_view bytes_of(std::string_view s) const noexcept { return {reinterpret_cast<const byte*>(s.data()), s.size()}; }
 };
 
 namespace detail {
@@ -6377,6 +6387,7 @@ struct topic_state {
     std::vector<std::size_t> queued_bytes;
     // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
     double compression_ratio = 1.0;
+    std::size_t records_per_batch = 0;  // in the topic's last batch sent
 };
 
 KCORO_NAMESPACE_END
@@ -6745,15 +6756,20 @@ private:
             ts.queued_bytes.resize(md->partitions.size());
         }
 
-        // The key is serialized once into scratch space: the partitioner hashes these bytes and the
-        // batch copies them; the value goes straight into the batch.
+        // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
+        // serializer says they are its serialized form, else serialized once into scratch space.
+        // The value goes straight into the batch.
         bytes_view key_bytes{};
         const bool has_key = rec.key.has_value();
         if (has_key) {
-            key_scratch_.clear();
-            buffer_sink ks{key_scratch_};
-            key_serializer_.serialize(*rec.key, ks);
-            key_bytes = key_scratch_.view();
+            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
+                key_bytes = key_serializer_.bytes_of(*rec.key);
+            } else {
+                key_scratch_.clear();
+                buffer_sink ks{key_scratch_};
+                key_serializer_.serialize(*rec.key, ks);
+                key_bytes = key_scratch_.view();
+            }
         }
 
         std::int32_t partition;
@@ -6808,6 +6824,7 @@ private:
         if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
         b->builder.reserve(expected_bytes);
+        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -7260,6 +7277,8 @@ private:
     // (the batch then failed).
     bool seal_for_send(partition_state& ps, producer_batch& batch) {
         batch.sealed = true;
+        // The next batches of the topic get room for as many delivery slots at once.
+        batch.topic->records_per_batch = static_cast<std::size_t>(batch.record_count());
         if (idempotent_ && batch.base_sequence < 0) {
             batch.base_sequence = ps.next_sequence;
             const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();

@@ -379,15 +379,20 @@ private:
             ts.queued_bytes.resize(md->partitions.size());
         }
 
-        // The key is serialized once into scratch space: the partitioner hashes these bytes and the
-        // batch copies them; the value goes straight into the batch.
+        // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
+        // serializer says they are its serialized form, else serialized once into scratch space.
+        // The value goes straight into the batch.
         bytes_view key_bytes{};
         const bool has_key = rec.key.has_value();
         if (has_key) {
-            key_scratch_.clear();
-            buffer_sink ks{key_scratch_};
-            key_serializer_.serialize(*rec.key, ks);
-            key_bytes = key_scratch_.view();
+            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
+                key_bytes = key_serializer_.bytes_of(*rec.key);
+            } else {
+                key_scratch_.clear();
+                buffer_sink ks{key_scratch_};
+                key_serializer_.serialize(*rec.key, ks);
+                key_bytes = key_scratch_.view();
+            }
         }
 
         std::int32_t partition;
@@ -442,6 +447,7 @@ private:
         if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
         b = pool_.acquire();
         b->builder.reserve(expected_bytes);
+        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
         b->topic = &ts;
         b->partition = partition;
         b->created = rt_.now();
@@ -894,6 +900,8 @@ private:
     // (the batch then failed).
     bool seal_for_send(partition_state& ps, producer_batch& batch) {
         batch.sealed = true;
+        // The next batches of the topic get room for as many delivery slots at once.
+        batch.topic->records_per_batch = static_cast<std::size_t>(batch.record_count());
         if (idempotent_ && batch.base_sequence < 0) {
             batch.base_sequence = ps.next_sequence;
             const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();

@@ -115,6 +115,7 @@ struct topic_state {
     std::vector<std::size_t> queued_bytes;
     // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
     double compression_ratio = 1.0;
+    std::size_t records_per_batch = 0;  // in the topic's last batch sent
 };
 
 KCORO_NAMESPACE_END

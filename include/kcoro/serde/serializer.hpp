@@ -1,6 +1,8 @@
 // Serializers: compile-time policies that write a key or value through a byte sink, straight into
 // the record batch. A type plugs in by specializing kcoro::default_serializer<T>, or by passing a
-// serializer object to the producer.
+// serializer object to the producer. Optional members let the producer do less: serialized_size(v)
+// (the value is then written once, in place) and bytes_of(v) (the serialized form is bytes the value
+// already holds, so a key is hashed and copied from where it is).
 //
 //   struct order { std::int64_t id; std::string item; };
 //   template <> struct kcoro::default_serializer<order> {
@@ -42,6 +44,11 @@ struct bytes_serializer {
         out.write(b.data(), b.size());
     }
     std::size_t serialized_size(bytes_view b) const noexcept { return b.size(); }
+    // The serialized form is the value's own bytes: the producer hashes and copies them from there.
+    bytes_view bytes_of(bytes_view b) const noexcept { return b; }
+    bytes_view bytes_of(std::span<const std::byte> b) const noexcept {
+        return {reinterpret_cast<const byte*>(b.data()), b.size()};
+    }
 };
 
 // Strings as their bytes (UTF-8 as given), like Java's StringSerializer.
@@ -51,6 +58,7 @@ struct string_serializer {
         out.write(s.data(), s.size());
     }
     std::size_t serialized_size(std::string_view s) const noexcept { return s.size(); }
+    bytes_view bytes_of(std::string_view s) const noexcept { return {reinterpret_cast<const byte*>(s.data()), s.size()}; }
 };
 
 namespace detail {
