@@ -514,9 +514,14 @@ private:
     std::size_t append_limit(const topic_state& ts) const noexcept {
         if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
         const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
-        const std::size_t cap = std::min(max_compressed_batch_growth * config_.batch_size,
+        const std::size_t cap = std::min(largest_normal_batch(),
                                          config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
         return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
+    }
+    // Uncompressed bytes a batch takes at most unless one record is larger.
+    std::size_t largest_normal_batch() const noexcept {
+        return config_.compression == compression_codec::none ? config_.batch_size
+                                                              : max_compressed_batch_growth * config_.batch_size;
     }
     // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
     // improves slowly, so that a batch rarely compresses to more than batch_size.
@@ -713,10 +718,7 @@ private:
         // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
         // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
         // over that budget, gives its memory back.
-        const std::size_t normal = config_.compression == compression_codec::none
-                                       ? config_.batch_size
-                                       : max_compressed_batch_growth * config_.batch_size;
-        pool_.release(b, 2 * normal + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
+        pool_.release(b, 2 * largest_normal_batch() + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
         retry_parked();
         if (idle()) notify_idle();
     }

@@ -79,7 +79,6 @@ public:
         idle_bytes_ += held_bytes(*b);
         free_.push_back(b);
     }
-    std::size_t idle_bytes() const noexcept { return idle_bytes_; }
     std::size_t allocated() const noexcept { return all_.size(); }
 
 private:
