@@ -13,6 +13,10 @@
 #define KCORO_VERSION_MAJOR 0
 #define KCORO_VERSION_MINOR 1
 #define KCORO_VERSION_PATCH 0
+#define KCORO_VERSION_STR2(x) #x
+#define KCORO_VERSION_STR1(a, b, c) KCORO_VERSION_STR2(a) "." KCORO_VERSION_STR2(b) "." KCORO_VERSION_STR2(c)
+// "MAJOR.MINOR.PATCH", as ApiVersions reports it to brokers.
+#define KCORO_VERSION_STRING KCORO_VERSION_STR1(KCORO_VERSION_MAJOR, KCORO_VERSION_MINOR, KCORO_VERSION_PATCH)
 
 // Optional codecs: the build system defines these to 1 when the library is linked.
 #ifndef KCORO_HAS_ZSTD
