@@ -25,7 +25,7 @@
     X(broker_not_available, 8, false, "the broker is not available")                                             \
     X(replica_not_available, 9, true, "a replica is not available")                                              \
     X(message_too_large, 10, false,                                                                                \
-      "the batch is larger than the broker's message.max.bytes; lower batch_size or raise the topic limit")       \
+      "the record is larger than the topic's max.message.bytes; send smaller records or raise that limit")        \
     X(stale_controller_epoch, 11, false, "stale controller epoch")                                               \
     X(offset_metadata_too_large, 12, false, "offset metadata string too large")                                  \
     X(network_exception, 13, true, "the broker's connection was closed while the request was in flight")          \
@@ -172,7 +172,8 @@
     X(serialization_failed, 10016, false, "the serializer could not write the key or value")                     \
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
-    X(tls_failed, 10019, false, "the TLS handshake or session failed")
+    X(tls_failed, 10019, false, "the TLS handshake or session failed")                                          \
+    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")
 
 KCORO_NAMESPACE_BEGIN
 

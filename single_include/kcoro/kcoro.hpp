@@ -91,7 +91,7 @@
     X(broker_not_available, 8, false, "the broker is not available")                                             \
     X(replica_not_available, 9, true, "a replica is not available")                                              \
     X(message_too_large, 10, false,                                                                                \
-      "the batch is larger than the broker's message.max.bytes; lower batch_size or raise the topic limit")       \
+      "the record is larger than the topic's max.message.bytes; send smaller records or raise that limit")        \
     X(stale_controller_epoch, 11, false, "stale controller epoch")                                               \
     X(offset_metadata_too_large, 12, false, "offset metadata string too large")                                  \
     X(network_exception, 13, true, "the broker's connection was closed while the request was in flight")          \
@@ -238,7 +238,8 @@
     X(serialization_failed, 10016, false, "the serializer could not write the key or value")                     \
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
-    X(tls_failed, 10019, false, "the TLS handshake or session failed")
+    X(tls_failed, 10019, false, "the TLS handshake or session failed")                                          \
+    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")
 
 KCORO_NAMESPACE_BEGIN
 
@@ -4275,6 +4276,70 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/runtime/task.hpp ----
+// ---- begin kcoro/runtime/teardown_list.hpp ----
+// What a runtime runs when it is destroyed: hooks of objects whose work it still holds.
+//
+// A producer destroyed while its coroutines are still suspended on the runtime cannot free them
+// at once (the runtime may resume them: a posted handle, a timer, a socket), so it lets them end
+// on the runtime and frees itself after the last. If the runtime is destroyed first, it never
+// resumes them again: it runs the producer's hook instead, which destroys those coroutines and
+// the producer's state while the runtime's own state they refer to still exists.
+
+
+KCORO_NAMESPACE_BEGIN
+
+class teardown_list {
+public:
+    // Linked into at most one list. `run` is called at most once, after the hook was unlinked.
+    struct hook {
+        void (*run)(hook&) noexcept = nullptr;
+        hook* prev = nullptr;
+        hook* next = nullptr;
+        teardown_list* list = nullptr;
+
+        bool linked() const noexcept { return list != nullptr; }
+        // Leaves the list without running; for an owner that finished its work on its own.
+        void unlink() noexcept {
+            if (list == nullptr) return;
+            if (prev) prev->next = next;
+            else list->head_ = next;
+            if (next) next->prev = prev;
+            prev = next = nullptr;
+            list = nullptr;
+        }
+    };
+
+    teardown_list() = default;
+    teardown_list(const teardown_list&) = delete;
+    teardown_list& operator=(const teardown_list&) = delete;
+    ~teardown_list() { run_all(); }
+
+    void add(hook& h) noexcept {
+        h.unlink();
+        h.list = this;
+        h.prev = nullptr;
+        h.next = head_;
+        if (head_) head_->prev = &h;
+        head_ = &h;
+    }
+
+    // Runs every hook, including hooks that running others adds.
+    void run_all() noexcept {
+        while (head_ != nullptr) {
+            hook* h = head_;
+            h->unlink();
+            if (h->run) h->run(*h);
+        }
+    }
+
+    bool empty() const noexcept { return head_ == nullptr; }
+
+private:
+    hook* head_ = nullptr;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/runtime/teardown_list.hpp ----
 // ---- begin kcoro/runtime/event_loop.hpp ----
 // kcoro's built-in single-threaded event loop (Linux epoll). It runs coroutines, timers and socket
 // readiness on the thread that calls run(), run_for() or poll(), and starts no thread of its own.
@@ -4283,6 +4348,7 @@ KCORO_NAMESPACE_END
 // but post_from_any_thread() must be called on the loop's thread.
 
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -4301,6 +4367,7 @@ KCORO_NAMESPACE_END
 #include <map>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -4315,10 +4382,20 @@ struct fd_waiters {
     std::coroutine_handle<> writer;
     bool error = false;
 };
+
+// A coroutine started with spawn(), linked into its loop until it ends; the loop destroys the
+// ones still suspended when it is destroyed.
+struct spawned_link {
+    spawned_link* prev = nullptr;
+    spawned_link* next = nullptr;
+    event_loop* loop = nullptr;
+    void (*destroy)(spawned_link&) noexcept = nullptr;
+};
 }  // namespace detail
 
 // A one-shot timer on an event loop: `co_await t.wait_until(tp)` resumes with true when the time
-// comes, or false when cancel() is called first. One wait at a time.
+// comes, or false when cancel() is called first (or the timer is destroyed). One wait at a time;
+// a timer may move while a wait is pending.
 class loop_timer {
 public:
     explicit loop_timer(event_loop& loop) noexcept : loop_(&loop) {}
@@ -4327,52 +4404,75 @@ public:
     loop_timer(const loop_timer&) = delete;
     ~loop_timer();
 
-    struct awaiter {
-        loop_timer& t;
-        std::chrono::steady_clock::time_point when;
-        bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when; }
+    class awaiter {
+    public:
+        awaiter(loop_timer& t, std::chrono::steady_clock::time_point when) noexcept : t_(&t), when_(when) {}
+        awaiter(const awaiter&) = delete;
+        awaiter& operator=(const awaiter&) = delete;
+        // Destroyed while waiting (its coroutine's frame destroyed as the loop is destroyed): the
+        // wait is dropped without resuming anything.
+        ~awaiter() {
+            if (t_ != nullptr && t_->pending_ == this) t_->drop_wait();
+        }
+        bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when_; }
         void await_suspend(std::coroutine_handle<> h);
-        bool await_resume() const noexcept { return !t.cancelled_; }
+        bool await_resume() const noexcept { return !cancelled_; }
+
+    private:
+        friend class loop_timer;
+        friend class event_loop;
+        loop_timer* t_;  // null once the timer let go of this wait (fired, cancelled, destroyed)
+        std::chrono::steady_clock::time_point when_;
+        bool cancelled_ = false;
     };
-    awaiter wait_until(std::chrono::steady_clock::time_point when) {
-        fired_ = false;
-        cancelled_ = false;
-        return awaiter{*this, when};
-    }
+    awaiter wait_until(std::chrono::steady_clock::time_point when) noexcept { return awaiter(*this, when); }
     void cancel();
 
 private:
     friend class event_loop;
+    void drop_wait() noexcept;
     event_loop* loop_;
     std::uint64_t armed_ = 0;  // the loop's key for the pending wait, 0 when none
     std::coroutine_handle<> waiter_;
+    awaiter* pending_ = nullptr;  // the wait in progress, told how it ended
     std::chrono::steady_clock::time_point when_{};
-    bool fired_ = false;
-    bool cancelled_ = false;
 };
 
 class event_loop {
 public:
     using clock = std::chrono::steady_clock;
 
+    // Never fails: a process out of file descriptors gets a loop that runs posted work and timers
+    // but no sockets (connects fail with the reason, see setup_error()).
     event_loop() {
         epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epfd_ < 0) setup_error_ = std::error_code(errno, std::generic_category());
         wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (epfd_ < 0 || wakefd_ < 0) {
-            std::fprintf(stderr, "kcoro: event_loop: epoll/eventfd failed (errno %d)\n", errno);
-            std::abort();
+        if (wakefd_ < 0 && !setup_error_) setup_error_ = std::error_code(errno, std::generic_category());
+        if (epfd_ >= 0 && wakefd_ >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.ptr = nullptr;  // the wake-up fd
+            if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) != 0) setup_error_ = std::error_code(errno, std::generic_category());
         }
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.ptr = nullptr;  // the wake-up fd
-        ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
     }
     event_loop(const event_loop&) = delete;
     event_loop& operator=(const event_loop&) = delete;
+    // Destroys what is still suspended on the loop, without resuming it: tasks started with
+    // spawn() that have not ended, then (teardown hooks) the coroutines of objects that outlived
+    // their owner, such as a producer destroyed while running.
     ~event_loop() {
-        ::close(wakefd_);
-        ::close(epfd_);
+        while (spawned_ != nullptr) spawned_->destroy(*spawned_);
+        teardown_.run_all();
+        if (wakefd_ >= 0) ::close(wakefd_);
+        if (epfd_ >= 0) ::close(epfd_);
     }
+
+    // Why the loop cannot watch sockets (epoll or eventfd could not be created), or no error.
+    const std::error_code& setup_error() const noexcept { return setup_error_; }
+
+    // Registers a hook to run when the loop is destroyed (see teardown_list.hpp).
+    void at_teardown(teardown_list::hook& h) noexcept { teardown_.add(h); }
 
     clock::time_point now() const noexcept { return clock::now(); }
 
@@ -4386,7 +4486,7 @@ public:
             foreign_.push_back(std::move(fn));
         }
         const std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
+        if (wakefd_ >= 0) [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
     }
 
     // Runs until stop() or until nothing is left to do (no ready work, timer or socket wait).
@@ -4411,15 +4511,39 @@ public:
     }
     void stop() noexcept { stopped_ = true; }
 
+    // For spawn(): the loop owns the coroutine until it ends.
+    void adopt(detail::spawned_link& l) noexcept {
+        l.loop = this;
+        l.prev = nullptr;
+        l.next = spawned_;
+        if (spawned_) spawned_->prev = &l;
+        spawned_ = &l;
+    }
+    void forget(detail::spawned_link& l) noexcept {
+        if (l.prev) l.prev->next = l.next;
+        else spawned_ = l.next;
+        if (l.next) l.next->prev = l.prev;
+        l.loop = nullptr;
+    }
+
+    // Blocks until work is posted from another thread (or a timer or socket is due), then runs it.
+    void wait_for_foreign_work() {
+        if (!has_work()) wait_io(std::nullopt);
+        run_ready();
+    }
+
     // ---- for sockets and timers of this runtime --------------------------------------------
 
     bool watch(int fd, detail::fd_waiters* w) {
+        if (epfd_ < 0) return false;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.ptr = w;
         return ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
     }
-    void unwatch(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+    void unwatch(int fd) {
+        if (epfd_ >= 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    }
     void add_io_waiter() noexcept { ++io_waiters_; }
     void remove_io_waiter() noexcept { --io_waiters_; }
 
@@ -4490,7 +4614,7 @@ private:
             loop_timer* timer = timers_.begin()->second;
             timers_.erase(timers_.begin());
             timer->armed_ = 0;
-            timer->fired_ = true;
+            if (auto* a = std::exchange(timer->pending_, nullptr)) a->t_ = nullptr;
             auto h = std::exchange(timer->waiter_, {});
             if (h) {
                 ++n;
@@ -4504,6 +4628,7 @@ private:
     // in about 300 us, not at the next millisecond: epoll_pwait2 takes nanoseconds (Linux 5.11);
     // where the kernel lacks it, epoll_wait and whole milliseconds, rounded up.
     std::size_t wait_io(std::optional<std::chrono::nanoseconds> timeout) {
+        if (epfd_ < 0 || wakefd_ < 0) return sleep_without_epoll(timeout);
         epoll_event events[64];
         int n = -1;
         bool waited = false;
@@ -4539,8 +4664,21 @@ private:
         return static_cast<std::size_t>(n);
     }
 
+    // Without epoll there is no socket to watch and no wake-up fd: sleep until the next timer, in
+    // slices short enough that work posted from another thread is picked up soon.
+    std::size_t sleep_without_epoll(std::optional<std::chrono::nanoseconds> timeout) {
+        const auto slice = std::chrono::nanoseconds(std::chrono::milliseconds(10));
+        const auto d = timeout ? std::min(*timeout, slice) : slice;
+        timespec ts{};
+        ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
+        ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
+        ::ppoll(nullptr, 0, &ts, nullptr);
+        return 0;
+    }
+
     int epfd_ = -1;
     int wakefd_ = -1;
+    std::error_code setup_error_;
     bool no_epoll_pwait2_ = false;  // the kernel refused it once: epoll_wait from then on
     bool stopped_ = false;
     std::vector<std::coroutine_handle<>> ready_;
@@ -4549,18 +4687,33 @@ private:
     int io_waiters_ = 0;
     mutable std::mutex foreign_mutex_;
     std::vector<std::function<void()>> foreign_;
+    teardown_list teardown_;
+    detail::spawned_link* spawned_ = nullptr;
 };
 
-inline loop_timer::loop_timer(loop_timer&& o) noexcept : loop_(o.loop_) {
-    // Only an idle timer may move: a pending wait refers to the old object.
-    if (o.armed_ != 0) std::abort();
+inline loop_timer::loop_timer(loop_timer&& o) noexcept
+    : loop_(o.loop_), armed_(std::exchange(o.armed_, 0)), waiter_(std::exchange(o.waiter_, {})),
+      pending_(std::exchange(o.pending_, nullptr)), when_(o.when_) {
+    // A pending wait moves with the timer: the loop's entry and the awaiter point here from now on.
+    if (armed_ != 0) loop_->timers_[std::make_pair(when_, armed_)] = this;
+    if (pending_ != nullptr) pending_->t_ = this;
 }
 inline loop_timer::~loop_timer() { cancel(); }
 
 inline void loop_timer::awaiter::await_suspend(std::coroutine_handle<> h) {
-    t.waiter_ = h;
-    t.when_ = when;
-    t.armed_ = t.loop_->arm(&t, when);
+    t_->waiter_ = h;
+    t_->pending_ = this;
+    t_->when_ = when_;
+    t_->armed_ = t_->loop_->arm(t_, when_);
+}
+
+inline void loop_timer::drop_wait() noexcept {
+    if (armed_ != 0) {
+        loop_->disarm(when_, armed_);
+        armed_ = 0;
+    }
+    pending_ = nullptr;
+    waiter_ = {};
 }
 
 inline void loop_timer::cancel() {
@@ -4568,18 +4721,24 @@ inline void loop_timer::cancel() {
         loop_->disarm(when_, armed_);
         armed_ = 0;
     }
-    if (auto h = std::exchange(waiter_, {})) {
-        fired_ = false;
-        cancelled_ = true;
-        loop_->post(h);
+    if (auto* a = std::exchange(pending_, nullptr)) {
+        a->cancelled_ = true;
+        a->t_ = nullptr;
     }
+    if (auto h = std::exchange(waiter_, {})) loop_->post(h);
 }
 
 // ---- driving tasks ------------------------------------------------------------------------
 
 namespace detail {
 struct spawned_task {
-    struct promise_type {
+    struct promise_type : spawned_link {
+        promise_type() = default;
+        promise_type(const promise_type&) = delete;
+        promise_type& operator=(const promise_type&) = delete;
+        ~promise_type() {
+            if (loop != nullptr) loop->forget(*this);
+        }
         spawned_task get_return_object() noexcept {
             return spawned_task{std::coroutine_handle<promise_type>::from_promise(*this)};
         }
@@ -4613,20 +4772,28 @@ spawned_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_v
 inline spawned_task run_detached(task<void> t) { co_await std::move(t); }
 }  // namespace detail
 
-// Starts a task on the loop and lets it run to completion on its own; its frame frees itself.
-inline void spawn(event_loop& loop, task<void> t) { loop.post(detail::run_detached(std::move(t)).handle); }
+// Starts a task on the loop and lets it run to completion on its own; its frame frees itself. One
+// that has not ended when the loop is destroyed is destroyed with it.
+inline void spawn(event_loop& loop, task<void> t) {
+    auto h = detail::run_detached(std::move(t)).handle;
+    h.promise().destroy = [](detail::spawned_link& l) noexcept {
+        std::coroutine_handle<detail::spawned_task::promise_type>::from_promise(static_cast<detail::spawned_task::promise_type&>(l)).destroy();
+    };
+    loop.adopt(h.promise());
+    loop.post(h);
+}
 
-// Runs the loop until the task completes and returns its value (for main() and tests).
+// Runs the loop until the task completes and returns its value (for main() and tests). A task that
+// waits for nothing the loop itself could deliver (no timer, socket or posted work is left) can
+// only be resumed from another thread (post_from_any_thread): the loop then blocks until one is
+// posted, instead of giving up on it.
 template <class T>
 auto run_until_complete(event_loop& loop, task<T> t) {
     std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> out;
     loop.post(detail::run_and_store(std::move(t), &out, &loop).handle);
     while (!out) {
         loop.run();
-        if (!out) {
-            std::fprintf(stderr, "kcoro: run_until_complete: the loop ran out of work before the task finished\n");
-            std::abort();
-        }
+        if (!out) loop.wait_for_foreign_work();
     }
     if constexpr (!std::is_void_v<T>) return std::move(*out);
 }
@@ -5185,6 +5352,9 @@ struct yield_to {
 // `timeout`.
 inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, std::uint16_t port,
                                             std::chrono::milliseconds timeout, const tcp_resolver* resolver = nullptr) {
+    if (loop.setup_error())
+        co_return error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) +
+                                                     ": the event loop cannot watch sockets (" + loop.setup_error().message() + ")");
     const auto deadline = loop.now() + timeout;
     auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
     if (!endpoints && !(resolver && *resolver)) endpoints = co_await dns_resolve(loop, host, port, timeout);
@@ -5286,6 +5456,10 @@ struct producer_config {
     milliseconds reconnect_backoff_max{1000};
     milliseconds socket_connection_setup_timeout{10000};
     milliseconds metadata_max_age{300000};         // refresh metadata at least this often
+    // After this many metadata answers in a row saying a topic does not exist, its pending records
+    // fail with errc::unknown_topic_or_partition (franz-go's default); 0: wait max_block instead.
+    // Answers that the topic is being created (LEADER_NOT_AVAILABLE) do not count.
+    int unknown_topic_retries = 4;
 
     compression_codec compression = compression_codec::none;
     std::optional<int> compression_level{};          // codec default when unset
@@ -5375,6 +5549,7 @@ inline result<void> validate(const producer_config& c) {
     if (c.socket_connection_setup_timeout.count() <= 0)
         return config_error("socket_connection_setup_timeout", "must be positive");
     if (c.metadata_max_age.count() <= 0) return config_error("metadata_max_age", "must be positive");
+    if (c.unknown_topic_retries < 0) return config_error("unknown_topic_retries", "must not be negative (0 waits max_block)");
     // As in the Java client: a record must be able to wait out linger and one request.
     if (c.delivery_timeout < c.linger + c.request_timeout)
         return config_error("delivery_timeout", "must be at least linger + request_timeout");
@@ -5436,6 +5611,7 @@ KCORO_NAMESPACE_END
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -5526,6 +5702,8 @@ struct delivery_state {
     delivery_state* next_free = nullptr;
 };
 
+// Heap-allocated and owned through delivery_state_pool_owner: handles may outlive the producer
+// that made them, so the pool frees itself when both the producer and the last state are gone.
 class delivery_state_pool {
 public:
     delivery_state* acquire() {
@@ -5540,19 +5718,34 @@ public:
         s->handle_alive = true;
         s->producer_done = false;
         s->next_free = nullptr;
+        ++in_use_;
         return s;
     }
     void release(delivery_state* s) noexcept {
         s->outcome.reset();
         s->next_free = free_;
         free_ = s;
+        if (--in_use_ == 0 && orphaned_) delete this;
     }
     std::size_t allocated() const noexcept { return storage_.size(); }
+
+    // The producer is gone: free the pool now, or when the last state in use is released.
+    void orphan() noexcept {
+        orphaned_ = true;
+        if (in_use_ == 0) delete this;
+    }
 
 private:
     std::deque<delivery_state> storage_;  // a deque never moves its elements
     delivery_state* free_ = nullptr;
+    std::size_t in_use_ = 0;
+    bool orphaned_ = false;
 };
+
+struct delivery_state_pool_orphaner {
+    void operator()(delivery_state_pool* p) const noexcept { p->orphan(); }
+};
+using delivery_state_pool_owner = std::unique_ptr<delivery_state_pool, delivery_state_pool_orphaner>;
 
 }  // namespace detail
 
@@ -5691,11 +5884,19 @@ concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_
 
 namespace detail {
 
+class detached_scope;
+
 // A coroutine that runs on its own once posted and frees its frame when it ends. The engine's
 // background work (sender loops, metadata refresh, one coroutine per in-flight request) is made of
-// these; the producer counts them so close() can wait until none is left.
+// these; the producer counts them so close() can wait until none is left. One started into a
+// detached_scope belongs to it from its start until its frame is gone.
 struct detached_task {
     struct promise_type {
+        promise_type() = default;
+        promise_type(const promise_type&) = delete;
+        promise_type& operator=(const promise_type&) = delete;
+        ~promise_type();
+
         detached_task get_return_object() noexcept {
             return detached_task{std::coroutine_handle<promise_type>::from_promise(*this)};
         }
@@ -5711,12 +5912,105 @@ struct detached_task {
         final_awaiter final_suspend() noexcept { return {}; }
         void return_void() noexcept {}
         void unhandled_exception() noexcept { std::terminate(); }
+
+        detached_scope* scope = nullptr;
+        promise_type* prev = nullptr;
+        promise_type* next = nullptr;
     };
     std::coroutine_handle<promise_type> handle;
 };
 
+// The detached coroutines of one owner (a producer with its connections), and the places that
+// keep it alive while they run (a flush() or close() in progress). An owner destroyed while
+// either remains is freed by whichever ends last (on_last_gone); a runtime destroyed before then
+// destroys the coroutines still suspended on it (destroy_suspended), which ends them.
+class detached_scope {
+public:
+    detached_scope() = default;
+    detached_scope(const detached_scope&) = delete;
+    detached_scope& operator=(const detached_scope&) = delete;
+
+    // Keeps the owner alive while it lives: for a coroutine of the owner's that is not detached.
+    class hold {
+    public:
+        explicit hold(detached_scope& s) noexcept : s_(&s) { ++s.holds_; }
+        hold(hold&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+        hold& operator=(hold&&) = delete;
+        hold(const hold&) = delete;
+        ~hold() {
+            if (s_ == nullptr) return;
+            --s_->holds_;
+            s_->maybe_last_gone();
+        }
+
+    private:
+        detached_scope* s_;
+    };
+
+    void adopt(detached_task::promise_type& p) noexcept {
+        p.scope = this;
+        p.prev = nullptr;
+        p.next = head_;
+        if (head_) head_->prev = &p;
+        head_ = &p;
+        ++frames_;
+    }
+    void leave(detached_task::promise_type& p) noexcept {
+        if (p.prev) p.prev->next = p.next;
+        else head_ = p.next;
+        if (p.next) p.next->prev = p.prev;
+        p.scope = nullptr;
+        --frames_;
+        maybe_last_gone();
+    }
+
+    // Coroutines and holds still alive.
+    std::size_t live() const noexcept { return frames_ + holds_; }
+
+    // From now on, when live() drops to zero, fn(ctx) runs (once). It may destroy this scope.
+    void on_last_gone(void (*fn)(void*), void* ctx) noexcept {
+        last_gone_ = fn;
+        last_gone_ctx_ = ctx;
+    }
+
+    // Destroys every coroutine of the scope that is suspended, as a runtime being destroyed must:
+    // none of them may be running, and nothing may resume them afterwards. A coroutine's frame
+    // runs its destructors (which may release resources of the owner), not its remaining code.
+    void destroy_suspended() noexcept {
+        draining_ = true;
+        while (head_ != nullptr) std::coroutine_handle<detached_task::promise_type>::from_promise(*head_).destroy();
+        draining_ = false;
+        maybe_last_gone();  // last: it may free this scope
+    }
+
+private:
+    void maybe_last_gone() noexcept {
+        if (draining_ || live() != 0 || last_gone_ == nullptr) return;
+        auto fn = std::exchange(last_gone_, nullptr);
+        fn(last_gone_ctx_);
+    }
+
+    detached_task::promise_type* head_ = nullptr;
+    std::size_t frames_ = 0;
+    std::size_t holds_ = 0;
+    bool draining_ = false;
+    void (*last_gone_)(void*) = nullptr;
+    void* last_gone_ctx_ = nullptr;
+};
+
+inline detached_task::promise_type::~promise_type() {
+    if (scope != nullptr) scope->leave(*this);
+}
+
 template <class R>
 void start_detached(R& rt, detached_task t) {
+    rt.post(t.handle);
+}
+
+// Starts the coroutine as one of the scope's.
+template <class R>
+void start_detached(R& rt, detached_scope& scope, detached_task t) {
+    scope.adopt(t.handle.promise());
     rt.post(t.handle);
 }
 
@@ -5798,6 +6092,8 @@ public:
         return tcp_connect(*loop_, std::string(host), port, timeout, resolver_.get());
     }
     event_loop& loop() noexcept { return *loop_; }
+    // Runs the hook when the loop is destroyed (see runtime/teardown_list.hpp).
+    void at_teardown(teardown_list::hook& h) noexcept { loop_->at_teardown(h); }
 
 private:
     event_loop* loop_;
@@ -5931,8 +6227,10 @@ class broker_connection {
 public:
     using stream_type = typename R::stream_type;
 
-    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id)
-        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt) {}
+    // `scope`: where the connection's background coroutines (reader, watchdog) are counted, so
+    // that its owner outlives them (see detached_scope); none for an owner that waits for them.
+    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
+        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
 
@@ -5947,18 +6245,27 @@ public:
     task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
         state_ = state::connecting;
         request_timeout_ = request_timeout;
+        const std::uint64_t gen = generation_;
         auto s = co_await rt_.connect(host_, port_, timeout);
+        if (generation_ != gen) {
+            // close() was called while connecting: the connection stays closed.
+            if (s) s->close();
+            co_return error(errc::connection_lost, "connection to " + where() + " closed while connecting");
+        }
         if (!s) {
             state_ = state::closed;
-            co_return error(s.code(), "connect to " + host_ + ":" + std::to_string(port_));
+            // The runtime's error usually names the address already ("connect to h:p: refused").
+            const std::string& d = s.err().detail();
+            if (d.find(host_) != std::string::npos) co_return std::move(s).err();
+            co_return error(s.code(), "connect to " + where() + (d.empty() ? "" : ": " + d));
         }
         stream_.emplace(std::move(*s));
         state_ = state::negotiating;
         ++generation_;
         ++live_coroutines_;
-        detail::start_detached(rt_, read_loop(generation_));
+        start_background(read_loop(generation_));
         ++live_coroutines_;
-        detail::start_detached(rt_, watchdog_loop(generation_));
+        start_background(watchdog_loop(generation_));
 
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
@@ -5967,7 +6274,8 @@ public:
         if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
         if (!r) {
             close(r.err());
-            co_return error(r.code(), "ApiVersions with " + host_ + ":" + std::to_string(port_));
+            if (!r.err().detail().empty()) co_return std::move(r).err();
+            co_return error(r.code(), "ApiVersions with " + where());
         }
         if (r->error_code != errc::none) {
             close(error(r->error_code));
@@ -6016,6 +6324,32 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
 private:
+    std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+    void start_background(detail::detached_task t) {
+        if (scope_ != nullptr) detail::start_detached(rt_, *scope_, t);
+        else detail::start_detached(rt_, t);
+    }
+
+    static const char* api_name(std::int16_t key) noexcept {
+        switch (key) {
+            case 0: return "Produce";
+            case 3: return "Metadata";
+            case 17: return "SaslHandshake";
+            case 18: return "ApiVersions";
+            case 22: return "InitProducerId";
+            case 36: return "SaslAuthenticate";
+            default: return "a request";
+        }
+    }
+
+    // The peer ended the stream (or sent what no Kafka broker sends) before it answered anything
+    // but ApiVersions: the usual sign of a listener that wants TLS or SASL first.
+    error hung_up(const error& e) const {
+        if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
+        return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
+                                                api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
+    }
     enum class state { closed, connecting, negotiating, ready };
 
     struct waiter {
@@ -6094,7 +6428,7 @@ private:
 
         auto written = co_await write_frame(frame, splices);
         if (!written && !w.done) {
-            close(written.err());
+            close(hung_up(written.err()));
         }
         co_await response_awaiter{*this, &w};
         if (failure) co_return failure;
@@ -6171,6 +6505,7 @@ private:
     void complete_front(byte_buffer&& frame_body) {
         waiter* w = waiters_.front();
         waiters_.pop_front();
+        if (w->api_key != api_versions_request::api_key) answered_past_versions_ = true;
         *w->frame = std::move(frame_body);
         w->done = true;
         if (w->handle) rt_.post(w->handle);
@@ -6197,7 +6532,13 @@ private:
                 const std::uint32_t size = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
                                            (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
                 if (size < 4 || size > max_response_size) {
-                    close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
+                    // A TLS listener answers plaintext with a TLS record (type 21 or 22, version 3.x).
+                    const bool tls = (p[0] == 21 || p[0] == 22) && p[1] == 3;
+                    if (!answered_past_versions_ && tls)
+                        close(error(errc::malformed_response, "broker " + where() + " answered " +
+                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front()->api_key)) + " ") +
+                                                                   "with a TLS record: it is a TLS listener"));
+                    else close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
                     break;
                 }
                 if (in.size() - start - 4 < size) break;
@@ -6227,7 +6568,7 @@ private:
             auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
             if (gen != generation_ || state_ == state::closed) break;
             if (!n) {
-                close(error(n.code(), "reading from " + host_ + ":" + std::to_string(port_)));
+                close(hung_up(n.err()));
                 break;
             }
             in.resize(old + *n);
@@ -6274,6 +6615,8 @@ private:
     write_gate_waiter* write_gate_tail_ = nullptr;
     int live_coroutines_ = 0;
     int active_requests_ = 0;
+    detail::detached_scope* scope_ = nullptr;
+    bool answered_past_versions_ = false;  // a response to anything but ApiVersions arrived
 };
 
 KCORO_NAMESPACE_END
@@ -6391,6 +6734,7 @@ struct topic_state {
     // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
     double compression_ratio = 1.0;
     std::size_t records_per_batch = 0;  // in the topic's last batch sent
+    int unknown_answers = 0;            // metadata answers in a row saying the topic does not exist
 };
 
 KCORO_NAMESPACE_END
@@ -6412,6 +6756,7 @@ KCORO_NAMESPACE_END
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -6434,6 +6779,9 @@ struct producer_stats {
     std::uint64_t retries = 0;
     std::uint64_t epoch_bumps = 0;
     std::uint64_t metadata_refreshes = 0;
+    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
+    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
+    std::uint64_t reconnects = 0;            // connections made again to an address connected before
     std::size_t buffered_bytes = 0;
 };
 
@@ -6454,9 +6802,18 @@ public:
         KCORO_TRY(validate(config));
         auto servers = parse_bootstrap_servers(config.bootstrap_servers);
         if (!servers) return std::move(servers).err();
-        std::unique_ptr<basic_producer> p(new basic_producer(std::move(rt), std::move(config), std::move(*servers),
-                                                             std::move(key_serializer), std::move(value_serializer),
-                                                             std::move(partitioner)));
+        // Raw memory and placement new, because the destroying operator delete below must never
+        // see a half-constructed producer (a throwing constructor frees just the memory).
+        struct raw_memory {
+            void* p = ::operator new(sizeof(basic_producer));
+            ~raw_memory() {
+                if (p) ::operator delete(p);
+            }
+        } memory;
+        std::unique_ptr<basic_producer> p(::new (memory.p) basic_producer(std::move(rt), std::move(config), std::move(*servers),
+                                                                        std::move(key_serializer), std::move(value_serializer),
+                                                                        std::move(partitioner)));
+        memory.p = nullptr;
         p->start();
         return p;
     }
@@ -6464,11 +6821,27 @@ public:
     basic_producer(const basic_producer&) = delete;
     basic_producer& operator=(const basic_producer&) = delete;
 
-    ~basic_producer() {
-        if (live_coroutines_ != 0) {
-            // Its coroutines would resume into freed memory; there is no safe way on from here.
-            std::fprintf(stderr, "kcoro: a producer was destroyed while running; co_await close() first\n");
-            std::abort();
+    // Destroying a producer that is still running (not closed) never aborts: every record not yet
+    // acknowledged completes now with errc::producer_destroyed (callbacks run, awaiting senders and
+    // delivery handles are resumed through the runtime), flush() and close() in progress return,
+    // and the connections close. The producer's memory is released once its coroutines, woken
+    // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
+    // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
+    // Do not destroy a producer from inside one of its own delivery callbacks.
+    static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
+        p->abandon();
+        if (p->background_.live() == 0) {
+            release(p);
+            return;
+        }
+        p->background_.on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
+        if constexpr (requires(Runtime& r, teardown_list::hook& h) { r.at_teardown(h); }) {
+            p->teardown_hook_.owner = p;
+            p->teardown_hook_.run = [](teardown_list::hook& h) noexcept {
+                // The runtime is going away with the producer's coroutines still suspended on it.
+                static_cast<teardown_hook&>(h).owner->background_.destroy_suspended();
+            };
+            p->rt_.at_teardown(p->teardown_hook_);
         }
     }
 
@@ -6494,13 +6867,14 @@ public:
     // reach the error handler, if one is set.
     auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
 
-    // Never suspends: for loops that cannot co_await. A full buffer or unknown metadata is an
-    // error now (buffer_exhausted / leader_not_available) instead of a wait.
+    // Never suspends: for loops that cannot co_await. A full buffer or missing metadata is an
+    // error now instead of a wait: buffer_exhausted, or why the topic has no metadata yet (what
+    // the broker said of it, or what last went wrong reaching the cluster).
     result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
         delivery_slot slot;
         slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
         slot.callback = std::move(cb);
-        auto st = try_enqueue(rec, slot);
+        auto st = try_enqueue(rec, slot, false);
         switch (st) {
             case enqueue_status::enqueued: return ok();
             case enqueue_status::failed: return std::move(last_enqueue_error_);
@@ -6508,7 +6882,7 @@ public:
                 return error(errc::buffer_exhausted, "buffer_memory is full");
             case enqueue_status::blocked_metadata:
                 request_metadata();
-                return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
+                return metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
         }
         return ok();
     }
@@ -6522,33 +6896,43 @@ public:
     // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
     // far has been acknowledged or has failed.
     task<void> flush() {
+        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         ++flushing_;
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed_) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
         std::erase(idle_waiters_, &signal);
-        co_await acks_none_barrier();
+        if (!destroyed_) co_await acks_none_barrier();
         --flushing_;
     }
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
     // errc::timed_out, closes every connection and returns once no background work is left.
-    // Returns the first error a record failed with during the close, if any did.
+    // Sends parked before close() (waiting for metadata or buffer memory) still go out if they
+    // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
+    // interrupted them. Ok only if every record accepted or parked before close() was delivered;
+    // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed_) co_return ok();
+        if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
         closing_ = true;
         ++flushing_;
         notify_all_senders();
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline) co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
-        const bool delivered_all = idle();
-        if (delivered_all) co_await acks_none_barrier();
+        while (!idle() && rt_.now() < deadline && !destroyed_)
+            co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        if (destroyed_) {
+            std::erase(idle_waiters_, &signal);
+            co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+        }
+        if (idle()) co_await acks_none_barrier();
         stopping_ = true;
-        const error why(errc::timed_out, "producer closed before the record was acknowledged");
-        fail_waiting_senders(error(errc::producer_closed, "producer closed"));
+        fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
+        const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
         fail_all_queued(why);
         for (auto& [id, b] : brokers_) {
             if (b->conn) b->conn->close(error(errc::producer_closed));
@@ -6557,14 +6941,18 @@ public:
         if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
         metadata_wake_.notify();
         idempotence_wake_.notify();
-        while (live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) {
+        while ((live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) && !destroyed_) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
         }
         std::erase(idle_waiters_, &signal);
+        if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         closed_ = true;
         --flushing_;
-        if (!delivered_all) co_return error(errc::timed_out, "close: some records were not delivered in time");
+        if (close_failures_ > 0)
+            co_return error(close_first_failure_.code(), "close(): " + std::to_string(close_failures_) +
+                                                             " of the records pending when it was called failed; the first: " +
+                                                             close_first_failure_.detail());
         co_return ok();
     }
 
@@ -6589,11 +6977,55 @@ public:
     }
     const producer_config& config() const noexcept { return config_; }
     const cluster_metadata& metadata() const noexcept { return metadata_; }
+    // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
+    // saying where; empty until something did.
+    const error& last_error() const noexcept { return last_error_; }
     std::int64_t producer_id() const noexcept { return producer_id_; }
     std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
     Runtime& runtime() noexcept { return rt_; }
+    // The producer's background coroutines. An adapter that starts coroutines of its own around
+    // the producer starts them here, so that they are counted and torn down with the producer's.
+    detail::detached_scope& background() noexcept { return background_; }
 
 private:
+    struct teardown_hook : teardown_list::hook {
+        basic_producer* owner = nullptr;
+    };
+
+    static void release(basic_producer* p) noexcept {
+        p->teardown_hook_.unlink();
+        p->~basic_producer();
+        ::operator delete(p);
+    }
+
+    // The destructor's work, done while the memory stays valid for the coroutines still to run:
+    // every outcome reported now, every background coroutine told to end.
+    void abandon() noexcept {
+        if (destroyed_) return;
+        destroyed_ = true;
+        closing_ = true;
+        stopping_ = true;
+        fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
+        // In flight: reported now; their memory goes back when their request's coroutine ends (a
+        // write may still be reading it).
+        const error unknown(errc::producer_destroyed,
+                            "the producer was destroyed while the record's request was in flight: the broker may have written it");
+        for (auto& [id, b] : brokers_)
+            for (auto& request : b->requests)
+                for (auto* batch : request) report_failure(batch, unknown);
+        fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
+        for (auto& [id, b] : brokers_) {
+            if (b->conn) b->conn->close(error(errc::producer_destroyed));
+            for (auto& r : b->retired) r->close(error(errc::producer_destroyed));
+            b->wake.notify();
+        }
+        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_destroyed));
+        for (auto& r : retired_bootstrap_) r->close(error(errc::producer_destroyed));
+        metadata_wake_.notify();
+        idempotence_wake_.notify();
+        notify_idle();
+    }
+
     // ---- sending ------------------------------------------------------------------------------
 
     enum class await_mode { delivery, callback, handle, forget };
@@ -6608,6 +7040,7 @@ private:
         bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
         void (*fail)(pending_send*, error&&) = nullptr;
         const record_type* rec = nullptr;
+        bool parked = false;  // issued before close(), so close() still takes it
     };
 
     template <await_mode Mode>
@@ -6636,6 +7069,7 @@ private:
             handle = h;
             if (!waiting_for_delivery) {
                 // Blocked: park until memory or metadata arrives, or max_block passes.
+                this->parked = true;
                 this->deadline = p->rt_.now() + p->config_.max_block;
                 this->retry = [](pending_send* s) {
                     auto* self = static_cast<send_awaiter*>(s);
@@ -6645,6 +7079,7 @@ private:
                 };
                 this->fail = [](pending_send* s, error&& e) {
                     auto* self = static_cast<send_awaiter*>(s);
+                    self->p->note_if_closing(e);
                     self->out.emplace(std::move(e));
                     self->p->rt_.post(self->handle);
                 };
@@ -6674,31 +7109,32 @@ private:
                 slot.callback = std::move(callback);
             } else if constexpr (Mode == await_mode::handle) {
                 slot.how = delivery_slot::kind::handle;
-                delivery_state_ref_ = p->delivery_states_.acquire();
+                delivery_state_ref_ = p->delivery_states_->acquire();
                 slot.state = delivery_state_ref_;
             } else {
                 slot.how = delivery_slot::kind::forget;
             }
-            auto st = p->try_enqueue(record, slot);
+            auto st = p->try_enqueue(record, slot, this->parked);
             switch (st) {
                 case enqueue_status::enqueued:
                     if constexpr (Mode == await_mode::delivery) {
                         waiting_for_delivery = true;
                         return false;
                     } else if constexpr (Mode == await_mode::handle) {
-                        out.emplace(delivery_handle(delivery_state_ref_, &p->delivery_states_, &p->rt_post_));
+                        out.emplace(delivery_handle(delivery_state_ref_, p->delivery_states_.get(), &p->rt_post_));
                         return true;
                     } else {
                         out.emplace(ok());
                         return true;
                     }
                 case enqueue_status::failed:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
+                    if (this->parked) p->note_if_closing(p->last_enqueue_error_);
                     out.emplace(std::move(p->last_enqueue_error_));
                     return true;
                 case enqueue_status::blocked_memory:
                 case enqueue_status::blocked_metadata:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
                     if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
                     this->blocked_on = st;
                     return false;
@@ -6720,24 +7156,26 @@ private:
           metadata_wake_(rt_),
           idempotence_wake_(rt_),
           idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          jitter_(std::random_device{}()) {
+          jitter_(jitter_seed(rt_)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
         if (!idempotent_) producer_ready_ = true;
     }
 
     void start() {
         ++live_coroutines_;
-        detail::start_detached(rt_, metadata_loop());
+        detail::start_detached(rt_, background_, metadata_loop());
         if (idempotent_) {
             ++live_coroutines_;
-            detail::start_detached(rt_, idempotence_loop());
+            detail::start_detached(rt_, background_, idempotence_loop());
         }
     }
 
-    // Serializes the record into its partition's open batch. The slot says how to report it.
-    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot) {
-        if (closing_) {
-            last_enqueue_error_ = error(errc::producer_closed, "send after close");
+    // Serializes the record into its partition's open batch. The slot says how to report it. A send
+    // parked before close() is still taken while close() runs.
+    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
+        if (stopping_ || (closing_ && !parked_before_close)) {
+            last_enqueue_error_ = destroyed_ ? error(errc::producer_destroyed, "send to a producer being destroyed")
+                                             : error(errc::producer_closed, "send after close");
             return enqueue_status::failed;
         }
         if (fatal_error_) {
@@ -6809,7 +7247,7 @@ private:
                                                 rec.headers, append_limit(ts));
             if (appended) {
                 queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                finish_append(ts, partition, ps, *b, slot, timestamp);
+                finish_append(ts, partition, ps, *b, slot, timestamp, false);
                 return enqueue_status::enqueued;
             }
             b->sealed = true;  // full: the sender may take it now
@@ -6848,7 +7286,7 @@ private:
         ps.queue.push_back(b);
         queued_bytes_of(*b) += b->builder.size_bytes();
         on_new_batch(ts, partition);
-        finish_append(ts, partition, ps, *b, slot, timestamp);
+        finish_append(ts, partition, ps, *b, slot, timestamp, true);
         return enqueue_status::enqueued;
     }
 
@@ -6875,8 +7313,10 @@ private:
         }
     }
 
+    // `opened`: the record is the batch's first, so its linger starts now: the sender, which
+    // computed when to wake before this batch existed, is woken if it would sleep past it.
     void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
-                       std::int64_t timestamp) {
+                       std::int64_t timestamp, bool opened) {
         slot.timestamp = timestamp;
         b.slots.push_back(std::move(slot));
         grow_reservation(b);
@@ -6884,6 +7324,7 @@ private:
         partition_on_append(ts, partition, b);
         if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+        else if (opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
     }
 
     // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
@@ -7017,10 +7458,10 @@ private:
             if (now >= s->deadline) {
                 unpark(s);
                 if (s->blocked_on == enqueue_status::blocked_metadata) {
-                    const topic_metadata* md = metadata_.topic(s->rec->topic);
-                    errc why = md && md->error != errc::none ? md->error : errc::timed_out;
-                    s->fail(s, error(why, "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
-                                               std::to_string(config_.max_block.count()) + " ms)"));
+                    s->fail(s, metadata_missing(s->rec->topic,
+                                                "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
+                                                    std::to_string(config_.max_block.count()) + " ms)",
+                                                errc::timed_out));
                 } else {
                     s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
                                                                  " bytes) stayed full for max_block (" +
@@ -7036,6 +7477,35 @@ private:
             unpark(s);
             s->fail(s, error(e));
         }
+    }
+    // Fails every parked send with `kind`, the reason, and what the send was waiting for.
+    void fail_waiting_senders(errc kind, std::string_view reason) {
+        while (waiting_head_ != nullptr) {
+            pending_send* s = waiting_head_;
+            unpark(s);
+            std::string detail(reason);
+            if (s->blocked_on == enqueue_status::blocked_metadata) detail += " while it waited for metadata of topic '" + std::string(s->rec->topic) + "'";
+            else detail += " while it waited for buffer memory";
+            s->fail(s, error(kind, std::move(detail)));
+        }
+    }
+
+    // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
+    // cluster cannot be reached) what last went wrong reaching it, else `otherwise`.
+    error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
+        const topic_metadata* md = metadata_.topic(topic);
+        if (md != nullptr && md->error != errc::none) {
+            if (md->error == errc::unknown_topic_or_partition) what += ": the broker says it does not exist";
+            return error(md->error, std::move(what));
+        }
+        if (cluster_unreachable_ && last_error_) return error(last_error_.code(), what + "; last error: " + last_error_.detail());
+        return error(otherwise, std::move(what));
+    }
+
+    // While close() runs, each record pending when it was called that fails makes close() fail.
+    void note_if_closing(const error& e) {
+        if (!closing_ || destroyed_) return;
+        if (close_failures_++ == 0) close_first_failure_ = e;
     }
 
     // ---- completion ---------------------------------------------------------------------------
@@ -7057,6 +7527,12 @@ private:
     }
 
     void fail_batch(producer_batch* b, const error& e) {
+        report_failure(b, e);
+        release_batch(b);
+    }
+    // Tells each record's sender that it failed; the batch keeps its memory (a write may still
+    // refer to it) and no record in it is reported again.
+    void report_failure(producer_batch* b, const error& e) {
         const std::string_view topic_name = b->topic->name;
         for (auto& slot : b->slots) {
             record_metadata md;
@@ -7064,9 +7540,10 @@ private:
             md.partition = b->partition;
             md.timestamp = slot.timestamp;
             ++stats_.records_failed;
+            note_if_closing(e);
             deliver(slot, delivery_result(e), md);
         }
-        release_batch(b);
+        b->slots.clear();
     }
 
     void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
@@ -7087,7 +7564,7 @@ private:
                 slot.state->outcome.emplace(std::move(r));
                 slot.state->producer_done = true;
                 if (slot.state->waiter) rt_.post(slot.state->waiter);
-                else if (!slot.state->handle_alive) delivery_states_.release(slot.state);
+                else if (!slot.state->handle_alive) delivery_states_->release(slot.state);
                 break;
         }
     }
@@ -7105,13 +7582,15 @@ private:
 
     bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
 
-    void fail_all_queued(const error& e) {
+    void fail_all_queued(const error& e) { fail_all_queued(e, e); }
+    // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
+    void fail_all_queued(const error& e, const error& sent_before) {
         for (auto& [name, ts] : topics_) {
             for (auto& ps : ts->partitions) {
                 while (!ps.queue.empty()) {
                     producer_batch* b = ps.queue.front();
                     ps.queue.pop_front();
-                    fail_batch(b, e);
+                    fail_batch(b, b->attempts > 0 ? sent_before : e);
                 }
             }
             std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
@@ -7131,7 +7610,28 @@ private:
         steady_time reconnect_at{};
         int reconnect_failures = 0;
         bool running = false;
+        bool connected_before = false;
+        // When the sender, with nothing ready to drain, wakes next by itself; the earliest time
+        // while it is awake. A batch whose linger ends before then wakes it.
+        steady_time sleeps_until = steady_time::min();
         std::vector<producer_batch*> drained;
+        // The batches of each request in flight, and emptied lists kept for the next requests: a
+        // request's list is known from the drain on, so a producer destroyed before the request's
+        // coroutine ran still reports its batches.
+        using request_list = std::list<std::vector<producer_batch*>>;
+        request_list requests;
+        request_list spare_requests;
+        request_list::iterator start_request() {
+            if (spare_requests.empty()) spare_requests.emplace_back();
+            auto it = spare_requests.begin();
+            it->assign(drained.begin(), drained.end());
+            requests.splice(requests.end(), spare_requests, it);
+            return it;
+        }
+        void end_request(request_list::iterator it) {
+            it->clear();
+            spare_requests.splice(spare_requests.end(), requests, it);
+        }
     };
 
     broker_state& broker(std::int32_t id) {
@@ -7145,19 +7645,21 @@ private:
         if (!b.running && !stopping_) {
             b.running = true;
             ++live_coroutines_;
-            detail::start_detached(rt_, sender_loop(b));
+            detail::start_detached(rt_, background_, sender_loop(b));
         }
         return b;
     }
 
-    void wake_leader(std::string_view topic_name, std::int32_t partition) {
+    void wake_leader(std::string_view topic_name, std::int32_t partition) { wake_leader_by(topic_name, partition, steady_time::max()); }
+    // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
+    void wake_leader_by(std::string_view topic_name, std::int32_t partition, steady_time when) {
         const topic_metadata* md = metadata_.topic(topic_name);
         if (md == nullptr || partition >= md->partition_count()) return;
         const std::int32_t leader = md->partitions[static_cast<std::size_t>(partition)].leader;
         if (leader < 0) return;
         auto it = brokers_.find(leader);
-        if (it != brokers_.end()) it->second->wake.notify();
-        else broker(leader).wake.notify();
+        broker_state& b = it != brokers_.end() ? *it->second : broker(leader);
+        if (when == steady_time::max() || b.sleeps_until > when) b.wake.notify();
     }
     void notify_all_senders() {
         for (auto& [id, b] : brokers_) b->wake.notify();
@@ -7201,15 +7703,20 @@ private:
                     continue;
                 }
                 if (b.conn) b.retired.push_back(std::move(b.conn));
-                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id);
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
+                ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
                 if (stopping_) break;
                 if (!r) {
+                    ++stats_.connection_failures;
+                    last_error_ = std::move(r).err();
                     ++b.reconnect_failures;
                     b.reconnect_at = rt_.now() + backoff(b.reconnect_failures, config_.reconnect_backoff, config_.reconnect_backoff_max);
                     request_metadata();
                     continue;
                 }
+                if (b.connected_before) ++stats_.reconnects;
+                b.connected_before = true;
                 b.reconnect_failures = 0;
                 idempotence_wake_.notify();
                 metadata_wake_.notify();
@@ -7226,13 +7733,15 @@ private:
                 if (!b.drained.empty()) {
                     ++b.in_flight;
                     ++live_coroutines_;
-                    detail::start_detached(rt_, produce(b, std::vector<producer_batch*>(b.drained)));
+                    detail::start_detached(rt_, background_, produce(b, b.start_request()));
                     continue;
                 }
             } else if (now < b.throttled_until) {
                 next = std::min(next, b.throttled_until);
             }
+            b.sleeps_until = next;
             co_await b.wake.wait_until(next);
+            b.sleeps_until = steady_time::min();
         }
         b.running = false;
         coroutine_ended();
@@ -7345,7 +7854,8 @@ private:
         }
     }
 
-    detail::detached_task produce(broker_state& b, std::vector<producer_batch*> batches) {
+    detail::detached_task produce(broker_state& b, typename broker_state::request_list::iterator request) {
+        std::vector<producer_batch*>& batches = *request;
         // Group by topic, keeping the drain order (partitions of one topic are contiguous per topic
         // in the request as Kafka requires one entry per topic).
         std::vector<produce_topic_data> topics;
@@ -7387,6 +7897,10 @@ private:
             result<void> w = error(errc::no_supported_version);
             if (v) w = co_await conn->send_only(req, *v);
             else w = std::move(v).err();
+            if (destroyed_) {
+                release_reported(b, request);
+                co_return;
+            }
             for (auto* batch : batches) {
                 partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
                 --ps.in_flight;
@@ -7395,6 +7909,10 @@ private:
             }
         } else {
             auto r = co_await conn->request(req);
+            if (destroyed_) {
+                release_reported(b, request);
+                co_return;
+            }
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(b, batch, r.err());
             } else {
@@ -7416,9 +7934,19 @@ private:
                     if (!answered[i]) on_batch_failed(b, batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
             }
         }
+        b.end_request(request);
         --b.in_flight;
         b.wake.notify();
         idempotence_wake_.notify();
+        coroutine_ended();
+    }
+
+    // After the producer was destroyed: the request's batches were reported then; their memory
+    // goes back now that the request is over.
+    void release_reported(broker_state& b, typename broker_state::request_list::iterator request) {
+        for (auto* batch : *request) release_batch(batch);
+        b.end_request(request);
+        --b.in_flight;
         coroutine_ended();
     }
 
@@ -7445,6 +7973,10 @@ private:
         if (count_in_flight) --ps.in_flight;
         const errc e = err.kind();
         const steady_time now = rt_.now();
+        if (e == errc::message_too_large && batch->record_count() > 1 && !stopping_ && now < batch->deadline) {
+            split_and_requeue(b, ps, batch);
+            return;
+        }
         bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
         bool reorder_refused = false;
         if (idempotent_ && e == errc::out_of_order_sequence_number) {
@@ -7483,12 +8015,69 @@ private:
         if (ps.in_flight == 0) ps.resend_pending = false;
         if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
         error final = err;
+        if (e == errc::message_too_large)
+            final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
+                                 std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
+                                 std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
+                                 "this topic");
         if (reorder_refused)
             final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
                                              "would put it out of order");
         if (retriable && now >= batch->deadline)
             final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
         fail_batch(batch, final);
+    }
+
+    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
+    // parts of about half its size each, in record order and keeping its sequences, as the Java
+    // client does; a part of one record that is still too large then fails alone.
+    void split_and_requeue(broker_state& b, partition_state& ps, producer_batch* big) {
+        decoded_batch decoded;
+        if (auto r = read_record_batch(big->wire, decoded); !r) {
+            fail_batch(big, error(r.code(), "splitting a batch the broker found too large: " + r.err().detail()));
+            return;
+        }
+        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
+        std::vector<producer_batch*> parts;
+        std::vector<record_header> headers;
+        std::int32_t index = 0;
+        for (auto& rec : decoded.records) {
+            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
+            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
+            producer_batch* part = parts.empty() ? nullptr : parts.back();
+            if (part == nullptr || (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
+                part = pool_.acquire();
+                part->topic = big->topic;
+                part->partition = big->partition;
+                part->created = big->created;
+                part->deadline = big->deadline;
+                part->attempts = big->attempts + 1;
+                part->sealed = true;
+                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
+                ++outstanding_batches_;
+                parts.push_back(part);
+            }
+            headers.clear();
+            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
+            bytes_view key = rec.key ? *rec.key : bytes_view{};
+            bytes_view value = rec.value ? *rec.value : bytes_view{};
+            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
+                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
+            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
+            ++index;
+        }
+        for (producer_batch* part : parts) grow_reservation(*part);
+        // In queue order: by sequence among resends when idempotent, else each part at the front,
+        // the last first.
+        if (big->base_sequence >= 0) {
+            for (producer_batch* part : parts) requeue(ps, part);
+        } else {
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
+        }
+        if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+        big->slots.clear();
+        release_batch(big);
+        b.wake.notify();
     }
 
     // Back to the front of its queue, ordered by sequence so resends keep their original order.
@@ -7607,11 +8196,15 @@ private:
                 if (stopping_) break;
                 if (r) {
                     failures = 0;
+                    cluster_unreachable_ = false;
                     last_refresh = rt_.now();
                     ++stats_.metadata_refreshes;
+                    fail_unknown_topics();
                     if (needs_more_metadata()) metadata_retry_at_ = rt_.now() + config_.retry_backoff;
                 } else {
                     ++failures;
+                    cluster_unreachable_ = true;
+                    last_error_ = std::move(r).err();
                     metadata_wanted_ = true;
                     metadata_retry_at_ = rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max);
                 }
@@ -7634,15 +8227,53 @@ private:
         for (auto& [id, b] : brokers_) b->wake.notify();
     }
 
-    // Topics in use with no usable metadata, or partitions with queued records and no leader.
+    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
+    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
     bool needs_more_metadata() const {
+        for (const pending_send* s = waiting_head_; s != nullptr; s = s->next)
+            if (s->blocked_on == enqueue_status::blocked_metadata) return true;
         for (auto& [name, ts] : topics_) {
             const topic_metadata* md = metadata_.topic(name);
-            if (md == nullptr || md->partitions.empty()) return true;
-            for (std::size_t p = 0; p < ts->partitions.size() && p < md->partitions.size(); ++p)
-                if (md->partitions[p].leader < 0 && !ts->partitions[p].queue.empty()) return true;
+            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
+                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
         }
         return false;
+    }
+
+    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
+    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
+    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
+    void fail_unknown_topics() {
+        if (config_.unknown_topic_retries <= 0) return;
+        std::vector<topic_state*> missing;
+        for (auto& [name, ts] : topics_)
+            if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
+        for (topic_state* ts : missing) {
+            const error why(errc::unknown_topic_or_partition,
+                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
+                                " times in a row that it does not exist (unknown_topic_retries)");
+            ts->unknown_answers = 0;
+            for (pending_send* s = waiting_head_; s != nullptr;) {
+                pending_send* next = s->next;
+                if (s->blocked_on == enqueue_status::blocked_metadata && s->rec->topic == ts->name) {
+                    unpark(s);
+                    s->fail(s, error(why));
+                }
+                s = next;
+            }
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
+                partition_state& ps = ts->partitions[p];
+                while (!ps.queue.empty()) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    unqueue_bytes(*b);
+                    // A batch given up after it got a sequence leaves a gap the broker would reject.
+                    if (idempotent_ && b->base_sequence >= 0) epoch_bump_needed_ = true;
+                    fail_batch(b, why);
+                }
+            }
+        }
     }
 
     task<result<void>> refresh_metadata() {
@@ -7653,10 +8284,18 @@ private:
                 retired_bootstrap_.push_back(std::move(bootstrap_conn_));
             }
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
-            const broker_address& a = bootstrap_[bootstrap_next_++ % bootstrap_.size()];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id);
+            const std::size_t index = bootstrap_next_++ % bootstrap_.size();
+            const broker_address& a = bootstrap_[index];
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id, &background_);
+            ++stats_.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-            if (!c) co_return std::move(c).err();
+            if (!c) {
+                ++stats_.connection_failures;
+                co_return std::move(c).err();
+            }
+            if (bootstrap_connected_.size() < bootstrap_.size()) bootstrap_connected_.resize(bootstrap_.size());
+            if (bootstrap_connected_[index]) ++stats_.reconnects;
+            bootstrap_connected_[index] = true;
             conn = bootstrap_conn_.get();
         }
         std::vector<std::string_view> names;
@@ -7683,10 +8322,21 @@ private:
                 pl.error = p.error_code;
             }
             metadata_.update_topic(*t.name, t.error_code, std::move(parts));
+            if (auto it = topics_.find(*t.name); it != topics_.end()) {
+                topic_state& ts = *it->second;
+                if (t.error_code == errc::unknown_topic_or_partition) ++ts.unknown_answers;
+                else ts.unknown_answers = 0;
+            }
             for (const auto& p : t.partitions)
                 if (p.leader_id >= 0) (void)broker(p.leader_id);
         }
         co_return ok();
+    }
+
+    // A runtime that offers a seed (a simulation) makes the retry jitter repeat from run to run.
+    static std::uint32_t jitter_seed(Runtime& rt) {
+        if constexpr (requires { rt.random_seed(); }) return static_cast<std::uint32_t>(rt.random_seed());
+        else return std::random_device{}();
     }
 
     static std::int64_t wall_clock_ms() {
@@ -7713,7 +8363,7 @@ private:
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
 
     producer_batch_pool pool_;
-    detail::delivery_state_pool delivery_states_;
+    detail::delivery_state_pool_owner delivery_states_{new detail::delivery_state_pool};
     std::function<void(std::coroutine_handle<>)> rt_post_;
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
@@ -7741,10 +8391,18 @@ private:
     bool closing_ = false;
     bool stopping_ = false;
     bool closed_ = false;
+    bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
+    std::size_t close_failures_ = 0;     // records pending at close() that failed during it
+    error close_first_failure_;
+    error last_error_;                   // see last_error()
+    bool cluster_unreachable_ = false;   // the last metadata attempt failed
+    std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
     int live_coroutines_ = 0;
     mutable producer_stats stats_;
     std::function<void(const record_metadata&, const error&)> error_handler_;
     std::minstd_rand jitter_;
+    detail::detached_scope background_;
+    teardown_hook teardown_hook_;
 };
 
 KCORO_NAMESPACE_END

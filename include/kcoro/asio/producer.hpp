@@ -42,7 +42,7 @@ public:
     auto async_send(const record_type& rec, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(delivery_result)>(
             [this](auto handler, const record_type& r) {
-                detail::start_detached(engine_->runtime(), send_then_complete(*engine_, r, std::move(handler)));
+                detail::start_detached(engine_->runtime(), engine_->background(), send_then_complete(*engine_, r, std::move(handler)));
             },
             token, rec);
     }
@@ -51,7 +51,9 @@ public:
     template <class CompletionToken>
     auto async_flush(CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void()>(
-            [this](auto handler) { detail::start_detached(engine_->runtime(), flush_then_complete(*engine_, std::move(handler))); },
+            [this](auto handler) {
+                detail::start_detached(engine_->runtime(), engine_->background(), flush_then_complete(*engine_, std::move(handler)));
+            },
             token);
     }
 
@@ -60,7 +62,8 @@ public:
     auto async_close(std::chrono::milliseconds timeout, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(result<void>)>(
             [this, timeout](auto handler) {
-                detail::start_detached(engine_->runtime(), close_then_complete(*engine_, timeout, std::move(handler)));
+                detail::start_detached(engine_->runtime(), engine_->background(),
+                                       close_then_complete(*engine_, timeout, std::move(handler)));
             },
             token);
     }
@@ -68,22 +71,24 @@ public:
 private:
     explicit asio_producer(std::unique_ptr<engine_type> e) : engine_(std::move(e)) {}
 
+    // Each reads what it needs of the engine before its co_await: a destroyed engine resumes it
+    // with an error and may be gone once it has.
     template <class Handler>
     static detail::detached_task send_then_complete(engine_type& p, record_type rec, Handler handler) {
-        auto r = co_await p.send(rec);
         auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        auto r = co_await p.send(rec);
         asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
     template <class Handler>
     static detail::detached_task flush_then_complete(engine_type& p, Handler handler) {
-        co_await p.flush();
         auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        co_await p.flush();
         asio::dispatch(ex, [h = std::move(handler)]() mutable { std::move(h)(); });
     }
     template <class Handler>
     static detail::detached_task close_then_complete(engine_type& p, std::chrono::milliseconds timeout, Handler handler) {
-        auto r = co_await p.close(timeout);
         auto ex = asio::get_associated_executor(handler, p.runtime().executor());
+        auto r = co_await p.close(timeout);
         asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
 

@@ -24,6 +24,7 @@
 #include "../error.hpp"
 #include "../producer/engine_runtime.hpp"
 #include "../result.hpp"
+#include "../runtime/teardown_list.hpp"
 
 #if !KCORO_HAS_EXCEPTIONS && !defined(ASIO_NO_EXCEPTIONS)
 #define ASIO_NO_EXCEPTIONS 1
@@ -100,6 +101,24 @@ private:
     std::span<const bytes_view> views_;
 };
 
+// Runs kcoro's teardown hooks when its execution context shuts down (an io_context being
+// destroyed): a producer destroyed while its coroutines were still suspended on the context leaves
+// a hook here. Added after the context's own services, it is shut down before them, while the
+// timers and sockets those coroutines wait on still work; Asio then destroys the handlers of their
+// cancelled operations without running them.
+class asio_teardown_service : public asio::execution_context::service {
+public:
+    using key_type = asio_teardown_service;
+    inline static asio::execution_context::id id;
+
+    explicit asio_teardown_service(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
+    void add(teardown_list::hook& h) noexcept { hooks_.add(h); }
+
+private:
+    void shutdown() override { hooks_.run_all(); }
+    teardown_list hooks_;
+};
+
 inline error asio_io_error(const std::error_code& ec) {
     if (ec == asio::error::eof) return error(errc::connection_lost, "the peer closed the connection");
     if (ec == asio::error::operation_aborted) return error(errc::connection_lost, "the connection was closed");
@@ -135,6 +154,11 @@ public:
             awaiter(timer_type& t, steady_time when) noexcept : timer_(&t), when_(when) {}
             awaiter(const awaiter&) = delete;
             awaiter& operator=(const awaiter&) = delete;
+            // Destroyed while waiting (its coroutine's frame destroyed as an execution context shuts
+            // down, whose handlers then never run): the timer forgets it.
+            ~awaiter() {
+                if (timer_ != nullptr && timer_->waiting_ == this) timer_->waiting_ = nullptr;
+            }
 
             bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when_; }
             void await_suspend(std::coroutine_handle<> h) {
@@ -144,6 +168,7 @@ public:
                 timer_->timer_.async_wait([this](const std::error_code& ec) {
                     if (ec) cancelled_ = true;
                     if (timer_ != nullptr) timer_->waiting_ = nullptr;
+                    timer_ = nullptr;
                     handle_.resume();  // last: the awaiter may be gone after this
                 });
             }
@@ -361,6 +386,11 @@ public:
         return connect_awaiter(ex_, host, port, timeout);
     }
     const asio::any_io_executor& executor() const noexcept { return ex_; }
+    // Runs the hook when the executor's execution context shuts down (see runtime/teardown_list.hpp).
+    void at_teardown(teardown_list::hook& h) {
+        asio::execution_context& ctx = asio::query(ex_, asio::execution::context);
+        asio::use_service<detail::asio_teardown_service>(ctx).add(h);
+    }
 
 private:
     asio::any_io_executor ex_;

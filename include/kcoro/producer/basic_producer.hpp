@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ struct producer_stats {
     std::uint64_t retries = 0;
     std::uint64_t epoch_bumps = 0;
     std::uint64_t metadata_refreshes = 0;
+    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
+    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
+    std::uint64_t reconnects = 0;            // connections made again to an address connected before
     std::size_t buffered_bytes = 0;
 };
 
@@ -74,9 +78,18 @@ public:
         KCORO_TRY(validate(config));
         auto servers = parse_bootstrap_servers(config.bootstrap_servers);
         if (!servers) return std::move(servers).err();
-        std::unique_ptr<basic_producer> p(new basic_producer(std::move(rt), std::move(config), std::move(*servers),
-                                                             std::move(key_serializer), std::move(value_serializer),
-                                                             std::move(partitioner)));
+        // Raw memory and placement new, because the destroying operator delete below must never
+        // see a half-constructed producer (a throwing constructor frees just the memory).
+        struct raw_memory {
+            void* p = ::operator new(sizeof(basic_producer));
+            ~raw_memory() {
+                if (p) ::operator delete(p);
+            }
+        } memory;
+        std::unique_ptr<basic_producer> p(::new (memory.p) basic_producer(std::move(rt), std::move(config), std::move(*servers),
+                                                                        std::move(key_serializer), std::move(value_serializer),
+                                                                        std::move(partitioner)));
+        memory.p = nullptr;
         p->start();
         return p;
     }
@@ -84,11 +97,27 @@ public:
     basic_producer(const basic_producer&) = delete;
     basic_producer& operator=(const basic_producer&) = delete;
 
-    ~basic_producer() {
-        if (live_coroutines_ != 0) {
-            // Its coroutines would resume into freed memory; there is no safe way on from here.
-            std::fprintf(stderr, "kcoro: a producer was destroyed while running; co_await close() first\n");
-            std::abort();
+    // Destroying a producer that is still running (not closed) never aborts: every record not yet
+    // acknowledged completes now with errc::producer_destroyed (callbacks run, awaiting senders and
+    // delivery handles are resumed through the runtime), flush() and close() in progress return,
+    // and the connections close. The producer's memory is released once its coroutines, woken
+    // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
+    // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
+    // Do not destroy a producer from inside one of its own delivery callbacks.
+    static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
+        p->abandon();
+        if (p->background_.live() == 0) {
+            release(p);
+            return;
+        }
+        p->background_.on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
+        if constexpr (requires(Runtime& r, teardown_list::hook& h) { r.at_teardown(h); }) {
+            p->teardown_hook_.owner = p;
+            p->teardown_hook_.run = [](teardown_list::hook& h) noexcept {
+                // The runtime is going away with the producer's coroutines still suspended on it.
+                static_cast<teardown_hook&>(h).owner->background_.destroy_suspended();
+            };
+            p->rt_.at_teardown(p->teardown_hook_);
         }
     }
 
@@ -114,13 +143,14 @@ public:
     // reach the error handler, if one is set.
     auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
 
-    // Never suspends: for loops that cannot co_await. A full buffer or unknown metadata is an
-    // error now (buffer_exhausted / leader_not_available) instead of a wait.
+    // Never suspends: for loops that cannot co_await. A full buffer or missing metadata is an
+    // error now instead of a wait: buffer_exhausted, or why the topic has no metadata yet (what
+    // the broker said of it, or what last went wrong reaching the cluster).
     result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
         delivery_slot slot;
         slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
         slot.callback = std::move(cb);
-        auto st = try_enqueue(rec, slot);
+        auto st = try_enqueue(rec, slot, false);
         switch (st) {
             case enqueue_status::enqueued: return ok();
             case enqueue_status::failed: return std::move(last_enqueue_error_);
@@ -128,7 +158,7 @@ public:
                 return error(errc::buffer_exhausted, "buffer_memory is full");
             case enqueue_status::blocked_metadata:
                 request_metadata();
-                return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
+                return metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
         }
         return ok();
     }
@@ -142,33 +172,43 @@ public:
     // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
     // far has been acknowledged or has failed.
     task<void> flush() {
+        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         ++flushing_;
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed_) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
         std::erase(idle_waiters_, &signal);
-        co_await acks_none_barrier();
+        if (!destroyed_) co_await acks_none_barrier();
         --flushing_;
     }
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
     // errc::timed_out, closes every connection and returns once no background work is left.
-    // Returns the first error a record failed with during the close, if any did.
+    // Sends parked before close() (waiting for metadata or buffer memory) still go out if they
+    // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
+    // interrupted them. Ok only if every record accepted or parked before close() was delivered;
+    // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed_) co_return ok();
+        if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
         closing_ = true;
         ++flushing_;
         notify_all_senders();
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline) co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
-        const bool delivered_all = idle();
-        if (delivered_all) co_await acks_none_barrier();
+        while (!idle() && rt_.now() < deadline && !destroyed_)
+            co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        if (destroyed_) {
+            std::erase(idle_waiters_, &signal);
+            co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+        }
+        if (idle()) co_await acks_none_barrier();
         stopping_ = true;
-        const error why(errc::timed_out, "producer closed before the record was acknowledged");
-        fail_waiting_senders(error(errc::producer_closed, "producer closed"));
+        fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
+        const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
         fail_all_queued(why);
         for (auto& [id, b] : brokers_) {
             if (b->conn) b->conn->close(error(errc::producer_closed));
@@ -177,14 +217,18 @@ public:
         if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
         metadata_wake_.notify();
         idempotence_wake_.notify();
-        while (live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) {
+        while ((live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) && !destroyed_) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
         }
         std::erase(idle_waiters_, &signal);
+        if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         closed_ = true;
         --flushing_;
-        if (!delivered_all) co_return error(errc::timed_out, "close: some records were not delivered in time");
+        if (close_failures_ > 0)
+            co_return error(close_first_failure_.code(), "close(): " + std::to_string(close_failures_) +
+                                                             " of the records pending when it was called failed; the first: " +
+                                                             close_first_failure_.detail());
         co_return ok();
     }
 
@@ -209,11 +253,55 @@ public:
     }
     const producer_config& config() const noexcept { return config_; }
     const cluster_metadata& metadata() const noexcept { return metadata_; }
+    // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
+    // saying where; empty until something did.
+    const error& last_error() const noexcept { return last_error_; }
     std::int64_t producer_id() const noexcept { return producer_id_; }
     std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
     Runtime& runtime() noexcept { return rt_; }
+    // The producer's background coroutines. An adapter that starts coroutines of its own around
+    // the producer starts them here, so that they are counted and torn down with the producer's.
+    detail::detached_scope& background() noexcept { return background_; }
 
 private:
+    struct teardown_hook : teardown_list::hook {
+        basic_producer* owner = nullptr;
+    };
+
+    static void release(basic_producer* p) noexcept {
+        p->teardown_hook_.unlink();
+        p->~basic_producer();
+        ::operator delete(p);
+    }
+
+    // The destructor's work, done while the memory stays valid for the coroutines still to run:
+    // every outcome reported now, every background coroutine told to end.
+    void abandon() noexcept {
+        if (destroyed_) return;
+        destroyed_ = true;
+        closing_ = true;
+        stopping_ = true;
+        fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
+        // In flight: reported now; their memory goes back when their request's coroutine ends (a
+        // write may still be reading it).
+        const error unknown(errc::producer_destroyed,
+                            "the producer was destroyed while the record's request was in flight: the broker may have written it");
+        for (auto& [id, b] : brokers_)
+            for (auto& request : b->requests)
+                for (auto* batch : request) report_failure(batch, unknown);
+        fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
+        for (auto& [id, b] : brokers_) {
+            if (b->conn) b->conn->close(error(errc::producer_destroyed));
+            for (auto& r : b->retired) r->close(error(errc::producer_destroyed));
+            b->wake.notify();
+        }
+        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_destroyed));
+        for (auto& r : retired_bootstrap_) r->close(error(errc::producer_destroyed));
+        metadata_wake_.notify();
+        idempotence_wake_.notify();
+        notify_idle();
+    }
+
     // ---- sending ------------------------------------------------------------------------------
 
     enum class await_mode { delivery, callback, handle, forget };
@@ -228,6 +316,7 @@ private:
         bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
         void (*fail)(pending_send*, error&&) = nullptr;
         const record_type* rec = nullptr;
+        bool parked = false;  // issued before close(), so close() still takes it
     };
 
     template <await_mode Mode>
@@ -256,6 +345,7 @@ private:
             handle = h;
             if (!waiting_for_delivery) {
                 // Blocked: park until memory or metadata arrives, or max_block passes.
+                this->parked = true;
                 this->deadline = p->rt_.now() + p->config_.max_block;
                 this->retry = [](pending_send* s) {
                     auto* self = static_cast<send_awaiter*>(s);
@@ -265,6 +355,7 @@ private:
                 };
                 this->fail = [](pending_send* s, error&& e) {
                     auto* self = static_cast<send_awaiter*>(s);
+                    self->p->note_if_closing(e);
                     self->out.emplace(std::move(e));
                     self->p->rt_.post(self->handle);
                 };
@@ -294,31 +385,32 @@ private:
                 slot.callback = std::move(callback);
             } else if constexpr (Mode == await_mode::handle) {
                 slot.how = delivery_slot::kind::handle;
-                delivery_state_ref_ = p->delivery_states_.acquire();
+                delivery_state_ref_ = p->delivery_states_->acquire();
                 slot.state = delivery_state_ref_;
             } else {
                 slot.how = delivery_slot::kind::forget;
             }
-            auto st = p->try_enqueue(record, slot);
+            auto st = p->try_enqueue(record, slot, this->parked);
             switch (st) {
                 case enqueue_status::enqueued:
                     if constexpr (Mode == await_mode::delivery) {
                         waiting_for_delivery = true;
                         return false;
                     } else if constexpr (Mode == await_mode::handle) {
-                        out.emplace(delivery_handle(delivery_state_ref_, &p->delivery_states_, &p->rt_post_));
+                        out.emplace(delivery_handle(delivery_state_ref_, p->delivery_states_.get(), &p->rt_post_));
                         return true;
                     } else {
                         out.emplace(ok());
                         return true;
                     }
                 case enqueue_status::failed:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
+                    if (this->parked) p->note_if_closing(p->last_enqueue_error_);
                     out.emplace(std::move(p->last_enqueue_error_));
                     return true;
                 case enqueue_status::blocked_memory:
                 case enqueue_status::blocked_metadata:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_.release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
                     if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
                     this->blocked_on = st;
                     return false;
@@ -340,24 +432,26 @@ private:
           metadata_wake_(rt_),
           idempotence_wake_(rt_),
           idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          jitter_(std::random_device{}()) {
+          jitter_(jitter_seed(rt_)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
         if (!idempotent_) producer_ready_ = true;
     }
 
     void start() {
         ++live_coroutines_;
-        detail::start_detached(rt_, metadata_loop());
+        detail::start_detached(rt_, background_, metadata_loop());
         if (idempotent_) {
             ++live_coroutines_;
-            detail::start_detached(rt_, idempotence_loop());
+            detail::start_detached(rt_, background_, idempotence_loop());
         }
     }
 
-    // Serializes the record into its partition's open batch. The slot says how to report it.
-    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot) {
-        if (closing_) {
-            last_enqueue_error_ = error(errc::producer_closed, "send after close");
+    // Serializes the record into its partition's open batch. The slot says how to report it. A send
+    // parked before close() is still taken while close() runs.
+    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
+        if (stopping_ || (closing_ && !parked_before_close)) {
+            last_enqueue_error_ = destroyed_ ? error(errc::producer_destroyed, "send to a producer being destroyed")
+                                             : error(errc::producer_closed, "send after close");
             return enqueue_status::failed;
         }
         if (fatal_error_) {
@@ -429,7 +523,7 @@ private:
                                                 rec.headers, append_limit(ts));
             if (appended) {
                 queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                finish_append(ts, partition, ps, *b, slot, timestamp);
+                finish_append(ts, partition, ps, *b, slot, timestamp, false);
                 return enqueue_status::enqueued;
             }
             b->sealed = true;  // full: the sender may take it now
@@ -468,7 +562,7 @@ private:
         ps.queue.push_back(b);
         queued_bytes_of(*b) += b->builder.size_bytes();
         on_new_batch(ts, partition);
-        finish_append(ts, partition, ps, *b, slot, timestamp);
+        finish_append(ts, partition, ps, *b, slot, timestamp, true);
         return enqueue_status::enqueued;
     }
 
@@ -495,8 +589,10 @@ private:
         }
     }
 
+    // `opened`: the record is the batch's first, so its linger starts now: the sender, which
+    // computed when to wake before this batch existed, is woken if it would sleep past it.
     void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
-                       std::int64_t timestamp) {
+                       std::int64_t timestamp, bool opened) {
         slot.timestamp = timestamp;
         b.slots.push_back(std::move(slot));
         grow_reservation(b);
@@ -504,6 +600,7 @@ private:
         partition_on_append(ts, partition, b);
         if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+        else if (opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
     }
 
     // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
@@ -637,10 +734,10 @@ private:
             if (now >= s->deadline) {
                 unpark(s);
                 if (s->blocked_on == enqueue_status::blocked_metadata) {
-                    const topic_metadata* md = metadata_.topic(s->rec->topic);
-                    errc why = md && md->error != errc::none ? md->error : errc::timed_out;
-                    s->fail(s, error(why, "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
-                                               std::to_string(config_.max_block.count()) + " ms)"));
+                    s->fail(s, metadata_missing(s->rec->topic,
+                                                "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
+                                                    std::to_string(config_.max_block.count()) + " ms)",
+                                                errc::timed_out));
                 } else {
                     s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
                                                                  " bytes) stayed full for max_block (" +
@@ -656,6 +753,35 @@ private:
             unpark(s);
             s->fail(s, error(e));
         }
+    }
+    // Fails every parked send with `kind`, the reason, and what the send was waiting for.
+    void fail_waiting_senders(errc kind, std::string_view reason) {
+        while (waiting_head_ != nullptr) {
+            pending_send* s = waiting_head_;
+            unpark(s);
+            std::string detail(reason);
+            if (s->blocked_on == enqueue_status::blocked_metadata) detail += " while it waited for metadata of topic '" + std::string(s->rec->topic) + "'";
+            else detail += " while it waited for buffer memory";
+            s->fail(s, error(kind, std::move(detail)));
+        }
+    }
+
+    // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
+    // cluster cannot be reached) what last went wrong reaching it, else `otherwise`.
+    error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
+        const topic_metadata* md = metadata_.topic(topic);
+        if (md != nullptr && md->error != errc::none) {
+            if (md->error == errc::unknown_topic_or_partition) what += ": the broker says it does not exist";
+            return error(md->error, std::move(what));
+        }
+        if (cluster_unreachable_ && last_error_) return error(last_error_.code(), what + "; last error: " + last_error_.detail());
+        return error(otherwise, std::move(what));
+    }
+
+    // While close() runs, each record pending when it was called that fails makes close() fail.
+    void note_if_closing(const error& e) {
+        if (!closing_ || destroyed_) return;
+        if (close_failures_++ == 0) close_first_failure_ = e;
     }
 
     // ---- completion ---------------------------------------------------------------------------
@@ -677,6 +803,12 @@ private:
     }
 
     void fail_batch(producer_batch* b, const error& e) {
+        report_failure(b, e);
+        release_batch(b);
+    }
+    // Tells each record's sender that it failed; the batch keeps its memory (a write may still
+    // refer to it) and no record in it is reported again.
+    void report_failure(producer_batch* b, const error& e) {
         const std::string_view topic_name = b->topic->name;
         for (auto& slot : b->slots) {
             record_metadata md;
@@ -684,9 +816,10 @@ private:
             md.partition = b->partition;
             md.timestamp = slot.timestamp;
             ++stats_.records_failed;
+            note_if_closing(e);
             deliver(slot, delivery_result(e), md);
         }
-        release_batch(b);
+        b->slots.clear();
     }
 
     void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
@@ -707,7 +840,7 @@ private:
                 slot.state->outcome.emplace(std::move(r));
                 slot.state->producer_done = true;
                 if (slot.state->waiter) rt_.post(slot.state->waiter);
-                else if (!slot.state->handle_alive) delivery_states_.release(slot.state);
+                else if (!slot.state->handle_alive) delivery_states_->release(slot.state);
                 break;
         }
     }
@@ -725,13 +858,15 @@ private:
 
     bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
 
-    void fail_all_queued(const error& e) {
+    void fail_all_queued(const error& e) { fail_all_queued(e, e); }
+    // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
+    void fail_all_queued(const error& e, const error& sent_before) {
         for (auto& [name, ts] : topics_) {
             for (auto& ps : ts->partitions) {
                 while (!ps.queue.empty()) {
                     producer_batch* b = ps.queue.front();
                     ps.queue.pop_front();
-                    fail_batch(b, e);
+                    fail_batch(b, b->attempts > 0 ? sent_before : e);
                 }
             }
             std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
@@ -751,7 +886,28 @@ private:
         steady_time reconnect_at{};
         int reconnect_failures = 0;
         bool running = false;
+        bool connected_before = false;
+        // When the sender, with nothing ready to drain, wakes next by itself; the earliest time
+        // while it is awake. A batch whose linger ends before then wakes it.
+        steady_time sleeps_until = steady_time::min();
         std::vector<producer_batch*> drained;
+        // The batches of each request in flight, and emptied lists kept for the next requests: a
+        // request's list is known from the drain on, so a producer destroyed before the request's
+        // coroutine ran still reports its batches.
+        using request_list = std::list<std::vector<producer_batch*>>;
+        request_list requests;
+        request_list spare_requests;
+        request_list::iterator start_request() {
+            if (spare_requests.empty()) spare_requests.emplace_back();
+            auto it = spare_requests.begin();
+            it->assign(drained.begin(), drained.end());
+            requests.splice(requests.end(), spare_requests, it);
+            return it;
+        }
+        void end_request(request_list::iterator it) {
+            it->clear();
+            spare_requests.splice(spare_requests.end(), requests, it);
+        }
     };
 
     broker_state& broker(std::int32_t id) {
@@ -765,19 +921,21 @@ private:
         if (!b.running && !stopping_) {
             b.running = true;
             ++live_coroutines_;
-            detail::start_detached(rt_, sender_loop(b));
+            detail::start_detached(rt_, background_, sender_loop(b));
         }
         return b;
     }
 
-    void wake_leader(std::string_view topic_name, std::int32_t partition) {
+    void wake_leader(std::string_view topic_name, std::int32_t partition) { wake_leader_by(topic_name, partition, steady_time::max()); }
+    // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
+    void wake_leader_by(std::string_view topic_name, std::int32_t partition, steady_time when) {
         const topic_metadata* md = metadata_.topic(topic_name);
         if (md == nullptr || partition >= md->partition_count()) return;
         const std::int32_t leader = md->partitions[static_cast<std::size_t>(partition)].leader;
         if (leader < 0) return;
         auto it = brokers_.find(leader);
-        if (it != brokers_.end()) it->second->wake.notify();
-        else broker(leader).wake.notify();
+        broker_state& b = it != brokers_.end() ? *it->second : broker(leader);
+        if (when == steady_time::max() || b.sleeps_until > when) b.wake.notify();
     }
     void notify_all_senders() {
         for (auto& [id, b] : brokers_) b->wake.notify();
@@ -821,15 +979,20 @@ private:
                     continue;
                 }
                 if (b.conn) b.retired.push_back(std::move(b.conn));
-                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id);
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
+                ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
                 if (stopping_) break;
                 if (!r) {
+                    ++stats_.connection_failures;
+                    last_error_ = std::move(r).err();
                     ++b.reconnect_failures;
                     b.reconnect_at = rt_.now() + backoff(b.reconnect_failures, config_.reconnect_backoff, config_.reconnect_backoff_max);
                     request_metadata();
                     continue;
                 }
+                if (b.connected_before) ++stats_.reconnects;
+                b.connected_before = true;
                 b.reconnect_failures = 0;
                 idempotence_wake_.notify();
                 metadata_wake_.notify();
@@ -846,13 +1009,15 @@ private:
                 if (!b.drained.empty()) {
                     ++b.in_flight;
                     ++live_coroutines_;
-                    detail::start_detached(rt_, produce(b, std::vector<producer_batch*>(b.drained)));
+                    detail::start_detached(rt_, background_, produce(b, b.start_request()));
                     continue;
                 }
             } else if (now < b.throttled_until) {
                 next = std::min(next, b.throttled_until);
             }
+            b.sleeps_until = next;
             co_await b.wake.wait_until(next);
+            b.sleeps_until = steady_time::min();
         }
         b.running = false;
         coroutine_ended();
@@ -965,7 +1130,8 @@ private:
         }
     }
 
-    detail::detached_task produce(broker_state& b, std::vector<producer_batch*> batches) {
+    detail::detached_task produce(broker_state& b, typename broker_state::request_list::iterator request) {
+        std::vector<producer_batch*>& batches = *request;
         // Group by topic, keeping the drain order (partitions of one topic are contiguous per topic
         // in the request as Kafka requires one entry per topic).
         std::vector<produce_topic_data> topics;
@@ -1007,6 +1173,10 @@ private:
             result<void> w = error(errc::no_supported_version);
             if (v) w = co_await conn->send_only(req, *v);
             else w = std::move(v).err();
+            if (destroyed_) {
+                release_reported(b, request);
+                co_return;
+            }
             for (auto* batch : batches) {
                 partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
                 --ps.in_flight;
@@ -1015,6 +1185,10 @@ private:
             }
         } else {
             auto r = co_await conn->request(req);
+            if (destroyed_) {
+                release_reported(b, request);
+                co_return;
+            }
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(b, batch, r.err());
             } else {
@@ -1036,9 +1210,19 @@ private:
                     if (!answered[i]) on_batch_failed(b, batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
             }
         }
+        b.end_request(request);
         --b.in_flight;
         b.wake.notify();
         idempotence_wake_.notify();
+        coroutine_ended();
+    }
+
+    // After the producer was destroyed: the request's batches were reported then; their memory
+    // goes back now that the request is over.
+    void release_reported(broker_state& b, typename broker_state::request_list::iterator request) {
+        for (auto* batch : *request) release_batch(batch);
+        b.end_request(request);
+        --b.in_flight;
         coroutine_ended();
     }
 
@@ -1065,6 +1249,10 @@ private:
         if (count_in_flight) --ps.in_flight;
         const errc e = err.kind();
         const steady_time now = rt_.now();
+        if (e == errc::message_too_large && batch->record_count() > 1 && !stopping_ && now < batch->deadline) {
+            split_and_requeue(b, ps, batch);
+            return;
+        }
         bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
         bool reorder_refused = false;
         if (idempotent_ && e == errc::out_of_order_sequence_number) {
@@ -1103,12 +1291,69 @@ private:
         if (ps.in_flight == 0) ps.resend_pending = false;
         if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
         error final = err;
+        if (e == errc::message_too_large)
+            final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
+                                 std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
+                                 std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
+                                 "this topic");
         if (reorder_refused)
             final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
                                              "would put it out of order");
         if (retriable && now >= batch->deadline)
             final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
         fail_batch(batch, final);
+    }
+
+    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
+    // parts of about half its size each, in record order and keeping its sequences, as the Java
+    // client does; a part of one record that is still too large then fails alone.
+    void split_and_requeue(broker_state& b, partition_state& ps, producer_batch* big) {
+        decoded_batch decoded;
+        if (auto r = read_record_batch(big->wire, decoded); !r) {
+            fail_batch(big, error(r.code(), "splitting a batch the broker found too large: " + r.err().detail()));
+            return;
+        }
+        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
+        std::vector<producer_batch*> parts;
+        std::vector<record_header> headers;
+        std::int32_t index = 0;
+        for (auto& rec : decoded.records) {
+            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
+            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
+            producer_batch* part = parts.empty() ? nullptr : parts.back();
+            if (part == nullptr || (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
+                part = pool_.acquire();
+                part->topic = big->topic;
+                part->partition = big->partition;
+                part->created = big->created;
+                part->deadline = big->deadline;
+                part->attempts = big->attempts + 1;
+                part->sealed = true;
+                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
+                ++outstanding_batches_;
+                parts.push_back(part);
+            }
+            headers.clear();
+            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
+            bytes_view key = rec.key ? *rec.key : bytes_view{};
+            bytes_view value = rec.value ? *rec.value : bytes_view{};
+            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
+                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
+            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
+            ++index;
+        }
+        for (producer_batch* part : parts) grow_reservation(*part);
+        // In queue order: by sequence among resends when idempotent, else each part at the front,
+        // the last first.
+        if (big->base_sequence >= 0) {
+            for (producer_batch* part : parts) requeue(ps, part);
+        } else {
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
+        }
+        if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+        big->slots.clear();
+        release_batch(big);
+        b.wake.notify();
     }
 
     // Back to the front of its queue, ordered by sequence so resends keep their original order.
@@ -1227,11 +1472,15 @@ private:
                 if (stopping_) break;
                 if (r) {
                     failures = 0;
+                    cluster_unreachable_ = false;
                     last_refresh = rt_.now();
                     ++stats_.metadata_refreshes;
+                    fail_unknown_topics();
                     if (needs_more_metadata()) metadata_retry_at_ = rt_.now() + config_.retry_backoff;
                 } else {
                     ++failures;
+                    cluster_unreachable_ = true;
+                    last_error_ = std::move(r).err();
                     metadata_wanted_ = true;
                     metadata_retry_at_ = rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max);
                 }
@@ -1254,15 +1503,53 @@ private:
         for (auto& [id, b] : brokers_) b->wake.notify();
     }
 
-    // Topics in use with no usable metadata, or partitions with queued records and no leader.
+    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
+    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
     bool needs_more_metadata() const {
+        for (const pending_send* s = waiting_head_; s != nullptr; s = s->next)
+            if (s->blocked_on == enqueue_status::blocked_metadata) return true;
         for (auto& [name, ts] : topics_) {
             const topic_metadata* md = metadata_.topic(name);
-            if (md == nullptr || md->partitions.empty()) return true;
-            for (std::size_t p = 0; p < ts->partitions.size() && p < md->partitions.size(); ++p)
-                if (md->partitions[p].leader < 0 && !ts->partitions[p].queue.empty()) return true;
+            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
+                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
         }
         return false;
+    }
+
+    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
+    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
+    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
+    void fail_unknown_topics() {
+        if (config_.unknown_topic_retries <= 0) return;
+        std::vector<topic_state*> missing;
+        for (auto& [name, ts] : topics_)
+            if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
+        for (topic_state* ts : missing) {
+            const error why(errc::unknown_topic_or_partition,
+                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
+                                " times in a row that it does not exist (unknown_topic_retries)");
+            ts->unknown_answers = 0;
+            for (pending_send* s = waiting_head_; s != nullptr;) {
+                pending_send* next = s->next;
+                if (s->blocked_on == enqueue_status::blocked_metadata && s->rec->topic == ts->name) {
+                    unpark(s);
+                    s->fail(s, error(why));
+                }
+                s = next;
+            }
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
+                partition_state& ps = ts->partitions[p];
+                while (!ps.queue.empty()) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    unqueue_bytes(*b);
+                    // A batch given up after it got a sequence leaves a gap the broker would reject.
+                    if (idempotent_ && b->base_sequence >= 0) epoch_bump_needed_ = true;
+                    fail_batch(b, why);
+                }
+            }
+        }
     }
 
     task<result<void>> refresh_metadata() {
@@ -1273,10 +1560,18 @@ private:
                 retired_bootstrap_.push_back(std::move(bootstrap_conn_));
             }
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
-            const broker_address& a = bootstrap_[bootstrap_next_++ % bootstrap_.size()];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id);
+            const std::size_t index = bootstrap_next_++ % bootstrap_.size();
+            const broker_address& a = bootstrap_[index];
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id, &background_);
+            ++stats_.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-            if (!c) co_return std::move(c).err();
+            if (!c) {
+                ++stats_.connection_failures;
+                co_return std::move(c).err();
+            }
+            if (bootstrap_connected_.size() < bootstrap_.size()) bootstrap_connected_.resize(bootstrap_.size());
+            if (bootstrap_connected_[index]) ++stats_.reconnects;
+            bootstrap_connected_[index] = true;
             conn = bootstrap_conn_.get();
         }
         std::vector<std::string_view> names;
@@ -1303,10 +1598,21 @@ private:
                 pl.error = p.error_code;
             }
             metadata_.update_topic(*t.name, t.error_code, std::move(parts));
+            if (auto it = topics_.find(*t.name); it != topics_.end()) {
+                topic_state& ts = *it->second;
+                if (t.error_code == errc::unknown_topic_or_partition) ++ts.unknown_answers;
+                else ts.unknown_answers = 0;
+            }
             for (const auto& p : t.partitions)
                 if (p.leader_id >= 0) (void)broker(p.leader_id);
         }
         co_return ok();
+    }
+
+    // A runtime that offers a seed (a simulation) makes the retry jitter repeat from run to run.
+    static std::uint32_t jitter_seed(Runtime& rt) {
+        if constexpr (requires { rt.random_seed(); }) return static_cast<std::uint32_t>(rt.random_seed());
+        else return std::random_device{}();
     }
 
     static std::int64_t wall_clock_ms() {
@@ -1333,7 +1639,7 @@ private:
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
 
     producer_batch_pool pool_;
-    detail::delivery_state_pool delivery_states_;
+    detail::delivery_state_pool_owner delivery_states_{new detail::delivery_state_pool};
     std::function<void(std::coroutine_handle<>)> rt_post_;
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
@@ -1361,10 +1667,18 @@ private:
     bool closing_ = false;
     bool stopping_ = false;
     bool closed_ = false;
+    bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
+    std::size_t close_failures_ = 0;     // records pending at close() that failed during it
+    error close_first_failure_;
+    error last_error_;                   // see last_error()
+    bool cluster_unreachable_ = false;   // the last metadata attempt failed
+    std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
     int live_coroutines_ = 0;
     mutable producer_stats stats_;
     std::function<void(const record_metadata&, const error&)> error_handler_;
     std::minstd_rand jitter_;
+    detail::detached_scope background_;
+    teardown_hook teardown_hook_;
 };
 
 KCORO_NAMESPACE_END

@@ -29,8 +29,10 @@ class broker_connection {
 public:
     using stream_type = typename R::stream_type;
 
-    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id)
-        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt) {}
+    // `scope`: where the connection's background coroutines (reader, watchdog) are counted, so
+    // that its owner outlives them (see detached_scope); none for an owner that waits for them.
+    broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
+        : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
 
@@ -45,18 +47,27 @@ public:
     task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
         state_ = state::connecting;
         request_timeout_ = request_timeout;
+        const std::uint64_t gen = generation_;
         auto s = co_await rt_.connect(host_, port_, timeout);
+        if (generation_ != gen) {
+            // close() was called while connecting: the connection stays closed.
+            if (s) s->close();
+            co_return error(errc::connection_lost, "connection to " + where() + " closed while connecting");
+        }
         if (!s) {
             state_ = state::closed;
-            co_return error(s.code(), "connect to " + host_ + ":" + std::to_string(port_));
+            // The runtime's error usually names the address already ("connect to h:p: refused").
+            const std::string& d = s.err().detail();
+            if (d.find(host_) != std::string::npos) co_return std::move(s).err();
+            co_return error(s.code(), "connect to " + where() + (d.empty() ? "" : ": " + d));
         }
         stream_.emplace(std::move(*s));
         state_ = state::negotiating;
         ++generation_;
         ++live_coroutines_;
-        detail::start_detached(rt_, read_loop(generation_));
+        start_background(read_loop(generation_));
         ++live_coroutines_;
-        detail::start_detached(rt_, watchdog_loop(generation_));
+        start_background(watchdog_loop(generation_));
 
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
@@ -65,7 +76,8 @@ public:
         if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
         if (!r) {
             close(r.err());
-            co_return error(r.code(), "ApiVersions with " + host_ + ":" + std::to_string(port_));
+            if (!r.err().detail().empty()) co_return std::move(r).err();
+            co_return error(r.code(), "ApiVersions with " + where());
         }
         if (r->error_code != errc::none) {
             close(error(r->error_code));
@@ -114,6 +126,32 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
 private:
+    std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+    void start_background(detail::detached_task t) {
+        if (scope_ != nullptr) detail::start_detached(rt_, *scope_, t);
+        else detail::start_detached(rt_, t);
+    }
+
+    static const char* api_name(std::int16_t key) noexcept {
+        switch (key) {
+            case 0: return "Produce";
+            case 3: return "Metadata";
+            case 17: return "SaslHandshake";
+            case 18: return "ApiVersions";
+            case 22: return "InitProducerId";
+            case 36: return "SaslAuthenticate";
+            default: return "a request";
+        }
+    }
+
+    // The peer ended the stream (or sent what no Kafka broker sends) before it answered anything
+    // but ApiVersions: the usual sign of a listener that wants TLS or SASL first.
+    error hung_up(const error& e) const {
+        if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
+        return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
+                                                api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
+    }
     enum class state { closed, connecting, negotiating, ready };
 
     struct waiter {
@@ -192,7 +230,7 @@ private:
 
         auto written = co_await write_frame(frame, splices);
         if (!written && !w.done) {
-            close(written.err());
+            close(hung_up(written.err()));
         }
         co_await response_awaiter{*this, &w};
         if (failure) co_return failure;
@@ -269,6 +307,7 @@ private:
     void complete_front(byte_buffer&& frame_body) {
         waiter* w = waiters_.front();
         waiters_.pop_front();
+        if (w->api_key != api_versions_request::api_key) answered_past_versions_ = true;
         *w->frame = std::move(frame_body);
         w->done = true;
         if (w->handle) rt_.post(w->handle);
@@ -295,7 +334,13 @@ private:
                 const std::uint32_t size = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
                                            (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
                 if (size < 4 || size > max_response_size) {
-                    close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
+                    // A TLS listener answers plaintext with a TLS record (type 21 or 22, version 3.x).
+                    const bool tls = (p[0] == 21 || p[0] == 22) && p[1] == 3;
+                    if (!answered_past_versions_ && tls)
+                        close(error(errc::malformed_response, "broker " + where() + " answered " +
+                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front()->api_key)) + " ") +
+                                                                   "with a TLS record: it is a TLS listener"));
+                    else close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
                     break;
                 }
                 if (in.size() - start - 4 < size) break;
@@ -325,7 +370,7 @@ private:
             auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
             if (gen != generation_ || state_ == state::closed) break;
             if (!n) {
-                close(error(n.code(), "reading from " + host_ + ":" + std::to_string(port_)));
+                close(hung_up(n.err()));
                 break;
             }
             in.resize(old + *n);
@@ -372,6 +417,8 @@ private:
     write_gate_waiter* write_gate_tail_ = nullptr;
     int live_coroutines_ = 0;
     int active_requests_ = 0;
+    detail::detached_scope* scope_ = nullptr;
+    bool answered_past_versions_ = false;  // a response to anything but ApiVersions arrived
 };
 
 KCORO_NAMESPACE_END

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -101,6 +102,8 @@ struct delivery_state {
     delivery_state* next_free = nullptr;
 };
 
+// Heap-allocated and owned through delivery_state_pool_owner: handles may outlive the producer
+// that made them, so the pool frees itself when both the producer and the last state are gone.
 class delivery_state_pool {
 public:
     delivery_state* acquire() {
@@ -115,19 +118,34 @@ public:
         s->handle_alive = true;
         s->producer_done = false;
         s->next_free = nullptr;
+        ++in_use_;
         return s;
     }
     void release(delivery_state* s) noexcept {
         s->outcome.reset();
         s->next_free = free_;
         free_ = s;
+        if (--in_use_ == 0 && orphaned_) delete this;
     }
     std::size_t allocated() const noexcept { return storage_.size(); }
+
+    // The producer is gone: free the pool now, or when the last state in use is released.
+    void orphan() noexcept {
+        orphaned_ = true;
+        if (in_use_ == 0) delete this;
+    }
 
 private:
     std::deque<delivery_state> storage_;  // a deque never moves its elements
     delivery_state* free_ = nullptr;
+    std::size_t in_use_ = 0;
+    bool orphaned_ = false;
 };
+
+struct delivery_state_pool_orphaner {
+    void operator()(delivery_state_pool* p) const noexcept { p->orphan(); }
+};
+using delivery_state_pool_owner = std::unique_ptr<delivery_state_pool, delivery_state_pool_orphaner>;
 
 }  // namespace detail
 

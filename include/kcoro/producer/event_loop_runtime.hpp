@@ -29,6 +29,8 @@ public:
         return tcp_connect(*loop_, std::string(host), port, timeout, resolver_.get());
     }
     event_loop& loop() noexcept { return *loop_; }
+    // Runs the hook when the loop is destroyed (see runtime/teardown_list.hpp).
+    void at_teardown(teardown_list::hook& h) noexcept { loop_->at_teardown(h); }
 
 private:
     event_loop* loop_;

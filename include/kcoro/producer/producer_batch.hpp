@@ -115,6 +115,7 @@ struct topic_state {
     // Compressed size over uncompressed size of this topic's batches, as estimated from the last ones.
     double compression_ratio = 1.0;
     std::size_t records_per_batch = 0;  // in the topic's last batch sent
+    int unknown_answers = 0;            // metadata answers in a row saying the topic does not exist
 };
 
 KCORO_NAMESPACE_END

@@ -58,6 +58,10 @@ struct producer_config {
     milliseconds reconnect_backoff_max{1000};
     milliseconds socket_connection_setup_timeout{10000};
     milliseconds metadata_max_age{300000};         // refresh metadata at least this often
+    // After this many metadata answers in a row saying a topic does not exist, its pending records
+    // fail with errc::unknown_topic_or_partition (franz-go's default); 0: wait max_block instead.
+    // Answers that the topic is being created (LEADER_NOT_AVAILABLE) do not count.
+    int unknown_topic_retries = 4;
 
     compression_codec compression = compression_codec::none;
     std::optional<int> compression_level{};          // codec default when unset
@@ -147,6 +151,7 @@ inline result<void> validate(const producer_config& c) {
     if (c.socket_connection_setup_timeout.count() <= 0)
         return config_error("socket_connection_setup_timeout", "must be positive");
     if (c.metadata_max_age.count() <= 0) return config_error("metadata_max_age", "must be positive");
+    if (c.unknown_topic_retries < 0) return config_error("unknown_topic_retries", "must not be negative (0 waits max_block)");
     // As in the Java client: a record must be able to wait out linger and one request.
     if (c.delivery_timeout < c.linger + c.request_timeout)
         return config_error("delivery_timeout", "must be at least linger + request_timeout");

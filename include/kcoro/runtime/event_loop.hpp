@@ -7,7 +7,9 @@
 
 #include "../detail/prelude.hpp"
 #include "task.hpp"
+#include "teardown_list.hpp"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -26,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -40,10 +43,20 @@ struct fd_waiters {
     std::coroutine_handle<> writer;
     bool error = false;
 };
+
+// A coroutine started with spawn(), linked into its loop until it ends; the loop destroys the
+// ones still suspended when it is destroyed.
+struct spawned_link {
+    spawned_link* prev = nullptr;
+    spawned_link* next = nullptr;
+    event_loop* loop = nullptr;
+    void (*destroy)(spawned_link&) noexcept = nullptr;
+};
 }  // namespace detail
 
 // A one-shot timer on an event loop: `co_await t.wait_until(tp)` resumes with true when the time
-// comes, or false when cancel() is called first. One wait at a time.
+// comes, or false when cancel() is called first (or the timer is destroyed). One wait at a time;
+// a timer may move while a wait is pending.
 class loop_timer {
 public:
     explicit loop_timer(event_loop& loop) noexcept : loop_(&loop) {}
@@ -52,52 +65,75 @@ public:
     loop_timer(const loop_timer&) = delete;
     ~loop_timer();
 
-    struct awaiter {
-        loop_timer& t;
-        std::chrono::steady_clock::time_point when;
-        bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when; }
+    class awaiter {
+    public:
+        awaiter(loop_timer& t, std::chrono::steady_clock::time_point when) noexcept : t_(&t), when_(when) {}
+        awaiter(const awaiter&) = delete;
+        awaiter& operator=(const awaiter&) = delete;
+        // Destroyed while waiting (its coroutine's frame destroyed as the loop is destroyed): the
+        // wait is dropped without resuming anything.
+        ~awaiter() {
+            if (t_ != nullptr && t_->pending_ == this) t_->drop_wait();
+        }
+        bool await_ready() const noexcept { return std::chrono::steady_clock::now() >= when_; }
         void await_suspend(std::coroutine_handle<> h);
-        bool await_resume() const noexcept { return !t.cancelled_; }
+        bool await_resume() const noexcept { return !cancelled_; }
+
+    private:
+        friend class loop_timer;
+        friend class event_loop;
+        loop_timer* t_;  // null once the timer let go of this wait (fired, cancelled, destroyed)
+        std::chrono::steady_clock::time_point when_;
+        bool cancelled_ = false;
     };
-    awaiter wait_until(std::chrono::steady_clock::time_point when) {
-        fired_ = false;
-        cancelled_ = false;
-        return awaiter{*this, when};
-    }
+    awaiter wait_until(std::chrono::steady_clock::time_point when) noexcept { return awaiter(*this, when); }
     void cancel();
 
 private:
     friend class event_loop;
+    void drop_wait() noexcept;
     event_loop* loop_;
     std::uint64_t armed_ = 0;  // the loop's key for the pending wait, 0 when none
     std::coroutine_handle<> waiter_;
+    awaiter* pending_ = nullptr;  // the wait in progress, told how it ended
     std::chrono::steady_clock::time_point when_{};
-    bool fired_ = false;
-    bool cancelled_ = false;
 };
 
 class event_loop {
 public:
     using clock = std::chrono::steady_clock;
 
+    // Never fails: a process out of file descriptors gets a loop that runs posted work and timers
+    // but no sockets (connects fail with the reason, see setup_error()).
     event_loop() {
         epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epfd_ < 0) setup_error_ = std::error_code(errno, std::generic_category());
         wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (epfd_ < 0 || wakefd_ < 0) {
-            std::fprintf(stderr, "kcoro: event_loop: epoll/eventfd failed (errno %d)\n", errno);
-            std::abort();
+        if (wakefd_ < 0 && !setup_error_) setup_error_ = std::error_code(errno, std::generic_category());
+        if (epfd_ >= 0 && wakefd_ >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.ptr = nullptr;  // the wake-up fd
+            if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev) != 0) setup_error_ = std::error_code(errno, std::generic_category());
         }
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.ptr = nullptr;  // the wake-up fd
-        ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
     }
     event_loop(const event_loop&) = delete;
     event_loop& operator=(const event_loop&) = delete;
+    // Destroys what is still suspended on the loop, without resuming it: tasks started with
+    // spawn() that have not ended, then (teardown hooks) the coroutines of objects that outlived
+    // their owner, such as a producer destroyed while running.
     ~event_loop() {
-        ::close(wakefd_);
-        ::close(epfd_);
+        while (spawned_ != nullptr) spawned_->destroy(*spawned_);
+        teardown_.run_all();
+        if (wakefd_ >= 0) ::close(wakefd_);
+        if (epfd_ >= 0) ::close(epfd_);
     }
+
+    // Why the loop cannot watch sockets (epoll or eventfd could not be created), or no error.
+    const std::error_code& setup_error() const noexcept { return setup_error_; }
+
+    // Registers a hook to run when the loop is destroyed (see teardown_list.hpp).
+    void at_teardown(teardown_list::hook& h) noexcept { teardown_.add(h); }
 
     clock::time_point now() const noexcept { return clock::now(); }
 
@@ -111,7 +147,7 @@ public:
             foreign_.push_back(std::move(fn));
         }
         const std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
+        if (wakefd_ >= 0) [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
     }
 
     // Runs until stop() or until nothing is left to do (no ready work, timer or socket wait).
@@ -136,15 +172,39 @@ public:
     }
     void stop() noexcept { stopped_ = true; }
 
+    // For spawn(): the loop owns the coroutine until it ends.
+    void adopt(detail::spawned_link& l) noexcept {
+        l.loop = this;
+        l.prev = nullptr;
+        l.next = spawned_;
+        if (spawned_) spawned_->prev = &l;
+        spawned_ = &l;
+    }
+    void forget(detail::spawned_link& l) noexcept {
+        if (l.prev) l.prev->next = l.next;
+        else spawned_ = l.next;
+        if (l.next) l.next->prev = l.prev;
+        l.loop = nullptr;
+    }
+
+    // Blocks until work is posted from another thread (or a timer or socket is due), then runs it.
+    void wait_for_foreign_work() {
+        if (!has_work()) wait_io(std::nullopt);
+        run_ready();
+    }
+
     // ---- for sockets and timers of this runtime --------------------------------------------
 
     bool watch(int fd, detail::fd_waiters* w) {
+        if (epfd_ < 0) return false;
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.ptr = w;
         return ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
     }
-    void unwatch(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+    void unwatch(int fd) {
+        if (epfd_ >= 0) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+    }
     void add_io_waiter() noexcept { ++io_waiters_; }
     void remove_io_waiter() noexcept { --io_waiters_; }
 
@@ -215,7 +275,7 @@ private:
             loop_timer* timer = timers_.begin()->second;
             timers_.erase(timers_.begin());
             timer->armed_ = 0;
-            timer->fired_ = true;
+            if (auto* a = std::exchange(timer->pending_, nullptr)) a->t_ = nullptr;
             auto h = std::exchange(timer->waiter_, {});
             if (h) {
                 ++n;
@@ -229,6 +289,7 @@ private:
     // in about 300 us, not at the next millisecond: epoll_pwait2 takes nanoseconds (Linux 5.11);
     // where the kernel lacks it, epoll_wait and whole milliseconds, rounded up.
     std::size_t wait_io(std::optional<std::chrono::nanoseconds> timeout) {
+        if (epfd_ < 0 || wakefd_ < 0) return sleep_without_epoll(timeout);
         epoll_event events[64];
         int n = -1;
         bool waited = false;
@@ -264,8 +325,21 @@ private:
         return static_cast<std::size_t>(n);
     }
 
+    // Without epoll there is no socket to watch and no wake-up fd: sleep until the next timer, in
+    // slices short enough that work posted from another thread is picked up soon.
+    std::size_t sleep_without_epoll(std::optional<std::chrono::nanoseconds> timeout) {
+        const auto slice = std::chrono::nanoseconds(std::chrono::milliseconds(10));
+        const auto d = timeout ? std::min(*timeout, slice) : slice;
+        timespec ts{};
+        ts.tv_sec = static_cast<time_t>(d.count() / 1000000000);
+        ts.tv_nsec = static_cast<long>(d.count() % 1000000000);
+        ::ppoll(nullptr, 0, &ts, nullptr);
+        return 0;
+    }
+
     int epfd_ = -1;
     int wakefd_ = -1;
+    std::error_code setup_error_;
     bool no_epoll_pwait2_ = false;  // the kernel refused it once: epoll_wait from then on
     bool stopped_ = false;
     std::vector<std::coroutine_handle<>> ready_;
@@ -274,18 +348,33 @@ private:
     int io_waiters_ = 0;
     mutable std::mutex foreign_mutex_;
     std::vector<std::function<void()>> foreign_;
+    teardown_list teardown_;
+    detail::spawned_link* spawned_ = nullptr;
 };
 
-inline loop_timer::loop_timer(loop_timer&& o) noexcept : loop_(o.loop_) {
-    // Only an idle timer may move: a pending wait refers to the old object.
-    if (o.armed_ != 0) std::abort();
+inline loop_timer::loop_timer(loop_timer&& o) noexcept
+    : loop_(o.loop_), armed_(std::exchange(o.armed_, 0)), waiter_(std::exchange(o.waiter_, {})),
+      pending_(std::exchange(o.pending_, nullptr)), when_(o.when_) {
+    // A pending wait moves with the timer: the loop's entry and the awaiter point here from now on.
+    if (armed_ != 0) loop_->timers_[std::make_pair(when_, armed_)] = this;
+    if (pending_ != nullptr) pending_->t_ = this;
 }
 inline loop_timer::~loop_timer() { cancel(); }
 
 inline void loop_timer::awaiter::await_suspend(std::coroutine_handle<> h) {
-    t.waiter_ = h;
-    t.when_ = when;
-    t.armed_ = t.loop_->arm(&t, when);
+    t_->waiter_ = h;
+    t_->pending_ = this;
+    t_->when_ = when_;
+    t_->armed_ = t_->loop_->arm(t_, when_);
+}
+
+inline void loop_timer::drop_wait() noexcept {
+    if (armed_ != 0) {
+        loop_->disarm(when_, armed_);
+        armed_ = 0;
+    }
+    pending_ = nullptr;
+    waiter_ = {};
 }
 
 inline void loop_timer::cancel() {
@@ -293,18 +382,24 @@ inline void loop_timer::cancel() {
         loop_->disarm(when_, armed_);
         armed_ = 0;
     }
-    if (auto h = std::exchange(waiter_, {})) {
-        fired_ = false;
-        cancelled_ = true;
-        loop_->post(h);
+    if (auto* a = std::exchange(pending_, nullptr)) {
+        a->cancelled_ = true;
+        a->t_ = nullptr;
     }
+    if (auto h = std::exchange(waiter_, {})) loop_->post(h);
 }
 
 // ---- driving tasks ------------------------------------------------------------------------
 
 namespace detail {
 struct spawned_task {
-    struct promise_type {
+    struct promise_type : spawned_link {
+        promise_type() = default;
+        promise_type(const promise_type&) = delete;
+        promise_type& operator=(const promise_type&) = delete;
+        ~promise_type() {
+            if (loop != nullptr) loop->forget(*this);
+        }
         spawned_task get_return_object() noexcept {
             return spawned_task{std::coroutine_handle<promise_type>::from_promise(*this)};
         }
@@ -338,20 +433,28 @@ spawned_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_v
 inline spawned_task run_detached(task<void> t) { co_await std::move(t); }
 }  // namespace detail
 
-// Starts a task on the loop and lets it run to completion on its own; its frame frees itself.
-inline void spawn(event_loop& loop, task<void> t) { loop.post(detail::run_detached(std::move(t)).handle); }
+// Starts a task on the loop and lets it run to completion on its own; its frame frees itself. One
+// that has not ended when the loop is destroyed is destroyed with it.
+inline void spawn(event_loop& loop, task<void> t) {
+    auto h = detail::run_detached(std::move(t)).handle;
+    h.promise().destroy = [](detail::spawned_link& l) noexcept {
+        std::coroutine_handle<detail::spawned_task::promise_type>::from_promise(static_cast<detail::spawned_task::promise_type&>(l)).destroy();
+    };
+    loop.adopt(h.promise());
+    loop.post(h);
+}
 
-// Runs the loop until the task completes and returns its value (for main() and tests).
+// Runs the loop until the task completes and returns its value (for main() and tests). A task that
+// waits for nothing the loop itself could deliver (no timer, socket or posted work is left) can
+// only be resumed from another thread (post_from_any_thread): the loop then blocks until one is
+// posted, instead of giving up on it.
 template <class T>
 auto run_until_complete(event_loop& loop, task<T> t) {
     std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> out;
     loop.post(detail::run_and_store(std::move(t), &out, &loop).handle);
     while (!out) {
         loop.run();
-        if (!out) {
-            std::fprintf(stderr, "kcoro: run_until_complete: the loop ran out of work before the task finished\n");
-            std::abort();
-        }
+        if (!out) loop.wait_for_foreign_work();
     }
     if constexpr (!std::is_void_v<T>) return std::move(*out);
 }

@@ -1,6 +1,7 @@
 // Aggregates the runtime layer; kcoro.hpp includes this.
 #pragma once
 #include "task.hpp"
+#include "teardown_list.hpp"
 #include "event_loop.hpp"
 #include "fd_wait.hpp"
 #include "ip_endpoint.hpp"

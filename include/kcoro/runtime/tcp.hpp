@@ -215,6 +215,9 @@ struct yield_to {
 // `timeout`.
 inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, std::uint16_t port,
                                             std::chrono::milliseconds timeout, const tcp_resolver* resolver = nullptr) {
+    if (loop.setup_error())
+        co_return error(errc::connection_failed, "connect to " + host + ":" + std::to_string(port) +
+                                                     ": the event loop cannot watch sockets (" + loop.setup_error().message() + ")");
     const auto deadline = loop.now() + timeout;
     auto endpoints = resolver && *resolver ? (*resolver)(host, port) : resolve_without_dns(host, port);
     if (!endpoints && !(resolver && *resolver)) endpoints = co_await dns_resolve(loop, host, port, timeout);
