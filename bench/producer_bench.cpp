@@ -6,12 +6,18 @@
 //   producer_bench --bootstrap HOST:PORT --topic T [--records N=1000000] [--value-bytes B=100]
 //                  [--keyed 0|1 =1] [--acks 0|1|all =all] [--linger-ms L=5]
 //                  [--codec none|gzip|snappy|lz4|zstd =none] [--rate R=0] [--batch-size BYTES=16384]
-//                  [--idempotence 0|1 =1 with acks=all, else 0]
+//                  [--idempotence 0|1 =1 with acks=all, else 0] [--runtime loop|asio =loop]
 //
 // Records are sent with the callback style, so the sending coroutine waits only for buffer space.
 // --rate R > 0 sends record i at start + i/R and measures its latency from that scheduled time, so a
 // sender that falls behind shows up in the percentiles instead of hiding (coordinated omission).
+// --runtime asio runs the producer on an asio::io_context through kcoro's Asio adapter
+// (asio_producer::async_send with a callback token, paced by an asio::steady_timer); its RESULT
+// line says client=kcoro-asio.
 #include <kcoro/kcoro.hpp>
+#if KCORO_BENCH_ASIO
+#include <kcoro/asio.hpp>
+#endif
 
 #include <sys/resource.h>
 
@@ -41,13 +47,14 @@ struct options {
     double rate = 0;
     long batch_size = 16384;
     int idempotence = -1;  // -1: on exactly when acks=all
+    std::string runtime = "loop";
 };
 
 [[noreturn]] void usage(const char* argv0, const char* why) {
     std::fprintf(stderr,
                  "%s: %s\nusage: %s --bootstrap HOST:PORT --topic T [--records N] [--value-bytes B] [--keyed 0|1]\n"
                  "       [--acks 0|1|all] [--linger-ms L] [--codec none|gzip|snappy|lz4|zstd] [--rate R]\n"
-                 "       [--batch-size BYTES] [--idempotence 0|1]\n",
+                 "       [--batch-size BYTES] [--idempotence 0|1] [--runtime loop|asio]\n",
                  argv0, why, argv0);
     std::exit(2);
 }
@@ -76,11 +83,17 @@ options parse(int argc, char** argv) {
         else if (name == "--rate") o.rate = static_cast<double>(to_long(argv[0], v));
         else if (name == "--batch-size") o.batch_size = to_long(argv[0], v);
         else if (name == "--idempotence") o.idempotence = to_long(argv[0], v) != 0 ? 1 : 0;
+        else if (name == "--runtime") o.runtime = v;
         else usage(argv[0], "unknown option");
     }
     if (o.bootstrap.empty() || o.topic.empty()) usage(argv[0], "--bootstrap and --topic are required");
     if (o.records <= 0) usage(argv[0], "--records must be positive");
     if (o.acks != "0" && o.acks != "1" && o.acks != "all") usage(argv[0], "--acks takes 0, 1 or all");
+#if KCORO_BENCH_ASIO
+    if (o.runtime != "loop" && o.runtime != "asio") usage(argv[0], "--runtime takes loop or asio");
+#else
+    if (o.runtime != "loop") usage(argv[0], "--runtime takes loop (this build has no Asio)");
+#endif
     return o;
 }
 
@@ -173,6 +186,93 @@ kcoro::task<bool> produce(kcoro::event_loop& loop, kcoro::producer<>& p, const o
     co_return static_cast<bool>(closed);
 }
 
+#if KCORO_BENCH_ASIO
+// The same workload through the Asio adapter: one async_send per record with a callback token,
+// sent from a steady_timer's handler at its scheduled time (or, without a rate, keeping up to a
+// window of sends outstanding), then async_flush and async_close.
+class asio_run {
+public:
+    asio_run(asio::io_context& io, kcoro::asio_producer<>& p, const options& o, tally& t)
+        : io_(io), p_(p), o_(o), t_(t), value_(static_cast<std::size_t>(o.value_bytes), 'x'), pacer_(io) {}
+
+    bool run() {
+        start_ = clk::now();
+        start_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
+        period_ns_ = o_.rate > 0 ? 1e9 / o_.rate : 0;
+        next();
+        io_.run();
+        return closed_ok_;
+    }
+
+private:
+    static constexpr long window = 4096;
+
+    void next() {
+        if (sent_ == o_.records) {
+            if (!closing_) {
+                closing_ = true;
+                p_.async_flush([this] {
+                    p_.async_close(std::chrono::seconds(60), [this](kcoro::result<void> c) {
+                        closed_ok_ = static_cast<bool>(c);
+                        if (!c) std::fprintf(stderr, "close: %s\n", c.err().message().c_str());
+                    });
+                });
+            }
+            return;
+        }
+        if (o_.rate > 0) {
+            const auto offset = static_cast<std::int64_t>(static_cast<double>(sent_) * period_ns_);
+            pacer_.expires_at(start_ + std::chrono::nanoseconds(offset));
+            pacer_.async_wait([this, offset](const std::error_code&) {
+                send(start_ns_ + offset);
+                next();
+            });
+        } else {
+            while (sent_ < o_.records && sent_ - done_ < window) send(now_ns());
+            if (sent_ == o_.records) next();
+        }
+    }
+
+    void send(std::int64_t scheduled) {
+        const long i = sent_++;
+        t_.latency_ns[static_cast<std::size_t>(i)] = scheduled;
+        kcoro::asio_producer<>::record_type rec;
+        rec.topic = o_.topic;
+        rec.value = std::string_view(value_);
+        if (o_.keyed) rec.key = keys_[i];
+        p_.async_send(rec, [this, i](kcoro::delivery_result r) {
+            const std::int64_t now = now_ns();
+            auto& slot = t_.latency_ns[static_cast<std::size_t>(i)];
+            if (r) {
+                ++t_.delivered;
+                slot = now - slot;
+            } else {
+                ++t_.failed;
+                slot = -1;
+            }
+            t_.last_ack_ns = now;
+            ++done_;
+            if (o_.rate <= 0) next();
+        });
+    }
+
+    asio::io_context& io_;
+    kcoro::asio_producer<>& p_;
+    const options& o_;
+    tally& t_;
+    const std::string value_;
+    const key_table keys_;
+    asio::steady_timer pacer_;
+    clk::time_point start_{};
+    std::int64_t start_ns_ = 0;
+    double period_ns_ = 0;
+    long sent_ = 0;
+    long done_ = 0;
+    bool closing_ = false;
+    bool closed_ok_ = false;
+};
+#endif
+
 double cpu_seconds() {
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
@@ -209,14 +309,27 @@ int main(int argc, char** argv) {
 
     tally t;
     t.latency_ns.assign(static_cast<std::size_t>(o.records), -1);
-    kcoro::event_loop loop;
-    auto p = kcoro::make_producer(loop, cfg);
-    if (!p) {
-        std::fprintf(stderr, "%s\n", p.err().message().c_str());
-        return 2;
-    }
     const std::int64_t t0 = now_ns();
-    const bool closed = kcoro::run_until_complete(loop, produce(loop, **p, o, t));
+    bool closed = false;
+    if (o.runtime == "loop") {
+        kcoro::event_loop loop;
+        auto p = kcoro::make_producer(loop, cfg);
+        if (!p) {
+            std::fprintf(stderr, "%s\n", p.err().message().c_str());
+            return 2;
+        }
+        closed = kcoro::run_until_complete(loop, produce(loop, **p, o, t));
+    } else {
+#if KCORO_BENCH_ASIO
+        asio::io_context io;
+        auto p = kcoro::asio_producer<>::create(io.get_executor(), cfg);
+        if (!p) {
+            std::fprintf(stderr, "%s\n", p.err().message().c_str());
+            return 2;
+        }
+        closed = asio_run(io, *p, o, t).run();
+#endif
+    }
     // Wall time ends at the last acknowledgement: closing the connections is not producing.
     const std::int64_t t1 = t.last_ack_ns > t0 ? t.last_ack_ns : now_ns();
     const double wall = static_cast<double>(t1 - t0) / 1e9;
@@ -230,10 +343,10 @@ int main(int argc, char** argv) {
     const double p50 = quantile_us(lat, 0.50);
     const double p99 = quantile_us(lat, 0.99);
     const double p999 = quantile_us(lat, 0.999);
-    std::printf("RESULT client=kcoro records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s linger_ms=%ld "
+    std::printf("RESULT client=%s records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s linger_ms=%ld "
                 "codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f p99_us=%.1f "
                 "p999_us=%.1f peak_rss_mb=%.1f\n",
-                o.records, t.delivered, t.failed, o.value_bytes, o.keyed ? 1 : 0, o.acks.c_str(), o.linger_ms,
+                o.runtime == "asio" ? "kcoro-asio" : "kcoro", o.records, t.delivered, t.failed, o.value_bytes, o.keyed ? 1 : 0, o.acks.c_str(), o.linger_ms,
                 o.codec.c_str(), o.rate, wall, n / wall, n * static_cast<double>(o.value_bytes) / wall / 1e6,
                 cpu / n * 1e6, p50, p99, p999, peak_rss_mb());
     return closed && t.delivered == o.records ? 0 : 1;
