@@ -119,6 +119,20 @@ struct tally {
     long delivered = 0;
     long failed = 0;
     std::int64_t last_ack_ns = 0;
+
+    // Record i's outcome, now: its send time becomes its latency (or -1 when it failed).
+    void acknowledge(long i, bool ok) {
+        const std::int64_t now = now_ns();
+        auto& slot = latency_ns[static_cast<std::size_t>(i)];
+        if (ok) {
+            ++delivered;
+            slot = now - slot;
+        } else {
+            ++failed;
+            slot = -1;
+        }
+        last_ack_ns = now;
+    }
 };
 
 // The 10,000 distinct keys "key-<i % 10000>", formatted once so that the loop measures the client,
@@ -162,18 +176,7 @@ kcoro::task<bool> produce(kcoro::event_loop& loop, kcoro::producer<>& p, const o
         }
         if (o.keyed) rec.key = keys[i];
         t.latency_ns[static_cast<std::size_t>(i)] = sent;
-        auto q = co_await p.send(rec, [&t, i](kcoro::delivery_result r) {
-            const std::int64_t now = now_ns();
-            auto& slot = t.latency_ns[static_cast<std::size_t>(i)];
-            if (r) {
-                ++t.delivered;
-                slot = now - slot;
-            } else {
-                ++t.failed;
-                slot = -1;
-            }
-            t.last_ack_ns = now;
-        });
+        auto q = co_await p.send(rec, [&t, i](kcoro::delivery_result r) { t.acknowledge(i, r.has_value()); });
         // Not enqueued: the callback never runs, so count the failure here.
         if (!q) {
             ++t.failed;
@@ -241,16 +244,7 @@ private:
         rec.value = std::string_view(value_);
         if (o_.keyed) rec.key = keys_[i];
         p_.async_send(rec, [this, i](kcoro::delivery_result r) {
-            const std::int64_t now = now_ns();
-            auto& slot = t_.latency_ns[static_cast<std::size_t>(i)];
-            if (r) {
-                ++t_.delivered;
-                slot = now - slot;
-            } else {
-                ++t_.failed;
-                slot = -1;
-            }
-            t_.last_ack_ns = now;
+            t_.acknowledge(i, r.has_value());
             ++done_;
             if (o_.rate <= 0) next();
         });

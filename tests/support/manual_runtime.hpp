@@ -26,7 +26,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,7 +69,7 @@ public:
     ~manual_loop() {
         // The test's own coroutines that never finished, then (as kcoro's event loop does) what an
         // engine left suspended on this runtime: destroyed with it, before the state they refer to.
-        while (!test_frames_.empty()) std::coroutine_handle<>::from_address(*test_frames_.begin()).destroy();
+        test_frames_.destroy_suspended();
         teardown_.run_all();
     }
 
@@ -157,8 +156,7 @@ public:
     std::size_t pending_events() const noexcept { return timed_.size() + ready_.size(); }
 
     // For spawn(): the test coroutines alive on this loop.
-    void add_test_frame(void* frame) { test_frames_.insert(frame); }
-    void remove_test_frame(void* frame) { test_frames_.erase(frame); }
+    kcoro::detail::detached_scope& test_frames() noexcept { return test_frames_; }
 
 private:
     friend class manual_runtime;
@@ -180,7 +178,7 @@ private:
     std::map<std::pair<std::string, std::uint16_t>, accept_fn> listeners_;
     std::map<std::string, unreachable> unreachable_;
     kcoro::teardown_list teardown_;
-    std::set<void*> test_frames_;
+    kcoro::detail::detached_scope test_frames_;
 };
 
 inline void memory_pipe::send_to_client(kcoro::bytes_view b) {
@@ -383,54 +381,27 @@ struct spawned {
 };
 
 namespace detail {
-struct test_coroutine {
-    struct promise_type {
-        manual_loop* loop = nullptr;
-        ~promise_type() {
-            if (loop) loop->remove_test_frame(std::coroutine_handle<promise_type>::from_promise(*this).address());
-        }
-        test_coroutine get_return_object() noexcept { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
-        std::suspend_always initial_suspend() noexcept { return {}; }
-        // Frees its frame from final_suspend (as kcoro's detached tasks do, for clang's sake).
-        struct final_awaiter {
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<promise_type> h) const noexcept { h.destroy(); }
-            void await_resume() const noexcept {}
-        };
-        final_awaiter final_suspend() noexcept { return {}; }
-        void return_void() noexcept {}
-        void unhandled_exception() noexcept { std::terminate(); }
-    };
-    std::coroutine_handle<promise_type> handle;
-};
 template <class T>
-test_coroutine run_into(kcoro::task<T> t, std::shared_ptr<spawned<T>> out) {
+kcoro::detail::detached_task run_into(kcoro::task<T> t, std::shared_ptr<spawned<T>> out) {
     out->value.emplace(co_await std::move(t));
 }
-inline test_coroutine run_void(kcoro::task<void> t, std::shared_ptr<spawned<bool>> out) {
+inline kcoro::detail::detached_task run_void(kcoro::task<void> t, std::shared_ptr<spawned<bool>> out) {
     co_await std::move(t);
     out->value.emplace(true);
 }
 }  // namespace detail
 
-// Starts `t` on the loop's next turn; read the outcome from the returned object once done().
-namespace detail {
-inline void start(manual_loop& loop, test_coroutine c) {
-    c.handle.promise().loop = &loop;
-    loop.add_test_frame(c.handle.address());
-    loop.post(c.handle);
-}
-}  // namespace detail
-
+// Starts `t` on the loop's next turn; read the outcome from the returned object once done(). One
+// that has not ended when the loop is destroyed is destroyed with it.
 template <class T>
 std::shared_ptr<spawned<T>> spawn(manual_loop& loop, kcoro::task<T> t) {
     auto out = std::make_shared<spawned<T>>();
-    detail::start(loop, detail::run_into(std::move(t), out));
+    kcoro::detail::start_detached(loop, loop.test_frames(), detail::run_into(std::move(t), out));
     return out;
 }
 inline std::shared_ptr<spawned<bool>> spawn(manual_loop& loop, kcoro::task<void> t) {
     auto out = std::make_shared<spawned<bool>>();
-    detail::start(loop, detail::run_void(std::move(t), out));
+    kcoro::detail::start_detached(loop, loop.test_frames(), detail::run_void(std::move(t), out));
     return out;
 }
 
