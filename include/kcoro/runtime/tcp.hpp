@@ -152,7 +152,7 @@ public:
         void await_resume() { s.loop_->remove_io_waiter(); }
     };
 
-    // Writes every byte of every buffer, in order (writev: no copying into one buffer).
+    // Writes every byte of every buffer, in order (one gathering sendmsg: no copying into one buffer).
     task<result<void>> write(std::span<const bytes_view> buffers) {
         std::size_t index = 0, offset = 0;
         while (index < buffers.size()) {
@@ -167,7 +167,12 @@ public:
                 ++count;
             }
             if (count == 0) break;
-            ssize_t n = ::writev(fd_, iov, count);
+            // sendmsg with MSG_NOSIGNAL, not writev: a peer that reset the connection must give an
+            // error here, not a SIGPIPE that ends the process embedding kcoro.
+            msghdr msg{};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(count);
+            ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                     co_await write_ready_awaiter{*this};
