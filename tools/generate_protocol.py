@@ -12,11 +12,14 @@ plus messages.hpp on each side, which includes them all and lists the APIs.
 
   generate_protocol.py [--jar PATH] [--out DIR] [--check]
 
+The jar is by default the one `scripts/kafka fetch` caches for the Kafka version protocol.toml names.
+
 --out writes under DIR instead of the repository (DIR/include/kcoro/protocol/...); --check writes
 nothing and exits 1 when a checked-in file differs from what would be generated.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
 import sys
@@ -25,7 +28,12 @@ import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DESCRIPTION = ROOT / "tools" / "protocol.toml"
-DEFAULT_JAR = pathlib.Path.home() / ".cache/kcoro/kafka-4.1.2/libs/kafka-clients-4.1.2.jar"
+
+def default_jar(kafka_version: str) -> pathlib.Path:
+    """Where `scripts/kafka fetch` puts the kafka-clients jar of that version."""
+    cache = pathlib.Path(os.environ.get("KCORO_CACHE", pathlib.Path.home() / ".cache/kcoro"))
+    return cache / f"kafka-{kafka_version}" / "libs" / f"kafka-clients-{kafka_version}.jar"
+
 OUT_DIR = pathlib.PurePosixPath("include/kcoro/protocol")
 INF = 0x7FFF
 
@@ -1040,17 +1048,19 @@ def kafka_version_of(jar: pathlib.Path) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--jar", type=pathlib.Path, default=DEFAULT_JAR)
+    ap.add_argument("--jar", type=pathlib.Path, help="kafka-clients jar (default: the cached one of the "
+                    "Kafka version tools/protocol.toml names)")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    if not args.jar.is_file():
-        print(f"{args.jar}: not found (scripts/kafka fetch brings it)", file=sys.stderr)
+    with open(DESCRIPTION, "rb") as f:
+        description = tomllib.load(f)
+    jar = args.jar or default_jar(description["kafka"])
+    if not jar.is_file():
+        print(f"{jar}: not found (scripts/kafka fetch brings it)", file=sys.stderr)
         return 2
     try:
-        with open(DESCRIPTION, "rb") as f:
-            description = tomllib.load(f)
-        gen = Generator(load_definitions(args.jar), description, kafka_version_of(args.jar))
+        gen = Generator(load_definitions(jar), description, kafka_version_of(jar))
         files = gen.run()
     except GenerationError as exc:
         print(f"generate_protocol: {exc}", file=sys.stderr)
