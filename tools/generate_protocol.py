@@ -133,6 +133,7 @@ class Field:
         fv = j.get("flexibleVersions")
         self.flexible = parse_versions(fv) if fv is not None else msg.flexible
         self.default = j.get("default")
+        msg.api.used_paths.add(self.path)
         self.cname = msg.api.rename.get(self.path, snake(self.kafka_name))
         self.splice = self.path in msg.api.splice
         self.nonnegative = self.path in msg.api.nonnegative
@@ -165,6 +166,7 @@ class Struct:
         self.path = path
         self.cname = snake(kafka_name)
         self.alias = msg.api.alias.get(f"{msg.name}.{kafka_name}")
+        msg.api.used_paths.add(f"{msg.name}.{kafka_name}")
         self.fields = []
         self._fields_json = fields_json
 
@@ -725,6 +727,13 @@ class Generator:
             resp = self.message(api, name + "Response")
             if req.json["apiKey"] != resp.json["apiKey"]:
                 raise GenerationError(f"{name}: request and response disagree on the API key")
+            # A path in the description that names no field (a typo, or a field Kafka renamed) would
+            # silently change nothing.
+            for kind in ("rename", "alias", "defaults", "splice", "types", "nonnegative"):
+                for path in getattr(api, kind):
+                    if path not in api.used_paths:
+                        raise GenerationError(f"{name}: {kind} names {path}, which is no field or struct "
+                                              f"within versions {opts['versions']}")
             self.apis.append((api, req, resp))
             files[f"{api.cname}.hpp"] = self.client_file(api, req, resp)
             files[f"broker/{api.cname}.hpp"] = self.broker_file(api, req, resp)
