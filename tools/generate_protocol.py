@@ -8,7 +8,8 @@ writes, per API:
   include/kcoro/protocol/<api>.hpp         the messages; request encoders, response decoders (client)
   include/kcoro/protocol/broker/<api>.hpp  request decoders, response encoders (a broker's side)
 
-plus messages.hpp on each side, which includes them all and lists the APIs.
+plus messages.hpp on each side, which includes them all and lists the APIs; then it regenerates the
+single header (tools/amalgamate.py), which inlines the client side.
 
   generate_protocol.py [--jar PATH] [--out DIR] [--check]
 
@@ -22,6 +23,7 @@ import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
 import tomllib
 import zipfile
@@ -1085,6 +1087,9 @@ def main() -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
+    if not args.check and args.out.resolve() == ROOT:
+        # The single header inlines the client side: keep it in step.
+        return subprocess.run([sys.executable, str(ROOT / "tools" / "amalgamate.py")]).returncode
     if args.check:
         # A generated file whose API left the description is stale too.
         for path in sorted((out_root / "broker").glob("*.hpp")) if (out_root / "broker").is_dir() else []:
