@@ -4,7 +4,7 @@
 // for librdkafka and kcoro to produce to it unmodified:
 //
 //   ApiVersions     0-4   (a higher version gets UNSUPPORTED_VERSION in the v0 layout, as Kafka answers)
-//   Metadata        0-8   every topic asked for exists, with --partitions partitions led by this broker
+//   Metadata        1-8   every topic asked for exists, with --partitions partitions led by this broker
 //   InitProducerId  0-1   a new producer id per request, epoch 0
 //   Produce         3-8   each partition's batches are checked for framing and given the next offsets;
 //                         acks=0 gets no answer
@@ -17,6 +17,11 @@
 //   sink_broker [--host 127.0.0.1] [--port 0] [--partitions 6]
 //
 // It prints "listening HOST:PORT" on stdout once it accepts connections. One thread, poll(2).
+// Requests are read and responses written with the broker side of kcoro's generated protocol
+// (kcoro/protocol/broker/), which comes from Kafka's own message definitions.
+#include <kcoro/kcoro.hpp>
+#include <kcoro/protocol/broker/messages.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -41,18 +46,7 @@
 
 namespace {
 
-// Kafka's error codes used here.
-constexpr std::int16_t err_none = 0;
-constexpr std::int16_t err_corrupt_message = 2;
-constexpr std::int16_t err_unsupported_version = 35;
-
-constexpr std::int16_t api_produce = 0;
-constexpr std::int16_t api_metadata = 3;
-constexpr std::int16_t api_api_versions = 18;
-constexpr std::int16_t api_init_producer_id = 22;
-
-constexpr std::int16_t api_fetch = 1;
-constexpr std::int16_t api_find_coordinator = 10;
+using kcoro::errc;
 
 struct api_range {
     std::int16_t key, min, max;
@@ -61,95 +55,18 @@ struct api_range {
 // Fetch and FindCoordinator are advertised, never served: librdkafka decides from the advertised
 // versions whether the broker takes v2 record batches (Produce 3+ and Fetch 4+), LZ4 (FindCoordinator)
 // and zstd (Produce 7+ and Fetch 10+). A producer never sends them; a request for them is refused.
-constexpr api_range supported[] = {{api_produce, 3, 8, true},          {api_fetch, 4, 11, false},
-                                   {api_metadata, 0, 8, true},         {api_find_coordinator, 0, 2, false},
-                                   {api_api_versions, 0, 4, true},     {api_init_producer_id, 0, 1, true}};
+constexpr std::int16_t api_fetch = 1;
+constexpr api_range supported[] = {{kcoro::produce_request::api_key, 3, 8, true},
+                                   {api_fetch, 4, 11, false},
+                                   {kcoro::metadata_request::api_key, 1, 8, true},
+                                   {kcoro::find_coordinator_request::api_key, 0, 2, false},
+                                   {kcoro::api_versions_request::api_key, 0, 4, true},
+                                   {kcoro::init_producer_id_request::api_key, 0, 1, true}};
 
 constexpr std::size_t max_frame = 128u * 1024 * 1024;
 
 volatile std::sig_atomic_t stop_requested = 0;
 extern "C" void on_signal(int) { stop_requested = 1; }
-
-// Big-endian reads over one request, failing (not throwing) past its end.
-struct reader {
-    const std::uint8_t* p;
-    const std::uint8_t* end;
-    bool ok = true;
-
-    bool need(std::size_t n) {
-        if (!ok || static_cast<std::size_t>(end - p) < n) ok = false;
-        return ok;
-    }
-    std::uint64_t be(std::size_t n) {
-        if (!need(n)) return 0;
-        std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
-        p += n;
-        return v;
-    }
-    std::int8_t i8() { return static_cast<std::int8_t>(be(1)); }
-    std::int16_t i16() { return static_cast<std::int16_t>(be(2)); }
-    std::int32_t i32() { return static_cast<std::int32_t>(be(4)); }
-    std::uint32_t uvarint() {
-        std::uint32_t v = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            if (!need(1)) return 0;
-            const std::uint8_t b = *p++;
-            v |= static_cast<std::uint32_t>(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return v;
-        }
-        ok = false;
-        return 0;
-    }
-    // A STRING or NULLABLE_STRING (int16 length, -1 for null).
-    std::optional<std::string_view> nullable_string() {
-        const std::int16_t n = i16();
-        if (!ok || n < 0) return std::nullopt;
-        if (!need(static_cast<std::size_t>(n))) return std::nullopt;
-        std::string_view s(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
-        p += n;
-        return s;
-    }
-    std::string_view string() {
-        const std::int16_t n = i16();
-        if (n < 0) ok = false;
-        if (!ok || !need(static_cast<std::size_t>(n))) return {};
-        std::string_view s(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
-        p += n;
-        return s;
-    }
-    void skip_tagged_fields() {
-        const std::uint32_t count = uvarint();
-        for (std::uint32_t i = 0; ok && i < count; ++i) {
-            uvarint();  // tag
-            const std::uint32_t size = uvarint();
-            if (need(size)) p += size;
-        }
-    }
-};
-
-struct writer {
-    std::vector<std::uint8_t>& out;
-    void be(std::uint64_t v, std::size_t n) {
-        for (std::size_t i = n; i-- > 0;) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-    }
-    void i8(std::int8_t v) { be(static_cast<std::uint8_t>(v), 1); }
-    void i16(std::int16_t v) { be(static_cast<std::uint16_t>(v), 2); }
-    void i32(std::int32_t v) { be(static_cast<std::uint32_t>(v), 4); }
-    void i64(std::int64_t v) { be(static_cast<std::uint64_t>(v), 8); }
-    void uvarint(std::uint32_t v) {
-        while (v >= 0x80) {
-            out.push_back(static_cast<std::uint8_t>(v | 0x80));
-            v >>= 7;
-        }
-        out.push_back(static_cast<std::uint8_t>(v));
-    }
-    void string(std::string_view s) {
-        i16(static_cast<std::int16_t>(s.size()));
-        out.insert(out.end(), s.begin(), s.end());
-    }
-    void null_string() { i16(-1); }
-};
 
 struct totals {
     std::uint64_t connections = 0;
@@ -161,48 +78,42 @@ struct totals {
     std::uint64_t refused = 0;  // connections closed for a request this broker does not take
 };
 
+// Responses are built over spans of memory the broker holds for the duration of one request.
+template <class M>
+using outgoing = kcoro::with_storage_t<M, kcoro::spans_storage>;
+
 class sink {
 public:
-    sink(std::string host, int port, int partitions) : host_(std::move(host)), port_(port), partitions_(partitions) {}
+    sink(std::string host, int port, int partitions) : host_(std::move(host)), port_(port), partitions_(partitions) {
+        for (std::int32_t p = 0; p < partitions_; ++p)
+            partition_metadata_.push_back({.partition_index = p, .leader_id = 0, .leader_epoch = 0,
+                                           .replica_nodes = this_broker_, .isr_nodes = this_broker_});
+    }
 
     totals stats;
 
     // Handles one request frame (without its size prefix), appending any response, size prefix
     // included, to out. False: close the connection.
-    bool handle(const std::uint8_t* data, std::size_t size, std::vector<std::uint8_t>& out) {
-        reader r{data, data + size};
-        const std::int16_t key = r.i16();
-        const std::int16_t version = r.i16();
-        const std::int32_t correlation = r.i32();
-        r.nullable_string();  // client id
-        if (!r.ok) return false;
+    bool handle(kcoro::bytes_view frame, kcoro::byte_buffer& out) {
+        kcoro::wire_reader peek(frame);
+        auto key = peek.i16();
+        auto version = peek.i16();
+        if (!key || !version) return false;
         ++stats.requests;
         const api_range* api = nullptr;
         for (const auto& a : supported)
-            if (a.key == key) api = &a;
-        if (api == nullptr || !api->served) return refuse("api key", key, version);
-        if (key == api_api_versions) {
-            // Request header v2 (tagged fields) from v3; the response header is v0 at every version.
-            if (version >= 3 && version <= api->max) r.skip_tagged_fields();
-            return api_versions(correlation, version, out);
+            if (a.key == *key) api = &a;
+        if (api == nullptr || !api->served) return refuse("api key", *key, *version);
+        // ApiVersions answers any version, one it does not speak with UNSUPPORTED_VERSION (KIP-511).
+        if (*key != kcoro::api_versions_request::api_key && (*version < api->min || *version > api->max))
+            return refuse("version", *key, *version);
+        switch (*key) {
+        case kcoro::api_versions_request::api_key: return serve<kcoro::api_versions_request>(frame, *version, out);
+        case kcoro::metadata_request::api_key: return serve<kcoro::metadata_request>(frame, *version, out);
+        case kcoro::init_producer_id_request::api_key: return serve<kcoro::init_producer_id_request>(frame, *version, out);
+        case kcoro::produce_request::api_key: return serve<kcoro::produce_request>(frame, *version, out);
+        default: return false;
         }
-        if (version < api->min || version > api->max) return refuse("version", key, version);
-
-        const std::size_t start = begin_response(out, correlation);
-        bool respond = true;
-        bool ok = false;
-        switch (key) {
-        case api_metadata: ok = metadata(r, version, out); break;
-        case api_init_producer_id: ok = init_producer_id(r, out); break;
-        case api_produce: ok = produce(r, version, out, respond); break;
-        default: break;
-        }
-        if (!ok || !respond) {
-            out.resize(start);
-            return ok;
-        }
-        end_response(out, start);
-        return true;
     }
 
 private:
@@ -211,6 +122,8 @@ private:
     int partitions_;
     std::int64_t next_producer_id_ = 1000;
     std::map<std::string, std::vector<std::int64_t>, std::less<>> topics_;  // next offset per partition
+    const std::int32_t this_broker_[1] = {0};
+    std::vector<outgoing<kcoro::metadata_response>::metadata_response_partition> partition_metadata_;
 
     bool refuse(const char* what, std::int16_t key, std::int16_t version) {
         ++stats.refused;
@@ -219,16 +132,28 @@ private:
         return false;
     }
 
-    static std::size_t begin_response(std::vector<std::uint8_t>& out, std::int32_t correlation) {
+    // Reads the request header and body as Req's, answers through respond(request, version, writer)
+    // which returns whether to answer at all (acks=0 is not answered), and frames the answer.
+    template <class Req>
+    bool serve(kcoro::bytes_view frame, std::int16_t version, kcoro::byte_buffer& out) {
+        const bool known_version = version >= Req::min_version && version <= Req::max_version;
+        kcoro::wire_reader r(frame);
+        kcoro::received_request_header header;
+        // A version past ours (ApiVersions only) is read as far as its header's fixed part.
+        if (!kcoro::decode_header(r, Req::request_header_version(known_version ? version : 0), header)) return false;
+        kcoro::with_storage_t<Req, kcoro::frame_storage> req;
+        if (known_version && !kcoro::decode_request(r, version, req)) return false;
         const std::size_t start = out.size();
-        writer w{out};
-        w.i32(0);  // size, patched by end_response
-        w.i32(correlation);
-        return start;
-    }
-    static void end_response(std::vector<std::uint8_t>& out, std::size_t start) {
-        const auto n = static_cast<std::uint32_t>(out.size() - start - 4);
-        for (std::size_t i = 0; i < 4; ++i) out[start + i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+        kcoro::wire_writer w(out);
+        w.i32(0);  // size, patched below
+        const kcoro::response_header response_header{.correlation_id = header.correlation_id};
+        kcoro::encode_header(w, Req::response_header_version(version), response_header);
+        if (!respond(req, known_version ? version : std::int16_t{-1}, w)) {
+            out.resize(start);
+            return true;
+        }
+        w.patch_i32(start, static_cast<std::int32_t>(out.size() - start - 4));
+        return true;
     }
 
     std::vector<std::int64_t>& topic(std::string_view name) {
@@ -238,160 +163,101 @@ private:
         return it->second;
     }
 
-    bool api_versions(std::int32_t correlation, std::int16_t version, std::vector<std::uint8_t>& out) {
-        const std::size_t start = begin_response(out, correlation);
-        writer w{out};
-        const std::int16_t max = 4;
-        const bool unsupported = version < 0 || version > max;
-        const bool flexible = !unsupported && version >= 3;
-        w.i16(unsupported ? err_unsupported_version : err_none);
-        if (flexible) w.uvarint(std::size(supported) + 1);
-        else w.i32(static_cast<std::int32_t>(std::size(supported)));
-        for (const auto& a : supported) {
-            w.i16(a.key);
-            w.i16(a.min);
-            w.i16(a.max);
-            if (flexible) w.uvarint(0);
-        }
-        if (!unsupported && version >= 1) w.i32(0);  // throttle time
-        if (flexible) w.uvarint(0);
-        end_response(out, start);
+    // version -1: one ApiVersions does not speak, answered in the v0 layout.
+    bool respond(const kcoro::received_api_versions_request&, std::int16_t version, kcoro::wire_writer& w) {
+        using response = outgoing<kcoro::api_versions_response>;
+        std::vector<response::api_version> keys;
+        for (const auto& a : supported) keys.push_back({.api_key = a.key, .min_version = a.min, .max_version = a.max});
+        response resp{.error_code = version < 0 ? errc::unsupported_version : errc::none, .api_keys = keys};
+        kcoro::encode_response(w, version < 0 ? std::int16_t{0} : version, resp);
         return true;
     }
 
-    bool metadata(reader& r, std::int16_t version, std::vector<std::uint8_t>& out) {
-        std::vector<std::string_view> asked;
-        const std::int32_t n = r.i32();
-        const bool all = n < 0 || (version == 0 && n == 0);
-        for (std::int32_t i = 0; r.ok && i < n; ++i) asked.push_back(r.string());
-        if (!r.ok) return false;
+    bool respond(const kcoro::received_metadata_request& req, std::int16_t version, kcoro::wire_writer& w) {
+        using response = outgoing<kcoro::metadata_response>;
         std::vector<std::string_view> names;
-        if (all) {
+        if (!req.topics) {
             for (const auto& [name, offsets] : topics_) names.push_back(name);
         } else {
-            for (const auto name : asked) {
-                topic(name);  // asked for, so it exists from now on
-                names.push_back(topics_.find(name)->first);
+            for (const auto& t : *req.topics) {
+                if (!t.name) continue;
+                topic(*t.name);  // asked for, so it exists from now on
+                names.push_back(topics_.find(*t.name)->first);
             }
         }
         // (The rest of the request, auto-creation and authorized-operations flags, changes nothing here.)
-        writer w{out};
-        if (version >= 3) w.i32(0);  // throttle time
-        w.i32(1);                    // brokers: this one
-        w.i32(0);                    // node id
-        w.string(host_);
-        w.i32(port_);
-        if (version >= 1) w.null_string();  // rack
-        if (version >= 2) w.string("kcoro-sink");
-        if (version >= 1) w.i32(0);  // controller
-        w.i32(static_cast<std::int32_t>(names.size()));
-        for (const auto name : names) {
-            w.i16(err_none);
-            w.string(name);
-            if (version >= 1) w.i8(0);  // not internal
-            w.i32(partitions_);
-            for (std::int32_t p = 0; p < partitions_; ++p) {
-                w.i16(err_none);
-                w.i32(p);
-                w.i32(0);                    // leader
-                if (version >= 7) w.i32(0);  // leader epoch
-                w.i32(1);                    // replicas
-                w.i32(0);
-                w.i32(1);  // in-sync replicas
-                w.i32(0);
-                if (version >= 5) w.i32(0);  // no offline replicas
-            }
-            if (version >= 8) w.i32(-2147483648);  // authorized operations not asked for
-        }
-        if (version >= 8) w.i32(-2147483648);
+        const response::metadata_response_broker self[] = {{.node_id = 0, .host = host_, .port = port_}};
+        std::vector<response::metadata_response_topic> topics;
+        for (const auto name : names) topics.push_back({.name = name, .partitions = partition_metadata_});
+        const response resp{.brokers = self, .cluster_id = "kcoro-sink", .controller_id = 0, .topics = topics};
+        kcoro::encode_response(w, version, resp);
         return true;
     }
 
-    bool init_producer_id(reader& r, std::vector<std::uint8_t>& out) {
-        r.nullable_string();  // transactional id
-        r.i32();              // transaction timeout
-        if (!r.ok) return false;
-        writer w{out};
-        w.i32(0);  // throttle time
-        w.i16(err_none);
-        w.i64(next_producer_id_++);
-        w.i16(0);  // epoch
+    bool respond(const kcoro::received_init_producer_id_request&, std::int16_t version, kcoro::wire_writer& w) {
+        const outgoing<kcoro::init_producer_id_response> resp{.producer_id = next_producer_id_++, .producer_epoch = 0};
+        kcoro::encode_response(w, version, resp);
         return true;
     }
 
     // Walks a partition's record batches (magic 2): their framing must add up to the bytes sent.
     // Returns the number of records, or -1 when the framing is broken.
-    static std::int64_t count_records(const std::uint8_t* p, std::size_t n, std::uint64_t& batches) {
+    static std::int64_t count_records(kcoro::bytes_view batches_bytes, std::uint64_t& batches) {
         std::int64_t records = 0;
-        while (n > 0) {
-            if (n < 61) return -1;  // a v2 batch header is 61 bytes
-            reader h{p + 8, p + n};
-            const std::int32_t length = h.i32();
-            if (length < 49 || static_cast<std::size_t>(length) > n - 12) return -1;
-            h.i32();  // partition leader epoch
-            if (h.i8() != 2) return -1;
-            h.i32();             // crc
-            h.i16();             // attributes
-            const std::int32_t last_offset_delta = h.i32();
+        while (!batches_bytes.empty()) {
+            if (batches_bytes.size() < 61) return -1;  // a v2 batch header is 61 bytes
+            kcoro::wire_reader h(batches_bytes.subspan(8));
+            const std::int32_t length = *h.i32();
+            if (length < 49 || static_cast<std::size_t>(length) > batches_bytes.size() - 12) return -1;
+            (void)h.i32();  // partition leader epoch
+            if (*h.i8() != 2) return -1;
+            (void)h.u32();  // crc
+            (void)h.i16();  // attributes
+            const std::int32_t last_offset_delta = *h.i32();
             if (last_offset_delta < 0) return -1;
             records += static_cast<std::int64_t>(last_offset_delta) + 1;
             ++batches;
-            p += 12 + static_cast<std::size_t>(length);
-            n -= 12 + static_cast<std::size_t>(length);
+            batches_bytes = batches_bytes.subspan(12 + static_cast<std::size_t>(length));
         }
         return records;
     }
 
-    bool produce(reader& r, std::int16_t version, std::vector<std::uint8_t>& out, bool& respond) {
-        r.nullable_string();  // transactional id
-        const std::int16_t acks = r.i16();
-        r.i32();  // timeout
-        respond = acks != 0;
+    bool respond(const kcoro::received_produce_request& req, std::int16_t version, kcoro::wire_writer& w) {
+        using response = outgoing<kcoro::produce_response>;
         ++stats.produce_requests;
-        writer w{out};
-        const std::int32_t topic_count = r.i32();
-        if (!r.ok || topic_count < 0) return false;
-        w.i32(topic_count);
-        for (std::int32_t t = 0; t < topic_count; ++t) {
-            const std::string_view name = r.string();
-            const std::int32_t partition_count = r.i32();
-            if (!r.ok || partition_count < 0) return false;
-            auto& offsets = topic(name);
-            w.string(name);
-            w.i32(partition_count);
-            for (std::int32_t i = 0; i < partition_count; ++i) {
-                const std::int32_t index = r.i32();
-                const std::int32_t size = r.i32();
-                if (!r.ok || size < -1 || (size > 0 && !r.need(static_cast<std::size_t>(size)))) return false;
-                std::int16_t error = err_none;
-                std::int64_t base = -1;
-                if (index < 0 || index >= partitions_) {
-                    error = 3;  // UNKNOWN_TOPIC_OR_PARTITION
-                } else if (size > 0) {
-                    const std::int64_t n = count_records(r.p, static_cast<std::size_t>(size), stats.batches);
+        std::size_t partition_count = 0;
+        for (const auto& t : req.topics) partition_count += t.partitions.size();
+        std::vector<response::partition_produce_response> partitions;
+        partitions.reserve(partition_count);  // the topics' spans point into it
+        std::vector<response::topic_produce_response> topics;
+        for (const auto& t : req.topics) {
+            auto& offsets = topic(t.name);
+            const std::size_t first = partitions.size();
+            for (const auto& p : t.partitions) {
+                auto& answer = partitions.emplace_back();
+                answer.index = p.index;
+                answer.base_offset = -1;
+                answer.log_start_offset = 0;
+                if (p.index < 0 || p.index >= partitions_) {
+                    answer.error_code = errc::unknown_topic_or_partition;
+                } else if (p.records && !p.records->empty()) {
+                    const std::int64_t n = count_records(*p.records, stats.batches);
                     if (n < 0) {
-                        error = err_corrupt_message;
+                        answer.error_code = errc::corrupt_message;
                     } else {
-                        base = offsets[static_cast<std::size_t>(index)];
-                        offsets[static_cast<std::size_t>(index)] += n;
+                        answer.base_offset = offsets[static_cast<std::size_t>(p.index)];
+                        offsets[static_cast<std::size_t>(p.index)] += n;
                         stats.records += static_cast<std::uint64_t>(n);
-                        stats.bytes += static_cast<std::uint64_t>(size);
+                        stats.bytes += p.records->size();
                     }
                 }
-                if (size > 0) r.p += size;
-                w.i32(index);
-                w.i16(error);
-                w.i64(base);
-                w.i64(-1);                   // log append time: the producer's timestamps stand
-                if (version >= 5) w.i64(0);  // log start offset
-                if (version >= 8) {
-                    w.i32(0);  // no record errors
-                    w.null_string();
-                }
+                // The log append time stays -1: the producer's timestamps stand.
             }
+            topics.push_back({.name = t.name, .partitions = std::span(partitions).subspan(first, t.partitions.size())});
         }
-        w.i32(0);  // throttle time
-        return r.ok;
+        if (req.acks == 0) return false;
+        kcoro::encode_response(w, version, response{.topics = topics});
+        return true;
     }
 };
 
@@ -399,7 +265,7 @@ struct connection {
     int fd;
     std::vector<std::uint8_t> in;
     std::size_t in_used = 0;
-    std::vector<std::uint8_t> out;
+    kcoro::byte_buffer out;
     std::size_t out_sent = 0;
 };
 
@@ -456,7 +322,7 @@ bool serve(sink& s, connection& c) {
             if (c.in.size() < size + 4) c.in.resize(size + 4 + 65536);
             break;
         }
-        if (!s.handle(p + 4, size, c.out)) {
+        if (!s.handle(kcoro::bytes_view(p + 4, size), c.out)) {
             ok = false;
             break;
         }

@@ -80,8 +80,8 @@ static_assert(kcoro::kafka_request<kcoro::delete_topics_request>);
 
 TEST_CASE("protocol_messages: ApiVersions request v0-v4") {
     using req_t = kcoro::api_versions_request;
-    static_assert(req_t::api_key == 18 && req_t::min_version == 0 && req_t::max_version == 4 &&
-                  req_t::first_flexible_version == 3);
+    static_assert(req_t::api_key == 18 && req_t::min_version == 0 && req_t::max_version == 4 && req_t::flexible(3) &&
+                  !req_t::flexible(2));
     req_t req{.client_software_name = "kc", .client_software_version = "1.2"};
     // v0-2 have an empty body.
     CHECK(encoded(req, 0).empty());
@@ -163,15 +163,15 @@ TEST_CASE("protocol_messages: ApiVersions response v3 with supported and finaliz
         CHECK(r->throttle_time_ms == 5);
         REQUIRE(r->supported_features.size() == 1);
         CHECK(r->supported_features[0].name == "transaction.version");
-        CHECK(r->supported_features[0].min == 0);
-        CHECK(r->supported_features[0].max == 2);
+        CHECK(r->supported_features[0].min_version == 0);
+        CHECK(r->supported_features[0].max_version == 2);
         CHECK(r->finalized_features_epoch == 9);
         REQUIRE(r->finalized_features.size() == 2);
         CHECK(r->finalized_features[0].name == "transaction.version");
-        CHECK(r->finalized_features[0].max == 2);
-        CHECK(r->finalized_features[0].min == 1);
+        CHECK(r->finalized_features[0].max_version_level == 2);
+        CHECK(r->finalized_features[0].min_version_level == 1);
         CHECK(r->finalized_features[1].name == "metadata.version");
-        CHECK(r->finalized_features[1].max == 27);
+        CHECK(r->finalized_features[1].max_version_level == 27);
 
         const auto ranges = kcoro::to_version_ranges(*r);
         CHECK(ranges.transaction_version == 2);
@@ -203,12 +203,11 @@ TEST_CASE("protocol_messages: ApiVersions malformed corpus") {
 
 TEST_CASE("protocol_messages: Metadata request v1, v4, v9, v10, v12") {
     using req_t = kcoro::metadata_request;
-    static_assert(req_t::api_key == 3 && req_t::first_flexible_version == 9);
-    const std::array<std::string_view, 2> topics{"a", "bc"};
-    req_t some{.topics = topics, .all_topics = false, .allow_auto_topic_creation = false,
-               .include_topic_authorized_operations = true};
-    req_t all{.topics = {}, .all_topics = true, .allow_auto_topic_creation = true,
-              .include_topic_authorized_operations = false};
+    static_assert(req_t::api_key == 3 && req_t::flexible(9) && !req_t::flexible(8));
+    const std::array<kcoro::metadata_request_topic, 2> topics{{{.name = "a"}, {.name = "bc"}}};
+    req_t some{.topics = topics, .allow_auto_topic_creation = false, .include_topic_authorized_operations = true};
+    // A null topic list asks for every topic.
+    req_t all{.topics = std::nullopt, .allow_auto_topic_creation = true, .include_topic_authorized_operations = false};
     // v1: Topics[Name] (null = all topics).
     CHECK(encoded(some, 1) == "0000000200016100026263");
     CHECK(encoded(all, 1) == "ffffffff");
@@ -348,8 +347,8 @@ TEST_CASE("protocol_messages: Metadata malformed corpus") {
 
 TEST_CASE("protocol_messages: Produce request v3 and v9 append the records bytes as they are") {
     using req_t = kcoro::produce_request;
-    static_assert(req_t::api_key == 0 && req_t::min_version == 3 && req_t::max_version == 12 &&
-                  req_t::first_flexible_version == 9);
+    static_assert(req_t::api_key == 0 && req_t::min_version == 3 && req_t::max_version == 12 && req_t::flexible(9) &&
+                  !req_t::flexible(8));
     const kcoro::byte records[] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};
     const std::array<kcoro::produce_partition_data, 1> parts{{{.index = 2, .records = records}}};
     const std::array<kcoro::produce_topic_data, 1> topics{{{.name = "t", .partitions = parts}}};
@@ -442,22 +441,22 @@ TEST_CASE("protocol_messages: Produce response v8 and v10 with tagged current le
         CHECK(ok.log_start_offset == 7);
         CHECK(ok.record_errors.empty());
         CHECK_FALSE(ok.error_message);
-        CHECK(ok.current_leader_id == -1);
-        CHECK(ok.current_leader_epoch == -1);
+        CHECK(ok.current_leader.leader_id == -1);
+        CHECK(ok.current_leader.leader_epoch == -1);
         const auto& bad = r->topics[0].partitions[1];
         CHECK(bad.index == 1);
         CHECK(bad.error_code == kcoro::errc::not_leader_or_follower);
         CHECK(bad.base_offset == -1);
         REQUIRE(bad.record_errors.size() == 2);
         CHECK(bad.record_errors[0].batch_index == 3);
-        REQUIRE(bad.record_errors[0].message);
-        CHECK(*bad.record_errors[0].message == "bad");
+        REQUIRE(bad.record_errors[0].batch_index_error_message);
+        CHECK(*bad.record_errors[0].batch_index_error_message == "bad");
         CHECK(bad.record_errors[1].batch_index == 4);
-        CHECK_FALSE(bad.record_errors[1].message);
+        CHECK_FALSE(bad.record_errors[1].batch_index_error_message);
         REQUIRE(bad.error_message);
         CHECK(*bad.error_message == "why");
-        CHECK(bad.current_leader_id == (v >= 10 ? 3 : -1));
-        CHECK(bad.current_leader_epoch == (v >= 10 ? 9 : -1));
+        CHECK(bad.current_leader.leader_id == (v >= 10 ? 3 : -1));
+        CHECK(bad.current_leader.leader_epoch == (v >= 10 ? 9 : -1));
         every_truncation_fails<resp_t>(body, v);
     }
 }
@@ -491,13 +490,16 @@ TEST_CASE("protocol_messages: Produce malformed corpus") {
     CHECK(rejects<resp_t>("00000001ffff00000000", 8));      // null topic name
     CHECK(rejects<resp_t>("000000010001740000000000", 8));  // partitions count then nothing
     CHECK(rejects<resp_t>("00000000", 10));                 // compact null topics
-    // A partition tag 0 with a whole CurrentLeader decodes; one too short for it does not.
+    // A partition tag 0 with a whole CurrentLeader decodes; one too short for it does not. A
+    // CurrentLeader is a struct, so in flexible versions it ends with its own tagged-field section.
     auto leader = decoded<resp_t>(
-        unhex("0202740200000000000000000000000000000000000000000000000000000000000001000100080000000100000002000000000000"), 10);
+        unhex("020274020000000000000000000000000000000000000000000000000000000000000100010009000000010000000200000000000000"), 10);
     REQUIRE(leader);
-    CHECK(leader->topics[0].partitions[0].current_leader_id == 1);
-    CHECK(leader->topics[0].partitions[0].current_leader_epoch == 2);
+    CHECK(leader->topics[0].partitions[0].current_leader.leader_id == 1);
+    CHECK(leader->topics[0].partitions[0].current_leader.leader_epoch == 2);
     CHECK(rejects<resp_t>("02027402000000000000000000000000000000000000000000000000000000000000010001000400000001000000000000", 10));
+    // Without that section the field is one byte short.
+    CHECK(rejects<resp_t>("0202740200000000000000000000000000000000000000000000000000000000000001000100080000000100000002000000000000", 10));
 }
 
 TEST_CASE("protocol_messages: negotiate") {
@@ -551,7 +553,7 @@ TEST_CASE("protocol_messages: negotiate") {
 TEST_CASE("protocol_messages: InitProducerId v0, v2, v4") {
     using req_t = kcoro::init_producer_id_request;
     using resp_t = kcoro::init_producer_id_response;
-    static_assert(req_t::api_key == 22 && req_t::first_flexible_version == 2);
+    static_assert(req_t::api_key == 22 && req_t::flexible(2) && !req_t::flexible(1));
     req_t idem{};
     idem.transaction_timeout_ms = 60000;
     req_t txn{.transactional_id = "tx", .transaction_timeout_ms = 1000, .producer_id = 0x123456789,
@@ -590,8 +592,8 @@ TEST_CASE("protocol_messages: InitProducerId v0, v2, v4") {
 TEST_CASE("protocol_messages: CreateTopics v2, v5, v7") {
     using req_t = kcoro::create_topics_request;
     using resp_t = kcoro::create_topics_response;
-    static_assert(req_t::api_key == 19 && req_t::min_version == 2 && req_t::max_version == 7 &&
-                  req_t::first_flexible_version == 5);
+    static_assert(req_t::api_key == 19 && req_t::min_version == 2 && req_t::max_version == 7 && req_t::flexible(5) &&
+                  !req_t::flexible(4));
     const std::array<kcoro::create_topics_config, 2> configs{
         {{.name = "cleanup.policy", .value = "compact"}, {.name = "retention.ms", .value = std::nullopt}}};
     const std::array<kcoro::create_topics_topic, 2> topics{
@@ -645,10 +647,13 @@ TEST_CASE("protocol_messages: CreateTopics v2, v5, v7") {
 TEST_CASE("protocol_messages: DeleteTopics v1, v4, v5, v6") {
     using req_t = kcoro::delete_topics_request;
     using resp_t = kcoro::delete_topics_response;
-    static_assert(req_t::api_key == 20 && req_t::min_version == 1 && req_t::max_version == 6 &&
-                  req_t::first_flexible_version == 4);
+    static_assert(req_t::api_key == 20 && req_t::min_version == 1 && req_t::max_version == 6 && req_t::flexible(4) &&
+                  !req_t::flexible(3));
+    // Versions up to 5 carry TopicNames, 6 and later Topics: a caller that lets the connection pick
+    // the version fills both.
     const std::array<std::string_view, 2> names{"a", "bc"};
-    req_t req{.topic_names = names, .timeout_ms = 7000};
+    const std::array<req_t::delete_topic_state, 2> states{{{.name = "a"}, {.name = "bc"}}};
+    req_t req{.topics = states, .topic_names = names, .timeout_ms = 7000};
     // v1-3: TopicNames[string], TimeoutMs. v4-5 compact + tags. v6: Topics[Name (nullable), TopicId, tags].
     CHECK(encoded(req, 1) == "000000020001610002626300001b58");
     CHECK(encoded(req, 4) == "03026103626300001b5800");

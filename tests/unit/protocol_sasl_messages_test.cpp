@@ -88,7 +88,7 @@ TEST_CASE("sasl_authenticate request and response, versions 0-2") {
     using req_t = kcoro::sasl_authenticate_request;
     using resp_t = kcoro::sasl_authenticate_response;
     static_assert(req_t::api_key == 36 && req_t::min_version == 0 && req_t::max_version == 2);
-    static_assert(req_t::first_flexible_version == 2);
+    static_assert(req_t::flexible(2) && !req_t::flexible(1));
     auto plain = kcoro::sasl_plain_message("u", "p");
     REQUIRE(plain);
     req_t req{.auth_bytes = kcoro::as_bytes(*plain)};

@@ -63,10 +63,11 @@ void every_truncation_fails(std::string_view full_hex, std::int16_t version) {
 TEST_CASE("find_coordinator request, every version") {
     using req_t = kcoro::find_coordinator_request;
     static_assert(req_t::api_key == 10 && req_t::min_version == 0 && req_t::max_version == 6);
-    static_assert(req_t::first_flexible_version == 3);
+    static_assert(req_t::flexible(3) && !req_t::flexible(2));
+    // Versions up to 3 carry one Key, 4 and later CoordinatorKeys.
     const std::array<std::string_view, 2> keys{"txn-1", "txn-2"};
-    req_t one{.keys = std::span(keys).first(1), .key_type = kcoro::coordinator_type::transaction};
-    req_t two{.keys = keys, .key_type = kcoro::coordinator_type::transaction};
+    req_t one{.key = keys[0], .key_type = kcoro::coordinator_type::transaction, .coordinator_keys = std::span(keys).first(1)};
+    req_t two{.key = keys[0], .key_type = kcoro::coordinator_type::transaction, .coordinator_keys = keys};
     // v0: Key (string). v1-2: Key, KeyType (int8). v3: compact Key, KeyType, tags.
     CHECK(encoded(one, 0) == "000574786e2d31");
     CHECK(encoded(one, 1) == "000574786e2d3101");
@@ -75,7 +76,7 @@ TEST_CASE("find_coordinator request, every version") {
     // v4+: KeyType, CoordinatorKeys (compact array of compact strings), tags.
     for (std::int16_t v = 4; v <= 6; ++v) CHECK(encoded(two, v) == "01030674786e2d310674786e2d3200");
     CHECK(encoded(one, 4) == "01020674786e2d3100");
-    req_t group{.keys = std::span(keys).first(1), .key_type = kcoro::coordinator_type::group};
+    req_t group{.key = keys[0], .key_type = kcoro::coordinator_type::group};
     CHECK(encoded(group, 2) == "000574786e2d3100");
 }
 
@@ -85,13 +86,12 @@ TEST_CASE("find_coordinator response, every version") {
     {
         auto r = decoded<resp_t>(unhex("0000000000020002623200002384"), 0);
         REQUIRE(r);
-        REQUIRE(r->coordinators.size() == 1);
+        CHECK(r->coordinators.empty());
         CHECK(r->throttle_time_ms == 0);
-        CHECK(r->coordinators[0].error_code == kcoro::errc::none);
-        CHECK(r->coordinators[0].node_id == 2);
-        CHECK(r->coordinators[0].host == "b2");
-        CHECK(r->coordinators[0].port == 9092);
-        CHECK_FALSE(r->coordinators[0].error_message);
+        CHECK(r->error_code == kcoro::errc::none);
+        CHECK(r->node_id == 2);
+        CHECK(r->host == "b2");
+        CHECK(r->port == 9092);
         every_truncation_fails<resp_t>("0000000000020002623200002384", 0);
     }
     // v1-2: ThrottleTimeMs, ErrorCode, ErrorMessage (nullable), NodeId, Host, Port. v3: compact + tags.
@@ -101,11 +101,11 @@ TEST_CASE("find_coordinator response, every version") {
         auto r = decoded<resp_t>(unhex(frame), v);
         REQUIRE(r);
         CHECK(r->throttle_time_ms == 7);
-        REQUIRE(r->coordinators.size() == 1);
-        CHECK(r->coordinators[0].node_id == 2);
-        CHECK(r->coordinators[0].host == "b2");
-        CHECK(r->coordinators[0].port == 9092);
-        CHECK_FALSE(r->coordinators[0].error_message);
+        CHECK(r->coordinators.empty());
+        CHECK(r->node_id == 2);
+        CHECK(r->host == "b2");
+        CHECK(r->port == 9092);
+        CHECK_FALSE(r->error_message);
         every_truncation_fails<resp_t>(frame, v);
     }
     // v4+: ThrottleTimeMs, Coordinators[Key, NodeId, Host, Port, ErrorCode, ErrorMessage, tags], tags.
@@ -141,10 +141,13 @@ TEST_CASE("add_partitions_to_txn request and response, versions 0-3") {
     using req_t = kcoro::add_partitions_to_txn_request;
     using resp_t = kcoro::add_partitions_to_txn_response;
     static_assert(req_t::api_key == 24 && req_t::min_version == 0 && req_t::max_version == 3);
-    static_assert(req_t::first_flexible_version == 3);
+    static_assert(req_t::flexible(3) && !req_t::flexible(2));
     const std::array<std::int32_t, 2> parts{0, 5};
-    const std::array<kcoro::add_partitions_to_txn_topic, 1> topics{{{.name = "t", .partitions = parts}}};
-    req_t req{.transactional_id = "tx", .producer_id = 0x0102030405060708, .producer_epoch = 3, .topics = topics};
+    const std::array<req_t::add_partitions_to_txn_topic, 1> topics{{{.name = "t", .partitions = parts}}};
+    req_t req{.v3_and_below_transactional_id = "tx",
+              .v3_and_below_producer_id = 0x0102030405060708,
+              .v3_and_below_producer_epoch = 3,
+              .v3_and_below_topics = topics};
     // TransactionalId, ProducerId, ProducerEpoch, Topics[Name, Partitions[int32]].
     for (std::int16_t v = 0; v <= 2; ++v)
         CHECK(encoded(req, v) == "000274780102030405060708000300000001000174000000020000000000000005");
@@ -158,13 +161,14 @@ TEST_CASE("add_partitions_to_txn request and response, versions 0-3") {
           {3, "000000000202740300000000000000000000050033000000"}}) {
         auto r = decoded<resp_t>(unhex(frame), v);
         REQUIRE(r);
-        REQUIRE(r->topics.size() == 1);
-        CHECK(r->topics[0].name == "t");
-        REQUIRE(r->topics[0].partitions.size() == 2);
-        CHECK(r->topics[0].partitions[0].partition == 0);
-        CHECK(r->topics[0].partitions[0].error_code == kcoro::errc::none);
-        CHECK(r->topics[0].partitions[1].partition == 5);
-        CHECK(r->topics[0].partitions[1].error_code == kcoro::errc::concurrent_transactions);
+        REQUIRE(r->results_by_topic_v3_and_below.size() == 1);
+        const auto& topic = r->results_by_topic_v3_and_below[0];
+        CHECK(topic.name == "t");
+        REQUIRE(topic.results_by_partition.size() == 2);
+        CHECK(topic.results_by_partition[0].partition_index == 0);
+        CHECK(topic.results_by_partition[0].partition_error_code == kcoro::errc::none);
+        CHECK(topic.results_by_partition[1].partition_index == 5);
+        CHECK(topic.results_by_partition[1].partition_error_code == kcoro::errc::concurrent_transactions);
         every_truncation_fails<resp_t>(frame, v);
     }
     // A negative array count that is not -1 and a null topic array are both malformed.
@@ -225,11 +229,11 @@ TEST_CASE("txn_offset_commit request and response, versions 0-5") {
     using req_t = kcoro::txn_offset_commit_request;
     using resp_t = kcoro::txn_offset_commit_response;
     static_assert(req_t::api_key == 28 && req_t::min_version == 0 && req_t::max_version == 5);
-    const std::array<kcoro::txn_offset_commit_partition, 2> parts{{
-        {.partition = 0, .committed_offset = 100, .committed_leader_epoch = 7, .committed_metadata = std::nullopt},
-        {.partition = 1, .committed_offset = 200, .committed_leader_epoch = -1, .committed_metadata = "m"},
+    const std::array<req_t::txn_offset_commit_request_partition, 2> parts{{
+        {.partition_index = 0, .committed_offset = 100, .committed_leader_epoch = 7, .committed_metadata = std::nullopt},
+        {.partition_index = 1, .committed_offset = 200, .committed_leader_epoch = -1, .committed_metadata = "m"},
     }};
-    const std::array<kcoro::txn_offset_commit_topic, 1> topics{{{.name = "in", .partitions = parts}}};
+    const std::array<req_t::txn_offset_commit_request_topic, 1> topics{{{.name = "in", .partitions = parts}}};
     req_t req{.transactional_id = "tx",
               .group_id = "grp",
               .producer_id = 42,
@@ -263,7 +267,7 @@ TEST_CASE("txn_offset_commit request and response, versions 0-5") {
         CHECK(r->topics[0].name == "in");
         REQUIRE(r->topics[0].partitions.size() == 2);
         CHECK(r->topics[0].partitions[0].error_code == kcoro::errc::none);
-        CHECK(r->topics[0].partitions[1].partition == 1);
+        CHECK(r->topics[0].partitions[1].partition_index == 1);
         CHECK(static_cast<int>(r->topics[0].partitions[1].error_code) == 120);  // TRANSACTION_ABORTABLE
         every_truncation_fails<resp_t>(frame, v);
     }

@@ -48,8 +48,11 @@ public:
         auto c = co_await connection();
         if (!c) co_return std::move(c).err();
         delete_topics_request req;
-        const std::vector<std::string_view> names{name};
-        req.topic_names = std::span<const std::string_view>(names);
+        // Versions up to 5 carry names, 6 and later topic states (by name here).
+        const std::string_view names[] = {name};
+        const delete_topics_request::delete_topic_state states[] = {{.name = name}};
+        req.topic_names = names;
+        req.topics = states;
         req.timeout_ms = static_cast<std::int32_t>(timeout.count());
         auto r = co_await conn_->request(req);
         if (!r) co_return std::move(r).err();
@@ -62,10 +65,11 @@ public:
     task<result<metadata_response>> describe(std::vector<std::string> topics) {
         auto c = co_await connection();
         if (!c) co_return std::move(c).err();
-        std::vector<std::string_view> names(topics.begin(), topics.end());
+        std::vector<metadata_request_topic> names;
+        for (const auto& t : topics) names.push_back({.name = t});
         metadata_request req;
-        if (!topics.empty()) req.topics = std::span<const std::string_view>(names);
-        else req.all_topics = true;
+        if (!topics.empty()) req.topics = std::span<const metadata_request_topic>(names);
+        else req.topics = std::nullopt;  // every topic
         req.allow_auto_topic_creation = false;
         co_return co_await conn_->request(req);
     }

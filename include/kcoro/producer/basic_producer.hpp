@@ -1574,10 +1574,10 @@ private:
             bootstrap_connected_[index] = true;
             conn = bootstrap_conn_.get();
         }
-        std::vector<std::string_view> names;
-        for (auto& [name, ts] : topics_) names.push_back(ts->name);
+        std::vector<metadata_request_topic> names;
+        for (auto& [name, ts] : topics_) names.push_back({.name = ts->name});
         metadata_request req;
-        req.topics = std::span<const std::string_view>(names);
+        req.topics = std::span<const metadata_request_topic>(names);
         req.allow_auto_topic_creation = true;
         auto r = co_await conn->request(req);
         if (!r) co_return std::move(r).err();

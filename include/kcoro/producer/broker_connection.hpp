@@ -157,7 +157,7 @@ private:
     struct waiter {
         std::int32_t correlation_id = 0;
         std::int16_t api_key = 0;
-        bool flexible_response_header = false;
+        std::int16_t response_header_version = 0;
         steady_time deadline{};
         byte_buffer* frame = nullptr;       // where the reader puts the response (after the size)
         error* failure = nullptr;
@@ -183,13 +183,11 @@ private:
         splices.clear();
         wire_writer w(out, &splices);
         w.i32(0);  // size, back-filled
-        const bool flexible = version >= Req::first_flexible_version;
-        w.i16(Req::api_key);
-        w.i16(version);
-        w.i32(correlation_id);
-        // The client id is a classic nullable string even in flexible header v2.
-        w.nullable_string(std::optional<std::string_view>(client_id_), false);
-        if (flexible) w.tagged_fields(true);
+        const request_header header{.request_api_key = Req::api_key,
+                                    .request_api_version = version,
+                                    .correlation_id = correlation_id,
+                                    .client_id = std::string_view(client_id_)};
+        header.encode(w, Req::request_header_version(version));
         req.encode(w, version);
         const auto size = static_cast<std::uint32_t>(out.size() - 4 + w.spliced_size());
         out[0] = static_cast<byte>(size >> 24);
@@ -220,8 +218,7 @@ private:
         waiter w;
         w.correlation_id = corr;
         w.api_key = Req::api_key;
-        // ApiVersions responses always use header v0 so that any client can read them.
-        w.flexible_response_header = Req::api_key != 18 && version >= Req::first_flexible_version;
+        w.response_header_version = Req::response_header_version(version);
         w.deadline = rt_.now() + request_timeout_;
         w.frame = &response_frame;
         w.failure = &failure;
@@ -236,12 +233,8 @@ private:
         if (failure) co_return failure;
 
         wire_reader r(response_frame.view());
-        auto corr_back = r.i32();
-        if (!corr_back || *corr_back != corr) co_return error(errc::malformed_response, "response header");
-        if (w.flexible_response_header) {
-            auto t = r.tagged_fields(true);
-            if (!t) co_return error(errc::malformed_response, "response header tags");
-        }
+        auto header = response_header::decode(r, w.response_header_version);
+        if (!header || header->correlation_id != corr) co_return error(errc::malformed_response, "response header");
         auto decoded = response::decode(r, version);
         if (!decoded) {
             // A broker that answers garbage loses its connection, nothing else.

@@ -1,13 +1,15 @@
 // The shape every request type has, and version negotiation against a broker's ApiVersions.
 //
-// A request states at compile time its API key, the version range kcoro speaks, its first
-// flexible version and its response type; `encode(wire_writer&, version)` writes its body and the
-// response's `decode(wire_reader&, version)` reads one. A connection can then frame, pipeline and
-// match any request generically.
+// A request states at compile time its API key, the version range kcoro speaks, which versions are
+// flexible, the request and response header versions of each version, and its response type;
+// `encode(wire_writer&, version)` writes its body and the response's `decode(wire_reader&, version)`
+// reads one. A connection can then frame, pipeline and match any request generically. The messages
+// themselves are generated (messages.hpp).
 #pragma once
 
 #include "../detail/prelude.hpp"
 #include "../result.hpp"
+#include "api_versions.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -23,7 +25,9 @@ concept kafka_request = requires(const R& req, wire_writer& w, wire_reader& r, s
     { R::api_key } -> std::convertible_to<std::int16_t>;
     { R::min_version } -> std::convertible_to<std::int16_t>;
     { R::max_version } -> std::convertible_to<std::int16_t>;
-    { R::first_flexible_version } -> std::convertible_to<std::int16_t>;
+    { R::flexible(v) } -> std::same_as<bool>;
+    { R::request_header_version(v) } -> std::convertible_to<std::int16_t>;
+    { R::response_header_version(v) } -> std::convertible_to<std::int16_t>;
     typename R::response_type;
     req.encode(w, v);
     { R::response_type::decode(r, v) } -> std::same_as<result<typename R::response_type>>;
@@ -53,6 +57,14 @@ private:
     };
     std::array<range, max_api_key> ranges_;
 };
+
+inline api_version_ranges to_version_ranges(const api_versions_response& r) {
+    api_version_ranges out;
+    for (const auto& k : r.api_keys) out.set(k.api_key, k.min_version, k.max_version);
+    for (const auto& f : r.finalized_features)
+        if (f.name == "transaction.version") out.transaction_version = f.max_version_level;
+    return out;
+}
 
 // The highest version both sides speak. Produce below v3 (message formats before RecordBatch v2)
 // is never sent, whatever a broker advertises.

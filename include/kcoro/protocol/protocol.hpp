@@ -1,19 +1,8 @@
-// Aggregates the protocol layer; kcoro.hpp includes this.
+// Aggregates the protocol layer; kcoro.hpp includes this. The broker side of the messages
+// (protocol/broker/messages.hpp) is not part of it.
 #pragma once
 #include "wire.hpp"
+#include "messages.hpp"
 #include "kafka_request.hpp"
-#include "api_versions.hpp"
-#include "metadata.hpp"
-#include "produce.hpp"
-#include "init_producer_id.hpp"
-#include "create_topics.hpp"
-#include "delete_topics.hpp"
-#include "find_coordinator.hpp"
-#include "add_partitions_to_txn.hpp"
-#include "add_offsets_to_txn.hpp"
-#include "end_txn.hpp"
-#include "txn_offset_commit.hpp"
-#include "sasl_handshake.hpp"
-#include "sasl_authenticate.hpp"
 #include "sasl_plain.hpp"
 #include "sasl_scram.hpp"
