@@ -36,8 +36,8 @@ public:
 
     // Completes with the record's delivery_result once the broker has acknowledged it (or it
     // failed). The record itself is copied (it is a handful of views), so a temporary is fine even
-    // with callbacks or asio::deferred; the bytes its views point to must stay valid until the
-    // operation completes.
+    // with callbacks or asio::deferred; the key, value and bytes it refers to must stay valid until
+    // the operation completes.
     template <class CompletionToken>
     auto async_send(const record_type& rec, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(delivery_result)>(

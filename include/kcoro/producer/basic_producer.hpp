@@ -59,8 +59,10 @@ struct producer_stats {
 
 template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
 class basic_producer {
-    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key type has no serializer");
-    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value type has no serializer");
+    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key's serializer: see the message above");
+    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value's serializer: see the message above");
+    // Views only, so that g++ 12 has no destructor to run twice on a braced record (field_view.hpp).
+    static_assert(std::is_trivially_destructible_v<producer_record<Key, Value>>);
 
 public:
     using record_type = producer_record<Key, Value>;
@@ -102,6 +104,14 @@ public:
     template <class Callback>
         requires std::is_invocable_v<Callback&, delivery_result&&>
     auto send(const record_type& rec, Callback&& cb) {
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+        // Like a braced record's members, a temporary lambda's captures in a co_await are destroyed
+        // twice by g++ 12 (GCC bugs 100611, 101367): refused here rather than freed twice.
+        static_assert(std::is_lvalue_reference_v<Callback> || std::is_trivially_destructible_v<std::remove_cvref_t<Callback>>,
+                      "kcoro: with g++ 12, a callback passed as a temporary to co_await send(rec, callback) may only "
+                      "capture by reference (or hold nothing that needs destroying): g++ 12 destroys the captures of "
+                      "such a temporary twice; pass a named callback instead");
+#endif
         send_awaiter<await_mode::callback> a(*this, rec);
         a.callback = detail::delivery_callback(std::forward<Callback>(cb));
         return a;

@@ -2,7 +2,7 @@
 // the record batch. A type plugs in by specializing kcoro::default_serializer<T>, or by passing a
 // serializer object to the producer. Optional members let the producer do less: serialized_size(v)
 // (the value is then written once, in place) and bytes_of(v) (the serialized form is bytes the value
-// already holds, so a key is hashed and copied from where it is).
+// already holds, so a key is hashed and copied from where it is). serialize() is const.
 //
 //   struct order { std::int64_t id; std::string item; };
 //   template <> struct kcoro::default_serializer<order> {
@@ -11,6 +11,10 @@
 //           out.write(o.item.data(), o.item.size());
 //       }
 //   };
+//
+//   kcoro::producer<std::int64_t, order>& p = ...;
+//   order o{42, "book"};
+//   co_await p.send({.topic = "orders", .key = o.id, .value = o});  // the record refers to o
 #pragma once
 
 #include "../bytes.hpp"
