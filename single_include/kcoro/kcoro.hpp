@@ -78,7 +78,8 @@
 #include <type_traits>
 
 // X(name, code, retriable, hint). The hint says what went wrong and, where the user can act,
-// what to change. Codes follow org.apache.kafka.common.protocol.Errors.
+// what to change; it is empty where the error's detail always says both (bad_config names the
+// field). Codes follow org.apache.kafka.common.protocol.Errors.
 #define KCORO_KAFKA_ERRORS(X)                                                                                      \
     X(offset_out_of_range, 1, false, "the requested offset is outside the log's range")                          \
     X(corrupt_message, 2, true, "the broker found a corrupt record batch (CRC mismatch or bad size)")             \
@@ -218,15 +219,14 @@
     X(timed_out, 10000, true, "the operation did not complete within its timeout")                               \
     X(delivery_timeout, 10001, false,                                                                              \
       "the record was not acknowledged within delivery_timeout; check broker health or raise delivery_timeout")  \
-    X(buffer_exhausted, 10002, false,                                                                              \
-      "buffer_memory stayed full for max_block; produce slower, raise buffer_memory or raise max_block")          \
+    X(buffer_exhausted, 10002, false, "the producer's buffer is full; produce slower or raise buffer_memory")      \
     X(record_too_large, 10003, false,                                                                              \
       "the record is larger than max_request_size or buffer_memory; raise them or send smaller records")          \
     X(connection_failed, 10004, true, "could not connect to the broker; check bootstrap_servers and the network")  \
     X(connection_lost, 10005, true, "the connection to the broker was lost")                                     \
     X(malformed_response, 10006, false, "the peer sent bytes that are not a valid Kafka response")               \
     X(truncated, 10007, false, "the input ended before the structure it holds was complete")                    \
-    X(bad_config, 10008, false, "a configuration field is invalid; the message names it")                    \
+    X(bad_config, 10008, false, "")                                                                                \
     X(resolve_failed, 10009, true, "the broker host name could not be resolved")                                 \
     X(no_supported_version, 10010, false,                                                                          \
       "the broker supports no version of a required API that kcoro speaks (Kafka 2.1 or newer is needed)")        \
@@ -234,7 +234,8 @@
     X(cancelled, 10012, false, "the operation was cancelled")                                                    \
     X(unsupported_compression, 10013, false, "this build of kcoro does not include the requested codec")         \
     X(compression_failed, 10014, false, "the codec failed to compress or decompress the data")                   \
-    X(unknown_partition, 10015, false, "the record names a partition the topic does not have")                   \
+    X(unknown_partition, 10015, false,                                                                             \
+      "the partition (set on the record, or chosen by the partitioner) does not exist in the topic")             \
     X(serialization_failed, 10016, false, "the serializer could not write the key or value")                     \
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
@@ -307,8 +308,10 @@ public:
         if (code == 0) return "success";
         if (const error_info* info = find_error_info(code)) {
             std::string m(info->name);
-            m += ": ";
-            m += info->hint;
+            if (!info->hint.empty()) {
+                m += ": ";
+                m += info->hint;
+            }
             return m;
         }
         return "unknown kafka error code " + std::to_string(code);
@@ -2828,6 +2831,41 @@ constexpr const char* codec_name(compression_codec c) noexcept {
     return "?";
 }
 
+// The levels a codec takes; none for a codec without levels (none, snappy) or not compiled in.
+// gzip and zstd take zlib's and libzstd's whole ranges, as the Java client does (KIP-390); lz4
+// takes liblz4's 1 to 12, since liblz4 compresses any higher level as 12 (the Java client's lz4
+// allows up to 17).
+struct compression_level_range {
+    int min = 0;
+    int max = 0;
+};
+
+inline std::optional<compression_level_range> compression_levels(compression_codec c) noexcept {
+    switch (c) {
+        case compression_codec::gzip:
+#if KCORO_HAS_ZLIB
+            return compression_level_range{Z_BEST_SPEED, Z_BEST_COMPRESSION};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::lz4:
+#if KCORO_HAS_LZ4
+            return compression_level_range{1, LZ4F_compressionLevel_max()};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::zstd:
+#if KCORO_HAS_ZSTD
+            return compression_level_range{ZSTD_minCLevel(), ZSTD_maxCLevel()};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::none:
+        case compression_codec::snappy: return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 namespace detail {
 inline error codec_missing(compression_codec c) {
     return error(errc::unsupported_compression, std::string(codec_name(c)) + " was not compiled in");
@@ -3799,13 +3837,35 @@ struct default_serializer<float> : float_serializer {};
 template <>
 struct default_serializer<double> : double_serializer {};
 
+namespace detail {
+// The near misses require_serializer names: a serialize() that would compile if it were const, or
+// if it took the value by const reference.
+template <class S, class T>
+concept serializes_only_when_mutable = requires(S& s, const T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+template <class S, class T>
+concept serializes_only_mutable_values = requires(const S& s, T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+}  // namespace detail
+
 // For the producer's entry points: true, or one static_assert naming what to do.
 template <class S, class T>
 consteval bool require_serializer() {
-    static_assert(serializer_for<S, T>,
-                  "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
-                  "or pass a serializer satisfying kcoro::serializer_for<S, T>");
-    return serializer_for<S, T>;
+    if constexpr (serializer_for<S, T>) {
+        return true;
+    } else if constexpr (detail::serializes_only_when_mutable<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must be a const member function (kcoro::serializer_for "
+                      "calls it on a const serializer): mark it const, and keep any state it changes in a mutable member");
+        return false;
+    } else if constexpr (detail::serializes_only_mutable_values<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must take the key or value by const reference (or by value)");
+        return false;
+    } else {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
+                      "or pass a serializer satisfying kcoro::serializer_for<S, T>");
+        return false;
+    }
 }
 
 KCORO_NAMESPACE_END
@@ -5256,6 +5316,7 @@ KCORO_NAMESPACE_END
 // (`linger.ms` -> `linger`, durations as std::chrono types), validated with errors naming the field.
 
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -5339,34 +5400,82 @@ inline result<std::uint16_t> parse_port(std::string_view s) {
 }
 }  // namespace detail
 
-// Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries are ignored; a missing port
-// is an error rather than a silent 9092, since a wrong port only shows up as a connect timeout.
+namespace detail {
+inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+inline bool host_name_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+inline bool ipv6_literal_char(char c) noexcept {
+    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' || c == '.';
+}
+}  // namespace detail
+
+// Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries (after the commas) are ignored; a
+// missing port is an error rather than a silent 9092, and so is anything else that would only
+// show up later as a connect timeout: a ';' between entries, a space inside one, a host name with
+// characters no host has. An entry may start with PLAINTEXT://, the security protocol this
+// producer speaks, as Kafka's listener addresses do; SSL://, SASL_PLAINTEXT:// and SASL_SSL://
+// are refused until TLS and SASL exist.
 inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list) {
+    const auto bad = [](std::string_view entry, std::string_view why) {
+        std::string d(1, '\'');
+        d.append(entry).append("': ").append(why);
+        return detail::config_error("bootstrap_servers", d);
+    };
     std::vector<broker_address> out;
     while (!list.empty()) {
         std::size_t comma = list.find(',');
         std::string_view entry = list.substr(0, comma);
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
-        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
         if (entry.empty()) continue;
+        if (entry.find(';') != std::string_view::npos) return bad(entry, "separate entries with ',', not ';'");
+        if (entry.find_first_of(" \t") != std::string_view::npos)
+            return bad(entry, "a space inside an entry (spaces may only surround entries)");
+        std::string_view address = entry;
+        if (const std::size_t scheme_end = address.find("://"); scheme_end != std::string_view::npos) {
+            const std::string_view scheme = address.substr(0, scheme_end);
+            if (!detail::equals_ignoring_case(scheme, "PLAINTEXT")) {
+                const bool known = detail::equals_ignoring_case(scheme, "SSL") || detail::equals_ignoring_case(scheme, "SASL_PLAINTEXT") ||
+                                   detail::equals_ignoring_case(scheme, "SASL_SSL");
+                std::string why(known ? "names security protocol " : "'");
+                why.append(scheme).append(known ? ", but this producer speaks PLAINTEXT only (TLS and SASL are not supported yet)"
+                                                : "' is not a Kafka security protocol; write host:port or PLAINTEXT://host:port");
+                return bad(entry, why);
+            }
+            address.remove_prefix(scheme_end + 3);
+        }
         std::string_view host, port;
-        if (entry.front() == '[') {
-            std::size_t close = entry.find(']');
-            if (close == std::string_view::npos || close + 1 >= entry.size() || entry[close + 1] != ':')
-                return detail::config_error("bootstrap_servers", "expected [ipv6]:port in '" + std::string(entry) + "'");
-            host = entry.substr(1, close - 1);
-            port = entry.substr(close + 2);
+        if (!address.empty() && address.front() == '[') {
+            std::size_t close = address.find(']');
+            if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':')
+                return bad(entry, "expected [ipv6]:port");
+            host = address.substr(1, close - 1);
+            port = address.substr(close + 2);
+            if (host.empty() || !std::all_of(host.begin(), host.end(), detail::ipv6_literal_char))
+                return bad(entry, "expected an IPv6 address between the brackets");
         } else {
-            std::size_t colon = entry.rfind(':');
-            if (colon == std::string_view::npos || colon == 0)
-                return detail::config_error("bootstrap_servers", "expected host:port in '" + std::string(entry) + "'");
-            host = entry.substr(0, colon);
-            port = entry.substr(colon + 1);
+            std::size_t colon = address.rfind(':');
+            if (colon == std::string_view::npos || colon == 0) return bad(entry, "expected host:port");
+            host = address.substr(0, colon);
+            port = address.substr(colon + 1);
+            if (host.find(':') != std::string_view::npos) return bad(entry, "an IPv6 address goes in brackets: [address]:port");
+            if (auto c = std::find_if_not(host.begin(), host.end(), detail::host_name_char); c != host.end()) {
+                std::string why{'\'', *c, '\''};
+                why.append(" cannot be part of a host name");
+                return bad(entry, why);
+            }
         }
         auto p = detail::parse_port(port);
-        if (!p)
-            return detail::config_error("bootstrap_servers", "bad port in '" + std::string(entry) + "'");
+        if (!p) return bad(entry, "bad port (1-65535)");
         out.push_back({std::string(host), *p});
     }
     if (out.empty()) return detail::config_error("bootstrap_servers", "must name at least one host:port");
@@ -5379,6 +5488,10 @@ inline result<void> validate(const producer_config& c) {
     auto servers = parse_bootstrap_servers(c.bootstrap_servers);
     if (!servers) return std::move(servers).err();
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
+    if (!c.transactional_id.empty())
+        return config_error("transactional_id",
+                            "transactions are not supported yet, so the records would not be transactional (read_committed "
+                            "consumers would see them at once); leave it empty");
     if (c.acks != acks::none && c.acks != acks::leader && c.acks != acks::all)
         return config_error("acks", "must be acks::none, acks::leader or acks::all");
     if (c.batch_size == 0) return config_error("batch_size", "must be greater than 0");
@@ -5406,10 +5519,16 @@ inline result<void> validate(const producer_config& c) {
     if (idempotent && c.max_in_flight > 5)
         return config_error("max_in_flight",
                             "idempotence keeps order only with at most 5 requests in flight; lower it or disable idempotence");
-    if (!c.transactional_id.empty() && !c.enable_idempotence)
-        return config_error("enable_idempotence", "a transactional producer is idempotent; leave it true");
     if (!codec_available(c.compression))
         return config_error("compression", "this build does not include that codec (define KCORO_HAS_<CODEC> and link it)");
+    if (c.compression_level) {
+        const std::string codec(codec_name(c.compression));
+        const std::optional<compression_level_range> levels = compression_levels(c.compression);
+        if (!levels) return config_error("compression_level", codec + " takes no level; leave it unset");
+        if (*c.compression_level < levels->min || *c.compression_level > levels->max)
+            return config_error("compression_level", std::to_string(*c.compression_level) + " is not a " + codec + " level (" +
+                                                         std::to_string(levels->min) + " to " + std::to_string(levels->max) + ")");
+    }
     return ok();
 }
 
@@ -6643,7 +6762,9 @@ public:
             case enqueue_status::enqueued: return ok();
             case enqueue_status::failed: return std::move(last_enqueue_error_);
             case enqueue_status::blocked_memory:
-                return error(errc::buffer_exhausted, "buffer_memory is full");
+                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                         " bytes) is full and try_send does not wait: try again once the "
+                                                         "runtime has run and batches have drained");
             case enqueue_status::blocked_metadata:
                 request_metadata();
                 return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
@@ -6925,6 +7046,12 @@ private:
             }
         } else {
             partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+            if (partition < 0 || partition >= md->partition_count()) {
+                last_enqueue_error_ = error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) +
+                                                                       " of topic '" + std::string(rec.topic) + "', which has " +
+                                                                       std::to_string(md->partition_count()) + " partitions");
+                return enqueue_status::failed;
+            }
         }
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
@@ -7061,9 +7188,7 @@ private:
         if (config_.partitioner_adaptive_partitioning)
             ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
         ctx.batch_size = config_.batch_size;
-        std::int32_t p = partitioner_.partition(ctx);
-        if (p < 0 || p >= md.partition_count()) p = 0;
-        return p;
+        return partitioner_.partition(ctx);  // checked by the caller
     }
     // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
     static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
@@ -7162,7 +7287,8 @@ private:
                 } else {
                     s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
                                                                  " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) + " ms)"));
+                                                                 std::to_string(config_.max_block.count()) +
+                                                                 " ms); a longer max_block waits longer"));
                 }
             }
             s = next;

@@ -135,7 +135,9 @@ public:
             case enqueue_status::enqueued: return ok();
             case enqueue_status::failed: return std::move(last_enqueue_error_);
             case enqueue_status::blocked_memory:
-                return error(errc::buffer_exhausted, "buffer_memory is full");
+                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                         " bytes) is full and try_send does not wait: try again once the "
+                                                         "runtime has run and batches have drained");
             case enqueue_status::blocked_metadata:
                 request_metadata();
                 return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
@@ -417,6 +419,12 @@ private:
             }
         } else {
             partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+            if (partition < 0 || partition >= md->partition_count()) {
+                last_enqueue_error_ = error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) +
+                                                                       " of topic '" + std::string(rec.topic) + "', which has " +
+                                                                       std::to_string(md->partition_count()) + " partitions");
+                return enqueue_status::failed;
+            }
         }
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
@@ -553,9 +561,7 @@ private:
         if (config_.partitioner_adaptive_partitioning)
             ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
         ctx.batch_size = config_.batch_size;
-        std::int32_t p = partitioner_.partition(ctx);
-        if (p < 0 || p >= md.partition_count()) p = 0;
-        return p;
+        return partitioner_.partition(ctx);  // checked by the caller
     }
     // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
     static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
@@ -654,7 +660,8 @@ private:
                 } else {
                     s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
                                                                  " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) + " ms)"));
+                                                                 std::to_string(config_.max_block.count()) +
+                                                                 " ms); a longer max_block waits longer"));
                 }
             }
             s = next;

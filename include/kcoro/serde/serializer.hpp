@@ -124,13 +124,35 @@ struct default_serializer<float> : float_serializer {};
 template <>
 struct default_serializer<double> : double_serializer {};
 
+namespace detail {
+// The near misses require_serializer names: a serialize() that would compile if it were const, or
+// if it took the value by const reference.
+template <class S, class T>
+concept serializes_only_when_mutable = requires(S& s, const T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+template <class S, class T>
+concept serializes_only_mutable_values = requires(const S& s, T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+}  // namespace detail
+
 // For the producer's entry points: true, or one static_assert naming what to do.
 template <class S, class T>
 consteval bool require_serializer() {
-    static_assert(serializer_for<S, T>,
-                  "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
-                  "or pass a serializer satisfying kcoro::serializer_for<S, T>");
-    return serializer_for<S, T>;
+    if constexpr (serializer_for<S, T>) {
+        return true;
+    } else if constexpr (detail::serializes_only_when_mutable<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must be a const member function (kcoro::serializer_for "
+                      "calls it on a const serializer): mark it const, and keep any state it changes in a mutable member");
+        return false;
+    } else if constexpr (detail::serializes_only_mutable_values<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must take the key or value by const reference (or by value)");
+        return false;
+    } else {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
+                      "or pass a serializer satisfying kcoro::serializer_for<S, T>");
+        return false;
+    }
 }
 
 KCORO_NAMESPACE_END
