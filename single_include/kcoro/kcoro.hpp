@@ -6659,10 +6659,12 @@ KCORO_NAMESPACE_END
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -6770,6 +6772,29 @@ public:
                 return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
         }
         return ok();
+    }
+
+    // ---- metadata before the first send --------------------------------------------------------
+
+    // True once the topic's partitions are known, so that try_send to it is not refused for want
+    // of metadata (leader_not_available).
+    bool has_metadata(std::string_view topic_name) const noexcept {
+        const topic_metadata* md = metadata_.topic(topic_name);
+        return md != nullptr && !md->partitions.empty();
+    }
+
+    // Looks the topics up now, without sending, and resumes once every one has_metadata(): ok, the
+    // broker's error for a topic it refuses (an invalid name, no authorization), or timed_out
+    // naming the topics still unknown after `timeout`. A game loop warms up before its first frame
+    // with run_until_complete(loop, producer.wait_for_metadata({"events"}, 10s)); the names are
+    // copied, so the list need not outlive the call.
+    task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
+        return wait_for_metadata(std::span<const std::string_view>(topics.begin(), topics.size()), timeout);
+    }
+    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
+        std::vector<std::string> names(topics.begin(), topics.end());
+        for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
+        return await_metadata(std::move(names), timeout);
     }
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
@@ -7216,6 +7241,42 @@ private:
         topics_.emplace(raw->name, std::move(t));
         request_metadata();
         return *raw;
+    }
+
+    task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
+        const steady_time deadline = rt_.now() + timeout;
+        detail::wake_signal<Runtime> signal(rt_);
+        metadata_waiters_.push_back(&signal);
+        result<void> outcome = ok();
+        for (;;) {
+            if (closing_) {
+                outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
+                break;
+            }
+            std::string unknown;
+            bool refused = false;
+            for (const std::string& name : names) {
+                if (has_metadata(name)) continue;
+                const topic_metadata* md = metadata_.topic(name);
+                if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
+                    outcome = error(md->error, "topic '" + name + "'");
+                    refused = true;
+                    break;
+                }
+                unknown += (unknown.empty() ? "'" : ", '") + name + "'";
+            }
+            if (refused || unknown.empty()) break;
+            if (rt_.now() >= deadline) {
+                outcome = error(errc::timed_out, "no metadata within " + std::to_string(timeout.count()) + " ms for " + unknown);
+                break;
+            }
+            co_await signal.wait_until(deadline);
+        }
+        std::erase(metadata_waiters_, &signal);
+        co_return outcome;
+    }
+    void notify_metadata_waiters() {
+        for (auto* s : metadata_waiters_) s->notify();
     }
 
     // ---- parked sends -------------------------------------------------------------------------
@@ -7881,6 +7942,7 @@ private:
                 }
                 retry_parked();
                 notify_all_senders_only();
+                notify_metadata_waiters();
             }
             expire_parked(rt_.now());
             expire_queued(-2, rt_.now());
@@ -7891,6 +7953,7 @@ private:
             if (needs_more_metadata()) metadata_wanted_ = true;
             co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
         }
+        notify_metadata_waiters();  // they see the producer closing
         coroutine_ended();
     }
 
@@ -7991,6 +8054,7 @@ private:
     detail::wake_signal<Runtime> metadata_wake_;
     detail::wake_signal<Runtime> idempotence_wake_;
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    std::vector<detail::wake_signal<Runtime>*> metadata_waiters_;
     bool metadata_wanted_ = true;
     steady_time metadata_retry_at_{};
 
@@ -8149,6 +8213,27 @@ template <class Key = std::string_view, class Value = std::string_view, class Pa
 result<std::unique_ptr<producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>>> make_producer(
     event_loop& loop, producer_config config) {
     return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(event_loop_runtime(loop), std::move(config));
+}
+
+// The same with policy objects, for policies that carry state (a schema, a lookup table, a fixed
+// partition), their types deduced:
+//   make_producer<Key, Value>(loop, config, partitioner)
+//   make_producer<Key, Value>(loop, config, key_serializer, value_serializer[, partitioner])
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner>
+auto make_producer(event_loop& loop, producer_config config, Partitioner partitioner) {
+    static_assert(kcoro::partitioner<Partitioner>,
+                  "kcoro: make_producer(loop, config, p): p must be a kcoro::partitioner; serializers come in pairs: "
+                  "make_producer<Key, Value>(loop, config, key_serializer, value_serializer[, partitioner])");
+    return producer<Key, Value, Partitioner>::create(event_loop_runtime(loop), std::move(config), {}, {}, std::move(partitioner));
+}
+
+template <class Key = std::string_view, class Value = std::string_view, class KeySerializer, class ValueSerializer,
+          class Partitioner = default_partitioner>
+auto make_producer(event_loop& loop, producer_config config, KeySerializer key_serializer, ValueSerializer value_serializer,
+                   Partitioner partitioner = {}) {
+    return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(
+        event_loop_runtime(loop), std::move(config), std::move(key_serializer), std::move(value_serializer),
+        std::move(partitioner));
 }
 
 KCORO_NAMESPACE_END

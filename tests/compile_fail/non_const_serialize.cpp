@@ -18,7 +18,6 @@ struct order_serializer {
 
 int main() {
     kcoro::event_loop loop;
-    auto p = kcoro::producer<std::string_view, order, kcoro::default_partitioner,
-                             kcoro::default_serializer<std::string_view>, order_serializer>::create(kcoro::event_loop_runtime(loop), {});
+    auto p = kcoro::make_producer<std::string_view, order>(loop, {}, kcoro::string_serializer{}, order_serializer{});
     return p ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace {
 
@@ -143,3 +144,20 @@ TEST_CASE("producer_record: the braced idiom in every sending style with owning 
     CHECK(order::destroyed == 1);
 }
 
+TEST_CASE("wait_for_metadata gives up after its timeout, naming the topics still unknown") {
+    kcoro::event_loop loop;
+    auto p = kcoro::make_producer(loop, unreachable());
+    REQUIRE(p);
+    CHECK_FALSE((*p)->has_metadata("orders"));
+    std::vector<std::string> names = {"orders", "events"};
+    const std::vector<std::string_view> topics(names.begin(), names.end());
+    auto pending = (*p)->wait_for_metadata(topics, 200ms);
+    names.assign(2, std::string(64, 'x'));  // the names were copied by the call
+    const auto start = std::chrono::steady_clock::now();
+    auto r = kcoro::run_until_complete(loop, std::move(pending));
+    CHECK(std::chrono::steady_clock::now() - start >= 150ms);
+    REQUIRE_FALSE(r);
+    CHECK(r.err() == kcoro::errc::timed_out);
+    CHECK(r.err().detail() == "no metadata within 200 ms for 'orders', 'events'");
+    CHECK(kcoro::run_until_complete(loop, (*p)->close(1s)));
+}

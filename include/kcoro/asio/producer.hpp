@@ -25,8 +25,10 @@ public:
     using engine_type = basic_producer<asio_runtime, Key, Value, Partitioner, KeySerializer, ValueSerializer>;
     using record_type = typename engine_type::record_type;
 
-    static result<asio_producer> create(asio::any_io_executor ex, producer_config config) {
-        auto p = engine_type::create(asio_runtime(ex), std::move(config));
+    static result<asio_producer> create(asio::any_io_executor ex, producer_config config, KeySerializer key_serializer = {},
+                                        ValueSerializer value_serializer = {}, Partitioner partitioner = {}) {
+        auto p = engine_type::create(asio_runtime(ex), std::move(config), std::move(key_serializer),
+                                     std::move(value_serializer), std::move(partitioner));
         if (!p) return std::move(p).err();
         return asio_producer(std::move(*p));
     }

@@ -32,10 +32,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -143,6 +145,29 @@ public:
                 return error(errc::leader_not_available, "no metadata yet for topic '" + std::string(rec.topic) + "'");
         }
         return ok();
+    }
+
+    // ---- metadata before the first send --------------------------------------------------------
+
+    // True once the topic's partitions are known, so that try_send to it is not refused for want
+    // of metadata (leader_not_available).
+    bool has_metadata(std::string_view topic_name) const noexcept {
+        const topic_metadata* md = metadata_.topic(topic_name);
+        return md != nullptr && !md->partitions.empty();
+    }
+
+    // Looks the topics up now, without sending, and resumes once every one has_metadata(): ok, the
+    // broker's error for a topic it refuses (an invalid name, no authorization), or timed_out
+    // naming the topics still unknown after `timeout`. A game loop warms up before its first frame
+    // with run_until_complete(loop, producer.wait_for_metadata({"events"}, 10s)); the names are
+    // copied, so the list need not outlive the call.
+    task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
+        return wait_for_metadata(std::span<const std::string_view>(topics.begin(), topics.size()), timeout);
+    }
+    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
+        std::vector<std::string> names(topics.begin(), topics.end());
+        for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
+        return await_metadata(std::move(names), timeout);
     }
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
@@ -589,6 +614,42 @@ private:
         topics_.emplace(raw->name, std::move(t));
         request_metadata();
         return *raw;
+    }
+
+    task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
+        const steady_time deadline = rt_.now() + timeout;
+        detail::wake_signal<Runtime> signal(rt_);
+        metadata_waiters_.push_back(&signal);
+        result<void> outcome = ok();
+        for (;;) {
+            if (closing_) {
+                outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
+                break;
+            }
+            std::string unknown;
+            bool refused = false;
+            for (const std::string& name : names) {
+                if (has_metadata(name)) continue;
+                const topic_metadata* md = metadata_.topic(name);
+                if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
+                    outcome = error(md->error, "topic '" + name + "'");
+                    refused = true;
+                    break;
+                }
+                unknown += (unknown.empty() ? "'" : ", '") + name + "'";
+            }
+            if (refused || unknown.empty()) break;
+            if (rt_.now() >= deadline) {
+                outcome = error(errc::timed_out, "no metadata within " + std::to_string(timeout.count()) + " ms for " + unknown);
+                break;
+            }
+            co_await signal.wait_until(deadline);
+        }
+        std::erase(metadata_waiters_, &signal);
+        co_return outcome;
+    }
+    void notify_metadata_waiters() {
+        for (auto* s : metadata_waiters_) s->notify();
     }
 
     // ---- parked sends -------------------------------------------------------------------------
@@ -1254,6 +1315,7 @@ private:
                 }
                 retry_parked();
                 notify_all_senders_only();
+                notify_metadata_waiters();
             }
             expire_parked(rt_.now());
             expire_queued(-2, rt_.now());
@@ -1264,6 +1326,7 @@ private:
             if (needs_more_metadata()) metadata_wanted_ = true;
             co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
         }
+        notify_metadata_waiters();  // they see the producer closing
         coroutine_ended();
     }
 
@@ -1364,6 +1427,7 @@ private:
     detail::wake_signal<Runtime> metadata_wake_;
     detail::wake_signal<Runtime> idempotence_wake_;
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    std::vector<detail::wake_signal<Runtime>*> metadata_waiters_;
     bool metadata_wanted_ = true;
     steady_time metadata_retry_at_{};
 
