@@ -27,14 +27,22 @@ int main(int argc, char** argv) {
     int delivered = 0, failed = 0, deferred = 0;
     const std::string topic = argv[2];
 
+    // Before the first frame (where a game shows its loading screen): the topic's metadata, so
+    // that try_send takes frame 1's event instead of refusing events until metadata arrives.
+    auto ready = kcoro::run_until_complete(loop, producer.wait_for_metadata({topic}, std::chrono::seconds(10)));
+    if (!ready) {
+        std::fprintf(stderr, "%s\n", ready.err().message().c_str());
+        return 1;
+    }
+
     for (int frame = 0; frame < frames; ++frame) {
         const auto frame_start = std::chrono::steady_clock::now();
         // ... simulate the frame's own work here ...
         const std::string event = "{\"frame\": " + std::to_string(frame) + "}";
         auto r = producer.try_send({.topic = topic, .key = "player-1", .value = event},
                                    [&](kcoro::delivery_result d) { d ? ++delivered : ++failed; });
-        // Before metadata arrives (first frames) or with a full buffer, try_send says so at once;
-        // a real game would keep the event for the next frame.
+        // With a full buffer (or a topic whose metadata was lost), try_send says so at once; a
+        // real game would keep the event for the next frame.
         if (!r) ++deferred;
         loop.poll();  // never blocks
         std::this_thread::sleep_until(frame_start + std::chrono::milliseconds(2));

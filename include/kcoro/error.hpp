@@ -12,7 +12,8 @@
 #include <type_traits>
 
 // X(name, code, retriable, hint). The hint says what went wrong and, where the user can act,
-// what to change. Codes follow org.apache.kafka.common.protocol.Errors.
+// what to change; it is empty where the error's detail always says both (bad_config names the
+// field). Codes follow org.apache.kafka.common.protocol.Errors.
 #define KCORO_KAFKA_ERRORS(X)                                                                                      \
     X(offset_out_of_range, 1, false, "the requested offset is outside the log's range")                          \
     X(corrupt_message, 2, true, "the broker found a corrupt record batch (CRC mismatch or bad size)")             \
@@ -152,15 +153,14 @@
     X(timed_out, 10000, true, "the operation did not complete within its timeout")                               \
     X(delivery_timeout, 10001, false,                                                                              \
       "the record was not acknowledged within delivery_timeout; check broker health or raise delivery_timeout")  \
-    X(buffer_exhausted, 10002, false,                                                                              \
-      "buffer_memory stayed full for max_block; produce slower, raise buffer_memory or raise max_block")          \
+    X(buffer_exhausted, 10002, false, "the producer's buffer is full; produce slower or raise buffer_memory")      \
     X(record_too_large, 10003, false,                                                                              \
       "the record is larger than max_request_size or buffer_memory; raise them or send smaller records")          \
     X(connection_failed, 10004, true, "could not connect to the broker; check bootstrap_servers and the network")  \
     X(connection_lost, 10005, true, "the connection to the broker was lost")                                     \
     X(malformed_response, 10006, false, "the peer sent bytes that are not a valid Kafka response")               \
     X(truncated, 10007, false, "the input ended before the structure it holds was complete")                    \
-    X(bad_config, 10008, false, "a configuration field is invalid; the message names it")                    \
+    X(bad_config, 10008, false, "")                                                                                \
     X(resolve_failed, 10009, true, "the broker host name could not be resolved")                                 \
     X(no_supported_version, 10010, false,                                                                          \
       "the broker supports no version of a required API that kcoro speaks (Kafka 2.1 or newer is needed)")        \
@@ -168,7 +168,8 @@
     X(cancelled, 10012, false, "the operation was cancelled")                                                    \
     X(unsupported_compression, 10013, false, "this build of kcoro does not include the requested codec")         \
     X(compression_failed, 10014, false, "the codec failed to compress or decompress the data")                   \
-    X(unknown_partition, 10015, false, "the record names a partition the topic does not have")                   \
+    X(unknown_partition, 10015, false,                                                                             \
+      "the partition (set on the record, or chosen by the partitioner) does not exist in the topic")             \
     X(serialization_failed, 10016, false, "the serializer could not write the key or value")                     \
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
@@ -242,8 +243,10 @@ public:
         if (code == 0) return "success";
         if (const error_info* info = find_error_info(code)) {
             std::string m(info->name);
-            m += ": ";
-            m += info->hint;
+            if (!info->hint.empty()) {
+                m += ": ";
+                m += info->hint;
+            }
             return m;
         }
         return "unknown kafka error code " + std::to_string(code);

@@ -128,7 +128,7 @@ public:
     // The next requests with this ApiKey, cluster-wide, fail with these Kafka error codes in turn.
     bool push_errors(std::int16_t api_key, std::initializer_list<int> errors) {
         std::string line = "push-errors " + std::to_string(api_key) + " " + std::to_string(errors.size());
-        for (int e : errors) line += " " + std::to_string(e);
+        for (int e : errors) line.append(1, ' ').append(std::to_string(e));
         return command(line);
     }
     struct error_rtt {
@@ -139,7 +139,7 @@ public:
     bool broker_push_errors(int broker_id, std::int16_t api_key, std::initializer_list<error_rtt> errors) {
         std::string line = "broker-push-errors " + std::to_string(broker_id) + " " + std::to_string(api_key);
         for (const error_rtt& e : errors)
-            line += " " + std::to_string(e.error) + ":" + std::to_string(e.rtt_ms);
+            line.append(1, ' ').append(std::to_string(e.error)).append(1, ':').append(std::to_string(e.rtt_ms));
         return command(line);
     }
     // Errors still waiting on broker_id's stack for this ApiKey.

@@ -46,7 +46,8 @@ std::vector<int> produce(const std::string& bootstrap, const std::string& topic,
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
     REQUIRE(rkt != nullptr);
     for (int i = 0; i < n; ++i) {
-        std::string v = "v" + std::to_string(i);
+        std::string v(1, 'v');
+        v += std::to_string(i);
         CHECK(rd_kafka_produce(rkt, 0, RD_KAFKA_MSG_F_COPY, v.data(), v.size(), nullptr, 0, nullptr) == 0);
     }
     CHECK(rd_kafka_flush(rk, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);

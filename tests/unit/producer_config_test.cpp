@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace {
 kcoro::producer_config good() {
@@ -70,8 +72,103 @@ TEST_CASE("validate accepts the defaults and names the bad field") {
     c.retry_backoff_max = kcoro::milliseconds(1);
     CHECK(names(kcoro::validate(c), "retry_backoff_max"));
 
-    c = good();
+}
+
+TEST_CASE("validate refuses transactional_id until transactions exist") {
+    // Accepted and ignored, it gave no transactions while read_committed consumers saw the records.
+    auto c = good();
     c.transactional_id = "tx";
+    auto r = kcoro::validate(c);
+    CHECK(names(r, "transactional_id"));
+    CHECK(r.err().detail().find("not supported") != std::string::npos);
     c.enable_idempotence = false;
-    CHECK(names(kcoro::validate(c), "enable_idempotence"));
+    CHECK(names(kcoro::validate(c), "transactional_id"));
+}
+
+TEST_CASE("validate checks compression_level against the codec's range") {
+    auto c = good();
+    c.compression_level = 5;
+    CHECK(names(kcoro::validate(c), "compression_level"));  // no codec: no level
+#if KCORO_HAS_LZ4
+    c.compression = kcoro::compression_codec::lz4;
+    c.compression_level = 99;
+    auto r = kcoro::validate(c);
+    CHECK(names(r, "compression_level"));
+    CHECK(r.err().detail().find("1 to 12") != std::string::npos);
+    c.compression_level = 0;
+    CHECK(names(kcoro::validate(c), "compression_level"));
+    for (int level : {1, 9, 12}) {
+        c.compression_level = level;
+        CHECK(kcoro::validate(c));
+    }
+    c.compression_level = std::nullopt;
+    CHECK(kcoro::validate(c));
+#endif
+#if KCORO_HAS_ZLIB
+    c.compression = kcoro::compression_codec::gzip;
+    c.compression_level = 10;
+    CHECK(names(kcoro::validate(c), "compression_level"));
+    c.compression_level = 0;
+    CHECK(names(kcoro::validate(c), "compression_level"));
+    c.compression_level = 9;
+    CHECK(kcoro::validate(c));
+#endif
+#if KCORO_HAS_ZSTD
+    c.compression = kcoro::compression_codec::zstd;
+    c.compression_level = 23;
+    CHECK(names(kcoro::validate(c), "compression_level"));
+    for (int level : {-5, 0, 3, 22}) {
+        c.compression_level = level;
+        CHECK(kcoro::validate(c));
+    }
+#endif
+#if KCORO_HAS_SNAPPY
+    c.compression = kcoro::compression_codec::snappy;
+    c.compression_level = 1;
+    CHECK(names(kcoro::validate(c), "compression_level"));
+#endif
+}
+
+TEST_CASE("bootstrap_servers refuses what would only fail later as a connect timeout, naming the entry") {
+    const auto refused = [](std::string_view list, std::string_view entry, std::string_view why) {
+        auto r = kcoro::parse_bootstrap_servers(list);
+        INFO(list);
+        REQUIRE_FALSE(r);
+        CHECK(r.err() == kcoro::errc::bad_config);
+        CHECK(r.err().detail().rfind("bootstrap_servers", 0) == 0);
+        std::string quoted(1, '\'');
+        quoted.append(entry).append(1, '\'');
+        CHECK(r.err().detail().find(quoted) != std::string::npos);
+        CHECK(r.err().detail().find(why) != std::string::npos);
+    };
+    refused("a:1;b:2", "a:1;b:2", "','");
+    refused("a b:9092", "a b:9092", "space");
+    refused("ok:1, a\tb:9092", "a\tb:9092", "space");
+    refused("SSL://h:9093", "SSL://h:9093", "PLAINTEXT only");
+    refused("sasl_ssl://h:9093", "sasl_ssl://h:9093", "PLAINTEXT only");
+    refused("http://h:9092", "http://h:9092", "not a Kafka security protocol");
+    refused("::1:9092", "::1:9092", "brackets");
+    refused("h/x:9092", "h/x:9092", "'/'");
+    refused("[::1]9092", "[::1]9092", "[ipv6]:port");
+    refused("[h]:9092", "[h]:9092", "IPv6");
+    refused("PLAINTEXT://h", "PLAINTEXT://h", "host:port");
+
+    auto a = kcoro::parse_bootstrap_servers("PLAINTEXT://b1:9092, plaintext://[::1]:9093,  b3:9094 ");
+    REQUIRE(a);
+    REQUIRE(a->size() == 3);
+    CHECK((*a)[0].host == "b1");
+    CHECK((*a)[0].port == 9092);
+    CHECK((*a)[1].host == "::1");
+    CHECK((*a)[1].port == 9093);
+    CHECK((*a)[2].host == "b3");
+    CHECK((*a)[2].port == 9094);
+    CHECK(kcoro::parse_bootstrap_servers("my_broker-1.example.com:9092"));
+}
+
+TEST_CASE("a bad_config message is its detail and the code's name, without a boilerplate hint") {
+    auto c = good();
+    c.batch_size = 0;
+    auto r = kcoro::validate(c);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().message() == "batch_size: must be greater than 0: bad_config");
 }

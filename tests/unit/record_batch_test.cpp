@@ -28,6 +28,10 @@ std::uint32_t crc32c_bitwise(const kcoro::byte* p, std::size_t n) {
 void put_be(bytes& out, std::uint64_t v, int n) {
     for (int i = n - 1; i >= 0; --i) out.push_back(static_cast<kcoro::byte>(v >> (8 * i)));
 }
+// Overwrites n bytes at `at`; checked, since tests write into batches they did not build.
+void set_be(bytes& b, std::size_t at, std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) b.at(at + static_cast<std::size_t>(i)) = static_cast<kcoro::byte>(v >> (8 * (n - 1 - i)));
+}
 std::uint64_t get_be(kcoro::bytes_view b, std::size_t at, int n) {
     std::uint64_t v = 0;
     for (int i = 0; i < n; ++i) v = (v << 8) | b[at + static_cast<std::size_t>(i)];
@@ -413,10 +417,9 @@ TEST_CASE("record_batch_test: offsets and timestamps at the ends of int64 wrap i
     auto fin = b.finish({});
     REQUIRE(fin);
     bytes batch = copy(*fin);
-    for (int i = 0; i < 8; ++i) batch[static_cast<std::size_t>(i)] = i == 0 ? 0x7f : 0xff;  // baseOffset INT64_MAX
-    for (int i = 0; i < 8; ++i) batch[27 + static_cast<std::size_t>(i)] = i == 0 ? 0x7f : 0xff;  // baseTimestamp INT64_MAX
-    const std::uint32_t crc = crc32c_bitwise(batch.data() + 21, batch.size() - 21);
-    for (int i = 0; i < 4; ++i) batch[17 + static_cast<std::size_t>(i)] = static_cast<kcoro::byte>(crc >> (24 - 8 * i));
+    set_be(batch, 0, INT64_MAX, 8);   // baseOffset
+    set_be(batch, 27, INT64_MAX, 8);  // baseTimestamp
+    set_be(batch, 17, crc32c_bitwise(batch.data() + 21, batch.size() - 21), 4);
     kcoro::decoded_batch d;
     REQUIRE(kcoro::read_record_batch(kcoro::bytes_view(batch.data(), batch.size()), d));
     REQUIRE(d.records.size() == 2);

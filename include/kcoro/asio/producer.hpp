@@ -25,8 +25,10 @@ public:
     using engine_type = basic_producer<asio_runtime, Key, Value, Partitioner, KeySerializer, ValueSerializer>;
     using record_type = typename engine_type::record_type;
 
-    static result<asio_producer> create(asio::any_io_executor ex, producer_config config) {
-        auto p = engine_type::create(asio_runtime(ex), std::move(config));
+    static result<asio_producer> create(asio::any_io_executor ex, producer_config config, KeySerializer key_serializer = {},
+                                        ValueSerializer value_serializer = {}, Partitioner partitioner = {}) {
+        auto p = engine_type::create(asio_runtime(ex), std::move(config), std::move(key_serializer),
+                                     std::move(value_serializer), std::move(partitioner));
         if (!p) return std::move(p).err();
         return asio_producer(std::move(*p));
     }
@@ -36,8 +38,8 @@ public:
 
     // Completes with the record's delivery_result once the broker has acknowledged it (or it
     // failed). The record itself is copied (it is a handful of views), so a temporary is fine even
-    // with callbacks or asio::deferred; the bytes its views point to must stay valid until the
-    // operation completes.
+    // with callbacks or asio::deferred; the key, value and bytes it refers to must stay valid until
+    // the operation completes.
     template <class CompletionToken>
     auto async_send(const record_type& rec, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(delivery_result)>(

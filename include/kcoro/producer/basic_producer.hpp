@@ -32,11 +32,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,8 +65,10 @@ struct producer_stats {
 
 template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
 class basic_producer {
-    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key type has no serializer");
-    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value type has no serializer");
+    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key's serializer: see the message above");
+    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value's serializer: see the message above");
+    // Views only, so that g++ 12 has no destructor to run twice on a braced record (field_view.hpp).
+    static_assert(std::is_trivially_destructible_v<producer_record<Key, Value>>);
 
 public:
     using record_type = producer_record<Key, Value>;
@@ -131,6 +135,14 @@ public:
     template <class Callback>
         requires std::is_invocable_v<Callback&, delivery_result&&>
     auto send(const record_type& rec, Callback&& cb) {
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+        // Like a braced record's members, a temporary lambda's captures in a co_await are destroyed
+        // twice by g++ 12 (GCC bugs 100611, 101367): refused here rather than freed twice.
+        static_assert(std::is_lvalue_reference_v<Callback> || std::is_trivially_destructible_v<std::remove_cvref_t<Callback>>,
+                      "kcoro: with g++ 12, a callback passed as a temporary to co_await send(rec, callback) may only "
+                      "capture by reference (or hold nothing that needs destroying): g++ 12 destroys the captures of "
+                      "such a temporary twice; pass a named callback instead");
+#endif
         send_awaiter<await_mode::callback> a(*this, rec);
         a.callback = detail::delivery_callback(std::forward<Callback>(cb));
         return a;
@@ -155,12 +167,37 @@ public:
             case enqueue_status::enqueued: return ok();
             case enqueue_status::failed: return std::move(last_enqueue_error_);
             case enqueue_status::blocked_memory:
-                return error(errc::buffer_exhausted, "buffer_memory is full");
+                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                         " bytes) is full and try_send does not wait: try again once the "
+                                                         "runtime has run and batches have drained");
             case enqueue_status::blocked_metadata:
                 request_metadata();
                 return metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
         }
         return ok();
+    }
+
+    // ---- metadata before the first send --------------------------------------------------------
+
+    // True once the topic's partitions are known, so that try_send to it is not refused for want
+    // of metadata (leader_not_available).
+    bool has_metadata(std::string_view topic_name) const noexcept {
+        const topic_metadata* md = metadata_.topic(topic_name);
+        return md != nullptr && !md->partitions.empty();
+    }
+
+    // Looks the topics up now, without sending, and resumes once every one has_metadata(): ok, the
+    // broker's error for a topic it refuses (an invalid name, no authorization), or timed_out
+    // naming the topics still unknown after `timeout`. A game loop warms up before its first frame
+    // with run_until_complete(loop, producer.wait_for_metadata({"events"}, 10s)); the names are
+    // copied, so the list need not outlive the call.
+    task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
+        return wait_for_metadata(std::span<const std::string_view>(topics.begin(), topics.size()), timeout);
+    }
+    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
+        std::vector<std::string> names(topics.begin(), topics.end());
+        for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
+        return await_metadata(std::move(names), timeout);
     }
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
@@ -501,6 +538,12 @@ private:
             }
         } else {
             partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+            if (partition < 0 || partition >= md->partition_count()) {
+                last_enqueue_error_ = error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) +
+                                                                       " of topic '" + std::string(rec.topic) + "', which has " +
+                                                                       std::to_string(md->partition_count()) + " partitions");
+                return enqueue_status::failed;
+            }
         }
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
@@ -640,9 +683,7 @@ private:
         if (config_.partitioner_adaptive_partitioning)
             ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
         ctx.batch_size = config_.batch_size;
-        std::int32_t p = partitioner_.partition(ctx);
-        if (p < 0 || p >= md.partition_count()) p = 0;
-        return p;
+        return partitioner_.partition(ctx);  // checked by the caller
     }
     // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
     static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
@@ -670,6 +711,42 @@ private:
         topics_.emplace(raw->name, std::move(t));
         request_metadata();
         return *raw;
+    }
+
+    task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
+        const steady_time deadline = rt_.now() + timeout;
+        detail::wake_signal<Runtime> signal(rt_);
+        metadata_waiters_.push_back(&signal);
+        result<void> outcome = ok();
+        for (;;) {
+            if (closing_) {
+                outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
+                break;
+            }
+            std::string unknown;
+            bool refused = false;
+            for (const std::string& name : names) {
+                if (has_metadata(name)) continue;
+                const topic_metadata* md = metadata_.topic(name);
+                if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
+                    outcome = error(md->error, "topic '" + name + "'");
+                    refused = true;
+                    break;
+                }
+                unknown += (unknown.empty() ? "'" : ", '") + name + "'";
+            }
+            if (refused || unknown.empty()) break;
+            if (rt_.now() >= deadline) {
+                outcome = error(errc::timed_out, "no metadata within " + std::to_string(timeout.count()) + " ms for " + unknown);
+                break;
+            }
+            co_await signal.wait_until(deadline);
+        }
+        std::erase(metadata_waiters_, &signal);
+        co_return outcome;
+    }
+    void notify_metadata_waiters() {
+        for (auto* s : metadata_waiters_) s->notify();
     }
 
     // ---- parked sends -------------------------------------------------------------------------
@@ -741,7 +818,8 @@ private:
                 } else {
                     s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
                                                                  " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) + " ms)"));
+                                                                 std::to_string(config_.max_block.count()) +
+                                                                 " ms); a longer max_block waits longer"));
                 }
             }
             s = next;
@@ -1486,6 +1564,7 @@ private:
                 }
                 retry_parked();
                 notify_all_senders_only();
+                notify_metadata_waiters();
             }
             expire_parked(rt_.now());
             expire_queued(-2, rt_.now());
@@ -1496,6 +1575,7 @@ private:
             if (needs_more_metadata()) metadata_wanted_ = true;
             co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
         }
+        notify_metadata_waiters();  // they see the producer closing
         coroutine_ended();
     }
 
@@ -1653,6 +1733,7 @@ private:
     detail::wake_signal<Runtime> metadata_wake_;
     detail::wake_signal<Runtime> idempotence_wake_;
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    std::vector<detail::wake_signal<Runtime>*> metadata_waiters_;
     bool metadata_wanted_ = true;
     steady_time metadata_retry_at_{};
 

@@ -30,4 +30,25 @@ result<std::unique_ptr<producer<Key, Value, Partitioner, KeySerializer, ValueSer
     return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(event_loop_runtime(loop), std::move(config));
 }
 
+// The same with policy objects, for policies that carry state (a schema, a lookup table, a fixed
+// partition), their types deduced:
+//   make_producer<Key, Value>(loop, config, partitioner)
+//   make_producer<Key, Value>(loop, config, key_serializer, value_serializer[, partitioner])
+template <class Key = std::string_view, class Value = std::string_view, class Partitioner>
+auto make_producer(event_loop& loop, producer_config config, Partitioner partitioner) {
+    static_assert(kcoro::partitioner<Partitioner>,
+                  "kcoro: make_producer(loop, config, p): p must be a kcoro::partitioner; serializers come in pairs: "
+                  "make_producer<Key, Value>(loop, config, key_serializer, value_serializer[, partitioner])");
+    return producer<Key, Value, Partitioner>::create(event_loop_runtime(loop), std::move(config), {}, {}, std::move(partitioner));
+}
+
+template <class Key = std::string_view, class Value = std::string_view, class KeySerializer, class ValueSerializer,
+          class Partitioner = default_partitioner>
+auto make_producer(event_loop& loop, producer_config config, KeySerializer key_serializer, ValueSerializer value_serializer,
+                   Partitioner partitioner = {}) {
+    return producer<Key, Value, Partitioner, KeySerializer, ValueSerializer>::create(
+        event_loop_runtime(loop), std::move(config), std::move(key_serializer), std::move(value_serializer),
+        std::move(partitioner));
+}
+
 KCORO_NAMESPACE_END

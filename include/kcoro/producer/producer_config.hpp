@@ -6,6 +6,7 @@
 #include "../record/record.hpp"
 #include "../result.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -93,34 +94,82 @@ inline result<std::uint16_t> parse_port(std::string_view s) {
 }
 }  // namespace detail
 
-// Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries are ignored; a missing port
-// is an error rather than a silent 9092, since a wrong port only shows up as a connect timeout.
+namespace detail {
+inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+inline bool host_name_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+inline bool ipv6_literal_char(char c) noexcept {
+    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' || c == '.';
+}
+}  // namespace detail
+
+// Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries (after the commas) are ignored; a
+// missing port is an error rather than a silent 9092, and so is anything else that would only
+// show up later as a connect timeout: a ';' between entries, a space inside one, a host name with
+// characters no host has. An entry may start with PLAINTEXT://, the security protocol this
+// producer speaks, as Kafka's listener addresses do; SSL://, SASL_PLAINTEXT:// and SASL_SSL://
+// are refused until TLS and SASL exist.
 inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list) {
+    const auto bad = [](std::string_view entry, std::string_view why) {
+        std::string d(1, '\'');
+        d.append(entry).append("': ").append(why);
+        return detail::config_error("bootstrap_servers", d);
+    };
     std::vector<broker_address> out;
     while (!list.empty()) {
         std::size_t comma = list.find(',');
         std::string_view entry = list.substr(0, comma);
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
-        while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+        while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+        while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
         if (entry.empty()) continue;
+        if (entry.find(';') != std::string_view::npos) return bad(entry, "separate entries with ',', not ';'");
+        if (entry.find_first_of(" \t") != std::string_view::npos)
+            return bad(entry, "a space inside an entry (spaces may only surround entries)");
+        std::string_view address = entry;
+        if (const std::size_t scheme_end = address.find("://"); scheme_end != std::string_view::npos) {
+            const std::string_view scheme = address.substr(0, scheme_end);
+            if (!detail::equals_ignoring_case(scheme, "PLAINTEXT")) {
+                const bool known = detail::equals_ignoring_case(scheme, "SSL") || detail::equals_ignoring_case(scheme, "SASL_PLAINTEXT") ||
+                                   detail::equals_ignoring_case(scheme, "SASL_SSL");
+                std::string why(known ? "names security protocol " : "'");
+                why.append(scheme).append(known ? ", but this producer speaks PLAINTEXT only (TLS and SASL are not supported yet)"
+                                                : "' is not a Kafka security protocol; write host:port or PLAINTEXT://host:port");
+                return bad(entry, why);
+            }
+            address.remove_prefix(scheme_end + 3);
+        }
         std::string_view host, port;
-        if (entry.front() == '[') {
-            std::size_t close = entry.find(']');
-            if (close == std::string_view::npos || close + 1 >= entry.size() || entry[close + 1] != ':')
-                return detail::config_error("bootstrap_servers", "expected [ipv6]:port in '" + std::string(entry) + "'");
-            host = entry.substr(1, close - 1);
-            port = entry.substr(close + 2);
+        if (!address.empty() && address.front() == '[') {
+            std::size_t close = address.find(']');
+            if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':')
+                return bad(entry, "expected [ipv6]:port");
+            host = address.substr(1, close - 1);
+            port = address.substr(close + 2);
+            if (host.empty() || !std::all_of(host.begin(), host.end(), detail::ipv6_literal_char))
+                return bad(entry, "expected an IPv6 address between the brackets");
         } else {
-            std::size_t colon = entry.rfind(':');
-            if (colon == std::string_view::npos || colon == 0)
-                return detail::config_error("bootstrap_servers", "expected host:port in '" + std::string(entry) + "'");
-            host = entry.substr(0, colon);
-            port = entry.substr(colon + 1);
+            std::size_t colon = address.rfind(':');
+            if (colon == std::string_view::npos || colon == 0) return bad(entry, "expected host:port");
+            host = address.substr(0, colon);
+            port = address.substr(colon + 1);
+            if (host.find(':') != std::string_view::npos) return bad(entry, "an IPv6 address goes in brackets: [address]:port");
+            if (auto c = std::find_if_not(host.begin(), host.end(), detail::host_name_char); c != host.end()) {
+                std::string why{'\'', *c, '\''};
+                why.append(" cannot be part of a host name");
+                return bad(entry, why);
+            }
         }
         auto p = detail::parse_port(port);
-        if (!p)
-            return detail::config_error("bootstrap_servers", "bad port in '" + std::string(entry) + "'");
+        if (!p) return bad(entry, "bad port (1-65535)");
         out.push_back({std::string(host), *p});
     }
     if (out.empty()) return detail::config_error("bootstrap_servers", "must name at least one host:port");
@@ -133,6 +182,10 @@ inline result<void> validate(const producer_config& c) {
     auto servers = parse_bootstrap_servers(c.bootstrap_servers);
     if (!servers) return std::move(servers).err();
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
+    if (!c.transactional_id.empty())
+        return config_error("transactional_id",
+                            "transactions are not supported yet, so the records would not be transactional (read_committed "
+                            "consumers would see them at once); leave it empty");
     if (c.acks != acks::none && c.acks != acks::leader && c.acks != acks::all)
         return config_error("acks", "must be acks::none, acks::leader or acks::all");
     if (c.batch_size == 0) return config_error("batch_size", "must be greater than 0");
@@ -161,10 +214,16 @@ inline result<void> validate(const producer_config& c) {
     if (idempotent && c.max_in_flight > 5)
         return config_error("max_in_flight",
                             "idempotence keeps order only with at most 5 requests in flight; lower it or disable idempotence");
-    if (!c.transactional_id.empty() && !c.enable_idempotence)
-        return config_error("enable_idempotence", "a transactional producer is idempotent; leave it true");
     if (!codec_available(c.compression))
         return config_error("compression", "this build does not include that codec (define KCORO_HAS_<CODEC> and link it)");
+    if (c.compression_level) {
+        const std::string codec(codec_name(c.compression));
+        const std::optional<compression_level_range> levels = compression_levels(c.compression);
+        if (!levels) return config_error("compression_level", codec + " takes no level; leave it unset");
+        if (*c.compression_level < levels->min || *c.compression_level > levels->max)
+            return config_error("compression_level", std::to_string(*c.compression_level) + " is not a " + codec + " level (" +
+                                                         std::to_string(levels->min) + " to " + std::to_string(levels->max) + ")");
+    }
     return ok();
 }
 

@@ -3,6 +3,7 @@
 
 #include "../detail/prelude.hpp"
 #include "../record/record.hpp"
+#include "field_view.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -11,13 +12,15 @@
 
 KCORO_NAMESPACE_BEGIN
 
-// The key and value are serialized into the batch during send(), so the record (and whatever its
-// views point to) need only live until send() has returned or its co_await has resumed.
+// A record of views: the key and value are serialized into the batch during send(), so the record
+// and the objects it refers to need only live until send() has returned or its co_await has
+// resumed. It is trivially destructible, which keeps `co_await p.send({...})` safe under g++ 12
+// (see field_view.hpp).
 template <class Key, class Value>
 struct producer_record {
     std::string_view topic{};
-    std::optional<Key> key{};                     // none: partitioned without a key
-    std::optional<Value> value{};                // none: a null value (a tombstone on compacted topics)
+    field_view<Key> key{};                       // none: partitioned without a key
+    field_view<Value> value{};                   // none: a null value (a tombstone on compacted topics)
     std::span<const record_header> headers{};
     std::optional<std::int32_t> partition{};     // set: bypasses the partitioner
     std::optional<std::int64_t> timestamp{};     // milliseconds since the epoch; unset: now

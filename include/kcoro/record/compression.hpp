@@ -51,6 +51,41 @@ constexpr const char* codec_name(compression_codec c) noexcept {
     return "?";
 }
 
+// The levels a codec takes; none for a codec without levels (none, snappy) or not compiled in.
+// gzip and zstd take zlib's and libzstd's whole ranges, as the Java client does (KIP-390); lz4
+// takes liblz4's 1 to 12, since liblz4 compresses any higher level as 12 (the Java client's lz4
+// allows up to 17).
+struct compression_level_range {
+    int min = 0;
+    int max = 0;
+};
+
+inline std::optional<compression_level_range> compression_levels(compression_codec c) noexcept {
+    switch (c) {
+        case compression_codec::gzip:
+#if KCORO_HAS_ZLIB
+            return compression_level_range{Z_BEST_SPEED, Z_BEST_COMPRESSION};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::lz4:
+#if KCORO_HAS_LZ4
+            return compression_level_range{1, LZ4F_compressionLevel_max()};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::zstd:
+#if KCORO_HAS_ZSTD
+            return compression_level_range{ZSTD_minCLevel(), ZSTD_maxCLevel()};
+#else
+            return std::nullopt;
+#endif
+        case compression_codec::none:
+        case compression_codec::snappy: return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 namespace detail {
 inline error codec_missing(compression_codec c) {
     return error(errc::unsupported_compression, std::string(codec_name(c)) + " was not compiled in");

@@ -2,7 +2,7 @@
 // the record batch. A type plugs in by specializing kcoro::default_serializer<T>, or by passing a
 // serializer object to the producer. Optional members let the producer do less: serialized_size(v)
 // (the value is then written once, in place) and bytes_of(v) (the serialized form is bytes the value
-// already holds, so a key is hashed and copied from where it is).
+// already holds, so a key is hashed and copied from where it is). serialize() is const.
 //
 //   struct order { std::int64_t id; std::string item; };
 //   template <> struct kcoro::default_serializer<order> {
@@ -11,6 +11,10 @@
 //           out.write(o.item.data(), o.item.size());
 //       }
 //   };
+//
+//   kcoro::producer<std::int64_t, order>& p = ...;
+//   order o{42, "book"};
+//   co_await p.send({.topic = "orders", .key = o.id, .value = o});  // the record refers to o
 #pragma once
 
 #include "../bytes.hpp"
@@ -120,13 +124,35 @@ struct default_serializer<float> : float_serializer {};
 template <>
 struct default_serializer<double> : double_serializer {};
 
+namespace detail {
+// The near misses require_serializer names: a serialize() that would compile if it were const, or
+// if it took the value by const reference.
+template <class S, class T>
+concept serializes_only_when_mutable = requires(S& s, const T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+template <class S, class T>
+concept serializes_only_mutable_values = requires(const S& s, T& v, byte_sink_archetype& sink) { s.serialize(v, sink); };
+}  // namespace detail
+
 // For the producer's entry points: true, or one static_assert naming what to do.
 template <class S, class T>
 consteval bool require_serializer() {
-    static_assert(serializer_for<S, T>,
-                  "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
-                  "or pass a serializer satisfying kcoro::serializer_for<S, T>");
-    return serializer_for<S, T>;
+    if constexpr (serializer_for<S, T>) {
+        return true;
+    } else if constexpr (detail::serializes_only_when_mutable<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must be a const member function (kcoro::serializer_for "
+                      "calls it on a const serializer): mark it const, and keep any state it changes in a mutable member");
+        return false;
+    } else if constexpr (detail::serializes_only_mutable_values<S, T>) {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: the serializer's serialize() must take the key or value by const reference (or by value)");
+        return false;
+    } else {
+        static_assert(serializer_for<S, T>,
+                      "kcoro: no serializer for this key or value type: specialize kcoro::default_serializer<T> "
+                      "or pass a serializer satisfying kcoro::serializer_for<S, T>");
+        return false;
+    }
 }
 
 KCORO_NAMESPACE_END

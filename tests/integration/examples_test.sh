@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The examples and the README's quickstart snippet, run against the broker as a user runs them:
+# each example succeeds, the game loop has its metadata before the first frame (no event
+# deferred), and the snippet, compiled as the README prints it, exits 0 when its record is
+# delivered and non-zero when its send fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${KCORO_BUILD_DIR:-$root/build/gcc}
+boot=${KCORO_BOOTSTRAP:?the broker address}
+kafka_dir=${KAFKA_DIR:?the broker directory}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+passes=0
+pass() { echo "PASS $*"; passes=$((passes + 1)); }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+for e in quickstart sending_styles game_loop; do
+  [ -x "$build/examples/$e" ] || { echo "FAIL examples: $build/examples/$e is not built"; exit 1; }
+  "$root/scripts/kafka" topic "$kafka_dir" create "examples-$e-$$" 3
+done
+
+if out=$("$build/examples/quickstart" "$boot" "examples-quickstart-$$" 5 2>&1); then
+  pass "quickstart: 5 records"
+else
+  fail "quickstart:"; echo "$out" | tail -n 5
+fi
+if out=$("$build/examples/sending_styles" "$boot" "examples-sending_styles-$$" 2>&1); then
+  pass "sending_styles"
+else
+  fail "sending_styles:"; echo "$out" | tail -n 5
+fi
+# Metadata is fetched before the first frame, so that try_send refuses none of the frames.
+if out=$("$build/examples/game_loop" "$boot" "examples-game_loop-$$" 100 2>&1) && grep -q "deferred 0$" <<<"$out"; then
+  pass "game_loop: $out"
+else
+  fail "game_loop:"; echo "$out" | tail -n 5
+fi
+
+# The README's quickstart, as printed: its produce() runs against a producer of the harness, once
+# delivering to its topic, once failing to send (nothing listens on port 1).
+"$root/scripts/kafka" topic "$kafka_dir" describe orders >/dev/null 2>&1 || "$root/scripts/kafka" topic "$kafka_dir" create orders 3
+awk '/^## Quickstart/ { q = 1 } q && /^```cpp/ { c = 1; next } c && /^```/ { exit } c' "$root/README.md" >"$work/snippet.cpp"
+grep -q 'produce(kcoro::producer<>& producer)' "$work/snippet.cpp" ||
+  { echo "FAIL readme: no quickstart snippet with produce(kcoro::producer<>&) in README.md"; exit 1; }
+cat >"$work/harness.cpp" <<'EOF'
+#define main readme_main
+#include "snippet.cpp"
+#undef main
+
+#include <chrono>
+#include <cstdio>
+
+#include <cstdlib>
+
+int main(int argc, char** argv) {
+    if (argc < 3) return 2;
+    kcoro::event_loop loop;
+    auto producer = kcoro::make_producer(loop, {.bootstrap_servers = argv[1], .max_block = std::chrono::milliseconds(std::atoi(argv[2]))});
+    if (!producer) return 2;
+    return kcoro::run_until_complete(loop, produce(**producer));
+}
+EOF
+if g++-12 -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror -I"$root/include" -I"$work" "$work/harness.cpp" \
+     -o "$work/readme_quickstart" 2>"$work/build.log"; then
+  if out=$("$work/readme_quickstart" "$boot" 30000 2>&1); then
+    pass "README quickstart: delivered, exit 0"
+  else
+    fail "README quickstart against the broker:"; echo "$out" | tail -n 5
+  fi
+  if out=$("$work/readme_quickstart" 127.0.0.1:1 500 2>&1); then
+    fail "README quickstart exits 0 although its send failed: $out"
+  else
+    pass "README quickstart: the send failed, exit non-zero"
+  fi
+else
+  fail "README quickstart does not compile:"; tail -n 20 "$work/build.log"
+fi
+
+echo "examples_test: $passes passed, $fails failed"
+echo "SUMMARY: examples and the README quickstart: $passes passed, $fails failed"
+exit $((fails > 0))
