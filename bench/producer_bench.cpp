@@ -8,9 +8,12 @@
 //                  [--codec none|gzip|snappy|lz4|zstd =none] [--rate R=0] [--batch-size BYTES=16384]
 //                  [--idempotence 0|1 =1 with acks=all, else 0]
 //
-// Records are sent with the callback style, so the sending coroutine waits only for buffer space.
-// --rate R > 0 sends record i at start + i/R and measures its latency from that scheduled time, so a
-// sender that falls behind shows up in the percentiles instead of hiding (coordinated omission).
+// The loop that sends and measures is apps/producer_perf.hpp, shared with kcoro-perf: records go
+// out with the callback style, so the sending coroutine waits only for buffer space; --rate R > 0
+// sends record i at start + i/R and measures its latency from that scheduled time, so a sender that
+// falls behind shows up in the percentiles instead of hiding (coordinated omission).
+#include "../apps/producer_perf.hpp"
+
 #include <kcoro/kcoro.hpp>
 
 #include <sys/resource.h>
@@ -26,8 +29,6 @@
 #include <vector>
 
 namespace {
-
-using clk = std::chrono::steady_clock;
 
 struct options {
     std::string bootstrap;
@@ -94,85 +95,6 @@ bool parse_codec(const std::string& s, kcoro::compression_codec& c) {
     return true;
 }
 
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now().time_since_epoch()).count();
-}
-
-// What the delivery callbacks write into. latency_ns[i] holds record i's start time until its
-// acknowledgement turns it into the latency (-1 when it failed): one preallocated array, no
-// allocation while producing.
-struct tally {
-    std::vector<std::int64_t> latency_ns;
-    long delivered = 0;
-    long failed = 0;
-    std::int64_t last_ack_ns = 0;
-};
-
-// The 10,000 distinct keys "key-<i % 10000>", formatted once so that the loop measures the client,
-// not snprintf.
-struct key_table {
-    static constexpr long count = 10000;
-    static constexpr std::size_t stride = 16;
-    std::vector<char> text = std::vector<char>(count * stride);
-    std::vector<std::uint8_t> length = std::vector<std::uint8_t>(count);
-    key_table() {
-        for (long i = 0; i < count; ++i) {
-            const int n = std::snprintf(&text[static_cast<std::size_t>(i) * stride], stride, "key-%ld", i);
-            length[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n);
-        }
-    }
-    std::string_view operator[](long i) const {
-        const auto k = static_cast<std::size_t>(i % count);
-        return {&text[k * stride], length[k]};
-    }
-};
-
-kcoro::task<bool> produce(kcoro::event_loop& loop, kcoro::producer<>& p, const options& o, tally& t) {
-    const std::string value(static_cast<std::size_t>(o.value_bytes), 'x');
-    const key_table keys;
-    kcoro::loop_timer pacer(loop);
-    const auto start = clk::now();
-    const std::int64_t start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
-    const double period_ns = o.rate > 0 ? 1e9 / o.rate : 0;
-    kcoro::producer<>::record_type rec;
-    rec.topic = o.topic;
-    rec.value = std::string_view(value);
-    for (long i = 0; i < o.records; ++i) {
-        std::int64_t sent;
-        if (o.rate > 0) {
-            const auto offset = static_cast<std::int64_t>(static_cast<double>(i) * period_ns);
-            const auto due = start + std::chrono::nanoseconds(offset);
-            if (clk::now() < due) co_await pacer.wait_until(due);
-            sent = start_ns + offset;
-        } else {
-            sent = now_ns();
-        }
-        if (o.keyed) rec.key = keys[i];
-        t.latency_ns[static_cast<std::size_t>(i)] = sent;
-        auto q = co_await p.send(rec, [&t, i](kcoro::delivery_result r) {
-            const std::int64_t now = now_ns();
-            auto& slot = t.latency_ns[static_cast<std::size_t>(i)];
-            if (r) {
-                ++t.delivered;
-                slot = now - slot;
-            } else {
-                ++t.failed;
-                slot = -1;
-            }
-            t.last_ack_ns = now;
-        });
-        // Not enqueued: the callback never runs, so count the failure here.
-        if (!q) {
-            ++t.failed;
-            t.latency_ns[static_cast<std::size_t>(i)] = -1;
-        }
-    }
-    co_await p.flush();
-    auto closed = co_await p.close(std::chrono::seconds(60));
-    if (!closed) std::fprintf(stderr, "close: %s\n", closed.err().message().c_str());
-    co_return static_cast<bool>(closed);
-}
-
 double cpu_seconds() {
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
@@ -184,15 +106,6 @@ double peak_rss_mb() {
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
     return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-// The q-quantile (0..1) of v in microseconds; reorders v.
-double quantile_us(std::vector<std::int64_t>& v, double q) {
-    if (v.empty()) return 0;
-    auto k = static_cast<std::size_t>(q * static_cast<double>(v.size()));
-    if (k >= v.size()) k = v.size() - 1;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return static_cast<double>(v[k]) / 1e3;
 }
 
 }  // namespace
@@ -207,7 +120,13 @@ int main(int argc, char** argv) {
     cfg.batch_size = static_cast<std::size_t>(o.batch_size);
     if (!parse_codec(o.codec, cfg.compression)) usage(argv[0], "--codec takes none, gzip, snappy, lz4 or zstd");
 
-    tally t;
+    kcoro_perf::workload w;
+    w.topic = o.topic;
+    w.records = o.records;
+    w.payloads = {std::string(static_cast<std::size_t>(o.value_bytes), 'x')};
+    w.keys = o.keyed ? 10000 : 0;
+    w.rate = o.rate;
+    kcoro_perf::tally t;
     t.latency_ns.assign(static_cast<std::size_t>(o.records), -1);
     kcoro::event_loop loop;
     auto p = kcoro::make_producer(loop, cfg);
@@ -215,21 +134,18 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", p.err().message().c_str());
         return 2;
     }
-    const std::int64_t t0 = now_ns();
-    const bool closed = kcoro::run_until_complete(loop, produce(loop, **p, o, t));
+    const std::int64_t t0 = kcoro_perf::now_ns();
+    const bool closed = kcoro::run_until_complete(loop, kcoro_perf::produce<false>(loop, **p, w, t));
     // Wall time ends at the last acknowledgement: closing the connections is not producing.
-    const std::int64_t t1 = t.last_ack_ns > t0 ? t.last_ack_ns : now_ns();
+    const std::int64_t t1 = t.last_ack_ns > t0 ? t.last_ack_ns : kcoro_perf::now_ns();
     const double wall = static_cast<double>(t1 - t0) / 1e9;
     const double cpu = cpu_seconds();
 
-    std::vector<std::int64_t> lat;
-    lat.reserve(static_cast<std::size_t>(t.delivered));
-    for (const std::int64_t v : t.latency_ns)
-        if (v >= 0) lat.push_back(v);
+    const std::vector<std::int64_t> lat = kcoro_perf::delivered_latencies(t);
     const double n = static_cast<double>(o.records);
-    const double p50 = quantile_us(lat, 0.50);
-    const double p99 = quantile_us(lat, 0.99);
-    const double p999 = quantile_us(lat, 0.999);
+    const double p50 = kcoro_perf::quantile_us(lat, 0.50);
+    const double p99 = kcoro_perf::quantile_us(lat, 0.99);
+    const double p999 = kcoro_perf::quantile_us(lat, 0.999);
     std::printf("RESULT client=kcoro records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s linger_ms=%ld "
                 "codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f p99_us=%.1f "
                 "p999_us=%.1f peak_rss_mb=%.1f\n",

@@ -24,7 +24,7 @@ check() {
 }
 
 find_package_way() {
-  cmake -S "$root" -B "$work/kcoro-build" -G Ninja -DKCORO_BUILD_TESTS=OFF -DKCORO_BUILD_EXAMPLES=OFF \
+  cmake -S "$root" -B "$work/kcoro-build" -G Ninja -DKCORO_BUILD_TESTS=OFF -DKCORO_BUILD_EXAMPLES=OFF -DKCORO_BUILD_TOOLS=OFF \
         -DCMAKE_INSTALL_PREFIX="$work/prefix" &&
   cmake --install "$work/kcoro-build" &&
   test -f "$work/prefix/share/cmake/kcoro/kcoroConfig.cmake" &&
