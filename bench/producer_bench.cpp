@@ -8,12 +8,15 @@
 //                  [--codec none|gzip|snappy|lz4|zstd =none] [--rate R=0] [--batch-size BYTES=16384]
 //                  [--idempotence 0|1 =1 with acks=all, else 0] [--runtime loop|asio =loop]
 //
-// Records are sent with the callback style, so the sending coroutine waits only for buffer space.
-// --rate R > 0 sends record i at start + i/R and measures its latency from that scheduled time, so a
-// sender that falls behind shows up in the percentiles instead of hiding (coordinated omission).
+// The loop that sends and measures is apps/producer_perf.hpp, shared with kcoro-perf: records go
+// out with the callback style, so the sending coroutine waits only for buffer space; --rate R > 0
+// sends record i at start + i/R and measures its latency from that scheduled time, so a sender that
+// falls behind shows up in the percentiles instead of hiding (coordinated omission).
 // --runtime asio runs the producer on an asio::io_context through kcoro's Asio adapter
 // (asio_producer::async_send with a callback token, paced by an asio::steady_timer); its RESULT
 // line says client=kcoro-asio.
+#include "../apps/producer_perf.hpp"
+
 #include <kcoro/kcoro.hpp>
 #if KCORO_BENCH_ASIO
 #include <kcoro/asio.hpp>
@@ -32,8 +35,6 @@
 #include <vector>
 
 namespace {
-
-using clk = std::chrono::steady_clock;
 
 struct options {
     std::string bootstrap;
@@ -107,166 +108,6 @@ bool parse_codec(const std::string& s, kcoro::compression_codec& c) {
     return true;
 }
 
-std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now().time_since_epoch()).count();
-}
-
-// What the delivery callbacks write into. latency_ns[i] holds record i's start time until its
-// acknowledgement turns it into the latency (-1 when it failed): one preallocated array, no
-// allocation while producing.
-struct tally {
-    std::vector<std::int64_t> latency_ns;
-    long delivered = 0;
-    long failed = 0;
-    std::int64_t last_ack_ns = 0;
-
-    // Record i's outcome, now: its send time becomes its latency (or -1 when it failed).
-    void acknowledge(long i, bool ok) {
-        const std::int64_t now = now_ns();
-        auto& slot = latency_ns[static_cast<std::size_t>(i)];
-        if (ok) {
-            ++delivered;
-            slot = now - slot;
-        } else {
-            ++failed;
-            slot = -1;
-        }
-        last_ack_ns = now;
-    }
-};
-
-// The 10,000 distinct keys "key-<i % 10000>", formatted once so that the loop measures the client,
-// not snprintf.
-struct key_table {
-    static constexpr long count = 10000;
-    static constexpr std::size_t stride = 16;
-    std::vector<char> text = std::vector<char>(count * stride);
-    std::vector<std::uint8_t> length = std::vector<std::uint8_t>(count);
-    key_table() {
-        for (long i = 0; i < count; ++i) {
-            const int n = std::snprintf(&text[static_cast<std::size_t>(i) * stride], stride, "key-%ld", i);
-            length[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(n);
-        }
-    }
-    std::string_view operator[](long i) const {
-        const auto k = static_cast<std::size_t>(i % count);
-        return {&text[k * stride], length[k]};
-    }
-};
-
-kcoro::task<bool> produce(kcoro::event_loop& loop, kcoro::producer<>& p, const options& o, tally& t) {
-    const std::string value(static_cast<std::size_t>(o.value_bytes), 'x');
-    const key_table keys;
-    kcoro::loop_timer pacer(loop);
-    const auto start = clk::now();
-    const std::int64_t start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
-    const double period_ns = o.rate > 0 ? 1e9 / o.rate : 0;
-    kcoro::producer<>::record_type rec;
-    rec.topic = o.topic;
-    rec.value = std::string_view(value);
-    for (long i = 0; i < o.records; ++i) {
-        std::int64_t sent;
-        if (o.rate > 0) {
-            const auto offset = static_cast<std::int64_t>(static_cast<double>(i) * period_ns);
-            const auto due = start + std::chrono::nanoseconds(offset);
-            if (clk::now() < due) co_await pacer.wait_until(due);
-            sent = start_ns + offset;
-        } else {
-            sent = now_ns();
-        }
-        if (o.keyed) rec.key = keys[i];
-        t.latency_ns[static_cast<std::size_t>(i)] = sent;
-        auto q = co_await p.send(rec, [&t, i](kcoro::delivery_result r) { t.acknowledge(i, r.has_value()); });
-        // Not enqueued: the callback never runs, so count the failure here.
-        if (!q) {
-            ++t.failed;
-            t.latency_ns[static_cast<std::size_t>(i)] = -1;
-        }
-    }
-    co_await p.flush();
-    auto closed = co_await p.close(std::chrono::seconds(60));
-    if (!closed) std::fprintf(stderr, "close: %s\n", closed.err().message().c_str());
-    co_return static_cast<bool>(closed);
-}
-
-#if KCORO_BENCH_ASIO
-// The same workload through the Asio adapter: one async_send per record with a callback token,
-// sent from a steady_timer's handler at its scheduled time (or, without a rate, keeping up to a
-// window of sends outstanding), then async_flush and async_close.
-class asio_run {
-public:
-    asio_run(asio::io_context& io, kcoro::asio_producer<>& p, const options& o, tally& t)
-        : io_(io), p_(p), o_(o), t_(t), value_(static_cast<std::size_t>(o.value_bytes), 'x'), pacer_(io) {}
-
-    bool run() {
-        start_ = clk::now();
-        start_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
-        period_ns_ = o_.rate > 0 ? 1e9 / o_.rate : 0;
-        next();
-        io_.run();
-        return closed_ok_;
-    }
-
-private:
-    static constexpr long window = 4096;
-
-    void next() {
-        if (sent_ == o_.records) {
-            if (!closing_) {
-                closing_ = true;
-                p_.async_flush([this] {
-                    p_.async_close(std::chrono::seconds(60), [this](kcoro::result<void> c) {
-                        closed_ok_ = static_cast<bool>(c);
-                        if (!c) std::fprintf(stderr, "close: %s\n", c.err().message().c_str());
-                    });
-                });
-            }
-            return;
-        }
-        if (o_.rate > 0) {
-            const auto offset = static_cast<std::int64_t>(static_cast<double>(sent_) * period_ns_);
-            pacer_.expires_at(start_ + std::chrono::nanoseconds(offset));
-            pacer_.async_wait([this, offset](const std::error_code&) {
-                send(start_ns_ + offset);
-                next();
-            });
-        } else {
-            while (sent_ < o_.records && sent_ - done_ < window) send(now_ns());
-            if (sent_ == o_.records) next();
-        }
-    }
-
-    void send(std::int64_t scheduled) {
-        const long i = sent_++;
-        t_.latency_ns[static_cast<std::size_t>(i)] = scheduled;
-        kcoro::asio_producer<>::record_type rec;
-        rec.topic = o_.topic;
-        rec.value = std::string_view(value_);
-        if (o_.keyed) rec.key = keys_[i];
-        p_.async_send(rec, [this, i](kcoro::delivery_result r) {
-            t_.acknowledge(i, r.has_value());
-            ++done_;
-            if (o_.rate <= 0) next();
-        });
-    }
-
-    asio::io_context& io_;
-    kcoro::asio_producer<>& p_;
-    const options& o_;
-    tally& t_;
-    const std::string value_;
-    const key_table keys_;
-    asio::steady_timer pacer_;
-    clk::time_point start_{};
-    std::int64_t start_ns_ = 0;
-    double period_ns_ = 0;
-    long sent_ = 0;
-    long done_ = 0;
-    bool closing_ = false;
-    bool closed_ok_ = false;
-};
-#endif
-
 double cpu_seconds() {
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
@@ -280,14 +121,84 @@ double peak_rss_mb() {
     return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-// The q-quantile (0..1) of v in microseconds; reorders v.
-double quantile_us(std::vector<std::int64_t>& v, double q) {
-    if (v.empty()) return 0;
-    auto k = static_cast<std::size_t>(q * static_cast<double>(v.size()));
-    if (k >= v.size()) k = v.size() - 1;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return static_cast<double>(v[k]) / 1e3;
-}
+
+#if KCORO_BENCH_ASIO
+// The same workload through the Asio adapter: one async_send per record with a callback token,
+// sent from a steady_timer's handler at its scheduled time (or, without a rate, keeping up to a
+// window of sends outstanding), then async_flush and async_close.
+class asio_run {
+public:
+    asio_run(asio::io_context& io, kcoro::asio_producer<>& p, const kcoro_perf::workload& w, kcoro_perf::tally& t)
+        : io_(io), p_(p), w_(w), t_(t), keys_(w.keys > 0 ? w.keys : 1), pacer_(io) {}
+
+    bool run() {
+        start_ = kcoro_perf::clk::now();
+        start_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
+        period_ns_ = w_.rate > 0 ? 1e9 / w_.rate : 0;
+        next();
+        io_.run();
+        return closed_ok_;
+    }
+
+private:
+    static constexpr long window = 4096;
+
+    void next() {
+        if (sent_ == w_.records) {
+            if (!closing_) {
+                closing_ = true;
+                p_.async_flush([this] {
+                    p_.async_close(std::chrono::seconds(60), [this](kcoro::result<void> c) {
+                        closed_ok_ = static_cast<bool>(c);
+                        if (!c) std::fprintf(stderr, "close: %s\n", c.err().message().c_str());
+                    });
+                });
+            }
+            return;
+        }
+        if (w_.rate > 0) {
+            const auto offset = static_cast<std::int64_t>(static_cast<double>(sent_) * period_ns_);
+            pacer_.expires_at(start_ + std::chrono::nanoseconds(offset));
+            pacer_.async_wait([this, offset](const std::error_code&) {
+                send(start_ns_ + offset);
+                next();
+            });
+        } else {
+            while (sent_ < w_.records && sent_ - done_ < window) send(kcoro_perf::now_ns());
+            if (sent_ == w_.records) next();
+        }
+    }
+
+    void send(std::int64_t scheduled) {
+        const long i = sent_++;
+        t_.latency_ns[static_cast<std::size_t>(i)] = scheduled;
+        kcoro::asio_producer<>::record_type rec;
+        rec.topic = w_.topic;
+        rec.value = std::string_view(w_.payloads.front());
+        if (w_.keys > 0) rec.key = keys_[i];
+        const auto bytes = static_cast<std::int64_t>(w_.payloads.front().size());
+        p_.async_send(rec, [this, i, bytes](kcoro::delivery_result r) {
+            t_.acknowledge(i, r.has_value(), bytes, kcoro_perf::now_ns());
+            ++done_;
+            if (w_.rate <= 0) next();
+        });
+    }
+
+    asio::io_context& io_;
+    kcoro::asio_producer<>& p_;
+    const kcoro_perf::workload& w_;
+    kcoro_perf::tally& t_;
+    const kcoro_perf::key_table keys_;
+    asio::steady_timer pacer_;
+    kcoro_perf::clk::time_point start_{};
+    std::int64_t start_ns_ = 0;
+    double period_ns_ = 0;
+    long sent_ = 0;
+    long done_ = 0;
+    bool closing_ = false;
+    bool closed_ok_ = false;
+};
+#endif
 
 }  // namespace
 
@@ -301,9 +212,15 @@ int main(int argc, char** argv) {
     cfg.batch_size = static_cast<std::size_t>(o.batch_size);
     if (!parse_codec(o.codec, cfg.compression)) usage(argv[0], "--codec takes none, gzip, snappy, lz4 or zstd");
 
-    tally t;
+    kcoro_perf::workload w;
+    w.topic = o.topic;
+    w.records = o.records;
+    w.payloads = {std::string(static_cast<std::size_t>(o.value_bytes), 'x')};
+    w.keys = o.keyed ? 10000 : 0;
+    w.rate = o.rate;
+    kcoro_perf::tally t;
     t.latency_ns.assign(static_cast<std::size_t>(o.records), -1);
-    const std::int64_t t0 = now_ns();
+    const std::int64_t t0 = kcoro_perf::now_ns();
     bool closed = false;
     if (o.runtime == "loop") {
         kcoro::event_loop loop;
@@ -312,7 +229,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "%s\n", p.err().message().c_str());
             return 2;
         }
-        closed = kcoro::run_until_complete(loop, produce(loop, **p, o, t));
+        closed = kcoro::run_until_complete(loop, kcoro_perf::produce<false>(loop, **p, w, t));
     } else {
 #if KCORO_BENCH_ASIO
         asio::io_context io;
@@ -321,22 +238,19 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "%s\n", p.err().message().c_str());
             return 2;
         }
-        closed = asio_run(io, *p, o, t).run();
+        closed = asio_run(io, *p, w, t).run();
 #endif
     }
     // Wall time ends at the last acknowledgement: closing the connections is not producing.
-    const std::int64_t t1 = t.last_ack_ns > t0 ? t.last_ack_ns : now_ns();
+    const std::int64_t t1 = t.last_ack_ns > t0 ? t.last_ack_ns : kcoro_perf::now_ns();
     const double wall = static_cast<double>(t1 - t0) / 1e9;
     const double cpu = cpu_seconds();
 
-    std::vector<std::int64_t> lat;
-    lat.reserve(static_cast<std::size_t>(t.delivered));
-    for (const std::int64_t v : t.latency_ns)
-        if (v >= 0) lat.push_back(v);
+    const std::vector<std::int64_t> lat = kcoro_perf::delivered_latencies(t);
     const double n = static_cast<double>(o.records);
-    const double p50 = quantile_us(lat, 0.50);
-    const double p99 = quantile_us(lat, 0.99);
-    const double p999 = quantile_us(lat, 0.999);
+    const double p50 = kcoro_perf::quantile_us(lat, 0.50);
+    const double p99 = kcoro_perf::quantile_us(lat, 0.99);
+    const double p999 = kcoro_perf::quantile_us(lat, 0.999);
     std::printf("RESULT client=%s records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s linger_ms=%ld "
                 "codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f p99_us=%.1f "
                 "p999_us=%.1f peak_rss_mb=%.1f\n",

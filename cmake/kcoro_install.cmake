@@ -1,12 +1,15 @@
 include(CMakePackageConfigHelpers)
 
-set(KCORO_CMAKE_DIR ${CMAKE_INSTALL_DATADIR}/cmake/kcoro)
+# Where the CMake package goes (the vcpkg port puts it in share/kcoro, vcpkg's place for it).
+set(KCORO_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/kcoro" CACHE STRING "Install directory of kcoro's CMake package files")
+set(KCORO_CMAKE_DIR ${KCORO_INSTALL_CMAKEDIR})
 set(_kcoro_targets kcoro)
 if(TARGET kcoro_asio)
   list(APPEND _kcoro_targets kcoro_asio)
 endif()
 
 install(DIRECTORY include/kcoro DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(TARGETS ${_kcoro_targets} EXPORT kcoroTargets)
 install(EXPORT kcoroTargets NAMESPACE kcoro:: DESTINATION ${KCORO_CMAKE_DIR})
 # The build tree can be used with find_package too (kcoro_DIR=<build dir>).

@@ -9,7 +9,10 @@
 
 // ---- begin kcoro/detail/prelude.hpp ----
 // kcoro: version, feature macros and the ABI namespace shared by every header.
+// SPDX-License-Identifier: MIT
 
+// The three numbers of the file VERSION (tools/version.py writes them; CMake refuses to configure
+// when they differ).
 #define KCORO_VERSION_MAJOR 0
 #define KCORO_VERSION_MINOR 1
 #define KCORO_VERSION_PATCH 0
@@ -43,10 +46,13 @@
 #endif
 
 // Behaviour depends on the codec macros, so two copies of kcoro configured differently in one
-// program must not share symbol names: the inline namespace carries version and feature tags.
-#define KCORO_ABI_CAT6(a, b, c, d, e, f) a##b##c##d##e##f
-#define KCORO_ABI_NAME(z, l, g, s, o) KCORO_ABI_CAT6(v0_1_f, z, l, g, s, o)
-#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
+// program must not share symbol names: the inline namespace carries version and feature tags,
+// v<major>_<minor>_f<zstd><lz4><zlib><snappy><openssl> (v0_1_f11110), made from the macros above.
+#define KCORO_ABI_CAT(a, b, c, d, e, f, g, h, i, j) a##b##c##d##e##f##g##h##i##j
+#define KCORO_ABI_NAME(major, minor, z, l, g, s, o) KCORO_ABI_CAT(v, major, _, minor, _f, z, l, g, s, o)
+#define KCORO_ABI_NS                                                                                         \
+    KCORO_ABI_NAME(KCORO_VERSION_MAJOR, KCORO_VERSION_MINOR, KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, \
+                   KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
 
 #define KCORO_NAMESPACE_BEGIN \
     namespace kcoro {         \
@@ -7913,6 +7919,956 @@ inline result<void> validate(const producer_config& c) {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_config.hpp ----
+// ---- begin kcoro/producer/producer_properties.hpp ----
+// A producer_config from the properties users already have: Java-style properties files and
+// key=value pairs, in the Java client's or librdkafka's names (producer_property.hpp lists every
+// one and what kcoro does with it).
+//
+//     kcoro::producer_properties props;
+//     if (auto r = props.add_file("client.properties"); !r) ...     // unreadable, malformed
+//     props.set("linger.ms", "10");                                   // later ones win
+//     auto cfg = props.to_config();                                   // every problem in diagnostics()
+//
+// A key that changes nothing in kcoro (key.serializer, client.dns.lookup, ...) is a warning. An
+// unknown key is an error naming the closest known one; a bad value names key and value (never the
+// value of a password); security keys are errors saying TLS/SASL are not supported yet.
+
+// ---- begin kcoro/producer/producer_property.hpp ----
+// Every producer property of the Java client and of librdkafka, in one table: its names, the
+// producer_config field it sets (if any), the values it takes, its default in kcoro and what kcoro
+// does with it. producer_properties (producer_properties.hpp) loads configurations through it, and
+// docs/configuration.md is generated from it (tools/config_doc.cpp; the test command fails when
+// the page is stale).
+
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class property_effect : std::uint8_t {
+    applied,      // sets a field of producer_config
+    checked,      // kcoro has one behaviour: values that ask for it are accepted, others are errors
+    ignored,      // changes nothing in kcoro: accepted with a warning
+    unsupported,  // asks for something kcoro does not do: an error saying what to do instead
+    not_yet,      // security (TLS, SASL) and transactions, still to come: an error that says so
+};
+
+namespace detail {
+// What applying one property may leave for the end of loading (implied settings, warnings).
+struct property_context {
+    bool idempotence_set = false;
+    std::optional<int> gzip_level, lz4_level, zstd_level, any_level;
+    std::vector<std::string> warnings;
+};
+using property_setter = result<void> (*)(producer_config&, std::string_view value, property_context&);
+using property_printer = std::string (*)(const producer_config&);
+}  // namespace detail
+
+struct producer_property {
+    std::string_view java;              // the Java client's name; empty when only librdkafka has it
+    std::string_view librdkafka;        // librdkafka's name; empty when only Java has it
+    std::string_view librdkafka_alias;  // librdkafka's other name for it, if any
+    property_effect effect;
+    std::string_view field;             // the producer_config field it sets
+    std::string_view values;            // what it takes
+    std::string_view note;              // what kcoro does with it
+    detail::property_setter set = nullptr;
+    detail::property_printer show = nullptr;  // the field's value in the property's syntax
+    bool secret = false;                // its value is never repeated in a message
+
+    std::string_view name() const noexcept { return java.empty() ? librdkafka : java; }
+};
+
+namespace detail {
+
+inline std::string_view trim_property(std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return v;
+}
+inline bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+inline std::optional<std::int64_t> property_integer(std::string_view v) {
+    v = trim_property(v);
+    if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc{} || p != v.data() + v.size()) return std::nullopt;
+    return n;
+}
+inline result<void> bad_value(std::string_view why) { return error(errc::bad_config, std::string(why)); }
+
+template <auto Member>
+result<void> set_ms(producer_config& c, std::string_view v, property_context&) {
+    auto n = property_integer(v);
+    if (!n) return bad_value("not a whole number of milliseconds");
+    if (*n < 0) return bad_value("must not be negative");
+    c.*Member = milliseconds(*n);
+    return ok();
+}
+template <auto Member>
+std::string show_ms(const producer_config& c) {
+    return std::to_string((c.*Member).count());
+}
+template <auto Member, std::size_t Scale = 1>
+result<void> set_bytes(producer_config& c, std::string_view v, property_context&) {
+    auto n = property_integer(v);
+    if (!n) return bad_value("not a whole number");
+    if (*n < 0) return bad_value("must not be negative");
+    if (static_cast<std::uint64_t>(*n) > std::numeric_limits<std::size_t>::max() / Scale) return bad_value("too large");
+    c.*Member = static_cast<std::size_t>(*n) * Scale;
+    return ok();
+}
+template <auto Member>
+std::string show_bytes(const producer_config& c) {
+    return std::to_string(c.*Member);
+}
+template <auto Member>
+result<void> set_int(producer_config& c, std::string_view v, property_context&) {
+    auto n = property_integer(v);
+    if (!n || *n < std::numeric_limits<int>::min() || *n > std::numeric_limits<int>::max()) return bad_value("not a 32-bit integer");
+    c.*Member = static_cast<int>(*n);
+    return ok();
+}
+template <auto Member>
+std::string show_int(const producer_config& c) {
+    return std::to_string(c.*Member);
+}
+inline std::optional<bool> property_bool(std::string_view v) {
+    v = trim_property(v);
+    if (iequals(v, "true")) return true;
+    if (iequals(v, "false")) return false;
+    return std::nullopt;
+}
+template <auto Member>
+result<void> set_bool(producer_config& c, std::string_view v, property_context&) {
+    auto b = property_bool(v);
+    if (!b) return bad_value("expected true or false");
+    c.*Member = *b;
+    return ok();
+}
+template <auto Member>
+std::string show_bool(const producer_config& c) {
+    return c.*Member ? "true" : "false";
+}
+template <auto Member>
+result<void> set_text(producer_config& c, std::string_view v, property_context&) {
+    c.*Member = std::string(v);
+    return ok();
+}
+template <auto Member>
+std::string show_text(const producer_config& c) {
+    return c.*Member;
+}
+
+inline result<void> set_bootstrap(producer_config& c, std::string_view v, property_context&) {
+    auto servers = parse_bootstrap_servers(v);
+    if (!servers) return bad_value(servers.err().detail());
+    c.bootstrap_servers = std::string(trim_property(v));
+    return ok();
+}
+inline result<void> set_acks(producer_config& c, std::string_view v, property_context&) {
+    v = trim_property(v);
+    if (iequals(v, "all") || v == "-1") c.acks = acks::all;
+    else if (v == "1") c.acks = acks::leader;
+    else if (v == "0") c.acks = acks::none;
+    else return bad_value("expected all, -1, 1 or 0");
+    return ok();
+}
+inline std::string show_acks(const producer_config& c) {
+    return c.acks == acks::all ? "all" : c.acks == acks::leader ? "1" : "0";
+}
+inline result<void> set_idempotence(producer_config& c, std::string_view v, property_context& ctx) {
+    auto b = property_bool(v);
+    if (!b) return bad_value("expected true or false");
+    c.enable_idempotence = *b;
+    ctx.idempotence_set = true;
+    return ok();
+}
+inline result<void> set_compression(producer_config& c, std::string_view v, property_context&) {
+    v = trim_property(v);
+    const compression_codec all[] = {compression_codec::none, compression_codec::gzip, compression_codec::snappy,
+                                     compression_codec::lz4, compression_codec::zstd};
+    for (auto codec : all) {
+        if (!iequals(v, codec_name(codec))) continue;
+        if (!codec_available(codec)) {
+            std::string option = codec == compression_codec::gzip ? "ZLIB" : std::string(codec_name(codec));
+            for (auto& ch : option) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            return bad_value("this build of kcoro has no " + std::string(codec_name(codec)) + " (KCORO_WITH_" + option + ")");
+        }
+        c.compression = codec;
+        return ok();
+    }
+    return bad_value("expected none, gzip, snappy, lz4 or zstd");
+}
+inline std::string show_compression(const producer_config& c) { return codec_name(c.compression); }
+
+template <std::optional<int> property_context::*Level, int Low, int High, int Default>
+result<void> set_level(producer_config&, std::string_view v, property_context& ctx) {
+    auto n = property_integer(v);
+    if (!n || *n < Low || *n > High) return bad_value("expected " + std::to_string(Low) + " to " + std::to_string(High));
+    ctx.*Level = *n == Default ? std::optional<int>{} : std::optional<int>(static_cast<int>(*n));
+    return ok();
+}
+inline std::string show_level(const producer_config& c) {
+    return c.compression_level ? std::to_string(*c.compression_level) : "-1";
+}
+
+inline result<void> set_retries(producer_config&, std::string_view v, property_context& ctx) {
+    auto n = property_integer(v);
+    if (!n || *n < 0 || *n > 2147483647) return bad_value("expected 0 to 2147483647");
+    if (*n == 0)
+        return bad_value("kcoro always retries retriable errors until delivery.timeout.ms; bound the time with delivery.timeout.ms instead");
+    if (*n != 2147483647)
+        ctx.warnings.push_back("kcoro retries until delivery.timeout.ms rather than a number of times; bound the time with delivery.timeout.ms");
+    return ok();
+}
+inline result<void> set_security_protocol(producer_config&, std::string_view v, property_context&) {
+    v = trim_property(v);
+    if (iequals(v, "PLAINTEXT")) return ok();
+    if (iequals(v, "SSL") || iequals(v, "SASL_PLAINTEXT") || iequals(v, "SASL_SSL"))
+        return error(errc::bad_config, "TLS and SASL are not supported yet: kcoro connects over PLAINTEXT only");
+    return bad_value("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+}
+inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
+    v = trim_property(v);
+    if (v.empty() || v == "org.apache.kafka.clients.producer.internals.DefaultPartitioner") return ok();
+    if (v == "org.apache.kafka.clients.producer.RoundRobinPartitioner")
+        return bad_value("choose kcoro::round_robin_partitioner as the producer's Partitioner template argument");
+    if (v == "org.apache.kafka.clients.producer.UniformStickyPartitioner")
+        return bad_value("set partitioner.ignore.keys=true instead (the default partitioner then treats every record as keyless)");
+    return bad_value("Java classes cannot run in kcoro: a partitioner is the producer's Partitioner template argument");
+}
+inline result<void> set_rdkafka_partitioner(producer_config&, std::string_view v, property_context&) {
+    v = trim_property(v);
+    if (v == "murmur2_random") return ok();
+    if (v == "consistent") return bad_value("choose kcoro::crc32_partitioner as the producer's Partitioner template argument");
+    if (v == "consistent_random")
+        return bad_value("choose kcoro::consistent_random_partitioner as the producer's Partitioner template argument");
+    if (v == "murmur2")
+        return bad_value("kcoro's murmur2 partitioners spread keyless records; choose kcoro::murmur2_random_partitioner or keep the default");
+    if (v == "random" || v == "fnv1a" || v == "fnv1a_random")
+        return bad_value("kcoro has no " + std::string(v) + " partitioner; the partitioner is the producer's Partitioner template argument");
+    return bad_value("expected murmur2_random (kcoro's default); others are chosen as the Partitioner template argument");
+}
+inline result<void> set_interceptors(producer_config&, std::string_view v, property_context&) {
+    if (trim_property(v).empty()) return ok();
+    return bad_value("Java interceptors cannot run in kcoro; wrap send() or use the delivery callback");
+}
+template <bool Allowed>
+result<void> set_only(producer_config&, std::string_view v, property_context&) {
+    auto b = property_bool(v);
+    if (!b) return bad_value("expected true or false");
+    if (*b != Allowed) return bad_value(Allowed ? "kcoro does not offer turning this off" : "kcoro does not offer this");
+    return ok();
+}
+inline result<void> set_fifo(producer_config&, std::string_view v, property_context&) {
+    if (trim_property(v) == "fifo") return ok();
+    return bad_value("kcoro sends each partition's records in the order they were sent (fifo)");
+}
+inline result<void> set_builtin_features(producer_config&, std::string_view v, property_context&) {
+    std::string_view rest = v;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view f = trim_property(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (f.empty()) continue;
+        bool have = false;
+        if (f == "gzip") have = codec_available(compression_codec::gzip);
+        else if (f == "snappy") have = codec_available(compression_codec::snappy);
+        else if (f == "lz4") have = codec_available(compression_codec::lz4);
+        else if (f == "zstd") have = codec_available(compression_codec::zstd);
+        if (!have) return bad_value("this build of kcoro lacks '" + std::string(f) + "'");
+    }
+    return ok();
+}
+
+// Texts shared by many rows.
+inline constexpr std::string_view tls_not_yet = "TLS is not supported yet: refused, so that a secured cluster is never reached in plaintext";
+inline constexpr std::string_view sasl_not_yet = "SASL is not supported yet: refused, so that a secured cluster is never reached without it";
+inline constexpr std::string_view metrics_note = "kcoro has no metrics reporters; read producer::stats()";
+inline constexpr std::string_view logging_note = "kcoro writes no log";
+inline constexpr std::string_view callback_note =
+    "set through librdkafka's C API, not a property; kcoro's equivalents are C++ (delivery callbacks, set_error_handler, stats())";
+inline constexpr std::string_view java_only_note = "a setting of the Java runtime, with no counterpart in kcoro";
+inline constexpr std::string_view deprecated_note = "deprecated in librdkafka; nothing to do in kcoro";
+
+constexpr producer_property applied(std::string_view java, std::string_view rd, std::string_view alias, std::string_view field,
+                                    std::string_view values, std::string_view note, property_setter set, property_printer show) {
+    return {java, rd, alias, property_effect::applied, field, values, note, set, show, false};
+}
+constexpr producer_property checked(std::string_view java, std::string_view rd, std::string_view alias, std::string_view values,
+                                    std::string_view note, property_setter set) {
+    return {java, rd, alias, property_effect::checked, {}, values, note, set, nullptr, false};
+}
+constexpr producer_property ignored(std::string_view java, std::string_view rd, std::string_view note, std::string_view alias = {}) {
+    return {java, rd, alias, property_effect::ignored, {}, {}, note, nullptr, nullptr, false};
+}
+constexpr producer_property unsupported(std::string_view java, std::string_view rd, std::string_view note) {
+    return {java, rd, {}, property_effect::unsupported, {}, {}, note, nullptr, nullptr, false};
+}
+constexpr producer_property not_yet(std::string_view java, std::string_view rd, std::string_view note, bool secret = false,
+                                    std::string_view alias = {}) {
+    return {java, rd, alias, property_effect::not_yet, {}, {}, note, nullptr, nullptr, secret};
+}
+
+// clang-format off
+inline constexpr producer_property producer_property_rows[] = {
+    // ---- applied to producer_config
+    applied("bootstrap.servers", "bootstrap.servers", "metadata.broker.list", "bootstrap_servers", "host:port,host:port ([ipv6]:port)",
+            "brokers to ask for metadata first; a port is required (no silent 9092)", set_bootstrap, show_text<&producer_config::bootstrap_servers>),
+    applied("client.id", "client.id", {}, "client_id", "text", "sent in every request header", set_text<&producer_config::client_id>, show_text<&producer_config::client_id>),
+    applied("acks", "acks", "request.required.acks", "acks", "all, -1, 1, 0", "replicas that must have a record before it is acknowledged",
+            set_acks, show_acks),
+    applied("enable.idempotence", "enable.idempotence", {}, "enable_idempotence", "true, false",
+            "idempotent delivery; as in the Java client, when it is not set and acks is not all or more than 5 requests may be in flight, it is turned off",
+            set_idempotence, show_bool<&producer_config::enable_idempotence>),
+    applied("linger.ms", "linger.ms", "queue.buffering.max.ms", "linger", "milliseconds (whole)", "how long a batch waits to fill",
+            set_ms<&producer_config::linger>, show_ms<&producer_config::linger>),
+    applied("batch.size", "batch.size", {}, "batch_size", "bytes", "bytes per partition batch (uncompressed)", set_bytes<&producer_config::batch_size>,
+            show_bytes<&producer_config::batch_size>),
+    applied("buffer.memory", {}, {}, "buffer_memory", "bytes", "bytes buffered before send() suspends the sending coroutine",
+            set_bytes<&producer_config::buffer_memory>, show_bytes<&producer_config::buffer_memory>),
+    applied({}, "queue.buffering.max.kbytes", {}, "buffer_memory", "KiB", "librdkafka's bound on buffered bytes, in KiB: sets buffer_memory",
+            set_bytes<&producer_config::buffer_memory, 1024>, nullptr),
+    applied("max.block.ms", {}, {}, "max_block", "milliseconds", "how long send() may stay suspended on a full buffer",
+            set_ms<&producer_config::max_block>, show_ms<&producer_config::max_block>),
+    applied("max.request.size", "message.max.bytes", {}, "max_request_size", "bytes", "largest Produce request, and so largest record",
+            set_bytes<&producer_config::max_request_size>, show_bytes<&producer_config::max_request_size>),
+    applied("max.in.flight.requests.per.connection", "max.in.flight.requests.per.connection", "max.in.flight", "max_in_flight",
+            "1 or more (at most 5 with idempotence)", "Produce requests outstanding per broker", set_int<&producer_config::max_in_flight>,
+            show_int<&producer_config::max_in_flight>),
+    applied("delivery.timeout.ms", "delivery.timeout.ms", "message.timeout.ms", "delivery_timeout", "milliseconds (at least linger.ms + request.timeout.ms)",
+            "from send() to success or final failure, retries included; librdkafka's 0 (infinite) is refused", set_ms<&producer_config::delivery_timeout>,
+            show_ms<&producer_config::delivery_timeout>),
+    applied("request.timeout.ms", "request.timeout.ms", {}, "request_timeout", "milliseconds",
+            "one request's round trip, and the timeout the broker is given in Produce", set_ms<&producer_config::request_timeout>,
+            show_ms<&producer_config::request_timeout>),
+    applied("retry.backoff.ms", "retry.backoff.ms", {}, "retry_backoff", "milliseconds", "first wait before a retry", set_ms<&producer_config::retry_backoff>,
+            show_ms<&producer_config::retry_backoff>),
+    applied("retry.backoff.max.ms", "retry.backoff.max.ms", {}, "retry_backoff_max", "milliseconds", "longest wait before a retry",
+            set_ms<&producer_config::retry_backoff_max>, show_ms<&producer_config::retry_backoff_max>),
+    applied("reconnect.backoff.ms", "reconnect.backoff.ms", {}, "reconnect_backoff", "milliseconds", "first wait before reconnecting",
+            set_ms<&producer_config::reconnect_backoff>, show_ms<&producer_config::reconnect_backoff>),
+    applied("reconnect.backoff.max.ms", "reconnect.backoff.max.ms", {}, "reconnect_backoff_max", "milliseconds", "longest wait before reconnecting",
+            set_ms<&producer_config::reconnect_backoff_max>, show_ms<&producer_config::reconnect_backoff_max>),
+    applied("socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.ms", {}, "socket_connection_setup_timeout", "milliseconds",
+            "resolution and TCP connect of one connection attempt", set_ms<&producer_config::socket_connection_setup_timeout>,
+            show_ms<&producer_config::socket_connection_setup_timeout>),
+    applied("metadata.max.age.ms", "metadata.max.age.ms", "topic.metadata.refresh.interval.ms", "metadata_max_age", "milliseconds",
+            "metadata is refreshed at least this often (Java's meaning; librdkafka's metadata.max.age.ms is a cache age)",
+            set_ms<&producer_config::metadata_max_age>, show_ms<&producer_config::metadata_max_age>),
+    applied("compression.type", "compression.type", "compression.codec", "compression", "none, gzip, snappy, lz4, zstd (those compiled in)",
+            "codec of every batch", set_compression, show_compression),
+    applied({}, "compression.level", {}, "compression_level", "codec level, -1 for the codec's default", "level of whichever codec is chosen",
+            set_level<&property_context::any_level, -131072, 22, -1>, show_level),
+    applied("compression.gzip.level", {}, {}, "compression_level", "1 to 9, -1 for the default", "level when compression.type=gzip",
+            set_level<&property_context::gzip_level, -1, 9, -1>, nullptr),
+    applied("compression.lz4.level", {}, {}, "compression_level", "1 to 17", "level when compression.type=lz4",
+            set_level<&property_context::lz4_level, 1, 17, 9>, nullptr),
+    applied("compression.zstd.level", {}, {}, "compression_level", "-131072 to 22", "level when compression.type=zstd",
+            set_level<&property_context::zstd_level, -131072, 22, 3>, nullptr),
+    applied("partitioner.adaptive.partitioning.enable", {}, {}, "partitioner_adaptive_partitioning", "true, false",
+            "keyless records lean toward brokers with shorter queues (KIP-794)", set_bool<&producer_config::partitioner_adaptive_partitioning>,
+            show_bool<&producer_config::partitioner_adaptive_partitioning>),
+    applied("partitioner.ignore.keys", {}, {}, "partitioner_ignore_keys", "true, false", "keyed records are partitioned as if keyless",
+            set_bool<&producer_config::partitioner_ignore_keys>, show_bool<&producer_config::partitioner_ignore_keys>),
+    applied("transaction.timeout.ms", "transaction.timeout.ms", {}, "transaction_timeout", "milliseconds",
+            "sent in InitProducerId; used once transactions land", set_ms<&producer_config::transaction_timeout>, show_ms<&producer_config::transaction_timeout>),
+
+    // ---- one behaviour in kcoro: its value is accepted, others are refused
+    checked("retries", "retries", "message.send.max.retries", "2147483647 (others: a warning; 0: an error)",
+            "kcoro retries retriable errors until delivery.timeout.ms", set_retries),
+    checked("security.protocol", "security.protocol", {}, "PLAINTEXT", "other protocols need TLS or SASL, which are not supported yet",
+            set_security_protocol),
+    checked("partitioner.class", {}, {}, "empty, or DefaultPartitioner", "the partitioner is the producer's Partitioner template argument",
+            set_partitioner_class),
+    checked({}, "partitioner", {}, "murmur2_random", "the default places keys as the Java client does; others name the kcoro type to use",
+            set_rdkafka_partitioner),
+    checked("interceptor.classes", {}, {}, "empty", "interceptors are Java classes", set_interceptors),
+    checked("transaction.two.phase.commit.enable", {}, {}, "false", "two-phase commit (KIP-939) is not offered", set_only<false>),
+    checked({}, "enable.gapless.guarantee", {}, "false", "not offered", set_only<false>),
+    checked({}, "queuing.strategy", {}, "fifo", "records of a partition go out in the order sent", set_fifo),
+    checked({}, "builtin.features", {}, "a list of features", "refused when this build lacks one (codecs: gzip, snappy, lz4, zstd)",
+            set_builtin_features),
+
+    // ---- changes nothing in kcoro: a warning
+    ignored("key.serializer", {}, "keys are serialized by the producer's Key type (kcoro::default_serializer or a KeySerializer)"),
+    ignored("value.serializer", {}, "values are serialized by the producer's Value type (kcoro::default_serializer or a ValueSerializer)"),
+    ignored("client.dns.lookup", "client.dns.lookup", "kcoro tries every address a name resolves to (use_all_dns_ips)"),
+    ignored("connections.max.idle.ms", "connections.max.idle.ms", "kcoro keeps broker connections open while the producer lives"),
+    ignored("receive.buffer.bytes", "socket.receive.buffer.bytes", "sockets keep the system's buffer sizes"),
+    ignored("send.buffer.bytes", "socket.send.buffer.bytes", "sockets keep the system's buffer sizes"),
+    ignored("socket.connection.setup.timeout.max.ms", {}, "every attempt gets socket.connection.setup.timeout.ms"),
+    ignored("enable.metrics.push", "enable.metrics.push", "client metrics are not pushed to the cluster (KIP-714)"),
+    ignored("metadata.max.idle.ms", {}, "metadata of every topic produced to is kept while the producer lives"),
+    ignored("metadata.recovery.strategy", "metadata.recovery.strategy", "with no broker reachable kcoro goes back to bootstrap.servers"),
+    ignored("metadata.recovery.rebootstrap.trigger.ms", "metadata.recovery.rebootstrap.trigger.ms",
+            "with no broker reachable kcoro goes back to bootstrap.servers"),
+    ignored("metric.reporters", {}, metrics_note),
+    ignored("metrics.num.samples", {}, metrics_note),
+    ignored("metrics.recording.level", {}, metrics_note),
+    ignored("metrics.sample.window.ms", {}, metrics_note),
+    ignored("partitioner.availability.timeout.ms", {}, "partitions of a slow broker are not excluded; adaptive partitioning weighs queues"),
+    ignored({}, "message.copy.max.bytes", "keys and values are always copied into the batch during send()"),
+    ignored({}, "receive.message.max.bytes", "responses are bounded at 256 MiB"),
+    ignored({}, "topic.metadata.refresh.fast.interval.ms", "after a leader change metadata is asked for at once, then every retry.backoff.ms"),
+    ignored({}, "topic.metadata.refresh.fast.cnt", deprecated_note),
+    ignored({}, "topic.metadata.refresh.sparse", "metadata is asked for the topics produced to only"),
+    ignored({}, "topic.metadata.propagation.max.ms", "a topic missing from metadata is asked for again until delivery.timeout.ms"),
+    ignored({}, "topic.blacklist", "a consumer setting"),
+    ignored({}, "debug", logging_note),
+    ignored({}, "socket.timeout.ms", "request.timeout.ms bounds each request"),
+    ignored({}, "socket.blocking.max.ms", deprecated_note),
+    ignored({}, "socket.keepalive.enable", "sockets keep the system's default"),
+    ignored({}, "socket.nagle.disable", "kcoro always sets TCP_NODELAY"),
+    ignored({}, "socket.max.fails", "a timed-out request closes its connection"),
+    ignored({}, "broker.address.ttl", "names are resolved at each connection"),
+    ignored({}, "broker.address.family", "every address family a name resolves to is tried"),
+    ignored({}, "reconnect.backoff.jitter.ms", deprecated_note),
+    ignored({}, "statistics.interval.ms", "read producer::stats() whenever you like"),
+    ignored({}, "log_level", logging_note),
+    ignored({}, "log.queue", logging_note),
+    ignored({}, "log.thread.name", logging_note),
+    ignored({}, "log.connection.close", logging_note),
+    ignored({}, "enable.random.seed", "kcoro's randomness comes from its runtime"),
+    ignored({}, "internal.termination.signal", "kcoro starts no threads to signal"),
+    ignored({}, "api.version.request", "kcoro always asks brokers for their API versions"),
+    ignored({}, "api.version.request.timeout.ms", "ApiVersions is bounded by request.timeout.ms"),
+    ignored({}, "api.version.fallback.ms", deprecated_note),
+    ignored({}, "broker.version.fallback", deprecated_note),
+    ignored({}, "allow.auto.create.topics", "a consumer setting in librdkafka; kcoro's Metadata requests let the broker create topics when it is configured to, as the Java producer's do"),
+    ignored({}, "client.rack", "a consumer setting (fetching from the closest replica)"),
+    ignored({}, "queue.buffering.max.messages", "kcoro bounds buffered bytes (buffer.memory), not records"),
+    ignored({}, "queue.buffering.backpressure.threshold", "batches are sent as soon as they are ready and a request slot is free"),
+    ignored({}, "batch.num.messages", "batches are bounded by bytes (batch.size)"),
+    ignored({}, "delivery.report.only.error", "the sending style decides what is reported"),
+    ignored({}, "sticky.partitioning.linger.ms", "keyless records switch partitions when a batch is full (KIP-794)"),
+    ignored({}, "produce.offset.report", deprecated_note),
+    ignored("ssl.keymanager.algorithm", {}, java_only_note),
+    ignored("ssl.trustmanager.algorithm", {}, java_only_note),
+    ignored("ssl.secure.random.implementation", {}, java_only_note),
+    ignored("ssl.provider", {}, java_only_note),
+    ignored("security.providers", {}, java_only_note),
+
+    // ---- refused: asks for what kcoro does not do
+    unsupported({}, "plugin.library.paths", "kcoro loads no plugins"),
+    unsupported({}, "interceptors", callback_note),
+    unsupported({}, "enabled_events", callback_note),
+    unsupported({}, "error_cb", callback_note),
+    unsupported({}, "throttle_cb", callback_note),
+    unsupported({}, "stats_cb", callback_note),
+    unsupported({}, "log_cb", callback_note),
+    unsupported({}, "background_event_cb", callback_note),
+    unsupported({}, "socket_cb", callback_note),
+    unsupported({}, "connect_cb", callback_note),
+    unsupported({}, "closesocket_cb", callback_note),
+    unsupported({}, "open_cb", callback_note),
+    unsupported({}, "resolve_cb", callback_note),
+    unsupported({}, "opaque", callback_note),
+    unsupported({}, "default_topic_conf", callback_note),
+    unsupported({}, "dr_cb", callback_note),
+    unsupported({}, "dr_msg_cb", callback_note),
+    unsupported({}, "partitioner_cb", callback_note),
+    unsupported({}, "msg_order_cmp", callback_note),
+    unsupported({}, "oauthbearer_token_refresh_cb", callback_note),
+    unsupported({}, "ssl.certificate.verify_cb", callback_note),
+    unsupported({}, "ssl_key", callback_note),
+    unsupported({}, "ssl_certificate", callback_note),
+    unsupported({}, "ssl_ca", callback_note),
+    unsupported({}, "ssl_engine_callback_data", callback_note),
+    unsupported("ssl.engine.factory.class", {}, "a Java class"),
+
+    // ---- not yet: transactions, TLS and SASL
+    not_yet("transactional.id", "transactional.id", "transactions are not supported yet"),
+    not_yet("ssl.key.password", "ssl.key.password", tls_not_yet, true),
+    not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
+    not_yet("ssl.keystore.key", {}, tls_not_yet, true),
+    not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
+    not_yet("ssl.keystore.password", "ssl.keystore.password", tls_not_yet, true),
+    not_yet("ssl.keystore.type", {}, tls_not_yet),
+    not_yet("ssl.truststore.certificates", {}, tls_not_yet, true),
+    not_yet("ssl.truststore.location", {}, tls_not_yet),
+    not_yet("ssl.truststore.password", {}, tls_not_yet, true),
+    not_yet("ssl.truststore.type", {}, tls_not_yet),
+    not_yet("ssl.enabled.protocols", {}, tls_not_yet),
+    not_yet("ssl.protocol", {}, tls_not_yet),
+    not_yet("ssl.cipher.suites", "ssl.cipher.suites", tls_not_yet),
+    not_yet("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", tls_not_yet),
+    not_yet({}, "ssl.curves.list", tls_not_yet),
+    not_yet({}, "ssl.sigalgs.list", tls_not_yet),
+    not_yet({}, "ssl.key.location", tls_not_yet),
+    not_yet({}, "ssl.key.pem", tls_not_yet, true),
+    not_yet({}, "ssl.certificate.location", tls_not_yet),
+    not_yet({}, "ssl.certificate.pem", tls_not_yet),
+    not_yet({}, "ssl.ca.location", tls_not_yet),
+    not_yet({}, "ssl.ca.pem", tls_not_yet),
+    not_yet({}, "ssl.ca.certificate.stores", tls_not_yet),
+    not_yet({}, "ssl.crl.location", tls_not_yet),
+    not_yet({}, "ssl.providers", tls_not_yet),
+    not_yet({}, "ssl.engine.location", tls_not_yet),
+    not_yet({}, "ssl.engine.id", tls_not_yet),
+    not_yet({}, "enable.ssl.certificate.verification", tls_not_yet),
+    not_yet({}, "https.ca.location", tls_not_yet),
+    not_yet({}, "https.ca.pem", tls_not_yet),
+    not_yet("sasl.mechanism", "sasl.mechanism", sasl_not_yet, false, "sasl.mechanisms"),
+    not_yet("sasl.jaas.config", {}, sasl_not_yet, true),
+    not_yet({}, "sasl.username", sasl_not_yet),
+    not_yet({}, "sasl.password", sasl_not_yet, true),
+    not_yet("sasl.client.callback.handler.class", {}, sasl_not_yet),
+    not_yet("sasl.login.callback.handler.class", {}, sasl_not_yet),
+    not_yet("sasl.login.class", {}, sasl_not_yet),
+    not_yet("sasl.kerberos.service.name", "sasl.kerberos.service.name", sasl_not_yet),
+    not_yet("sasl.kerberos.kinit.cmd", "sasl.kerberos.kinit.cmd", sasl_not_yet),
+    not_yet("sasl.kerberos.min.time.before.relogin", "sasl.kerberos.min.time.before.relogin", sasl_not_yet),
+    not_yet("sasl.kerberos.ticket.renew.jitter", {}, sasl_not_yet),
+    not_yet("sasl.kerberos.ticket.renew.window.factor", {}, sasl_not_yet),
+    not_yet({}, "sasl.kerberos.principal", sasl_not_yet),
+    not_yet({}, "sasl.kerberos.keytab", sasl_not_yet),
+    not_yet("sasl.login.connect.timeout.ms", {}, sasl_not_yet),
+    not_yet("sasl.login.read.timeout.ms", {}, sasl_not_yet),
+    not_yet("sasl.login.refresh.buffer.seconds", {}, sasl_not_yet),
+    not_yet("sasl.login.refresh.min.period.seconds", {}, sasl_not_yet),
+    not_yet("sasl.login.refresh.window.factor", {}, sasl_not_yet),
+    not_yet("sasl.login.refresh.window.jitter", {}, sasl_not_yet),
+    not_yet("sasl.login.retry.backoff.max.ms", {}, sasl_not_yet),
+    not_yet("sasl.login.retry.backoff.ms", {}, sasl_not_yet),
+    not_yet({}, "sasl.oauthbearer.config", sasl_not_yet, true),
+    not_yet({}, "enable.sasl.oauthbearer.unsecure.jwt", sasl_not_yet),
+    not_yet({}, "sasl.oauthbearer.method", sasl_not_yet),
+    not_yet("sasl.oauthbearer.client.credentials.client.id", "sasl.oauthbearer.client.id", sasl_not_yet, false,
+            "sasl.oauthbearer.client.credentials.client.id"),
+    not_yet("sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.client.secret", sasl_not_yet, true,
+            "sasl.oauthbearer.client.credentials.client.secret"),
+    not_yet("sasl.oauthbearer.scope", "sasl.oauthbearer.scope", sasl_not_yet),
+    not_yet({}, "sasl.oauthbearer.extensions", sasl_not_yet),
+    not_yet("sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.token.endpoint.url", sasl_not_yet),
+    not_yet({}, "sasl.oauthbearer.grant.type", sasl_not_yet),
+    not_yet({}, "sasl.oauthbearer.metadata.authentication.type", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.algorithm", "sasl.oauthbearer.assertion.algorithm", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.aud", "sasl.oauthbearer.assertion.claim.aud", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.exp.seconds", "sasl.oauthbearer.assertion.claim.exp.seconds", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.iss", "sasl.oauthbearer.assertion.claim.iss", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.jti.include", "sasl.oauthbearer.assertion.claim.jti.include", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.nbf.seconds", "sasl.oauthbearer.assertion.claim.nbf.seconds", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.claim.sub", "sasl.oauthbearer.assertion.claim.sub", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.file", "sasl.oauthbearer.assertion.file", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.private.key.file", sasl_not_yet),
+    not_yet("sasl.oauthbearer.assertion.private.key.passphrase", "sasl.oauthbearer.assertion.private.key.passphrase", sasl_not_yet, true),
+    not_yet({}, "sasl.oauthbearer.assertion.private.key.pem", sasl_not_yet, true),
+    not_yet("sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.assertion.jwt.template.file", sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwks.endpoint.url", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwt.retriever.class", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwt.validator.class", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.clock.skew.seconds", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.expected.audience", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.expected.issuer", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.header.urlencode", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwks.endpoint.refresh.ms", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.scope.claim.name", {}, sasl_not_yet),
+    not_yet("sasl.oauthbearer.sub.claim.name", {}, sasl_not_yet),
+};
+// clang-format on
+
+}  // namespace detail
+
+// Every row, in the table's order.
+inline std::span<const producer_property> producer_properties_table() noexcept { return detail::producer_property_rows; }
+
+// The row for a Java or librdkafka name (either of librdkafka's names), or nullptr.
+inline const producer_property* find_producer_property(std::string_view name) noexcept {
+    for (const auto& row : detail::producer_property_rows)
+        if ((!row.java.empty() && row.java == name) || (!row.librdkafka.empty() && row.librdkafka == name) ||
+            (!row.librdkafka_alias.empty() && row.librdkafka_alias == name))
+            return &row;
+    return nullptr;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_property.hpp ----
+// ---- begin kcoro/producer/properties_file.hpp ----
+// The text of a Java properties file (java.util.Properties.load) as key/value entries: the format
+// of the client.properties files Kafka's tools and users already have.
+
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct property_entry {
+    std::string key;
+    std::string value;
+    int line = 0;  // where the entry starts, from 1
+};
+
+namespace detail {
+inline void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xc0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xe0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+        out += static_cast<char>(0xf0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+}
+
+constexpr bool properties_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\f'; }
+
+// Undoes the escapes of one logical line's key or value: \t \n \r \f, \uXXXX (as UTF-8, surrogate
+// pairs joined), and a backslash before any other character stands for that character.
+inline result<std::string> unescape_properties(std::string_view s, int line) {
+    std::string out;
+    out.reserve(s.size());
+    std::uint32_t high = 0;  // a pending high surrogate
+    // A high surrogate with no low one after it stands for U+FFFD.
+    auto lone_high = [&] {
+        if (high) detail::append_utf8(out, 0xfffd);
+        high = 0;
+    };
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c != '\\' || i + 1 == s.size()) {
+            lone_high();
+            out += c;
+            continue;
+        }
+        c = s[++i];
+        if (c == 'u') {
+            if (s.size() - i - 1 < 4)
+                return error(errc::bad_config, "line " + std::to_string(line) + ": malformed \\uXXXX escape");
+            std::uint32_t cp = 0;
+            for (int k = 0; k < 4; ++k) {
+                const char h = s[i + 1 + static_cast<std::size_t>(k)];
+                cp <<= 4;
+                if (h >= '0' && h <= '9') cp |= static_cast<std::uint32_t>(h - '0');
+                else if (h >= 'a' && h <= 'f') cp |= static_cast<std::uint32_t>(h - 'a' + 10);
+                else if (h >= 'A' && h <= 'F') cp |= static_cast<std::uint32_t>(h - 'A' + 10);
+                else return error(errc::bad_config, "line " + std::to_string(line) + ": malformed \\uXXXX escape");
+            }
+            i += 4;
+            if (cp >= 0xd800 && cp < 0xdc00) {
+                lone_high();
+                high = cp;
+                continue;
+            }
+            if (cp >= 0xdc00 && cp < 0xe000) {
+                if (high) {
+                    detail::append_utf8(out, 0x10000 + ((high - 0xd800) << 10) + (cp - 0xdc00));
+                    high = 0;
+                } else {
+                    detail::append_utf8(out, 0xfffd);
+                }
+                continue;
+            }
+            lone_high();
+            detail::append_utf8(out, cp);
+            continue;
+        }
+        lone_high();
+        switch (c) {
+            case 't': out += '\t'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 'f': out += '\f'; break;
+            default: out += c; break;
+        }
+    }
+    lone_high();
+    return out;
+}
+}  // namespace detail
+
+// Parses properties text as java.util.Properties.load does: lines end at \n, \r or \r\n; a line
+// ending in an odd number of backslashes continues on the next (whose leading blanks are dropped);
+// blank lines and lines starting with # or ! are comments; the key ends at the first unescaped
+// '=', ':' or blank, and blanks around the separator are dropped. Bytes above 0x7f are kept as
+// they are (so UTF-8 files read as UTF-8). A malformed \u escape is an error naming the line.
+inline result<std::vector<property_entry>> parse_properties(std::string_view text) {
+    std::vector<property_entry> out;
+    std::size_t pos = 0;
+    int line_no = 0;
+    // Reads one natural line (without its terminator) and counts it.
+    auto next_line = [&](std::string_view& line) {
+        if (pos >= text.size()) return false;
+        std::size_t end = text.find_first_of("\r\n", pos);
+        if (end == std::string_view::npos) end = text.size();
+        line = text.substr(pos, end - pos);
+        pos = end;
+        if (pos < text.size()) {
+            if (text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ++pos;
+            ++pos;
+        }
+        ++line_no;
+        return true;
+    };
+    auto ends_continued = [](std::string_view l) {
+        std::size_t n = 0;
+        while (n < l.size() && l[l.size() - 1 - n] == '\\') ++n;
+        return n % 2 == 1;
+    };
+    std::string_view natural;
+    while (next_line(natural)) {
+        std::size_t i = 0;
+        while (i < natural.size() && detail::properties_space(natural[i])) ++i;
+        if (i == natural.size() || natural[i] == '#' || natural[i] == '!') continue;
+        const int start_line = line_no;
+        std::string logical(natural.substr(i));
+        while (ends_continued(logical)) {
+            logical.pop_back();
+            std::string_view more;
+            if (!next_line(more)) break;
+            std::size_t j = 0;
+            while (j < more.size() && detail::properties_space(more[j])) ++j;
+            logical.append(more.substr(j));
+        }
+        // The key runs to the first unescaped separator.
+        std::size_t k = 0;
+        bool escaped = false;
+        for (; k < logical.size(); ++k) {
+            const char c = logical[k];
+            if (escaped) {
+                escaped = false;
+                continue;
+            }
+            if (c == '\\') escaped = true;
+            else if (c == '=' || c == ':' || detail::properties_space(c)) break;
+        }
+        std::size_t v = k;
+        while (v < logical.size() && detail::properties_space(logical[v])) ++v;
+        if (v < logical.size() && (logical[v] == '=' || logical[v] == ':')) ++v;
+        while (v < logical.size() && detail::properties_space(logical[v])) ++v;
+        auto key = detail::unescape_properties(std::string_view(logical).substr(0, k), start_line);
+        if (!key) return std::move(key).err();
+        auto value = detail::unescape_properties(std::string_view(logical).substr(v), start_line);
+        if (!value) return std::move(value).err();
+        out.push_back({std::move(*key), std::move(*value), start_line});
+    }
+    return out;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/properties_file.hpp ----
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+class producer_properties {
+public:
+    struct diagnostic {
+        bool error = false;  // false: a warning
+        std::string key;
+        std::string text;    // the whole line to show: "client.properties:3: linger.ms=abc: not a whole number ..."
+    };
+
+    // Java properties text; `source` names it in diagnostics (a file name).
+    result<void> add_text(std::string_view text, std::string_view source) {
+        auto entries = parse_properties(text);
+        if (!entries) return error(errc::bad_config, std::string(source) + ": " + entries.err().detail());
+        for (auto& e : *entries) entries_.push_back({std::move(e.key), std::move(e.value), std::string(source) + ":" + std::to_string(e.line)});
+        return ok();
+    }
+
+    result<void> add_file(const std::string& path) {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (f == nullptr) return error(errc::bad_config, path + ": " + std::strerror(errno));
+        std::string text;
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        const bool failed = std::ferror(f) != 0;
+        std::fclose(f);
+        if (failed) return error(errc::bad_config, path + ": read failed");
+        return add_text(text, path);
+    }
+
+    void set(std::string_view key, std::string_view value, std::string_view source = {}) {
+        entries_.push_back({std::string(key), std::string(value), std::string(source)});
+    }
+
+    // "key=value", as given to -X or --producer-props.
+    result<void> set_pair(std::string_view pair, std::string_view source = {}) {
+        const std::size_t eq = pair.find('=');
+        if (eq == std::string_view::npos || eq == 0)
+            return error(errc::bad_config, (source.empty() ? std::string() : std::string(source) + ": ") + "expected key=value, got '" +
+                                               std::string(pair) + "'");
+        set(detail::trim_property(pair.substr(0, eq)), pair.substr(eq + 1), source);
+        return ok();
+    }
+
+    // Applies every property in the order added (a later one wins) onto `base`, then validates.
+    // The error names the first problem; diagnostics() has every warning and error.
+    result<producer_config> to_config(producer_config base = {}) {
+        diagnostics_.clear();
+        detail::property_context ctx;
+        producer_config cfg = std::move(base);
+        for (const auto& e : entries_) apply(cfg, e, ctx);
+        finish(cfg, ctx);
+        if (auto v = validate(cfg); !v) report(true, {}, {}, "invalid configuration: " + describe_field(v.err().detail()));
+        std::size_t errors = 0;
+        const diagnostic* first = nullptr;
+        for (const auto& d : diagnostics_)
+            if (d.error && errors++ == 0) first = &d;
+        if (first == nullptr) return cfg;
+        std::string text = first->text;
+        if (errors > 1) text += " (and " + std::to_string(errors - 1) + " more)";
+        return error(errc::bad_config, std::move(text));
+    }
+
+    const std::vector<diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+
+    // Every applied property of `cfg`, one "name=value" line each, in a form this class reads back.
+    static std::string to_properties(const producer_config& cfg) {
+        std::string out;
+        for (const auto& row : producer_properties_table()) {
+            if (row.show == nullptr) continue;
+            out += row.name();
+            out += '=';
+            out += row.show(cfg);
+            out += '\n';
+        }
+        return out;
+    }
+
+    // The known name closest to `name` (edit distance over Java and librdkafka names).
+    static std::string_view closest_name(std::string_view name) {
+        std::string_view best;
+        std::size_t best_d = static_cast<std::size_t>(-1);
+        auto consider = [&](std::string_view cand) {
+            if (cand.empty()) return;
+            const std::size_t d = distance(name, cand);
+            if (d < best_d) {
+                best_d = d;
+                best = cand;
+            }
+        };
+        for (const auto& row : producer_properties_table()) {
+            consider(row.java);
+            consider(row.librdkafka);
+            consider(row.librdkafka_alias);
+        }
+        return best;
+    }
+
+private:
+    struct entry {
+        std::string key, value, where;
+    };
+
+    void report(bool is_error, std::string_view where, std::string_view key, std::string text) {
+        std::string line = where.empty() ? std::string() : std::string(where) + ": ";
+        line += text;
+        diagnostics_.push_back({is_error, std::string(key), std::move(line)});
+    }
+
+    void apply(producer_config& cfg, const entry& e, detail::property_context& ctx) {
+        const producer_property* row = find_producer_property(e.key);
+        if (row == nullptr) {
+            report(true, e.where, e.key, "unknown property '" + e.key + "'; the closest known one is '" + std::string(closest_name(e.key)) + "'");
+            return;
+        }
+        const std::string shown = row->secret ? e.key : e.key + "=" + e.value;
+        switch (row->effect) {
+            case property_effect::ignored:
+                report(false, e.where, e.key, e.key + ": has no effect in kcoro (" + std::string(row->note) + ")");
+                return;
+            case property_effect::unsupported:
+                report(true, e.where, e.key, e.key + ": not supported: " + std::string(row->note));
+                return;
+            case property_effect::not_yet:
+                report(true, e.where, e.key, shown + ": " + std::string(row->note));
+                return;
+            case property_effect::applied:
+            case property_effect::checked: break;
+        }
+        const std::size_t warned = ctx.warnings.size();
+        if (auto r = row->set(cfg, e.value, ctx); !r) report(true, e.where, e.key, shown + ": " + r.err().detail());
+        for (std::size_t i = warned; i < ctx.warnings.size(); ++i) report(false, e.where, e.key, shown + ": " + ctx.warnings[i]);
+    }
+
+    // What the Java client decides after reading all properties, done the same way.
+    void finish(producer_config& cfg, detail::property_context& ctx) {
+        const std::optional<int>* level = cfg.compression == compression_codec::gzip ? &ctx.gzip_level
+                                          : cfg.compression == compression_codec::lz4 ? &ctx.lz4_level
+                                          : cfg.compression == compression_codec::zstd ? &ctx.zstd_level
+                                                                                         : nullptr;
+        if (ctx.any_level) cfg.compression_level = ctx.any_level;
+        if (level != nullptr && level->has_value()) cfg.compression_level = *level;
+        // Idempotence is on by default only where the other settings allow it, unless asked for.
+        if (!ctx.idempotence_set && cfg.enable_idempotence && cfg.transactional_id.empty() &&
+            (cfg.acks != acks::all || cfg.max_in_flight > 5)) {
+            cfg.enable_idempotence = false;
+            report(false, {}, "enable.idempotence",
+                   std::string("enable.idempotence: not set, and ") + (cfg.acks != acks::all ? "acks is not all" : "more than 5 requests may be in flight") +
+                       ": idempotence is off, as in the Java client");
+        }
+    }
+
+    // validate() names a field ("linger: ..."); say which properties set it.
+    static std::string describe_field(const std::string& detail) {
+        const std::size_t colon = detail.find(':');
+        const std::string_view field = std::string_view(detail).substr(0, colon);
+        std::string names;
+        for (const auto& row : producer_properties_table()) {
+            if (row.field != field) continue;
+            if (!names.empty()) names += ", ";
+            names += row.name();
+        }
+        return names.empty() ? detail : detail + " (set by " + names + ")";
+    }
+
+    static std::size_t distance(std::string_view a, std::string_view b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diag = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                const std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+                diag = up;
+            }
+        }
+        return row[b.size()];
+    }
+
+    std::vector<entry> entries_;
+    std::vector<diagnostic> diagnostics_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_properties.hpp ----
 // ---- begin kcoro/producer/producer_record.hpp ----
 // What a user hands to send(): a record addressed to a topic, and what they get back.
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs a tiny consumer of kcoro in each way a user can take it in: find_package after
-# cmake --install, add_subdirectory, FetchContent from this checkout, and a meson subproject.
+# cmake --install (which must also install the LICENSE and state VERSION's version in the CMake and
+# pkg-config files), add_subdirectory, FetchContent from this checkout, and a meson subproject.
+# conan.sh and vcpkg.sh beside it check the conan recipe and the vcpkg port.
 # Prints PASS/FAIL per way; exits non-zero if any failed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -8,6 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export CXX=${CXX:-g++-12}
 fails=0
+version=$(cat "$root/VERSION")
 
 check() {
   local name=$1; shift
@@ -21,12 +24,16 @@ check() {
 }
 
 find_package_way() {
-  cmake -S "$root" -B "$work/kcoro-build" -G Ninja -DKCORO_BUILD_TESTS=OFF -DKCORO_BUILD_EXAMPLES=OFF \
+  cmake -S "$root" -B "$work/kcoro-build" -G Ninja -DKCORO_BUILD_TESTS=OFF -DKCORO_BUILD_EXAMPLES=OFF -DKCORO_BUILD_TOOLS=OFF \
         -DCMAKE_INSTALL_PREFIX="$work/prefix" &&
   cmake --install "$work/kcoro-build" &&
   test -f "$work/prefix/share/cmake/kcoro/kcoroConfig.cmake" &&
   test -f "$work/prefix/share/pkgconfig/kcoro.pc" &&
-  cmake -S "$root/tests/package/find_package" -B "$work/fp" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" &&
+  cmp "$root/LICENSE" "$work/prefix/share/doc/kcoro/LICENSE" &&
+  grep -qx 'License: MIT' "$work/prefix/share/pkgconfig/kcoro.pc" &&
+  test "$(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --modversion kcoro)" = "$version" &&
+  cmake -S "$root/tests/package/find_package" -B "$work/fp" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+        -DKCORO_EXPECTED_VERSION="$version" &&
   cmake --build "$work/fp" && "$work/fp/consumer" &&
   # The pkg-config file must be enough on its own too.
   local pc_flags
@@ -51,7 +58,12 @@ meson_subproject_way() {
   cp "$root/tests/package/meson_subproject/meson.build" "$proj/" &&
   cp "$root/tests/package/consumer.cpp" "$work/meson-consumer/" &&
   ln -s "$root" "$proj/subprojects/kcoro" &&
-  meson setup "$work/ms" "$proj" && ninja -C "$work/ms" && "$work/ms/consumer"
+  meson setup "$work/ms" "$proj" && ninja -C "$work/ms" && "$work/ms/consumer" &&
+  # meson reads VERSION too.
+  meson introspect --projectinfo "$work/ms" | python3 -c 'import json, sys
+info = json.load(sys.stdin)
+sub = [s["version"] for s in info["subprojects"] if s["name"] == "kcoro"]
+sys.exit(0 if sub == [sys.argv[1]] else "meson says kcoro %s, VERSION says %s" % (sub, sys.argv[1]))' "$version"
 }
 
 check find_package find_package_way

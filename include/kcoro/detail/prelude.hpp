@@ -1,6 +1,9 @@
 // kcoro: version, feature macros and the ABI namespace shared by every header.
+// SPDX-License-Identifier: MIT
 #pragma once
 
+// The three numbers of the file VERSION (tools/version.py writes them; CMake refuses to configure
+// when they differ).
 #define KCORO_VERSION_MAJOR 0
 #define KCORO_VERSION_MINOR 1
 #define KCORO_VERSION_PATCH 0
@@ -34,10 +37,13 @@
 #endif
 
 // Behaviour depends on the codec macros, so two copies of kcoro configured differently in one
-// program must not share symbol names: the inline namespace carries version and feature tags.
-#define KCORO_ABI_CAT6(a, b, c, d, e, f) a##b##c##d##e##f
-#define KCORO_ABI_NAME(z, l, g, s, o) KCORO_ABI_CAT6(v0_1_f, z, l, g, s, o)
-#define KCORO_ABI_NS KCORO_ABI_NAME(KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
+// program must not share symbol names: the inline namespace carries version and feature tags,
+// v<major>_<minor>_f<zstd><lz4><zlib><snappy><openssl> (v0_1_f11110), made from the macros above.
+#define KCORO_ABI_CAT(a, b, c, d, e, f, g, h, i, j) a##b##c##d##e##f##g##h##i##j
+#define KCORO_ABI_NAME(major, minor, z, l, g, s, o) KCORO_ABI_CAT(v, major, _, minor, _f, z, l, g, s, o)
+#define KCORO_ABI_NS                                                                                         \
+    KCORO_ABI_NAME(KCORO_VERSION_MAJOR, KCORO_VERSION_MINOR, KCORO_HAS_ZSTD, KCORO_HAS_LZ4, KCORO_HAS_ZLIB, \
+                   KCORO_HAS_SNAPPY, KCORO_HAS_OPENSSL)
 
 #define KCORO_NAMESPACE_BEGIN \
     namespace kcoro {         \

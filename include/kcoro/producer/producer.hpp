@@ -1,6 +1,7 @@
 // Aggregates the producer engine; kcoro.hpp includes this.
 #pragma once
 #include "producer_config.hpp"
+#include "producer_properties.hpp"
 #include "producer_record.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
