@@ -238,7 +238,12 @@
     X(serialization_failed, 10016, false, "the serializer could not write the key or value")                     \
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
-    X(tls_failed, 10019, false, "the TLS handshake or session failed")
+    X(tls_failed, 10019, false, "the TLS handshake or session failed")                                          \
+    X(invalid_json, 10020, false, "the text is not valid JSON; the message says where")                         \
+    X(invalid_schema, 10021, false, "the Avro schema is invalid; the message says where and why")                \
+    X(schema_mismatch, 10022, false,                                                                               \
+      "the C++ type does not match the Avro schema; the message names the first field that differs")              \
+    X(malformed_http, 10023, false, "the peer sent bytes that are not a valid HTTP/1.1 response")
 
 KCORO_NAMESPACE_BEGIN
 
@@ -3150,6 +3155,36 @@ KCORO_NAMESPACE_END
 // baseTimestamp i64, maxTimestamp i64, producerId i64, producerEpoch i16, baseSequence i32,
 // recordCount i32, then the records.
 
+// ---- begin kcoro/detail/varint.hpp ----
+// Unsigned varints and zig-zag, the integer encoding Kafka's records and Avro's binary format share.
+
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
+// lengths and deltas in a record take one byte, so that case comes first).
+inline std::size_t varint_size(std::uint64_t v) noexcept {
+    if (v < 0x80) return 1;
+    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
+}
+inline std::uint64_t zigzag64(std::int64_t v) noexcept {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
+    while (v >= 0x80) {
+        *p++ = static_cast<byte>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<byte>(v);
+    return p;
+}
+}  // namespace detail
+KCORO_NAMESPACE_END
+// ---- end kcoro/detail/varint.hpp ----
 // ---- begin kcoro/serde/byte_sink.hpp ----
 // The byte sink concept: where serializers write the bytes of a key or value. The record batch
 // builder hands serializers a sink that appends straight into the batch, so values are written
@@ -3249,23 +3284,6 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
-// lengths and deltas in a record take one byte, so that case comes first).
-inline std::size_t varint_size(std::uint64_t v) noexcept {
-    if (v < 0x80) return 1;
-    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
-}
-inline std::uint64_t zigzag64(std::int64_t v) noexcept {
-    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
-    while (v >= 0x80) {
-        *p++ = static_cast<byte>(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<byte>(v);
-    return p;
-}
 inline void store_be(byte* p, std::uint64_t v, int n) noexcept {
     for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
 }
