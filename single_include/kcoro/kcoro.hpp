@@ -8,6 +8,8 @@
 // Codec headers are included unconditionally; each guards its own library use.
 
 // ---- begin kcoro/detail/prelude.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
 // kcoro: version, feature macros and the ABI namespace shared by every header.
 
 #define KCORO_VERSION_MAJOR 0
@@ -64,8 +66,11 @@
 #define KCORO_UNLIKELY(x) (x)
 #define KCORO_ALWAYS_INLINE inline
 #endif
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
 // ---- end kcoro/detail/prelude.hpp ----
 // ---- begin kcoro/error.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
+#define KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
 // kcoro::errc: every Kafka protocol error code, plus the errors the client itself raises,
 // as a std::error_code category. Errors are values; nothing here throws.
 
@@ -335,8 +340,11 @@ KCORO_NAMESPACE_END
 
 template <>
 struct std::is_error_code_enum<kcoro::errc> : std::true_type {};
+#endif  // KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
 // ---- end kcoro/error.hpp ----
 // ---- begin kcoro/result.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
 // kcoro::error and kcoro::result<T>: errors as values, usable with -fno-exceptions.
 
 
@@ -541,8 +549,11 @@ KCORO_NAMESPACE_END
     if (!tmp) [[unlikely]]                      \
         return std::move(tmp).err();            \
     decl = std::move(tmp).value()
+#endif  // KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
 // ---- end kcoro/result.hpp ----
 // ---- begin kcoro/bytes.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
+#define KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
 // Byte views and an owned, growable byte buffer that does not zero what it grows into.
 
 
@@ -662,6 +673,7 @@ private:
 };
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
 // ---- end kcoro/bytes.hpp ----
 // ---- begin kcoro/protocol/protocol.hpp ----
 // Aggregates the protocol layer; kcoro.hpp includes this.
@@ -3156,6 +3168,8 @@ KCORO_NAMESPACE_END
 // recordCount i32, then the records.
 
 // ---- begin kcoro/detail/varint.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
 // Unsigned varints and zig-zag, the integer encoding Kafka's records and Avro's binary format share.
 
 
@@ -3184,8 +3198,11 @@ inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
 }
 }  // namespace detail
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
 // ---- end kcoro/detail/varint.hpp ----
 // ---- begin kcoro/serde/byte_sink.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
 // The byte sink concept: where serializers write the bytes of a key or value. The record batch
 // builder hands serializers a sink that appends straight into the batch, so values are written
 // once, in place, with no temporary buffer.
@@ -3219,6 +3236,7 @@ struct buffer_sink {
 };
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
 // ---- end kcoro/serde/byte_sink.hpp ----
 
 #include <algorithm>
