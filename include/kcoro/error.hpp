@@ -174,7 +174,12 @@
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
     X(tls_failed, 10019, false, "the TLS handshake or session failed")                                          \
-    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")
+    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")            \
+    X(invalid_json, 10021, false, "the text is not valid JSON; the message says where")                         \
+    X(invalid_schema, 10022, false, "the Avro schema is invalid; the message says where and why")                \
+    X(schema_mismatch, 10023, false,                                                                               \
+      "the C++ type does not match the Avro schema; the message names the first field that differs")              \
+    X(malformed_http, 10024, false, "the peer sent bytes that are not a valid HTTP/1.1 response")
 
 KCORO_NAMESPACE_BEGIN
 

@@ -8,6 +8,8 @@
 // Codec headers are included unconditionally; each guards its own library use.
 
 // ---- begin kcoro/detail/prelude.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
 // kcoro: version, feature macros and the ABI namespace shared by every header.
 // SPDX-License-Identifier: MIT
 
@@ -70,8 +72,11 @@
 #define KCORO_UNLIKELY(x) (x)
 #define KCORO_ALWAYS_INLINE inline
 #endif
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_PRELUDE_HPP
 // ---- end kcoro/detail/prelude.hpp ----
 // ---- begin kcoro/error.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
+#define KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
 // kcoro::errc: every Kafka protocol error code, plus the errors the client itself raises,
 // as a std::error_code category. Errors are values; nothing here throws.
 
@@ -246,7 +251,12 @@
     X(fatal_producer_state, 10017, false, "the producer is in a fatal state (e.g. fenced); create a new one")    \
     X(auth_failed, 10018, false, "authentication with the broker failed")                                        \
     X(tls_failed, 10019, false, "the TLS handshake or session failed")                                          \
-    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")
+    X(producer_destroyed, 10020, false, "the producer was destroyed before the operation completed")            \
+    X(invalid_json, 10021, false, "the text is not valid JSON; the message says where")                         \
+    X(invalid_schema, 10022, false, "the Avro schema is invalid; the message says where and why")                \
+    X(schema_mismatch, 10023, false,                                                                               \
+      "the C++ type does not match the Avro schema; the message names the first field that differs")              \
+    X(malformed_http, 10024, false, "the peer sent bytes that are not a valid HTTP/1.1 response")
 
 KCORO_NAMESPACE_BEGIN
 
@@ -340,8 +350,11 @@ KCORO_NAMESPACE_END
 
 template <>
 struct std::is_error_code_enum<kcoro::errc> : std::true_type {};
+#endif  // KCORO_SINGLE_HEADER_KCORO_ERROR_HPP
 // ---- end kcoro/error.hpp ----
 // ---- begin kcoro/result.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
 // kcoro::error and kcoro::result<T>: errors as values, usable with -fno-exceptions.
 
 
@@ -546,8 +559,11 @@ KCORO_NAMESPACE_END
     if (!tmp) [[unlikely]]                      \
         return std::move(tmp).err();            \
     decl = std::move(tmp).value()
+#endif  // KCORO_SINGLE_HEADER_KCORO_RESULT_HPP
 // ---- end kcoro/result.hpp ----
 // ---- begin kcoro/bytes.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
+#define KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
 // Byte views and an owned, growable byte buffer that does not zero what it grows into.
 
 
@@ -667,6 +683,7 @@ private:
 };
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_BYTES_HPP
 // ---- end kcoro/bytes.hpp ----
 // ---- begin kcoro/protocol/protocol.hpp ----
 // Aggregates the protocol layer; kcoro.hpp includes this. The broker side of the messages
@@ -5394,7 +5411,42 @@ KCORO_NAMESPACE_END
 // baseTimestamp i64, maxTimestamp i64, producerId i64, producerEpoch i16, baseSequence i32,
 // recordCount i32, then the records.
 
+// ---- begin kcoro/detail/varint.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
+// Unsigned varints and zig-zag, the integer encoding Kafka's records and Avro's binary format share.
+
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
+// lengths and deltas in a record take one byte, so that case comes first).
+inline std::size_t varint_size(std::uint64_t v) noexcept {
+    if (v < 0x80) return 1;
+    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
+}
+inline std::uint64_t zigzag64(std::int64_t v) noexcept {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
+    while (v >= 0x80) {
+        *p++ = static_cast<byte>(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = static_cast<byte>(v);
+    return p;
+}
+}  // namespace detail
+KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_VARINT_HPP
+// ---- end kcoro/detail/varint.hpp ----
 // ---- begin kcoro/serde/byte_sink.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
 // The byte sink concept: where serializers write the bytes of a key or value. The record batch
 // builder hands serializers a sink that appends straight into the batch, so values are written
 // once, in place, with no temporary buffer.
@@ -5428,6 +5480,7 @@ struct buffer_sink {
 };
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
 // ---- end kcoro/serde/byte_sink.hpp ----
 
 #include <algorithm>
@@ -5493,23 +5546,6 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
-// lengths and deltas in a record take one byte, so that case comes first).
-inline std::size_t varint_size(std::uint64_t v) noexcept {
-    if (v < 0x80) return 1;
-    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
-}
-inline std::uint64_t zigzag64(std::int64_t v) noexcept {
-    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
-    while (v >= 0x80) {
-        *p++ = static_cast<byte>(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<byte>(v);
-    return p;
-}
 inline void store_be(byte* p, std::uint64_t v, int n) noexcept {
     for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
 }

@@ -10,6 +10,7 @@
 
 #include "../bytes.hpp"
 #include "../detail/prelude.hpp"
+#include "../detail/varint.hpp"
 #include "../result.hpp"
 #include "../serde/byte_sink.hpp"
 #include "compression.hpp"
@@ -78,23 +79,6 @@ inline constexpr std::size_t header_size = 61;
 }  // namespace record_layout
 
 namespace detail {
-// Bytes of the unsigned varint of v: one per started group of 7 bits, without a loop (most
-// lengths and deltas in a record take one byte, so that case comes first).
-inline std::size_t varint_size(std::uint64_t v) noexcept {
-    if (v < 0x80) return 1;
-    return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
-}
-inline std::uint64_t zigzag64(std::int64_t v) noexcept {
-    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-inline byte* put_uvarint(byte* p, std::uint64_t v) noexcept {
-    while (v >= 0x80) {
-        *p++ = static_cast<byte>(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<byte>(v);
-    return p;
-}
 inline void store_be(byte* p, std::uint64_t v, int n) noexcept {
     for (int i = 0; i < n; ++i) p[i] = static_cast<byte>(v >> (8 * (n - 1 - i)));
 }
