@@ -92,7 +92,7 @@ struct outcome {
 // One record: KEY<delimiter>VALUE when a key delimiter is given and found, else all value.
 kcoro::task<void> send_record(kcoro::producer<>& p, kcoro::producer<>::record_type& rec, const options& o, std::string_view text,
                               outcome& out) {
-    rec.key.reset();
+    rec.key = std::nullopt;
     rec.value = text;
     if (!o.key_delimiter.empty()) {
         const std::size_t k = text.find(o.key_delimiter);

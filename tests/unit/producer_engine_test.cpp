@@ -526,7 +526,7 @@ TEST_CASE("a batch over the topic's max.message.bytes is split until the record 
         }
         auto p = make_engine(loop, cfg);
         std::vector<std::string> values;
-        for (int i = 0; i < 120; ++i) values.push_back(i == 70 ? std::string(6 * 1024, 'B') : "v" + std::to_string(i) + std::string(97, 'x'));
+        for (int i = 0; i < 120; ++i) values.push_back(i == 70 ? std::string(6 * 1024, 'B') : std::string("v").append(std::to_string(i)).append(97, 'x'));
         split_outcome o;
         auto s = spawn(loop, send_mixed(p.get(), &values, &o));
         REQUIRE(loop.run_until([&] { return s->done(); }, 60s));
