@@ -168,12 +168,14 @@ kcoro::task<bool> produce(kcoro::event_loop& loop, kcoro::producer<>& p, const w
     co_return static_cast<bool>(closed);
 }
 
-// The latencies of the delivered records, in nanoseconds, sorted.
-inline std::vector<std::int64_t> delivered_latencies(const tally& t) {
+// The latencies of the delivered records, in nanoseconds, sorted; the first `warmup` records are
+// left out (they pay for connecting and the first metadata, which a steady stream does not).
+inline std::vector<std::int64_t> delivered_latencies(const tally& t, long warmup = 0) {
     std::vector<std::int64_t> lat;
     lat.reserve(static_cast<std::size_t>(t.delivered));
-    for (const std::int64_t v : t.latency_ns)
-        if (v >= 0) lat.push_back(v);
+    const auto first = std::min(t.latency_ns.size(), static_cast<std::size_t>(warmup < 0 ? 0 : warmup));
+    for (std::size_t i = first; i < t.latency_ns.size(); ++i)
+        if (t.latency_ns[i] >= 0) lat.push_back(t.latency_ns[i]);
     std::sort(lat.begin(), lat.end());
     return lat;
 }

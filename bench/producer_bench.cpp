@@ -48,6 +48,7 @@ struct options {
     double rate = 0;
     long batch_size = 16384;
     int idempotence = -1;  // -1: on exactly when acks=all
+    long warmup = 0;       // the first N records are sent but left out of the latency percentiles
     std::string runtime = "loop";
 };
 
@@ -55,7 +56,7 @@ struct options {
     std::fprintf(stderr,
                  "%s: %s\nusage: %s --bootstrap HOST:PORT --topic T [--records N] [--value-bytes B] [--keyed 0|1]\n"
                  "       [--acks 0|1|all] [--linger-ms L] [--codec none|gzip|snappy|lz4|zstd] [--rate R]\n"
-                 "       [--batch-size BYTES] [--idempotence 0|1] [--runtime loop|asio]\n",
+                 "       [--batch-size BYTES] [--idempotence 0|1] [--runtime loop|asio] [--warmup N]\n",
                  argv0, why, argv0);
     std::exit(2);
 }
@@ -85,10 +86,12 @@ options parse(int argc, char** argv) {
         else if (name == "--batch-size") o.batch_size = to_long(argv[0], v);
         else if (name == "--idempotence") o.idempotence = to_long(argv[0], v) != 0 ? 1 : 0;
         else if (name == "--runtime") o.runtime = v;
+        else if (name == "--warmup") o.warmup = to_long(argv[0], v);
         else usage(argv[0], "unknown option");
     }
     if (o.bootstrap.empty() || o.topic.empty()) usage(argv[0], "--bootstrap and --topic are required");
     if (o.records <= 0) usage(argv[0], "--records must be positive");
+    if (o.warmup >= o.records) usage(argv[0], "--warmup must be below --records");
     if (o.acks != "0" && o.acks != "1" && o.acks != "all") usage(argv[0], "--acks takes 0, 1 or all");
 #if KCORO_BENCH_ASIO
     if (o.runtime != "loop" && o.runtime != "asio") usage(argv[0], "--runtime takes loop or asio");
@@ -246,16 +249,16 @@ int main(int argc, char** argv) {
     const double wall = static_cast<double>(t1 - t0) / 1e9;
     const double cpu = cpu_seconds();
 
-    const std::vector<std::int64_t> lat = kcoro_perf::delivered_latencies(t);
+    const std::vector<std::int64_t> lat = kcoro_perf::delivered_latencies(t, o.warmup);
     const double n = static_cast<double>(o.records);
     const double p50 = kcoro_perf::quantile_us(lat, 0.50);
     const double p99 = kcoro_perf::quantile_us(lat, 0.99);
     const double p999 = kcoro_perf::quantile_us(lat, 0.999);
     std::printf("RESULT client=%s records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s linger_ms=%ld "
                 "codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f p99_us=%.1f "
-                "p999_us=%.1f peak_rss_mb=%.1f\n",
+                "p999_us=%.1f peak_rss_mb=%.1f warmup=%ld\n",
                 o.runtime == "asio" ? "kcoro-asio" : "kcoro", o.records, t.delivered, t.failed, o.value_bytes, o.keyed ? 1 : 0, o.acks.c_str(), o.linger_ms,
                 o.codec.c_str(), o.rate, wall, n / wall, n * static_cast<double>(o.value_bytes) / wall / 1e6,
-                cpu / n * 1e6, p50, p99, p999, peak_rss_mb());
+                cpu / n * 1e6, p50, p99, p999, peak_rss_mb(), o.warmup);
     return closed && t.delivered == o.records ? 0 : 1;
 }

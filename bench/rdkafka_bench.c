@@ -6,7 +6,7 @@
 //   rdkafka_bench --bootstrap HOST:PORT --topic T [--records N=1000000] [--value-bytes B=100]
 //                 [--keyed 0|1 =1] [--acks 0|1|all =all] [--linger-ms L=5]
 //                 [--codec none|gzip|snappy|lz4|zstd =none] [--rate R=0] [--batch-size BYTES=16384]
-//                 [--idempotence 0|1 =1 with acks=all, else 0]
+//                 [--idempotence 0|1 =1 with acks=all, else 0] [--warmup N=0]
 //
 // Records go through rd_kafka_producev with a copy of the payload; a full queue is librdkafka's
 // backpressure, answered by serving delivery reports for a millisecond and trying the same record
@@ -41,6 +41,7 @@ struct options {
     double rate;
     long batch_size;
     int idempotence;  // -1: on exactly when acks=all
+    long warmup;      // the first N records are sent but left out of the latency percentiles
 };
 
 static _Noreturn void usage(const char* argv0, const char* why) {
@@ -72,6 +73,7 @@ static struct options parse(int argc, char** argv) {
         .rate = 0,
         .batch_size = 16384,
         .idempotence = -1,
+        .warmup = 0,
     };
     for (int i = 1; i < argc; i += 2) {
         const char* name = argv[i];
@@ -88,10 +90,12 @@ static struct options parse(int argc, char** argv) {
         else if (strcmp(name, "--rate") == 0) o.rate = (double)to_long(argv[0], v);
         else if (strcmp(name, "--batch-size") == 0) o.batch_size = to_long(argv[0], v);
         else if (strcmp(name, "--idempotence") == 0) o.idempotence = to_long(argv[0], v) != 0 ? 1 : 0;
+        else if (strcmp(name, "--warmup") == 0) o.warmup = to_long(argv[0], v);
         else usage(argv[0], "unknown option");
     }
     if (o.bootstrap[0] == '\0' || o.topic[0] == '\0') usage(argv[0], "--bootstrap and --topic are required");
     if (o.records <= 0) usage(argv[0], "--records must be positive");
+    if (o.warmup >= o.records) usage(argv[0], "--warmup must be below --records");
     if (strcmp(o.acks, "0") != 0 && strcmp(o.acks, "1") != 0 && strcmp(o.acks, "all") != 0)
         usage(argv[0], "--acks takes 0, 1 or all");
     return o;
@@ -303,11 +307,12 @@ int main(int argc, char** argv) {
     const double cpu = cpu_seconds();
 
     // The delivered records' latencies, sorted. After a flush that timed out, records still waiting
-    // for a report hold their send time, so the copy stops at the delivered count.
+    // for a report hold their send time, so the copy stops at the delivered count. The first
+    // --warmup records (connecting, the first metadata) are left out.
     int64_t* lat = malloc(((size_t)t.delivered + 1) * sizeof *lat);
     size_t m = 0;
     if (lat != NULL) {
-        for (long i = 0; i < o.records && m < (size_t)t.delivered; ++i)
+        for (long i = o.warmup; i < o.records && m < (size_t)t.delivered; ++i)
             if (t.latency_ns[i] >= 0) lat[m++] = t.latency_ns[i];
         qsort(lat, m, sizeof *lat, compare_int64);
     }
@@ -317,9 +322,9 @@ int main(int argc, char** argv) {
     const double p999 = quantile_us(lat, m, 0.999);
     printf("RESULT client=librdkafka records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s "
            "linger_ms=%ld codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f "
-           "p99_us=%.1f p999_us=%.1f peak_rss_mb=%.1f\n",
+           "p99_us=%.1f p999_us=%.1f peak_rss_mb=%.1f warmup=%ld\n",
            o.records, t.delivered, t.failed, o.value_bytes, o.keyed ? 1 : 0, o.acks, o.linger_ms, o.codec, o.rate,
-           wall, n / wall, n * (double)o.value_bytes / wall / 1e6, cpu / n * 1e6, p50, p99, p999, peak_rss_mb());
+           wall, n / wall, n * (double)o.value_bytes / wall / 1e6, cpu / n * 1e6, p50, p99, p999, peak_rss_mb(), o.warmup);
     free(lat);
     free(value);
     free(t.latency_ns);
