@@ -24,7 +24,9 @@
 #include "engine_runtime.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
+#include "producer_identity.hpp"
 #include "producer_record.hpp"
+#include "retry_policy.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -293,8 +295,8 @@ public:
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
     // saying where; empty until something did.
     const error& last_error() const noexcept { return last_error_; }
-    std::int64_t producer_id() const noexcept { return producer_id_; }
-    std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
+    std::int64_t producer_id() const noexcept { return identity_.id(); }
+    std::int16_t producer_epoch() const noexcept { return identity_.epoch(); }
     Runtime& runtime() noexcept { return rt_; }
     // The producer's background coroutines. An adapter that starts coroutines of its own around
     // the producer starts them here, so that they are counted and torn down with the producer's.
@@ -468,16 +470,15 @@ private:
           partitioner_(std::move(part)),
           metadata_wake_(rt_),
           idempotence_wake_(rt_),
-          idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
+          identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
           jitter_(jitter_seed(rt_)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
-        if (!idempotent_) producer_ready_ = true;
     }
 
     void start() {
         ++live_coroutines_;
         detail::start_detached(rt_, background_, metadata_loop());
-        if (idempotent_) {
+        if (identity_.idempotent()) {
             ++live_coroutines_;
             detail::start_detached(rt_, background_, idempotence_loop());
         }
@@ -1075,7 +1076,7 @@ private:
                 idempotence_wake_.notify();
                 metadata_wake_.notify();
             }
-            if (!producer_ready_ || epoch_bump_needed_) {
+            if (!identity_.ready()) {
                 co_await b.wake.wait_until(now + std::chrono::milliseconds(100));
                 continue;
             }
@@ -1112,9 +1113,7 @@ private:
                 if (md->partitions[p].leader != b.id) continue;
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
-                if (idempotent_ && ps.in_flight > 0 &&
-                    (ps.resend_pending || ps.in_flight >= 5 || ps.last_acked_sequence < 0))
-                    continue;
+                if (!identity_.may_drain(ps)) continue;
                 producer_batch* batch = ps.queue.front();
                 if (now < batch->retry_at) {
                     next = std::min(next, batch->retry_at);
@@ -1147,18 +1146,14 @@ private:
         batch.sealed = true;
         // The next batches of the topic get room for as many delivery slots at once.
         batch.topic->records_per_batch = static_cast<std::size_t>(batch.record_count());
-        if (idempotent_ && batch.base_sequence < 0) {
-            batch.base_sequence = ps.next_sequence;
-            const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();
-            ps.next_sequence = static_cast<std::int32_t>(nxt > 0x7fffffff ? nxt - 0x80000000LL : nxt);
-        }
-        const std::int64_t pid = idempotent_ ? producer_id_ : -1;
-        const std::int16_t epoch = idempotent_ ? producer_epoch_ : std::int16_t(-1);
+        identity_.assign_sequence(ps, batch);
+        const std::int64_t pid = identity_.stamp_id();
+        const std::int16_t epoch = identity_.stamp_epoch();
         if (!batch.finished) {
             batch_finish_params params;
             params.producer_id = pid;
             params.producer_epoch = epoch;
-            params.base_sequence = idempotent_ ? batch.base_sequence : -1;
+            params.base_sequence = identity_.stamp_sequence(batch);
             params.transactional = false;
             params.codec = config_.compression;
             params.compression_level = config_.compression_level;
@@ -1174,8 +1169,8 @@ private:
             if (config_.compression != compression_codec::none)
                 observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
-                   (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
-            batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
+                   batch.builder.base_sequence() != identity_.stamp_sequence(batch)) {
+            batch.wire = batch.builder.restamp(pid, epoch, identity_.stamp_sequence(batch));
         }
         batch.producer_id = pid;
         batch.producer_epoch = epoch;
@@ -1193,16 +1188,15 @@ private:
                 if (leader != -2 && l != leader) continue;
                 partition_state& ps = ts.partitions[p];
                 while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
-                       !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
+                       !(identity_.idempotent() && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
                     producer_batch* b = ps.queue.front();
                     ps.queue.pop_front();
                     unqueue_bytes(*b);
-                    const bool had_sequence = b->base_sequence >= 0;
+                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
+                    identity_.gave_up(*b);
                     fail_batch(b, error(errc::delivery_timeout,
                                         "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
                                             std::to_string(config_.delivery_timeout.count()) + " ms)"));
-                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
-                    if (idempotent_ && had_sequence) epoch_bump_needed_ = true;
                 }
             }
         }
@@ -1310,10 +1304,7 @@ private:
             partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
             --ps.in_flight;
             if (ps.in_flight == 0) ps.resend_pending = false;
-            if (idempotent_ && batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ &&
-                batch->producer_id == producer_id_)
-                ps.last_acked_sequence = std::max<std::int64_t>(ps.last_acked_sequence,
-                                                                std::int64_t(batch->base_sequence) + batch->record_count() - 1);
+            identity_.acknowledged(ps, *batch);
             complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
             return;
         }
@@ -1327,58 +1318,48 @@ private:
         if (count_in_flight) --ps.in_flight;
         const errc e = err.kind();
         const steady_time now = rt_.now();
-        if (e == errc::message_too_large && batch->record_count() > 1 && !stopping_ && now < batch->deadline) {
+        batch_failure facts;
+        facts.code = e;
+        facts.retriable_error = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
+        facts.record_count = batch->record_count();
+        facts.stopping = stopping_;
+        facts.within_deadline = now < batch->deadline;
+        identity_.describe(ps, *batch, facts);
+        const failure_decision d = decide_failure(facts);
+        if (d.action == batch_action::split) {
             split_and_requeue(b, ps, batch);
             return;
         }
-        bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
-        bool reorder_refused = false;
-        if (idempotent_ && e == errc::out_of_order_sequence_number) {
-            if (batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ && batch->producer_id == producer_id_ &&
-                batch->base_sequence <= ps.last_acked_sequence) {
-                // A later batch of this epoch is already in the log: resending this one under a new
-                // epoch would put it after that batch. Ordering is the promise, so it fails instead.
-                retriable = false;
-                reorder_refused = true;
-            } else {
-                // Out of order behind a batch already being resent is expected; otherwise the broker
-                // lost our state and only a new epoch brings the sequences back in line (KIP-360).
-                if (!ps.resend_pending) epoch_bump_needed_ = true;
-                retriable = true;
-            }
-        }
-        if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
-            epoch_bump_needed_ = true;
-            retriable = true;
-        }
-        if (e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
-            e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
-            e == errc::request_timed_out || e == errc::network_exception) {
-            if (e != errc::request_timed_out && e != errc::connection_lost) metadata_.forget_leader(batch->topic->name, batch->partition);
-            request_metadata();
-        }
-        if (retriable && !stopping_ && now < batch->deadline) {
+        if (d.bump_epoch) identity_.need_bump();
+        if (d.forget_leader) metadata_.forget_leader(batch->topic->name, batch->partition);
+        if (d.refresh_metadata) request_metadata();
+        if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++stats_.retries;
             batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
             requeue(ps, batch);
-            if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+            if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
             b.wake.notify();
             return;
         }
         if (ps.in_flight == 0) ps.resend_pending = false;
-        if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
         error final = err;
-        if (e == errc::message_too_large)
-            final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
-                                 std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
-                                 std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
-                                 "this topic");
-        if (reorder_refused)
-            final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
-                                             "would put it out of order");
-        if (retriable && now >= batch->deadline)
-            final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+        switch (d.reason) {
+            case failure_reason::broker_error: break;
+            case failure_reason::too_large:
+                final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
+                                     std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
+                                     std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
+                                     "this topic");
+                break;
+            case failure_reason::reordered:
+                final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
+                                                 "would put it out of order");
+                break;
+            case failure_reason::delivery_timeout:
+                final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+                break;
+        }
         fail_batch(batch, final);
     }
 
@@ -1428,7 +1409,7 @@ private:
         } else {
             for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
         }
-        if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+        if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
         big->slots.clear();
         release_batch(big);
         b.wake.notify();
@@ -1470,8 +1451,8 @@ private:
     detail::detached_task idempotence_loop() {
         int failures = 0;
         while (!stopping_) {
-            const bool need_init = !producer_ready_;
-            const bool need_bump = epoch_bump_needed_ && total_in_flight() == 0;
+            const bool need_init = identity_.needs_id();
+            const bool need_bump = identity_.bump_due(total_in_flight());
             if (need_init || need_bump) {
                 broker_connection<Runtime>* conn = any_ready_connection();
                 if (conn == nullptr) {
@@ -1483,28 +1464,25 @@ private:
                 req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
                 auto v = negotiate<init_producer_id_request>(conn->versions());
                 if (need_bump && v && *v >= 3) {
-                    req.producer_id = producer_id_;
-                    req.producer_epoch = producer_epoch_;
+                    req.producer_id = identity_.id();
+                    req.producer_epoch = identity_.epoch();
                 }
                 result<init_producer_id_response> r = error(errc::no_supported_version);
                 if (v) r = co_await conn->request(req, *v);
                 else r = std::move(v).err();
                 if (stopping_) break;
                 if (r && r->error_code == errc::none) {
-                    producer_id_ = r->producer_id;
-                    producer_epoch_ = r->producer_epoch;
+                    identity_.assign(r->producer_id, r->producer_epoch);
                     if (need_bump) {
                         ++stats_.epoch_bumps;
                         reset_sequences();
                     }
-                    producer_ready_ = true;
-                    epoch_bump_needed_ = false;
                     failures = 0;
                     notify_all_senders();
                     continue;
                 }
                 error e = r ? error(r->error_code, "InitProducerId") : r.err();
-                if (!e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress) {
+                if (producer_identity::init_error_is_fatal(e)) {
                     fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
                     fail_waiting_senders(*fatal_error_);
                     fail_all_queued(*fatal_error_);
@@ -1522,12 +1500,7 @@ private:
     // After an epoch bump every partition starts again at sequence 0, in queue order.
     void reset_sequences() {
         for (auto& [name, tsp] : topics_) {
-            for (auto& ps : tsp->partitions) {
-                ps.next_sequence = 0;
-                ps.resend_pending = false;
-                ps.last_acked_sequence = -1;
-                for (producer_batch* b : ps.queue) b->base_sequence = -1;
-            }
+            for (auto& ps : tsp->partitions) producer_identity::restart(ps);
         }
     }
 
@@ -1625,7 +1598,7 @@ private:
                     ps.queue.pop_front();
                     unqueue_bytes(*b);
                     // A batch given up after it got a sequence leaves a gap the broker would reject.
-                    if (idempotent_ && b->base_sequence >= 0) epoch_bump_needed_ = true;
+                    identity_.gave_up(*b);
                     fail_batch(b, why);
                 }
             }
@@ -1737,11 +1710,7 @@ private:
     bool metadata_wanted_ = true;
     steady_time metadata_retry_at_{};
 
-    const bool idempotent_;
-    bool producer_ready_ = false;
-    bool epoch_bump_needed_ = false;
-    std::int64_t producer_id_ = -1;
-    std::int16_t producer_epoch_ = -1;
+    producer_identity identity_;
     std::optional<error> fatal_error_;
 
     int flushing_ = 0;
