@@ -24,6 +24,7 @@
 #include "engine_runtime.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
+#include "parked_sends.hpp"
 #include "producer_identity.hpp"
 #include "producer_record.hpp"
 #include "retry_policy.hpp"
@@ -346,20 +347,8 @@ private:
     enum class await_mode { delivery, callback, handle, forget };
     enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
 
-    // A send that could not be enqueued yet (buffer full, no metadata); retried by the engine.
-    struct pending_send {
-        pending_send* next = nullptr;
-        pending_send* prev = nullptr;
-        steady_time deadline{};
-        enqueue_status blocked_on = enqueue_status::blocked_memory;
-        bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
-        void (*fail)(pending_send*, error&&) = nullptr;
-        const record_type* rec = nullptr;
-        bool parked = false;  // issued before close(), so close() still takes it
-    };
-
     template <await_mode Mode>
-    struct send_awaiter : pending_send {
+    struct send_awaiter : parked_send {
         using result_type = std::conditional_t<
             Mode == await_mode::delivery, delivery_result,
             std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
@@ -374,25 +363,24 @@ private:
 
         send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
         send_awaiter(send_awaiter&& o) noexcept
-            : pending_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+            : parked_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
 
         bool await_ready() {
-            this->rec = &record;
+            this->topic = record.topic;
             return attempt();
         }
         void await_suspend(std::coroutine_handle<> h) {
             handle = h;
             if (!waiting_for_delivery) {
                 // Blocked: park until memory or metadata arrives, or max_block passes.
-                this->parked = true;
                 this->deadline = p->rt_.now() + p->config_.max_block;
-                this->retry = [](pending_send* s) {
+                this->retry = [](parked_send* s) {
                     auto* self = static_cast<send_awaiter*>(s);
                     if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
                     self->p->rt_.post(self->handle);
                     return true;
                 };
-                this->fail = [](pending_send* s, error&& e) {
+                this->fail = [](parked_send* s, error&& e) {
                     auto* self = static_cast<send_awaiter*>(s);
                     self->p->note_if_closing(e);
                     self->out.emplace(std::move(e));
@@ -451,7 +439,7 @@ private:
                 case enqueue_status::blocked_metadata:
                     if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
                     if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
-                    this->blocked_on = st;
+                    this->reason = st == enqueue_status::blocked_memory ? park_reason::memory : park_reason::metadata;
                     return false;
             }
             return true;
@@ -752,97 +740,39 @@ private:
 
     // ---- parked sends -------------------------------------------------------------------------
 
-    void park(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-        if (s->blocked_on == enqueue_status::blocked_metadata) {
-            topic(s->rec->topic);
+    void park(parked_send* s) {
+        parked_.park(s);
+        if (s->reason == park_reason::metadata) {
+            topic(s->topic);
             request_metadata();
         }
         metadata_wake_.notify();  // it also expires parked sends at their max_block
     }
-    void unpark(pending_send* s) {
-        if (s->prev) s->prev->next = s->next;
-        else waiting_head_ = s->next;
-        if (s->next) s->next->prev = s->prev;
-        else waiting_tail_ = s->prev;
-        s->next = s->prev = nullptr;
-    }
-    // Retries parked sends in order; stops at the first still waiting for memory so that earlier
-    // senders go first.
-    void retry_parked() {
-        if (retrying_parked_) return;
-        retrying_parked_ = true;
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            unpark(s);
-            bool done = s->retry(s);
-            if (!done) {
-                // Still blocked: back in its place.
-                if (next) {
-                    s->next = next;
-                    s->prev = next->prev;
-                    if (next->prev) next->prev->next = s;
-                    else waiting_head_ = s;
-                    next->prev = s;
-                } else {
-                    park_back(s);
-                }
-                if (s->blocked_on == enqueue_status::blocked_memory) break;
-            }
-            s = next;
-        }
-        retrying_parked_ = false;
-    }
-    void park_back(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-    }
+    void retry_parked() { parked_.retry(); }
     void expire_parked(steady_time now) {
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            if (now >= s->deadline) {
-                unpark(s);
-                if (s->blocked_on == enqueue_status::blocked_metadata) {
-                    s->fail(s, metadata_missing(s->rec->topic,
-                                                "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
-                                                    std::to_string(config_.max_block.count()) + " ms)",
-                                                errc::timed_out));
-                } else {
-                    s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
-                                                                 " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) +
-                                                                 " ms); a longer max_block waits longer"));
-                }
-            }
-            s = next;
-        }
+        parked_.expire(now, [&](const parked_send& s) {
+            if (s.reason == park_reason::metadata)
+                return metadata_missing(s.topic,
+                                        "topic '" + std::string(s.topic) + "' not present in metadata after max_block (" +
+                                            std::to_string(config_.max_block.count()) + " ms)",
+                                        errc::timed_out);
+            return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                     " bytes) stayed full for max_block (" +
+                                                     std::to_string(config_.max_block.count()) +
+                                                     " ms); a longer max_block waits longer");
+        });
     }
     void fail_waiting_senders(const error& e) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
-            s->fail(s, error(e));
-        }
+        parked_.fail_all([&](const parked_send&) { return e; });
     }
     // Fails every parked send with `kind`, the reason, and what the send was waiting for.
     void fail_waiting_senders(errc kind, std::string_view reason) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
+        parked_.fail_all([&](const parked_send& s) {
             std::string detail(reason);
-            if (s->blocked_on == enqueue_status::blocked_metadata) detail += " while it waited for metadata of topic '" + std::string(s->rec->topic) + "'";
+            if (s.reason == park_reason::metadata) detail += " while it waited for metadata of topic '" + std::string(s.topic) + "'";
             else detail += " while it waited for buffer memory";
-            s->fail(s, error(kind, std::move(detail)));
-        }
+            return error(kind, std::move(detail));
+        });
     }
 
     // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
@@ -935,7 +865,7 @@ private:
         if (idle()) notify_idle();
     }
 
-    bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
+    bool idle() const noexcept { return outstanding_batches_ == 0 && parked_.empty(); }
 
     void fail_all_queued(const error& e) { fail_all_queued(e, e); }
     // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
@@ -1544,7 +1474,7 @@ private:
             // Never in the past: before the first successful refresh last_refresh is the epoch.
             steady_time next = std::max(last_refresh + config_.metadata_max_age, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
             if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
-            if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
+            if (!parked_.empty()) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
             if (needs_more_metadata()) metadata_wanted_ = true;
             co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
         }
@@ -1559,8 +1489,7 @@ private:
     // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
     // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
     bool needs_more_metadata() const {
-        for (const pending_send* s = waiting_head_; s != nullptr; s = s->next)
-            if (s->blocked_on == enqueue_status::blocked_metadata) return true;
+        if (parked_.any_waiting_for_metadata()) return true;
         for (auto& [name, ts] : topics_) {
             const topic_metadata* md = metadata_.topic(name);
             const std::size_t known = md == nullptr ? 0 : md->partitions.size();
@@ -1583,14 +1512,7 @@ private:
                             "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
                                 " times in a row that it does not exist (unknown_topic_retries)");
             ts->unknown_answers = 0;
-            for (pending_send* s = waiting_head_; s != nullptr;) {
-                pending_send* next = s->next;
-                if (s->blocked_on == enqueue_status::blocked_metadata && s->rec->topic == ts->name) {
-                    unpark(s);
-                    s->fail(s, error(why));
-                }
-                s = next;
-            }
+            parked_.fail_topic(ts->name, why);
             for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
                 partition_state& ps = ts->partitions[p];
                 while (!ps.queue.empty()) {
@@ -1699,9 +1621,7 @@ private:
     byte_buffer key_scratch_;
     error last_enqueue_error_;
 
-    pending_send* waiting_head_ = nullptr;
-    pending_send* waiting_tail_ = nullptr;
-    bool retrying_parked_ = false;
+    parked_sends parked_;
 
     detail::wake_signal<Runtime> metadata_wake_;
     detail::wake_signal<Runtime> idempotence_wake_;
