@@ -21,6 +21,7 @@
 #include "cluster_metadata.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
+#include "delivery_reporter.hpp"
 #include "engine_runtime.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
@@ -205,7 +206,7 @@ public:
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
-    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { error_handler_ = std::move(h); }
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { reporter_.set_error_handler(std::move(h)); }
 
     // ---- flush and close ----------------------------------------------------------------------
 
@@ -234,6 +235,7 @@ public:
         if (closed_) co_return ok();
         if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
         closing_ = true;
+        reporter_.watch_failures(true);
         ++flushing_;
         notify_all_senders();
         const steady_time deadline = rt_.now() + timeout;
@@ -265,10 +267,10 @@ public:
         if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         closed_ = true;
         --flushing_;
-        if (close_failures_ > 0)
-            co_return error(close_first_failure_.code(), "close(): " + std::to_string(close_failures_) +
+        if (reporter_.watched_failures() > 0)
+            co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
                                                              " of the records pending when it was called failed; the first: " +
-                                                             close_first_failure_.detail());
+                                                             reporter_.first_watched_failure().detail());
         co_return ok();
     }
 
@@ -289,6 +291,8 @@ public:
 
     const producer_stats& stats() const noexcept {
         stats_.buffered_bytes = used_memory_;
+        stats_.records_delivered = reporter_.delivered();
+        stats_.records_failed = reporter_.failed();
         return stats_;
     }
     const producer_config& config() const noexcept { return config_; }
@@ -320,6 +324,7 @@ private:
         if (destroyed_) return;
         destroyed_ = true;
         closing_ = true;
+        reporter_.watch_failures(false);
         stopping_ = true;
         fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
         // In flight: reported now; their memory goes back when their request's coroutine ends (a
@@ -348,7 +353,7 @@ private:
     enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
 
     template <await_mode Mode>
-    struct send_awaiter : parked_send {
+    struct send_awaiter : parked_send, delivery_waiter {
         using result_type = std::conditional_t<
             Mode == await_mode::delivery, delivery_result,
             std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
@@ -357,13 +362,11 @@ private:
         const record_type& record;
         detail::delivery_callback callback;
         std::optional<result_type> out;
-        delivery_result delivered = error(errc::none);
-        std::coroutine_handle<> handle;
         bool waiting_for_delivery = false;
 
         send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
         send_awaiter(send_awaiter&& o) noexcept
-            : parked_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+            : parked_send(o), delivery_waiter(), p(o.p), record(o.record), callback(std::move(o.callback)) {}
 
         bool await_ready() {
             this->topic = record.topic;
@@ -406,13 +409,13 @@ private:
             if constexpr (Mode == await_mode::delivery) {
                 // The awaiter outlives the slot: it stays suspended until the slot completes it.
                 slot.how = delivery_slot::kind::awaiter;
-                slot.waiter_owner = this;
+                slot.waiter_owner = static_cast<delivery_waiter*>(this);
             } else if constexpr (Mode == await_mode::callback) {
                 slot.how = delivery_slot::kind::callback;
                 slot.callback = std::move(callback);
             } else if constexpr (Mode == await_mode::handle) {
                 slot.how = delivery_slot::kind::handle;
-                delivery_state_ref_ = p->delivery_states_->acquire();
+                delivery_state_ref_ = p->reporter_.handle_states().acquire();
                 slot.state = delivery_state_ref_;
             } else {
                 slot.how = delivery_slot::kind::forget;
@@ -424,20 +427,20 @@ private:
                         waiting_for_delivery = true;
                         return false;
                     } else if constexpr (Mode == await_mode::handle) {
-                        out.emplace(delivery_handle(delivery_state_ref_, p->delivery_states_.get(), &p->rt_post_));
+                        out.emplace(delivery_handle(delivery_state_ref_, &p->reporter_.handle_states(), &p->rt_post_));
                         return true;
                     } else {
                         out.emplace(ok());
                         return true;
                     }
                 case enqueue_status::failed:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->reporter_.handle_states().release(delivery_state_ref_);
                     if (this->parked) p->note_if_closing(p->last_enqueue_error_);
                     out.emplace(std::move(p->last_enqueue_error_));
                     return true;
                 case enqueue_status::blocked_memory:
                 case enqueue_status::blocked_metadata:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->reporter_.handle_states().release(delivery_state_ref_);
                     if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
                     this->reason = st == enqueue_status::blocked_memory ? park_reason::memory : park_reason::metadata;
                     return false;
@@ -789,69 +792,23 @@ private:
 
     // While close() runs, each record pending when it was called that fails makes close() fail.
     void note_if_closing(const error& e) {
-        if (!closing_ || destroyed_) return;
-        if (close_failures_++ == 0) close_first_failure_ = e;
+        reporter_.note_failure(e);
     }
 
     // ---- completion ---------------------------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
-        const std::string_view topic_name = b->topic->name;
-        std::int64_t offset_delta = 0;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
-            ++offset_delta;
-            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
-            ++stats_.records_delivered;
-            deliver(slot, delivery_result(md), md);
-        }
+        reporter_.complete(*b, base_offset, log_append_time, poster());
         release_batch(b);
     }
-
     void fail_batch(producer_batch* b, const error& e) {
         report_failure(b, e);
         release_batch(b);
     }
-    // Tells each record's sender that it failed; the batch keeps its memory (a write may still
-    // refer to it) and no record in it is reported again.
-    void report_failure(producer_batch* b, const error& e) {
-        const std::string_view topic_name = b->topic->name;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.timestamp = slot.timestamp;
-            ++stats_.records_failed;
-            note_if_closing(e);
-            deliver(slot, delivery_result(e), md);
-        }
-        b->slots.clear();
-    }
-
-    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
-        switch (slot.how) {
-            case delivery_slot::kind::forget:
-                if (!r && error_handler_) error_handler_(md, r.err());
-                break;
-            case delivery_slot::kind::awaiter: {
-                auto* owner = static_cast<send_awaiter<await_mode::delivery>*>(slot.waiter_owner);
-                owner->delivered = std::move(r);
-                rt_.post(owner->handle);
-                break;
-            }
-            case delivery_slot::kind::callback:
-                slot.callback(std::move(r));
-                break;
-            case delivery_slot::kind::handle:
-                slot.state->outcome.emplace(std::move(r));
-                slot.state->producer_done = true;
-                if (slot.state->waiter) rt_.post(slot.state->waiter);
-                else if (!slot.state->handle_alive) delivery_states_->release(slot.state);
-                break;
-        }
+    // The batch keeps its memory (a write may still refer to it).
+    void report_failure(producer_batch* b, const error& e) { reporter_.fail(*b, e, poster()); }
+    auto poster() noexcept {
+        return [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
 
     void release_batch(producer_batch* b) {
@@ -1614,7 +1571,7 @@ private:
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
 
     producer_batch_pool pool_;
-    detail::delivery_state_pool_owner delivery_states_{new detail::delivery_state_pool};
+    delivery_reporter reporter_;
     std::function<void(std::coroutine_handle<>)> rt_post_;
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
@@ -1638,14 +1595,11 @@ private:
     bool stopping_ = false;
     bool closed_ = false;
     bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
-    std::size_t close_failures_ = 0;     // records pending at close() that failed during it
-    error close_first_failure_;
     error last_error_;                   // see last_error()
     bool cluster_unreachable_ = false;   // the last metadata attempt failed
     std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
     int live_coroutines_ = 0;
     mutable producer_stats stats_;
-    std::function<void(const record_metadata&, const error&)> error_handler_;
     std::minstd_rand jitter_;
     detail::detached_scope background_;
     teardown_hook teardown_hook_;
