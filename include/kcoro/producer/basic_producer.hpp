@@ -28,6 +28,7 @@
 #include "parked_sends.hpp"
 #include "producer_identity.hpp"
 #include "producer_record.hpp"
+#include "record_accumulator.hpp"
 #include "retry_policy.hpp"
 
 #include <algorithm>
@@ -259,7 +260,7 @@ public:
         if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
         metadata_wake_.notify();
         idempotence_wake_.notify();
-        while ((live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) && !destroyed_) {
+        while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed_) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
         }
@@ -290,7 +291,7 @@ public:
     }
 
     const producer_stats& stats() const noexcept {
-        stats_.buffered_bytes = used_memory_;
+        stats_.buffered_bytes = accumulator_.used_memory();
         stats_.records_delivered = reporter_.delivered();
         stats_.records_failed = reporter_.failed();
         return stats_;
@@ -497,10 +498,7 @@ private:
             request_metadata();
             return enqueue_status::blocked_metadata;
         }
-        if (ts.partitions.size() < md->partitions.size()) {
-            ts.partitions.resize(md->partitions.size());
-            ts.queued_bytes.resize(md->partitions.size());
-        }
+        record_accumulator::fit(ts, md->partitions.size());
 
         // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
         // serializer says they are its serialized form, else serialized once into scratch space.
@@ -537,7 +535,6 @@ private:
                 return enqueue_status::failed;
             }
         }
-        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
 
         // The key is already bytes; the value is written by its serializer straight into the batch,
@@ -551,117 +548,31 @@ private:
                 return write_value;
         }();
 
-        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
-        if (b != nullptr) {
-            const std::size_t before = b->builder.size_bytes();
-            const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
-                                                rec.headers, append_limit(ts));
-            if (appended) {
-                queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                finish_append(ts, partition, ps, *b, slot, timestamp, false);
-                return enqueue_status::enqueued;
-            }
-            b->sealed = true;  // full: the sender may take it now
-            wake_leader(rec.topic, partition);
+        const auto a = accumulator_.append(ts, partition, rt_.now(), timestamp, has_key, key_writer, rec.value.has_value(),
+                                           value_writer, rec.headers, slot);
+        if (a.sealed_previous) wake_leader(rec.topic, partition);
+        switch (a.status) {
+            case record_accumulator::append_outcome::blocked_memory: return enqueue_status::blocked_memory;
+            case record_accumulator::append_outcome::too_large:
+                batch_released();
+                last_enqueue_error_ = error(errc::record_too_large,
+                                            "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
+                                                std::string(rec.topic) + "' exceeds max_request_size (" +
+                                                std::to_string(config_.max_request_size) + ") or buffer_memory");
+                return enqueue_status::failed;
+            case record_accumulator::append_outcome::opened:
+                partitioner_.on_new_batch(ts.name, partition);
+                [[fallthrough]];
+            case record_accumulator::append_outcome::appended: break;
         }
-
-        // A new batch holds room for the records it is expected to take and, when compressing, as
-        // much again for the compressed copy it will hold from the drain on: reserved now, so that
-        // finishing many queued batches at once cannot take the producer past buffer_memory, and
-        // allocated now, so that it does not grow by reallocation. The first batch is always let
-        // in, however small buffer_memory is.
-        const std::size_t expected_bytes = append_limit(ts);
-        const std::size_t first_reservation =
-            config_.compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
-        if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
-        b = pool_.acquire();
-        b->builder.reserve(expected_bytes);
-        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
-        b->topic = &ts;
-        b->partition = partition;
-        b->created = rt_.now();
-        b->deadline = b->created + config_.delivery_timeout;
-        b->reserved = first_reservation;
-        used_memory_ += b->reserved;
-        ++outstanding_batches_;
-        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, append_limit(ts));
-        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
-        if (size > config_.max_request_size || size > config_.buffer_memory) {
-            release_batch(b);
-            last_enqueue_error_ = error(errc::record_too_large,
-                                        "a record of " + std::to_string(size) + " bytes (with batch overhead) to topic '" +
-                                            std::string(rec.topic) + "' exceeds max_request_size (" +
-                                            std::to_string(config_.max_request_size) + ") or buffer_memory");
-            return enqueue_status::failed;
-        }
-        ps.queue.push_back(b);
-        queued_bytes_of(*b) += b->builder.size_bytes();
-        on_new_batch(ts, partition);
-        finish_append(ts, partition, ps, *b, slot, timestamp, true);
-        return enqueue_status::enqueued;
-    }
-
-    template <class KW, class VW>
-    bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
-                       std::span<const record_header> headers, std::size_t limit) {
-        append_status st;
-        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
-        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
-        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
-        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
-        return st == append_status::appended;
-    }
-
-    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
-    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
-    // producer keeps for buffered records.
-    void grow_reservation(producer_batch& b) {
-        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
-                                 b.slots.capacity() * sizeof(delivery_slot);
-        if (need > b.reserved) {
-            used_memory_ += need - b.reserved;
-            b.reserved = need;
-        }
-    }
-
-    // `opened`: the record is the batch's first, so its linger starts now: the sender, which
-    // computed when to wake before this batch existed, is woken if it would sleep past it.
-    void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
-                       std::int64_t timestamp, bool opened) {
-        slot.timestamp = timestamp;
-        b.slots.push_back(std::move(slot));
-        grow_reservation(b);
+        producer_batch& b = *a.batch;
         ++stats_.records_enqueued;
-        partition_on_append(ts, partition, b);
-        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
+        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
+        // A new batch's linger starts now: the sender, which computed when to wake before this batch
+        // existed, is woken if it would sleep past it.
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
-        else if (opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
-    }
-
-    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
-    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
-    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
-    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
-    // uncompressed, and no more than batch_size while buffer_memory is taken.
-    std::size_t append_limit(const topic_state& ts) const noexcept {
-        if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
-        const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
-        const std::size_t cap = std::min(largest_normal_batch(),
-                                         config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
-        return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
-    }
-    // Uncompressed bytes a batch takes at most unless one record is larger.
-    std::size_t largest_normal_batch() const noexcept {
-        return config_.compression == compression_codec::none ? config_.batch_size
-                                                              : max_compressed_batch_growth * config_.batch_size;
-    }
-    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
-    // improves slowly, so that a batch rarely compresses to more than batch_size.
-    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
-        if (plain == 0) return;
-        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
-        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
-        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
+        else if (a.status == record_accumulator::append_outcome::opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
+        return enqueue_status::enqueued;
     }
 
     // ---- partitioning -------------------------------------------------------------------------
@@ -677,32 +588,11 @@ private:
         ctx.batch_size = config_.batch_size;
         return partitioner_.partition(ctx);  // checked by the caller
     }
-    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
-    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
-        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
-    }
-    static void unqueue_bytes(producer_batch& b) noexcept {
-        std::size_t& q = queued_bytes_of(b);
-        q -= std::min(q, b.builder.size_bytes());
-    }
-    void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
-    void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
-        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
-    }
-
     topic_state& topic(std::string_view name) {
-        if (auto* e = last_topic_.find(name)) return *e->second;
-        auto it = topics_.find(name);
-        if (it != topics_.end()) {
-            last_topic_.remember(&*it);
-            return *it->second;
-        }
-        auto t = std::make_unique<topic_state>();
-        t->name = std::string(name);
-        auto* raw = t.get();
-        topics_.emplace(raw->name, std::move(t));
-        request_metadata();
-        return *raw;
+        bool created = false;
+        topic_state& ts = accumulator_.topic(name, created);
+        if (created) request_metadata();
+        return ts;
     }
 
     task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
@@ -812,31 +702,21 @@ private:
     }
 
     void release_batch(producer_batch* b) {
-        used_memory_ -= b->reserved;
-        --outstanding_batches_;
-        // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
-        // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
-        // over that budget, gives its memory back.
-        pool_.release(b, 2 * largest_normal_batch() + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
+        accumulator_.release(b);
+        batch_released();
+    }
+    // Memory came back: parked sends may get in, and flush() or close() may be done.
+    void batch_released() {
         retry_parked();
         if (idle()) notify_idle();
     }
 
-    bool idle() const noexcept { return outstanding_batches_ == 0 && parked_.empty(); }
+    bool idle() const noexcept { return accumulator_.outstanding_batches() == 0 && parked_.empty(); }
 
     void fail_all_queued(const error& e) { fail_all_queued(e, e); }
     // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
     void fail_all_queued(const error& e, const error& sent_before) {
-        for (auto& [name, ts] : topics_) {
-            for (auto& ps : ts->partitions) {
-                while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    fail_batch(b, b->attempts > 0 ? sent_before : e);
-                }
-            }
-            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
-        }
+        accumulator_.take_all([&](producer_batch* b) { fail_batch(b, b->attempts > 0 ? sent_before : e); });
     }
 
     // ---- brokers and senders ------------------------------------------------------------------
@@ -991,7 +871,7 @@ private:
 
     void drain(broker_state& b, steady_time now, steady_time& next) {
         std::size_t size = 128;
-        for (auto& [name, tsp] : topics_) {
+        for (auto& [name, tsp] : accumulator_.topics()) {
             topic_state& ts = *tsp;
             const topic_metadata* md = metadata_.topic(ts.name);
             if (md == nullptr) continue;
@@ -1001,28 +881,14 @@ private:
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
                 if (!identity_.may_drain(ps)) continue;
+                if (!accumulator_.ready(ps, now, flushing_ > 0 || closing_, next)) continue;
                 producer_batch* batch = ps.queue.front();
-                if (now < batch->retry_at) {
-                    next = std::min(next, batch->retry_at);
-                    continue;
-                }
-                const bool ready = batch->sealed || ps.queue.size() > 1 || flushing_ > 0 || closing_ ||
-                                   now >= batch->created + config_.linger;
-                if (!ready) {
-                    next = std::min(next, batch->created + config_.linger);
-                    continue;
-                }
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
-                ps.queue.pop_front();
-                unqueue_bytes(*batch);
+                accumulator_.take(ps);
                 ++ps.in_flight;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
-                if (!batch->sealed) {
-                    batch->sealed = true;
-                    on_new_batch(ts, static_cast<std::int32_t>(p));
-                }
             }
         }
     }
@@ -1044,17 +910,11 @@ private:
             params.transactional = false;
             params.codec = config_.compression;
             params.compression_level = config_.compression_level;
-            auto w = batch.builder.finish(params);
-            if (!w) {
+            if (auto w = accumulator_.finish(batch, params); !w) {
                 ps.queue.pop_front();
                 fail_batch(&batch, error(w.code(), "compressing a batch"));
                 return false;
             }
-            batch.wire = *w;
-            batch.finished = true;
-            grow_reservation(batch);  // compressing took a second buffer
-            if (config_.compression != compression_codec::none)
-                observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
                    batch.builder.base_sequence() != identity_.stamp_sequence(batch)) {
             batch.wire = batch.builder.restamp(pid, epoch, identity_.stamp_sequence(batch));
@@ -1066,7 +926,7 @@ private:
 
     // Queued batches past their delivery timeout fail; in-flight ones are judged on their answer.
     void expire_queued(std::int32_t leader, steady_time now) {
-        for (auto& [name, tsp] : topics_) {
+        for (auto& [name, tsp] : accumulator_.topics()) {
             topic_state& ts = *tsp;
             const topic_metadata* md = metadata_.topic(ts.name);
             for (std::size_t p = 0; p < ts.partitions.size(); ++p) {
@@ -1076,9 +936,7 @@ private:
                 partition_state& ps = ts.partitions[p];
                 while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
                        !(identity_.idempotent() && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
+                    producer_batch* b = accumulator_.take(ps);
                     // A batch that got a sequence and was given up leaves a gap the broker would reject.
                     identity_.gave_up(*b);
                     fail_batch(b, error(errc::delivery_timeout,
@@ -1224,7 +1082,7 @@ private:
             ++batch->attempts;
             ++stats_.retries;
             batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
-            requeue(ps, batch);
+            accumulator_.requeue(ps, batch);
             if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
             b.wake.notify();
             return;
@@ -1235,7 +1093,7 @@ private:
             case failure_reason::broker_error: break;
             case failure_reason::too_large:
                 final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
-                                     std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
+                                     std::to_string(batch->builder.size_bytes() - record_accumulator::record_batch_overhead) + " bytes (" +
                                      std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
                                      "this topic");
                 break;
@@ -1250,66 +1108,15 @@ private:
         fail_batch(batch, final);
     }
 
-    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
-    // parts of about half its size each, in record order and keeping its sequences, as the Java
-    // client does; a part of one record that is still too large then fails alone.
+    // A batch the broker found too large goes back to its queue in parts (record_accumulator::split).
     void split_and_requeue(broker_state& b, partition_state& ps, producer_batch* big) {
-        decoded_batch decoded;
-        if (auto r = read_record_batch(big->wire, decoded); !r) {
+        if (auto r = accumulator_.split(ps, big); !r) {
             fail_batch(big, error(r.code(), "splitting a batch the broker found too large: " + r.err().detail()));
             return;
         }
-        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
-        std::vector<producer_batch*> parts;
-        std::vector<record_header> headers;
-        std::int32_t index = 0;
-        for (auto& rec : decoded.records) {
-            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
-            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
-            producer_batch* part = parts.empty() ? nullptr : parts.back();
-            if (part == nullptr || (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
-                part = pool_.acquire();
-                part->topic = big->topic;
-                part->partition = big->partition;
-                part->created = big->created;
-                part->deadline = big->deadline;
-                part->attempts = big->attempts + 1;
-                part->sealed = true;
-                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
-                ++outstanding_batches_;
-                parts.push_back(part);
-            }
-            headers.clear();
-            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
-            bytes_view key = rec.key ? *rec.key : bytes_view{};
-            bytes_view value = rec.value ? *rec.value : bytes_view{};
-            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
-                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
-            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
-            ++index;
-        }
-        for (producer_batch* part : parts) grow_reservation(*part);
-        // In queue order: by sequence among resends when idempotent, else each part at the front,
-        // the last first.
-        if (big->base_sequence >= 0) {
-            for (producer_batch* part : parts) requeue(ps, part);
-        } else {
-            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
-        }
         if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
-        big->slots.clear();
         release_batch(big);
         b.wake.notify();
-    }
-
-    // Back to the front of its queue, ordered by sequence so resends keep their original order.
-    void requeue(partition_state& ps, producer_batch* batch) {
-        auto it = ps.queue.begin();
-        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
-               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
-            ++it;
-        ps.queue.insert(it, batch);
-        queued_bytes_of(*batch) += batch->builder.size_bytes();
     }
 
     void coroutine_ended() {
@@ -1386,7 +1193,7 @@ private:
 
     // After an epoch bump every partition starts again at sequence 0, in queue order.
     void reset_sequences() {
-        for (auto& [name, tsp] : topics_) {
+        for (auto& [name, tsp] : accumulator_.topics()) {
             for (auto& ps : tsp->partitions) producer_identity::restart(ps);
         }
     }
@@ -1447,7 +1254,7 @@ private:
     // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
     bool needs_more_metadata() const {
         if (parked_.any_waiting_for_metadata()) return true;
-        for (auto& [name, ts] : topics_) {
+        for (auto& [name, ts] : accumulator_.topics()) {
             const topic_metadata* md = metadata_.topic(name);
             const std::size_t known = md == nullptr ? 0 : md->partitions.size();
             for (std::size_t p = 0; p < ts->partitions.size(); ++p)
@@ -1462,7 +1269,7 @@ private:
     void fail_unknown_topics() {
         if (config_.unknown_topic_retries <= 0) return;
         std::vector<topic_state*> missing;
-        for (auto& [name, ts] : topics_)
+        for (auto& [name, ts] : accumulator_.topics())
             if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
         for (topic_state* ts : missing) {
             const error why(errc::unknown_topic_or_partition,
@@ -1473,9 +1280,7 @@ private:
             for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
                 partition_state& ps = ts->partitions[p];
                 while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
+                    producer_batch* b = accumulator_.take(ps);
                     // A batch given up after it got a sequence leaves a gap the broker would reject.
                     identity_.gave_up(*b);
                     fail_batch(b, why);
@@ -1507,7 +1312,7 @@ private:
             conn = bootstrap_conn_.get();
         }
         std::vector<metadata_request_topic> names;
-        for (auto& [name, ts] : topics_) names.push_back({.name = ts->name});
+        for (auto& [name, ts] : accumulator_.topics()) names.push_back({.name = ts->name});
         metadata_request req;
         req.topics = std::span<const metadata_request_topic>(names);
         req.allow_auto_topic_creation = true;
@@ -1530,7 +1335,7 @@ private:
                 pl.error = p.error_code;
             }
             metadata_.update_topic(*t.name, t.error_code, std::move(parts));
-            if (auto it = topics_.find(*t.name); it != topics_.end()) {
+            if (auto it = accumulator_.topics().find(*t.name); it != accumulator_.topics().end()) {
                 topic_state& ts = *it->second;
                 if (t.error_code == errc::unknown_topic_or_partition) ++ts.unknown_answers;
                 else ts.unknown_answers = 0;
@@ -1551,9 +1356,6 @@ private:
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
 
-    static constexpr std::size_t record_batch_overhead = 61;
-    // A compressing batch takes at most this many times batch_size of uncompressed records.
-    static constexpr std::size_t max_compressed_batch_growth = 8;
 
     Runtime rt_;
     producer_config config_;
@@ -1564,17 +1366,13 @@ private:
     Partitioner partitioner_;
 
     cluster_metadata metadata_;
-    std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
-    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
     std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
 
-    producer_batch_pool pool_;
+    record_accumulator accumulator_{config_};
     delivery_reporter reporter_;
     std::function<void(std::coroutine_handle<>)> rt_post_;
-    std::size_t used_memory_ = 0;
-    std::size_t outstanding_batches_ = 0;
     byte_buffer key_scratch_;
     error last_enqueue_error_;
 
