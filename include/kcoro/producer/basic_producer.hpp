@@ -219,9 +219,9 @@ public:
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed_) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
         std::erase(idle_waiters_, &signal);
-        if (!destroyed_) co_await acks_none_barrier();
+        if (!destroyed()) co_await acks_none_barrier();
         --flushing_;
     }
 
@@ -233,23 +233,23 @@ public:
     // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        if (closed_) co_return ok();
-        if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
-        closing_ = true;
+        if (closed()) co_return ok();
+        if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
+        state_ = lifecycle::closing;
         reporter_.watch_failures(true);
         ++flushing_;
         notify_all_senders();
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed_)
+        while (!idle() && rt_.now() < deadline && !destroyed())
             co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
-        if (destroyed_) {
+        if (destroyed()) {
             std::erase(idle_waiters_, &signal);
             co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         }
         if (idle()) co_await acks_none_barrier();
-        stopping_ = true;
+        state_ = lifecycle::stopping;
         fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
         const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
         fail_all_queued(why);
@@ -260,13 +260,13 @@ public:
         if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
         metadata_wake_.notify();
         idempotence_wake_.notify();
-        while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed_) {
+        while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
         }
         std::erase(idle_waiters_, &signal);
-        if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        closed_ = true;
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+        state_ = lifecycle::closed;
         --flushing_;
         if (reporter_.watched_failures() > 0)
             co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
@@ -322,11 +322,9 @@ private:
     // The destructor's work, done while the memory stays valid for the coroutines still to run:
     // every outcome reported now, every background coroutine told to end.
     void abandon() noexcept {
-        if (destroyed_) return;
-        destroyed_ = true;
-        closing_ = true;
+        if (destroyed()) return;
+        state_ = lifecycle::destroyed;
         reporter_.watch_failures(false);
-        stopping_ = true;
         fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
         // In flight: reported now; their memory goes back when their request's coroutine ends (a
         // write may still be reading it).
@@ -347,6 +345,16 @@ private:
         idempotence_wake_.notify();
         notify_idle();
     }
+
+    // One way through, never back: open -> closing (close() delivers what it can within its
+    // timeout) -> stopping (what is left fails, connections close) -> closed; destroying the
+    // producer jumps to destroyed from any of them.
+    enum class lifecycle : std::uint8_t { open, closing, stopping, closed, destroyed };
+    bool closing() const noexcept { return state_ >= lifecycle::closing; }    // no new sends
+    bool stopping() const noexcept { return state_ >= lifecycle::stopping; }  // background work ends
+    bool closed() const noexcept { return state_ == lifecycle::closed; }
+    // The destructor ran; the memory lives on for the coroutines still to end.
+    bool destroyed() const noexcept { return state_ == lifecycle::destroyed; }
 
     // ---- sending ------------------------------------------------------------------------------
 
@@ -479,8 +487,8 @@ private:
     // Serializes the record into its partition's open batch. The slot says how to report it. A send
     // parked before close() is still taken while close() runs.
     enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
-        if (stopping_ || (closing_ && !parked_before_close)) {
-            last_enqueue_error_ = destroyed_ ? error(errc::producer_destroyed, "send to a producer being destroyed")
+        if (stopping() || (closing() && !parked_before_close)) {
+            last_enqueue_error_ = destroyed() ? error(errc::producer_destroyed, "send to a producer being destroyed")
                                              : error(errc::producer_closed, "send after close");
             return enqueue_status::failed;
         }
@@ -601,7 +609,7 @@ private:
         metadata_waiters_.push_back(&signal);
         result<void> outcome = ok();
         for (;;) {
-            if (closing_) {
+            if (closing()) {
                 outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
                 break;
             }
@@ -764,7 +772,7 @@ private:
             it = brokers_.emplace(id, std::move(b)).first;
         }
         broker_state& b = *it->second;
-        if (!b.running && !stopping_) {
+        if (!b.running && !stopping()) {
             b.running = true;
             ++live_coroutines_;
             detail::start_detached(rt_, background_, sender_loop(b));
@@ -810,7 +818,7 @@ private:
     }
 
     detail::detached_task sender_loop(broker_state& b) {
-        while (!stopping_) {
+        while (!stopping()) {
             const steady_time now = rt_.now();
             // Connections that closed and have no work left are freed here.
             std::erase_if(b.retired, [](const auto& c) { return !c->busy(); });
@@ -828,7 +836,7 @@ private:
                 b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
                 ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-                if (stopping_) break;
+                if (stopping()) break;
                 if (!r) {
                     ++stats_.connection_failures;
                     last_error_ = std::move(r).err();
@@ -881,7 +889,7 @@ private:
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
                 if (!identity_.may_drain(ps)) continue;
-                if (!accumulator_.ready(ps, now, flushing_ > 0 || closing_, next)) continue;
+                if (!accumulator_.ready(ps, now, flushing_ > 0 || closing(), next)) continue;
                 producer_batch* batch = ps.queue.front();
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
@@ -990,7 +998,7 @@ private:
             result<void> w = error(errc::no_supported_version);
             if (v) w = co_await conn->send_only(req, *v);
             else w = std::move(v).err();
-            if (destroyed_) {
+            if (destroyed()) {
                 release_reported(b, request);
                 co_return;
             }
@@ -1002,7 +1010,7 @@ private:
             }
         } else {
             auto r = co_await conn->request(req);
-            if (destroyed_) {
+            if (destroyed()) {
                 release_reported(b, request);
                 co_return;
             }
@@ -1067,7 +1075,7 @@ private:
         facts.code = e;
         facts.retriable_error = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
         facts.record_count = batch->record_count();
-        facts.stopping = stopping_;
+        facts.stopping = stopping();
         facts.within_deadline = now < batch->deadline;
         identity_.describe(ps, *batch, facts);
         const failure_decision d = decide_failure(facts);
@@ -1144,7 +1152,7 @@ private:
 
     detail::detached_task idempotence_loop() {
         int failures = 0;
-        while (!stopping_) {
+        while (!stopping()) {
             const bool need_init = identity_.needs_id();
             const bool need_bump = identity_.bump_due(total_in_flight());
             if (need_init || need_bump) {
@@ -1164,7 +1172,7 @@ private:
                 result<init_producer_id_response> r = error(errc::no_supported_version);
                 if (v) r = co_await conn->request(req, *v);
                 else r = std::move(v).err();
-                if (stopping_) break;
+                if (stopping()) break;
                 if (r && r->error_code == errc::none) {
                     identity_.assign(r->producer_id, r->producer_epoch);
                     if (need_bump) {
@@ -1208,13 +1216,13 @@ private:
     detail::detached_task metadata_loop() {
         int failures = 0;
         steady_time last_refresh{};
-        while (!stopping_) {
+        while (!stopping()) {
             const steady_time now = rt_.now();
             const bool due = metadata_wanted_ || now >= last_refresh + config_.metadata_max_age;
             if (due && now >= metadata_retry_at_) {
                 metadata_wanted_ = false;
                 auto r = co_await refresh_metadata();
-                if (stopping_) break;
+                if (stopping()) break;
                 if (r) {
                     failures = 0;
                     cluster_unreachable_ = false;
@@ -1389,10 +1397,7 @@ private:
     std::optional<error> fatal_error_;
 
     int flushing_ = 0;
-    bool closing_ = false;
-    bool stopping_ = false;
-    bool closed_ = false;
-    bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
+    lifecycle state_ = lifecycle::open;
     error last_error_;                   // see last_error()
     bool cluster_unreachable_ = false;   // the last metadata attempt failed
     std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
