@@ -9312,7 +9312,8 @@ using steady_time = std::chrono::steady_clock::time_point;
 //   R::timer_type: a one-shot timer with
 //       t.wait_until(steady_time)           awaitable -> bool (true: expired, false: cancelled)
 //       t.cancel()                          resumes a pending wait with false
-//   rt.now(), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
+//   rt.now(), rt.wall_now() (system_clock, for record timestamps), rt.random() (64 random bits, for
+//   jitter and seeds), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
 //   rt.make_timer(), rt.connect(host, port, timeout) awaitable -> result<R::stream_type>.
 template <class R>
 concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_view host, std::uint16_t port,
@@ -9320,6 +9321,8 @@ concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_
     typename R::stream_type;
     typename R::timer_type;
     { rt.now() } -> std::same_as<steady_time>;
+    { std::as_const(rt).wall_now() } -> std::same_as<std::chrono::system_clock::time_point>;
+    { rt.random() } -> std::same_as<std::uint64_t>;
     rt.post(h);
     { rt.make_timer() } -> std::same_as<typename R::timer_type>;
     rt.connect(host, port, timeout);
@@ -9510,6 +9513,43 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/producer/event_loop_runtime.hpp ----
 // Runs the producer engine on kcoro's own event loop: the engine_runtime for event_loop.
 
+// ---- begin kcoro/detail/splitmix64.hpp ----
+// The runtimes' random source: SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
+// number generators", OOPSLA 2014). The engine draws from it for retry jitter and seeds, not for
+// anything secret; one 64-bit word of state makes a runtime cheap to copy and a simulated run
+// repeatable from its seed.
+
+
+#include <cstdint>
+#include <random>
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+
+class splitmix64 {
+public:
+    explicit constexpr splitmix64(std::uint64_t seed) noexcept : state_(seed) {}
+
+    constexpr std::uint64_t next() noexcept {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+private:
+    std::uint64_t state_;
+};
+
+// A seed from the system's entropy source, for a runtime that does not need to repeat a run.
+inline std::uint64_t entropy_seed() {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace detail
+KCORO_NAMESPACE_END
+// ---- end kcoro/detail/splitmix64.hpp ----
 
 #include <chrono>
 #include <coroutine>
@@ -9529,6 +9569,10 @@ public:
         : loop_(&loop), resolver_(std::make_shared<tcp_resolver>(std::move(resolver))) {}
 
     steady_time now() const noexcept { return loop_->now(); }
+    // For record timestamps.
+    std::chrono::system_clock::time_point wall_now() const noexcept { return std::chrono::system_clock::now(); }
+    // For jitter and seeds: a generator seeded once, from the system's entropy, at construction.
+    std::uint64_t random() noexcept { return random_.next(); }
     void post(std::coroutine_handle<> h) { loop_->post(h); }
     loop_timer make_timer() { return loop_timer(*loop_); }
     task<result<tcp_stream>> connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -9541,6 +9585,7 @@ public:
 private:
     event_loop* loop_;
     std::shared_ptr<tcp_resolver> resolver_;
+    detail::splitmix64 random_{detail::entropy_seed()};
 };
 
 static_assert(engine_runtime<event_loop_runtime>);
