@@ -11062,7 +11062,6 @@ KCORO_NAMESPACE_END
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11081,8 +11080,7 @@ public:
           bootstrap_(std::move(bootstrap)),
           metadata_wake_(rt_),
           idempotence_wake_(rt_),
-          identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          jitter_(jitter_seed(rt_)) {
+          identity_(config_.enable_idempotence || !config_.transactional_id.empty()) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
     producer_engine(const producer_engine&) = delete;
@@ -11317,7 +11315,9 @@ public:
     // Why the last admit() or append() refused a record; the caller takes it.
     error& last_enqueue_error() noexcept { return last_enqueue_error_; }
     // Milliseconds since the epoch, for a record sent without a timestamp.
-    std::int64_t timestamp_now() const { return wall_clock_ms(); }
+    std::int64_t timestamp_now() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(rt_.wall_now().time_since_epoch()).count();
+    }
     // The slot of a send that awaits a delivery_handle.
     detail::delivery_state_pool& handle_states() noexcept { return reporter_.handle_states(); }
     std::function<void(std::coroutine_handle<>)>* handle_post() noexcept { return &rt_post_; }
@@ -11562,8 +11562,9 @@ private:
         double ms = static_cast<double>(base.count());
         for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
         ms = std::min(ms, static_cast<double>(cap.count()));
-        std::uniform_real_distribution<double> d(0.8, 1.2);
-        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * d(jitter_)));
+        // 53 random bits as a fraction in [0, 1), from the runtime's source (a seed in a simulation).
+        const double unit = static_cast<double>(rt_.random() >> 11) * 0x1.0p-53;
+        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * (0.8 + 0.4 * unit)));
     }
 
     detail::detached_task sender_loop(broker_state& b) {
@@ -12098,17 +12099,6 @@ private:
         co_return ok();
     }
 
-    // A runtime that offers a seed (a simulation) makes the retry jitter repeat from run to run.
-    static std::uint32_t jitter_seed(Runtime& rt) {
-        if constexpr (requires { rt.random_seed(); }) return static_cast<std::uint32_t>(rt.random_seed());
-        else return std::random_device{}();
-    }
-
-    static std::int64_t wall_clock_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-
-
     Runtime rt_;
     producer_config config_;
     std::vector<broker_address> bootstrap_;
@@ -12143,7 +12133,6 @@ private:
     std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
     int live_coroutines_ = 0;
     mutable producer_stats stats_;
-    std::minstd_rand jitter_;
     detail::detached_scope background_;
 };
 

@@ -562,3 +562,17 @@ TEST_CASE("a batch over the topic's max.message.bytes is split until the record 
         CHECK(close_and_wait(loop, *p));
     }
 }
+
+// ---- the engine reads wall-clock time only through its runtime -------------------------------------
+
+TEST_CASE("a record sent without a timestamp is stamped with the runtime's wall clock, not the host's") {
+    manual_loop loop;
+    fake_broker broker(loop);
+    broker.create_topic("t", 1);
+    auto p = make_engine(loop, {.linger = 0ms});
+    loop.advance(90s);
+    const auto sent_at = std::chrono::duration_cast<std::chrono::milliseconds>(loop.wall_now().time_since_epoch()).count();
+    auto r = send_and_wait(loop, *p, "t", "when");
+    REQUIRE(r);
+    CHECK(r->timestamp == sent_at);  // the virtual clock's instant, exactly
+}
