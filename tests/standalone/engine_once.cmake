@@ -8,5 +8,5 @@ if(KCORO_NM)
   kcoro_strict(kcoro_engine_once)
   add_test(NAME engine_once_per_runtime
            COMMAND ${CMAKE_COMMAND} -DNM=${KCORO_NM} -DBINARY=$<TARGET_FILE:kcoro_engine_once>
-                   -P ${CMAKE_CURRENT_LIST_DIR}/engine_once_check.cmake)
+                   -P ${CMAKE_CURRENT_LIST_DIR}/checks/engine_once.cmake)
 endif()

@@ -1,4 +1,5 @@
-# cmake -DNM=nm -DBINARY=kcoro_engine_once -P engine_once_check.cmake
+# cmake -DNM=nm -DBINARY=kcoro_engine_once -P engine_once.cmake (run by ../engine_once.cmake; kept out of
+# the folder whose *.cmake files tests/CMakeLists.txt includes)
 execute_process(COMMAND ${NM} -C ${BINARY} OUTPUT_VARIABLE symbols RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${NM} failed on ${BINARY}")
