@@ -10194,6 +10194,11 @@ private:
 struct partition_state {
     std::deque<producer_batch*> queue;  // front is oldest; back may be open for appends
     int in_flight = 0;                  // batches of this partition in requests not yet answered
+    std::int32_t in_flight_to = -1;     // the broker they went to
+    // A partition is in flight to one broker at a time: after a leader move nothing goes to the new
+    // leader until the old one has answered for every batch, so that the partition's batches are
+    // written, and their outcomes known, in order.
+    bool may_send_to(std::int32_t broker) const noexcept { return in_flight == 0 || in_flight_to == broker; }
     std::int32_t next_sequence = 0;     // idempotence: next batch's base sequence
     // A retriable failure happened: later in-flight batches will fail out of order; send nothing
     // new for this partition until all in-flight ones have come back, then resend in order.
@@ -11638,13 +11643,14 @@ private:
                 if (md->partitions[p].leader != b.id) continue;
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
-                if (!identity_.may_drain(ps)) continue;
+                if (!ps.may_send_to(b.id) || !identity_.may_drain(ps)) continue;
                 if (!accumulator_.ready(ps, now, flushing_ > 0 || closing(), next)) continue;
                 producer_batch* batch = ps.queue.front();
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
                 accumulator_.take(ps);
                 ++ps.in_flight;
+                ps.in_flight_to = b.id;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
             }

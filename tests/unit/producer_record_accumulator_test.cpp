@@ -215,3 +215,15 @@ TEST_CASE("a resent batch goes back ahead of newer batches, in sequence order am
     CHECK(b.acc.used_memory() == 0);
     CHECK(b.ts->queued_bytes[0] == 0);
 }
+
+TEST_CASE("a partition in flight to one broker may not be sent to another until every batch is back") {
+    kcoro::partition_state ps;
+    CHECK(ps.may_send_to(1));
+    CHECK(ps.may_send_to(2));
+    ps.in_flight = 2;
+    ps.in_flight_to = 1;
+    CHECK(ps.may_send_to(1));
+    CHECK_FALSE(ps.may_send_to(2));  // the leader moved to 2: it waits
+    ps.in_flight = 0;
+    CHECK(ps.may_send_to(2));
+}

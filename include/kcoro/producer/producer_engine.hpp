@@ -614,13 +614,14 @@ private:
                 if (md->partitions[p].leader != b.id) continue;
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
-                if (!identity_.may_drain(ps)) continue;
+                if (!ps.may_send_to(b.id) || !identity_.may_drain(ps)) continue;
                 if (!accumulator_.ready(ps, now, flushing_ > 0 || closing(), next)) continue;
                 producer_batch* batch = ps.queue.front();
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
                 accumulator_.take(ps);
                 ++ps.in_flight;
+                ps.in_flight_to = b.id;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
             }
