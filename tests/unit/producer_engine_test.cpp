@@ -7,6 +7,7 @@
 
 #include "../support/fake_broker.hpp"
 #include "../support/manual_runtime.hpp"
+#include "../support/string_producer.hpp"
 
 #include <chrono>
 #include <memory>
@@ -23,8 +24,7 @@ using kcoro_test::spawn;
 
 namespace {
 
-using engine = kcoro::basic_producer<manual_runtime, std::string_view, std::string_view, kcoro::default_partitioner,
-                                     kcoro::default_serializer<std::string_view>, kcoro::default_serializer<std::string_view>>;
+using engine = kcoro_test::string_producer;
 
 std::unique_ptr<engine> make_engine(manual_loop& loop, kcoro::producer_config cfg) {
     if (cfg.bootstrap_servers.empty()) cfg.bootstrap_servers = "127.0.0.1:9092";

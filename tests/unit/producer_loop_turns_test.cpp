@@ -7,6 +7,7 @@
 
 #include "../support/fake_broker.hpp"
 #include "../support/manual_runtime.hpp"
+#include "../support/string_producer.hpp"
 
 #include <chrono>
 #include <string>
@@ -19,8 +20,7 @@ using kcoro_test::spawn;
 
 namespace {
 
-using engine = kcoro::basic_producer<manual_runtime, std::string_view, std::string_view, kcoro::default_partitioner,
-                                     kcoro::default_serializer<std::string_view>, kcoro::default_serializer<std::string_view>>;
+using engine = kcoro_test::string_producer;
 
 kcoro::task<kcoro::delivery_result> send_one(engine* p, std::string value) {
     co_return co_await p->send({.topic = "t", .value = value});
