@@ -9306,7 +9306,8 @@ using steady_time = std::chrono::steady_clock::time_point;
 //   R::timer_type: a one-shot timer with
 //       t.wait_until(steady_time)           awaitable -> bool (true: expired, false: cancelled)
 //       t.cancel()                          resumes a pending wait with false
-//   rt.now(), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
+//   rt.now(), rt.wall_now() (system_clock, for record timestamps), rt.random() (64 random bits, for
+//   jitter and seeds), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
 //   rt.make_timer(), rt.connect(host, port, timeout) awaitable -> result<R::stream_type>.
 template <class R>
 concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_view host, std::uint16_t port,
@@ -9314,6 +9315,8 @@ concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_
     typename R::stream_type;
     typename R::timer_type;
     { rt.now() } -> std::same_as<steady_time>;
+    { std::as_const(rt).wall_now() } -> std::same_as<std::chrono::system_clock::time_point>;
+    { rt.random() } -> std::same_as<std::uint64_t>;
     rt.post(h);
     { rt.make_timer() } -> std::same_as<typename R::timer_type>;
     rt.connect(host, port, timeout);
@@ -9504,6 +9507,43 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/producer/event_loop_runtime.hpp ----
 // Runs the producer engine on kcoro's own event loop: the engine_runtime for event_loop.
 
+// ---- begin kcoro/detail/splitmix64.hpp ----
+// The runtimes' random source: SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
+// number generators", OOPSLA 2014). The engine draws from it for retry jitter and seeds, not for
+// anything secret; one 64-bit word of state makes a runtime cheap to copy and a simulated run
+// repeatable from its seed.
+
+
+#include <cstdint>
+#include <random>
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+
+class splitmix64 {
+public:
+    explicit constexpr splitmix64(std::uint64_t seed) noexcept : state_(seed) {}
+
+    constexpr std::uint64_t next() noexcept {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+private:
+    std::uint64_t state_;
+};
+
+// A seed from the system's entropy source, for a runtime that does not need to repeat a run.
+inline std::uint64_t entropy_seed() {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace detail
+KCORO_NAMESPACE_END
+// ---- end kcoro/detail/splitmix64.hpp ----
 
 #include <chrono>
 #include <coroutine>
@@ -9523,6 +9563,10 @@ public:
         : loop_(&loop), resolver_(std::make_shared<tcp_resolver>(std::move(resolver))) {}
 
     steady_time now() const noexcept { return loop_->now(); }
+    // For record timestamps.
+    std::chrono::system_clock::time_point wall_now() const noexcept { return std::chrono::system_clock::now(); }
+    // For jitter and seeds: a generator seeded once, from the system's entropy, at construction.
+    std::uint64_t random() noexcept { return random_.next(); }
     void post(std::coroutine_handle<> h) { loop_->post(h); }
     loop_timer make_timer() { return loop_timer(*loop_); }
     task<result<tcp_stream>> connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -9535,6 +9579,7 @@ public:
 private:
     event_loop* loop_;
     std::shared_ptr<tcp_resolver> resolver_;
+    detail::splitmix64 random_{detail::entropy_seed()};
 };
 
 static_assert(engine_runtime<event_loop_runtime>);
@@ -10143,6 +10188,11 @@ private:
 struct partition_state {
     std::deque<producer_batch*> queue;  // front is oldest; back may be open for appends
     int in_flight = 0;                  // batches of this partition in requests not yet answered
+    std::int32_t in_flight_to = -1;     // the broker they went to
+    // A partition is in flight to one broker at a time: after a leader move nothing goes to the new
+    // leader until the old one has answered for every batch, so that the partition's batches are
+    // written, and their outcomes known, in order.
+    bool may_send_to(std::int32_t broker) const noexcept { return in_flight == 0 || in_flight_to == broker; }
     std::int32_t next_sequence = 0;     // idempotence: next batch's base sequence
     // A retriable failure happened: later in-flight batches will fail out of order; send nothing
     // new for this partition until all in-flight ones have come back, then resend in order.
@@ -10169,35 +10219,807 @@ struct topic_state {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_batch.hpp ----
-// ---- begin kcoro/producer/basic_producer.hpp ----
-// The producer: records in, acknowledgements out, everything on the one runtime it is given.
+// ---- begin kcoro/producer/record_accumulator.hpp ----
+// The records not yet sent: per topic and partition a queue of batches (the back one open for
+// appends), held within buffer_memory. Owns the batch pool, the memory budget, how large a batch
+// may grow (batch_size, or by the topic's observed compression ratio as many records as compress
+// to it), when a batch is ready to leave (sealed, or its linger passed) and when it expires, and
+// the split of a batch the broker found too large.
 //
-// Shape (after franz-go and the Java client): a record accumulator keeps one queue of batches per
-// partition over a bounded pool of buffer memory; one sender coroutine per broker drains the ready
-// batches of every partition that broker leads into one Produce request, with up to max_in_flight
-// requests outstanding; one coroutine per request handles its response, in order per connection,
-// which keeps idempotent sequences straight. A metadata coroutine keeps leaders current, and an
-// idempotence coroutine obtains (and on trouble bumps) the producer id and epoch.
+// No runtime and no key or value type: the caller passes the instant and the record's fields as
+// writers (record_field.hpp), which the batch builder writes straight into the batch.
 
 
 #include <algorithm>
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <functional>
-#include <initializer_list>
-#include <list>
-#include <map>
 #include <memory>
-#include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+class record_accumulator {
+public:
+    // Bytes a record batch takes besides its records.
+    static constexpr std::size_t record_batch_overhead = 61;
+    // A compressing batch takes at most this many times batch_size of uncompressed records.
+    static constexpr std::size_t max_compressed_batch_growth = 8;
+
+    using topic_map = std::unordered_map<std::string_view, std::unique_ptr<topic_state>>;
+
+    explicit record_accumulator(const producer_config& config) : config_(&config) {}
+
+    // ---- topics ----
+
+    topic_state* find(std::string_view name) noexcept {
+        if (auto* e = last_topic_.find(name)) return e->second.get();
+        auto it = topics_.find(name);
+        if (it == topics_.end()) return nullptr;
+        last_topic_.remember(&*it);
+        return it->second.get();
+    }
+    // The topic's state, made on first use (`created` says so: the caller asks for its metadata).
+    topic_state& topic(std::string_view name, bool& created) {
+        created = false;
+        if (topic_state* t = find(name)) return *t;
+        auto t = std::make_unique<topic_state>();
+        t->name = std::string(name);
+        auto* raw = t.get();
+        topics_.emplace(raw->name, std::move(t));
+        created = true;
+        return *raw;
+    }
+    topic_map& topics() noexcept { return topics_; }
+    const topic_map& topics() const noexcept { return topics_; }
+    static void fit(topic_state& ts, std::size_t partitions) {
+        if (ts.partitions.size() >= partitions) return;
+        ts.partitions.resize(partitions);
+        ts.queued_bytes.resize(partitions);
+    }
+
+    // ---- memory ----
+
+    std::size_t used_memory() const noexcept { return used_memory_; }
+    std::size_t outstanding_batches() const noexcept { return outstanding_batches_; }
+    std::size_t pooled_batches() const noexcept { return pool_.allocated(); }
+
+    // ---- appending ----
+
+    enum class append_outcome : std::uint8_t {
+        appended,        // to the partition's open batch
+        opened,          // into a new batch, now the partition's open one
+        blocked_memory,  // a new batch was needed and buffer_memory is taken
+        too_large,       // the record alone exceeds max_request_size or buffer_memory (too_large_bytes)
+    };
+    struct append_result {
+        append_outcome status = append_outcome::appended;
+        producer_batch* batch = nullptr;  // where the record went
+        bool sealed_previous = false;     // the open batch was full and is ready to leave now
+        std::size_t too_large_bytes = 0;
+    };
+
+    // Appends one record to the partition's open batch, or to a new one. On success the slot is
+    // moved into the batch (its place is the record's offset delta).
+    template <class KW, class VW>
+    append_result append(topic_state& ts, std::int32_t partition, steady_time now, std::int64_t timestamp, bool has_key,
+                         KW& key, bool has_value, VW& value, std::span<const record_header> headers, delivery_slot& slot) {
+        append_result out;
+        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
+        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
+        if (b != nullptr) {
+            const std::size_t before = b->builder.size_bytes();
+            if (append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts))) {
+                queued_bytes_of(*b) += b->builder.size_bytes() - before;
+                took(ts, *b, slot, timestamp);
+                out.batch = b;
+                return out;
+            }
+            b->sealed = true;  // full: the sender may take it now
+            out.sealed_previous = true;
+        }
+
+        // A new batch holds room for the records it is expected to take and, when compressing, as
+        // much again for the compressed copy it will hold from the drain on: reserved now, so that
+        // finishing many queued batches at once cannot take the producer past buffer_memory, and
+        // allocated now, so that it does not grow by reallocation. The first batch is always let
+        // in, however small buffer_memory is.
+        const std::size_t expected_bytes = append_limit(ts);
+        const std::size_t first_reservation =
+            config_->compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
+        if (used_memory_ > 0 && used_memory_ + first_reservation > config_->buffer_memory) {
+            out.status = append_outcome::blocked_memory;
+            return out;
+        }
+        b = pool_.acquire();
+        b->builder.reserve(expected_bytes);
+        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
+        b->topic = &ts;
+        b->partition = partition;
+        b->created = now;
+        b->deadline = now + config_->delivery_timeout;
+        b->reserved = first_reservation;
+        used_memory_ += b->reserved;
+        ++outstanding_batches_;
+        append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts));
+        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
+        if (size > config_->max_request_size || size > config_->buffer_memory) {
+            release(b);
+            out.status = append_outcome::too_large;
+            out.too_large_bytes = size;
+            return out;
+        }
+        ps.queue.push_back(b);
+        queued_bytes_of(*b) += b->builder.size_bytes();
+        took(ts, *b, slot, timestamp);
+        out.status = append_outcome::opened;
+        out.batch = b;
+        return out;
+    }
+
+    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
+    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
+    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
+    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
+    // uncompressed, and no more than batch_size while buffer_memory is taken.
+    std::size_t append_limit(const topic_state& ts) const noexcept {
+        if (config_->compression == compression_codec::none || used_memory_ >= config_->buffer_memory) return config_->batch_size;
+        const double expected = static_cast<double>(config_->batch_size) / std::max(ts.compression_ratio, 0.01);
+        const std::size_t cap = std::min(largest_normal_batch(), config_->max_request_size > 2 * record_batch_overhead
+                                                                     ? config_->max_request_size - 2 * record_batch_overhead
+                                                                     : 0);
+        return std::max(config_->batch_size, std::min(cap, static_cast<std::size_t>(expected)));
+    }
+    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
+    // improves slowly, so that a batch rarely compresses to more than batch_size.
+    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
+        if (plain == 0) return;
+        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
+        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
+        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
+    }
+
+    // ---- leaving ----
+
+    // The partition's front batch may leave now: sealed, not alone in its queue, its linger passed,
+    // or everything is to go (flush, close). Otherwise `next` is brought down to when it may.
+    bool ready(const partition_state& ps, steady_time now, bool send_everything, steady_time& next) const noexcept {
+        const producer_batch& b = *ps.queue.front();
+        if (now < b.retry_at) {
+            next = std::min(next, b.retry_at);
+            return false;
+        }
+        if (b.sealed || ps.queue.size() > 1 || send_everything || now >= b.created + config_->linger) return true;
+        next = std::min(next, b.created + config_->linger);
+        return false;
+    }
+    // Takes the front batch out of its queue for a request.
+    producer_batch* take(partition_state& ps) noexcept {
+        producer_batch* b = ps.queue.front();
+        ps.queue.pop_front();
+        unqueue_bytes(*b);
+        return b;
+    }
+    // Finishes the batch into its wire form (compressing it), the first time it leaves.
+    result<void> finish(producer_batch& b, const batch_finish_params& params) {
+        auto w = b.builder.finish(params);
+        if (!w) return std::move(w).err();
+        b.wire = *w;
+        b.finished = true;
+        grow_reservation(b);  // compressing took a second buffer
+        if (params.codec != compression_codec::none) observe_compression(*b.topic, b.builder.size_bytes(), b.wire.size());
+        return ok();
+    }
+    // Back to the front of its queue, ordered by sequence so resends keep their original order.
+    void requeue(partition_state& ps, producer_batch* batch) {
+        auto it = ps.queue.begin();
+        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
+               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
+            ++it;
+        ps.queue.insert(it, batch);
+        queued_bytes_of(*batch) += batch->builder.size_bytes();
+    }
+
+    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
+    // parts of about half its size each, in record order and keeping its sequences, as the Java
+    // client does; a part of one record that is still too large then fails alone. The records'
+    // slots move to the parts; `big` is the caller's to release.
+    result<void> split(partition_state& ps, producer_batch* big) {
+        decoded_batch decoded;
+        if (auto r = read_record_batch(big->wire, decoded); !r) return std::move(r).err();
+        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
+        std::vector<producer_batch*> parts;
+        std::vector<record_header> headers;
+        std::int32_t index = 0;
+        for (auto& rec : decoded.records) {
+            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
+            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
+            producer_batch* part = parts.empty() ? nullptr : parts.back();
+            if (part == nullptr ||
+                (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
+                part = pool_.acquire();
+                part->topic = big->topic;
+                part->partition = big->partition;
+                part->created = big->created;
+                part->deadline = big->deadline;
+                part->attempts = big->attempts + 1;
+                part->sealed = true;
+                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
+                ++outstanding_batches_;
+                parts.push_back(part);
+            }
+            headers.clear();
+            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
+            bytes_view key = rec.key ? *rec.key : bytes_view{};
+            bytes_view value = rec.value ? *rec.value : bytes_view{};
+            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
+                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
+            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
+            ++index;
+        }
+        for (producer_batch* part : parts) grow_reservation(*part);
+        // In queue order: by sequence among resends when idempotent, else each part at the front,
+        // the last first.
+        if (big->base_sequence >= 0) {
+            for (producer_batch* part : parts) requeue(ps, part);
+        } else {
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
+        }
+        big->slots.clear();
+        return ok();
+    }
+
+    // The batch's memory goes back to the budget, its buffers to the pool. Batches keep their
+    // buffers for reuse, up to what a batch normally takes and while what is in use plus what is
+    // kept stays within buffer_memory; one grown by a large record, or one over that budget, gives
+    // its memory back.
+    void release(producer_batch* b) {
+        used_memory_ -= b->reserved;
+        --outstanding_batches_;
+        pool_.release(b, 2 * largest_normal_batch() + 4096,
+                      config_->buffer_memory > used_memory_ ? config_->buffer_memory - used_memory_ : 0);
+    }
+
+    // Takes every queued batch out, oldest first per partition, and hands it to `gone`.
+    template <class F>
+    void take_all(F&& gone) {
+        for (auto& [name, ts] : topics_) {
+            for (auto& ps : ts->partitions) {
+                while (!ps.queue.empty()) {
+                    producer_batch* b = ps.queue.front();
+                    ps.queue.pop_front();
+                    gone(b);
+                }
+            }
+            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
+        }
+    }
+
+private:
+    template <class KW, class VW>
+    static bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
+                              std::span<const record_header> headers, std::size_t limit) {
+        append_status st;
+        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
+        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
+        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
+        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
+        return st == append_status::appended;
+    }
+
+    // The record is in: its slot joins the batch, and a batch that reached its limit is sealed.
+    void took(const topic_state& ts, producer_batch& b, delivery_slot& slot, std::int64_t timestamp) {
+        slot.timestamp = timestamp;
+        b.slots.push_back(std::move(slot));
+        grow_reservation(b);
+        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
+    }
+
+    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
+    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
+    // producer keeps for buffered records.
+    void grow_reservation(producer_batch& b) {
+        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
+                                 b.slots.capacity() * sizeof(delivery_slot);
+        if (need > b.reserved) {
+            used_memory_ += need - b.reserved;
+            b.reserved = need;
+        }
+    }
+    // Uncompressed bytes a batch takes at most unless one record is larger.
+    std::size_t largest_normal_batch() const noexcept {
+        return config_->compression == compression_codec::none ? config_->batch_size
+                                                               : max_compressed_batch_growth * config_->batch_size;
+    }
+    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
+    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
+        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
+    }
+
+public:
+    static void unqueue_bytes(producer_batch& b) noexcept {
+        std::size_t& q = queued_bytes_of(b);
+        q -= std::min(q, b.builder.size_bytes());
+    }
+
+private:
+    const producer_config* config_;
+    topic_map topics_;
+    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
+    producer_batch_pool pool_;
+    std::size_t used_memory_ = 0;
+    std::size_t outstanding_batches_ = 0;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/record_accumulator.hpp ----
+// ---- begin kcoro/producer/parked_sends.hpp ----
+// The sends that could not be enqueued yet: buffer_memory was full, or their topic had no metadata.
+// Each is parked in the order it came, intrusively (the send's awaiter is the list node, so parking
+// allocates nothing), until the engine retries it, it passes max_block, or the producer ends.
+// Senders waiting for memory keep their order: a retry stops at the first one still waiting.
+//
+// No runtime: the engine says when to retry and when it is; each send says how it completes.
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class park_reason : std::uint8_t { memory, metadata };
+
+// A send's place in the list, and how the list talks back to it.
+struct parked_send {
+    parked_send* next = nullptr;
+    parked_send* prev = nullptr;
+    steady_time deadline{};
+    park_reason reason = park_reason::memory;
+    bool (*retry)(parked_send*) = nullptr;  // tries again: true once enqueued or failed
+    void (*fail)(parked_send*, error&&) = nullptr;
+    std::string_view topic;
+    bool parked = false;  // issued before close(), so close() still takes it
+};
+
+class parked_sends {
+public:
+    bool empty() const noexcept { return head_ == nullptr; }
+    bool any_waiting_for_metadata() const noexcept {
+        for (const parked_send* s = head_; s != nullptr; s = s->next)
+            if (s->reason == park_reason::metadata) return true;
+        return false;
+    }
+
+    void park(parked_send* s) noexcept {
+        s->parked = true;
+        link_back(s);
+    }
+
+    // Retries parked sends in order; stops at the first still waiting for memory, so that earlier
+    // senders go first. A retry that lands here again (a send completing frees memory) is a no-op.
+    void retry() {
+        if (retrying_) return;
+        retrying_ = true;
+        parked_send* s = head_;
+        while (s != nullptr) {
+            parked_send* next = s->next;
+            unlink(s);
+            if (!s->retry(s)) {
+                // Still blocked: back in its place.
+                if (next != nullptr) link_before(s, next);
+                else link_back(s);
+                if (s->reason == park_reason::memory) break;
+            }
+            s = next;
+        }
+        retrying_ = false;
+    }
+
+    // Fails each send whose max_block passed, with why(send).
+    template <class Why>
+    void expire(steady_time now, Why&& why) {
+        for (parked_send* s = head_; s != nullptr;) {
+            parked_send* next = s->next;
+            if (now >= s->deadline) {
+                unlink(s);
+                s->fail(s, why(*s));
+            }
+            s = next;
+        }
+    }
+    // Fails the sends waiting for the topic's metadata, with `why`.
+    void fail_topic(std::string_view topic, const error& why) {
+        for (parked_send* s = head_; s != nullptr;) {
+            parked_send* next = s->next;
+            if (s->reason == park_reason::metadata && s->topic == topic) {
+                unlink(s);
+                s->fail(s, error(why));
+            }
+            s = next;
+        }
+    }
+    // Fails every send, with why(send).
+    template <class Why>
+    void fail_all(Why&& why) {
+        while (head_ != nullptr) {
+            parked_send* s = head_;
+            unlink(s);
+            s->fail(s, why(*s));
+        }
+    }
+
+private:
+    void link_back(parked_send* s) noexcept {
+        s->prev = tail_;
+        s->next = nullptr;
+        if (tail_) tail_->next = s;
+        else head_ = s;
+        tail_ = s;
+    }
+    void link_before(parked_send* s, parked_send* next) noexcept {
+        s->next = next;
+        s->prev = next->prev;
+        if (next->prev) next->prev->next = s;
+        else head_ = s;
+        next->prev = s;
+    }
+    void unlink(parked_send* s) noexcept {
+        if (s->prev) s->prev->next = s->next;
+        else head_ = s->next;
+        if (s->next) s->next->prev = s->prev;
+        else tail_ = s->prev;
+        s->next = s->prev = nullptr;
+    }
+
+    parked_send* head_ = nullptr;
+    parked_send* tail_ = nullptr;
+    bool retrying_ = false;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/parked_sends.hpp ----
+// ---- begin kcoro/producer/delivery_reporter.hpp ----
+// The fan-out of a batch's outcome to its records: each record's slot says how its sender hears of
+// it (a suspended co_await send, a callback, a delivery_handle, or nobody: the error handler then).
+// Owns the pool behind delivery handles, the error handler, the delivered and failed counts, and
+// the tally close() reports (records pending at close() that failed during it).
+//
+// No runtime: resuming a sender goes through the `post` the engine passes in, a template argument
+// so that it stays a direct call.
+
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+// A sender suspended in co_await send(rec) until its record's outcome: what a slot of kind
+// awaiter points at.
+struct delivery_waiter {
+    delivery_result delivered = error(errc::none);
+    std::coroutine_handle<> handle;
+};
+
+class delivery_reporter {
+public:
+    using error_handler = std::function<void(const record_metadata&, const error&)>;
+
+    void set_error_handler(error_handler h) { error_handler_ = std::move(h); }
+    detail::delivery_state_pool& handle_states() noexcept { return *states_; }
+
+    // The broker wrote the batch: record i of it is at base_offset + i (-1 each when the broker
+    // said no offset, as with acks=none), with the broker's log-append time when the topic uses it.
+    template <class Post>
+    void complete(producer_batch& b, std::int64_t base_offset, std::int64_t log_append_time, Post&& post) {
+        const std::string_view topic_name = b.topic->name;
+        std::int64_t offset_delta = 0;
+        for (auto& slot : b.slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b.partition;
+            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
+            ++offset_delta;
+            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
+            ++delivered_;
+            deliver(slot, delivery_result(md), md, post);
+        }
+    }
+
+    // Tells each record's sender that it failed. The slots are cleared, so that no record of the
+    // batch is reported twice; the batch itself (its bytes may still be in a write) is the
+    // caller's to release.
+    template <class Post>
+    void fail(producer_batch& b, const error& e, Post&& post) {
+        const std::string_view topic_name = b.topic->name;
+        for (auto& slot : b.slots) {
+            record_metadata md;
+            md.topic = topic_name;
+            md.partition = b.partition;
+            md.timestamp = slot.timestamp;
+            ++failed_;
+            note_failure(e);
+            deliver(slot, delivery_result(e), md, post);
+        }
+        b.slots.clear();
+    }
+
+    // From close() on, each failure of a record pending then is counted for close()'s result.
+    void watch_failures(bool on) noexcept { watching_ = on; }
+    void note_failure(const error& e) {
+        if (!watching_) return;
+        if (watched_failures_++ == 0) first_watched_failure_ = e;
+    }
+    std::size_t watched_failures() const noexcept { return watched_failures_; }
+    const error& first_watched_failure() const noexcept { return first_watched_failure_; }
+
+    std::uint64_t delivered() const noexcept { return delivered_; }
+    std::uint64_t failed() const noexcept { return failed_; }
+
+private:
+    template <class Post>
+    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md, Post& post) {
+        switch (slot.how) {
+            case delivery_slot::kind::forget:
+                if (!r && error_handler_) error_handler_(md, r.err());
+                break;
+            case delivery_slot::kind::awaiter: {
+                auto* waiter = static_cast<delivery_waiter*>(slot.waiter_owner);
+                waiter->delivered = std::move(r);
+                post(waiter->handle);
+                break;
+            }
+            case delivery_slot::kind::callback:
+                slot.callback(std::move(r));
+                break;
+            case delivery_slot::kind::handle:
+                slot.state->outcome.emplace(std::move(r));
+                slot.state->producer_done = true;
+                if (slot.state->waiter) post(slot.state->waiter);
+                else if (!slot.state->handle_alive) states_->release(slot.state);
+                break;
+        }
+    }
+
+    detail::delivery_state_pool_owner states_{new detail::delivery_state_pool};
+    error_handler error_handler_;
+    std::uint64_t delivered_ = 0;
+    std::uint64_t failed_ = 0;
+    bool watching_ = false;
+    std::size_t watched_failures_ = 0;
+    error first_watched_failure_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/delivery_reporter.hpp ----
+// ---- begin kcoro/producer/retry_policy.hpp ----
+// What a failed batch means: the error a broker (or the connection) gave for it, and the facts of the
+// batch that bear on it, in; what to do with the batch and what else to set in motion, out. Pure:
+// no runtime, no batch, no clock, so the whole table is tested without a broker
+// (tests/unit/producer_retry_policy_test.cpp).
+
+
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+// The facts of one failed batch that its fate depends on. The idempotence facts are filled by the
+// producer identity (producer_identity::describe), which a transaction manager replaces.
+struct batch_failure {
+    errc code = errc::none;
+    bool retriable_error = false;   // the error's own class: is_retriable(code), or a lost connection
+    std::int32_t record_count = 0;
+    bool stopping = false;          // close() gave up or the producer is being destroyed
+    bool within_deadline = true;    // now < the batch's delivery deadline
+    // Idempotence (all false for a plain producer).
+    bool idempotent = false;
+    bool has_sequence = false;      // a base sequence was assigned (it was drained at least once)
+    bool current_epoch = false;     // stamped with the producer id and epoch in use now
+    bool later_batch_acked = false; // a batch after it in this epoch is in the log already
+    bool resend_pending = false;    // its partition is already resending after a retriable error
+};
+
+enum class batch_action : std::uint8_t {
+    retry,  // back to the front of its partition's queue, after a backoff
+    split,  // the broker found it too large: requeue it as halves
+    fail,   // report the failure to each of its records
+};
+
+// Why a batch failed, so that the message the user reads says what to change.
+enum class failure_reason : std::uint8_t {
+    broker_error,      // the broker's (or connection's) error as it came
+    delivery_timeout,  // retriable, but retried until delivery_timeout
+    too_large,         // one record bigger than the broker takes for the topic
+    reordered,         // resending it would put it behind a later batch already in the log
+};
+
+struct failure_decision {
+    batch_action action = batch_action::fail;
+    failure_reason reason = failure_reason::broker_error;
+    bool bump_epoch = false;        // KIP-360: only a new epoch brings the sequences back in line
+    bool refresh_metadata = false;  // the leader may have moved
+    bool forget_leader = false;     // and the one we know is certainly wrong: send nothing until refreshed
+};
+
+// The error says the partition's leader is elsewhere, or that we cannot tell.
+constexpr bool leader_in_doubt(errc e) noexcept {
+    return e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
+           e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
+           e == errc::request_timed_out || e == errc::network_exception;
+}
+
+constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
+    failure_decision d;
+    const errc e = f.code;
+    if (e == errc::message_too_large && f.record_count > 1 && !f.stopping && f.within_deadline) {
+        d.action = batch_action::split;
+        return d;
+    }
+    bool retriable = f.retriable_error;
+    if (f.idempotent && e == errc::out_of_order_sequence_number) {
+        if (f.has_sequence && f.current_epoch && f.later_batch_acked) {
+            // A later batch of this epoch is already in the log: resending this one under a new
+            // epoch would put it after that batch. Ordering is the promise, so it fails instead.
+            retriable = false;
+            d.reason = failure_reason::reordered;
+        } else {
+            // Out of order behind a batch already being resent is expected; otherwise the broker
+            // lost our state and only a new epoch brings the sequences back in line (KIP-360).
+            if (!f.resend_pending) d.bump_epoch = true;
+            retriable = true;
+        }
+    }
+    if (f.idempotent && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
+        d.bump_epoch = true;
+        retriable = true;
+    }
+    if (leader_in_doubt(e)) {
+        d.refresh_metadata = true;
+        d.forget_leader = e != errc::request_timed_out && e != errc::connection_lost;
+    }
+    if (retriable && !f.stopping && f.within_deadline) {
+        d.action = batch_action::retry;
+        return d;
+    }
+    d.action = batch_action::fail;
+    // A batch given up after it got a sequence leaves a gap the broker would reject.
+    if (f.idempotent && f.has_sequence && !f.stopping) d.bump_epoch = true;
+    if (e == errc::message_too_large) d.reason = failure_reason::too_large;
+    if (retriable && !f.within_deadline) d.reason = failure_reason::delivery_timeout;
+    return d;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/retry_policy.hpp ----
+// ---- begin kcoro/producer/producer_identity.hpp ----
+// Who the producer is to the brokers: its producer id and epoch, and per partition the sequence of
+// the next batch and the highest one acknowledged. Owns the idempotence rules the engine consults at
+// three points, the seams where a transaction manager takes over when `transactional_id` is set:
+// may this partition drain now (may_drain), what a batch is stamped with (assign_sequence, id,
+// epoch), and what a failure means for it (describe, init_error_is_fatal). KIP-360: when the
+// sequences can no longer line up, a new epoch (bump) restarts every partition at sequence 0.
+//
+// No runtime: InitProducerId is sent by the engine, which hands the answer to assign().
+
+
+#include <algorithm>
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+class producer_identity {
+public:
+    // The broker keeps the last five batches per producer and partition to detect duplicates, so
+    // no more may be in flight on one partition.
+    static constexpr int max_in_flight_per_partition = 5;
+
+    explicit producer_identity(bool idempotent) noexcept : idempotent_(idempotent), ready_(!idempotent) {}
+
+    bool idempotent() const noexcept { return idempotent_; }
+    // An id is held (or none is needed), and no bump is due: batches may be stamped.
+    bool ready() const noexcept { return ready_ && !bump_needed_; }
+    bool has_id() const noexcept { return ready_; }
+    bool bump_needed() const noexcept { return bump_needed_; }
+    std::int64_t id() const noexcept { return id_; }
+    std::int16_t epoch() const noexcept { return epoch_; }
+
+    // A gap the broker would reject, or a broker that lost our state: the next InitProducerId bumps.
+    void need_bump() noexcept {
+        if (idempotent_) bump_needed_ = true;
+    }
+    // InitProducerId is due for a first id.
+    bool needs_id() const noexcept { return !ready_; }
+    // InitProducerId is due for a bump: once nothing is in flight, as an answer still to come would
+    // be judged against the wrong epoch.
+    bool bump_due(int requests_in_flight) const noexcept { return bump_needed_ && requests_in_flight == 0; }
+
+    // InitProducerId answered; after a bump the caller restarts each partition's sequences
+    // (restart()).
+    void assign(std::int64_t id, std::int16_t epoch) noexcept {
+        id_ = id;
+        epoch_ = epoch;
+        ready_ = true;
+        bump_needed_ = false;
+    }
+    // An InitProducerId error that no retry will cure ends the producer.
+    static bool init_error_is_fatal(const error& e) noexcept {
+        return !e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress;
+    }
+
+    // ---- per partition ----
+
+    // The partition's next batch may be sent. Until one batch of this epoch is acknowledged only one
+    // may be in flight (a broker that knows nothing of our id takes any first sequence, so a later
+    // batch could land ahead of an earlier one that failed retriably); after a retriable failure
+    // nothing new leaves until every batch in flight is back.
+    bool may_drain(const partition_state& ps) const noexcept {
+        if (!idempotent_ || ps.in_flight == 0) return true;
+        return !ps.resend_pending && ps.in_flight < max_in_flight_per_partition && ps.last_acked_sequence >= 0;
+    }
+    // At a batch's first drain: its base sequence. Sequences wrap at 2^31 as the broker's do.
+    void assign_sequence(partition_state& ps, producer_batch& b) const noexcept {
+        if (!idempotent_ || b.base_sequence >= 0) return;
+        b.base_sequence = ps.next_sequence;
+        const std::int64_t next = static_cast<std::int64_t>(ps.next_sequence) + b.record_count();
+        ps.next_sequence = static_cast<std::int32_t>(next > 0x7fffffff ? next - 0x80000000LL : next);
+    }
+    // What a batch is stamped with: -1s for a plain producer.
+    std::int64_t stamp_id() const noexcept { return idempotent_ ? id_ : -1; }
+    std::int16_t stamp_epoch() const noexcept { return idempotent_ ? epoch_ : std::int16_t(-1); }
+    std::int32_t stamp_sequence(const producer_batch& b) const noexcept { return idempotent_ ? b.base_sequence : -1; }
+
+    // The broker wrote the batch.
+    void acknowledged(partition_state& ps, const producer_batch& b) const noexcept {
+        if (idempotent_ && b.base_sequence >= 0 && of_this_epoch(b))
+            ps.last_acked_sequence =
+                std::max<std::int64_t>(ps.last_acked_sequence, std::int64_t(b.base_sequence) + b.record_count() - 1);
+    }
+    // The idempotence facts of a failed batch, for decide_failure().
+    void describe(const partition_state& ps, const producer_batch& b, batch_failure& f) const noexcept {
+        if (!idempotent_) return;
+        f.idempotent = true;
+        f.has_sequence = b.base_sequence >= 0;
+        f.current_epoch = of_this_epoch(b);
+        f.later_batch_acked = b.base_sequence <= ps.last_acked_sequence;
+        f.resend_pending = ps.resend_pending;
+    }
+    // A batch that got a sequence was given up (expired, or its topic vanished): a gap.
+    void gave_up(const producer_batch& b) noexcept {
+        if (b.base_sequence >= 0) need_bump();
+    }
+    // After a bump every partition starts again at sequence 0, its queued batches in queue order.
+    static void restart(partition_state& ps) noexcept {
+        ps.next_sequence = 0;
+        ps.resend_pending = false;
+        ps.last_acked_sequence = -1;
+        for (producer_batch* b : ps.queue) b->base_sequence = -1;
+    }
+
+private:
+    bool of_this_epoch(const producer_batch& b) const noexcept { return b.producer_epoch == epoch_ && b.producer_id == id_; }
+
+    bool idempotent_;
+    bool ready_;
+    bool bump_needed_ = false;
+    std::int64_t id_ = -1;
+    std::int16_t epoch_ = -1;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_identity.hpp ----
+// ---- begin kcoro/producer/producer_stats.hpp ----
+// The producer's counters.
+
+
+#include <cstddef>
+#include <cstdint>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -10217,118 +11039,60 @@ struct producer_stats {
     std::size_t buffered_bytes = 0;
 };
 
-template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
-class basic_producer {
-    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key's serializer: see the message above");
-    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value's serializer: see the message above");
-    // Views only, so that g++ 12 has no destructor to run twice on a braced record (field_view.hpp).
-    static_assert(std::is_trivially_destructible_v<producer_record<Key, Value>>);
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_stats.hpp ----
+// ---- begin kcoro/producer/producer_engine.hpp ----
+// The producer engine: everything between a record's bytes and the broker's answer, instantiated
+// once per runtime. basic_producer (the front) serializes and partitions, then hands the record to
+// append(); the engine owns the rest through its parts: the record accumulator, the parked sends,
+// delivery reporting, the producer identity and the retry policy (each in its own header, none
+// knowing a runtime), plus what needs the runtime here: one sender per broker, one coroutine per
+// request in flight, the metadata loop and the idempotence loop. docs/architecture.md draws it.
 
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <initializer_list>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime Runtime>
+class producer_engine {
 public:
-    using record_type = producer_record<Key, Value>;
-    using runtime_type = Runtime;
-
-    // Validates the configuration; the producer starts connecting on its runtime at once.
-    static result<std::unique_ptr<basic_producer>> create(Runtime rt, producer_config config,
-                                                          KeySerializer key_serializer = {},
-                                                          ValueSerializer value_serializer = {},
-                                                          Partitioner partitioner = {}) {
-        KCORO_TRY(validate(config));
-        auto servers = parse_bootstrap_servers(config.bootstrap_servers);
-        if (!servers) return std::move(servers).err();
-        // Raw memory and placement new, because the destroying operator delete below must never
-        // see a half-constructed producer (a throwing constructor frees just the memory).
-        struct raw_memory {
-            void* p = ::operator new(sizeof(basic_producer));
-            ~raw_memory() {
-                if (p) ::operator delete(p);
-            }
-        } memory;
-        std::unique_ptr<basic_producer> p(::new (memory.p) basic_producer(std::move(rt), std::move(config), std::move(*servers),
-                                                                        std::move(key_serializer), std::move(value_serializer),
-                                                                        std::move(partitioner)));
-        memory.p = nullptr;
-        p->start();
-        return p;
+    producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
+        : rt_(std::move(rt)),
+          config_(std::move(config)),
+          bootstrap_(std::move(bootstrap)),
+          metadata_wake_(rt_),
+          idempotence_wake_(rt_),
+          identity_(config_.enable_idempotence || !config_.transactional_id.empty()) {
+        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
+    producer_engine(const producer_engine&) = delete;
+    producer_engine& operator=(const producer_engine&) = delete;
 
-    basic_producer(const basic_producer&) = delete;
-    basic_producer& operator=(const basic_producer&) = delete;
-
-    // Destroying a producer that is still running (not closed) never aborts: every record not yet
-    // acknowledged completes now with errc::producer_destroyed (callbacks run, awaiting senders and
-    // delivery handles are resumed through the runtime), flush() and close() in progress return,
-    // and the connections close. The producer's memory is released once its coroutines, woken
-    // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
-    // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
-    // Do not destroy a producer from inside one of its own delivery callbacks.
-    static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
-        p->abandon();
-        if (p->background_.live() == 0) {
-            release(p);
-            return;
+    // Starts connecting: the metadata loop, and the idempotence loop when there is one.
+    void start() {
+        ++live_coroutines_;
+        detail::start_detached(rt_, background_, metadata_loop());
+        if (identity_.idempotent()) {
+            ++live_coroutines_;
+            detail::start_detached(rt_, background_, idempotence_loop());
         }
-        p->background_.on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
-        if constexpr (requires(Runtime& r, teardown_list::hook& h) { r.at_teardown(h); }) {
-            p->teardown_hook_.owner = p;
-            p->teardown_hook_.run = [](teardown_list::hook& h) noexcept {
-                // The runtime is going away with the producer's coroutines still suspended on it.
-                static_cast<teardown_hook&>(h).owner->background_.destroy_suspended();
-            };
-            p->rt_.at_teardown(p->teardown_hook_);
-        }
-    }
-
-    // ---- the three sending styles -------------------------------------------------------------
-
-    // co_await send(rec): resumes with the record's metadata once acknowledged, or its error.
-    auto send(const record_type& rec) { return send_awaiter<await_mode::delivery>(*this, rec); }
-
-    // co_await send(rec, callback): resumes once the record is enqueued (suspending only while the
-    // buffer is full); callback(delivery_result) runs later on the producer's executor.
-    template <class Callback>
-        requires std::is_invocable_v<Callback&, delivery_result&&>
-    auto send(const record_type& rec, Callback&& cb) {
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-        // Like a braced record's members, a temporary lambda's captures in a co_await are destroyed
-        // twice by g++ 12 (GCC bugs 100611, 101367): refused here rather than freed twice.
-        static_assert(std::is_lvalue_reference_v<Callback> || std::is_trivially_destructible_v<std::remove_cvref_t<Callback>>,
-                      "kcoro: with g++ 12, a callback passed as a temporary to co_await send(rec, callback) may only "
-                      "capture by reference (or hold nothing that needs destroying): g++ 12 destroys the captures of "
-                      "such a temporary twice; pass a named callback instead");
-#endif
-        send_awaiter<await_mode::callback> a(*this, rec);
-        a.callback = detail::delivery_callback(std::forward<Callback>(cb));
-        return a;
-    }
-
-    // co_await enqueue(rec): resumes once enqueued with a handle to co_await for the outcome later.
-    auto enqueue(const record_type& rec) { return send_awaiter<await_mode::handle>(*this, rec); }
-
-    // co_await send_and_forget(rec): resumes once enqueued; failures only count in stats() and
-    // reach the error handler, if one is set.
-    auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
-
-    // Never suspends: for loops that cannot co_await. A full buffer or missing metadata is an
-    // error now instead of a wait: buffer_exhausted, or why the topic has no metadata yet (what
-    // the broker said of it, or what last went wrong reaching the cluster).
-    result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
-        delivery_slot slot;
-        slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
-        slot.callback = std::move(cb);
-        auto st = try_enqueue(rec, slot, false);
-        switch (st) {
-            case enqueue_status::enqueued: return ok();
-            case enqueue_status::failed: return std::move(last_enqueue_error_);
-            case enqueue_status::blocked_memory:
-                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
-                                                         " bytes) is full and try_send does not wait: try again once the "
-                                                         "runtime has run and batches have drained");
-            case enqueue_status::blocked_metadata:
-                request_metadata();
-                return metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
-        }
-        return ok();
     }
 
     // ---- metadata before the first send --------------------------------------------------------
@@ -10356,7 +11120,7 @@ public:
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
-    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { error_handler_ = std::move(h); }
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { reporter_.set_error_handler(std::move(h)); }
 
     // ---- flush and close ----------------------------------------------------------------------
 
@@ -10368,9 +11132,9 @@ public:
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed_) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
         std::erase(idle_waiters_, &signal);
-        if (!destroyed_) co_await acks_none_barrier();
+        if (!destroyed()) co_await acks_none_barrier();
         --flushing_;
     }
 
@@ -10382,22 +11146,23 @@ public:
     // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        if (closed_) co_return ok();
-        if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
-        closing_ = true;
+        if (closed()) co_return ok();
+        if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
+        state_ = lifecycle::closing;
+        reporter_.watch_failures(true);
         ++flushing_;
         notify_all_senders();
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed_)
+        while (!idle() && rt_.now() < deadline && !destroyed())
             co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
-        if (destroyed_) {
+        if (destroyed()) {
             std::erase(idle_waiters_, &signal);
             co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         }
         if (idle()) co_await acks_none_barrier();
-        stopping_ = true;
+        state_ = lifecycle::stopping;
         fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
         const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
         fail_all_queued(why);
@@ -10408,18 +11173,18 @@ public:
         if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
         metadata_wake_.notify();
         idempotence_wake_.notify();
-        while ((live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) && !destroyed_) {
+        while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
         }
         std::erase(idle_waiters_, &signal);
-        if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        closed_ = true;
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+        state_ = lifecycle::closed;
         --flushing_;
-        if (close_failures_ > 0)
-            co_return error(close_first_failure_.code(), "close(): " + std::to_string(close_failures_) +
+        if (reporter_.watched_failures() > 0)
+            co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
                                                              " of the records pending when it was called failed; the first: " +
-                                                             close_first_failure_.detail());
+                                                             reporter_.first_watched_failure().detail());
         co_return ok();
     }
 
@@ -10439,7 +11204,9 @@ public:
     }
 
     const producer_stats& stats() const noexcept {
-        stats_.buffered_bytes = used_memory_;
+        stats_.buffered_bytes = accumulator_.used_memory();
+        stats_.records_delivered = reporter_.delivered();
+        stats_.records_failed = reporter_.failed();
         return stats_;
     }
     const producer_config& config() const noexcept { return config_; }
@@ -10447,31 +11214,19 @@ public:
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
     // saying where; empty until something did.
     const error& last_error() const noexcept { return last_error_; }
-    std::int64_t producer_id() const noexcept { return producer_id_; }
-    std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
+    std::int64_t producer_id() const noexcept { return identity_.id(); }
+    std::int16_t producer_epoch() const noexcept { return identity_.epoch(); }
     Runtime& runtime() noexcept { return rt_; }
     // The producer's background coroutines. An adapter that starts coroutines of its own around
     // the producer starts them here, so that they are counted and torn down with the producer's.
     detail::detached_scope& background() noexcept { return background_; }
 
-private:
-    struct teardown_hook : teardown_list::hook {
-        basic_producer* owner = nullptr;
-    };
-
-    static void release(basic_producer* p) noexcept {
-        p->teardown_hook_.unlink();
-        p->~basic_producer();
-        ::operator delete(p);
-    }
-
     // The destructor's work, done while the memory stays valid for the coroutines still to run:
     // every outcome reported now, every background coroutine told to end.
     void abandon() noexcept {
-        if (destroyed_) return;
-        destroyed_ = true;
-        closing_ = true;
-        stopping_ = true;
+        if (destroyed()) return;
+        state_ = lifecycle::destroyed;
+        reporter_.watch_failures(false);
         fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
         // In flight: reported now; their memory goes back when their request's coroutine ends (a
         // write may still be reading it).
@@ -10493,378 +11248,132 @@ private:
         notify_idle();
     }
 
-    // ---- sending ------------------------------------------------------------------------------
-
-    enum class await_mode { delivery, callback, handle, forget };
     enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
 
-    // A send that could not be enqueued yet (buffer full, no metadata); retried by the engine.
-    struct pending_send {
-        pending_send* next = nullptr;
-        pending_send* prev = nullptr;
-        steady_time deadline{};
-        enqueue_status blocked_on = enqueue_status::blocked_memory;
-        bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
-        void (*fail)(pending_send*, error&&) = nullptr;
-        const record_type* rec = nullptr;
-        bool parked = false;  // issued before close(), so close() still takes it
+    // ---- for the front: a record's way in ------------------------------------------------------
+
+    // Whether a record for the topic may be taken now, and where it would go: its topic's state and
+    // metadata, or why not (failed: last_enqueue_error() says why; blocked_metadata: parked until
+    // the metadata comes). A send parked before close() is still taken while close() runs.
+    struct admission {
+        enqueue_status status = enqueue_status::enqueued;
+        topic_state* topic = nullptr;
+        const topic_metadata* metadata = nullptr;
     };
-
-    template <await_mode Mode>
-    struct send_awaiter : pending_send {
-        using result_type = std::conditional_t<
-            Mode == await_mode::delivery, delivery_result,
-            std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
-
-        basic_producer* p;
-        const record_type& record;
-        detail::delivery_callback callback;
-        std::optional<result_type> out;
-        delivery_result delivered = error(errc::none);
-        std::coroutine_handle<> handle;
-        bool waiting_for_delivery = false;
-
-        send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
-        send_awaiter(send_awaiter&& o) noexcept
-            : pending_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
-
-        bool await_ready() {
-            this->rec = &record;
-            return attempt();
-        }
-        void await_suspend(std::coroutine_handle<> h) {
-            handle = h;
-            if (!waiting_for_delivery) {
-                // Blocked: park until memory or metadata arrives, or max_block passes.
-                this->parked = true;
-                this->deadline = p->rt_.now() + p->config_.max_block;
-                this->retry = [](pending_send* s) {
-                    auto* self = static_cast<send_awaiter*>(s);
-                    if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
-                    self->p->rt_.post(self->handle);
-                    return true;
-                };
-                this->fail = [](pending_send* s, error&& e) {
-                    auto* self = static_cast<send_awaiter*>(s);
-                    self->p->note_if_closing(e);
-                    self->out.emplace(std::move(e));
-                    self->p->rt_.post(self->handle);
-                };
-                p->park(this);
-            }
-        }
-        result_type await_resume() {
-            if constexpr (Mode == await_mode::delivery) {
-                if (out) return std::move(*out);
-                return std::move(delivered);
-            } else {
-                return std::move(*out);
-            }
-        }
-
-        // Tries to enqueue; true when the co_await can complete now. When the record is enqueued
-        // and the caller awaits delivery, waiting_for_delivery is set and false returned.
-        bool attempt() {
-            delivery_slot slot;
-            delivery_state_ref_ = nullptr;
-            if constexpr (Mode == await_mode::delivery) {
-                // The awaiter outlives the slot: it stays suspended until the slot completes it.
-                slot.how = delivery_slot::kind::awaiter;
-                slot.waiter_owner = this;
-            } else if constexpr (Mode == await_mode::callback) {
-                slot.how = delivery_slot::kind::callback;
-                slot.callback = std::move(callback);
-            } else if constexpr (Mode == await_mode::handle) {
-                slot.how = delivery_slot::kind::handle;
-                delivery_state_ref_ = p->delivery_states_->acquire();
-                slot.state = delivery_state_ref_;
-            } else {
-                slot.how = delivery_slot::kind::forget;
-            }
-            auto st = p->try_enqueue(record, slot, this->parked);
-            switch (st) {
-                case enqueue_status::enqueued:
-                    if constexpr (Mode == await_mode::delivery) {
-                        waiting_for_delivery = true;
-                        return false;
-                    } else if constexpr (Mode == await_mode::handle) {
-                        out.emplace(delivery_handle(delivery_state_ref_, p->delivery_states_.get(), &p->rt_post_));
-                        return true;
-                    } else {
-                        out.emplace(ok());
-                        return true;
-                    }
-                case enqueue_status::failed:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
-                    if (this->parked) p->note_if_closing(p->last_enqueue_error_);
-                    out.emplace(std::move(p->last_enqueue_error_));
-                    return true;
-                case enqueue_status::blocked_memory:
-                case enqueue_status::blocked_metadata:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
-                    if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
-                    this->blocked_on = st;
-                    return false;
-            }
-            return true;
-        }
-
-        detail::delivery_state* delivery_state_ref_ = nullptr;
-    };
-
-    basic_producer(Runtime rt, producer_config config, std::vector<broker_address> bootstrap, KeySerializer ks,
-                   ValueSerializer vs, Partitioner part)
-        : rt_(std::move(rt)),
-          config_(std::move(config)),
-          bootstrap_(std::move(bootstrap)),
-          key_serializer_(std::move(ks)),
-          value_serializer_(std::move(vs)),
-          partitioner_(std::move(part)),
-          metadata_wake_(rt_),
-          idempotence_wake_(rt_),
-          idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          jitter_(jitter_seed(rt_)) {
-        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
-        if (!idempotent_) producer_ready_ = true;
-    }
-
-    void start() {
-        ++live_coroutines_;
-        detail::start_detached(rt_, background_, metadata_loop());
-        if (idempotent_) {
-            ++live_coroutines_;
-            detail::start_detached(rt_, background_, idempotence_loop());
-        }
-    }
-
-    // Serializes the record into its partition's open batch. The slot says how to report it. A send
-    // parked before close() is still taken while close() runs.
-    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
-        if (stopping_ || (closing_ && !parked_before_close)) {
-            last_enqueue_error_ = destroyed_ ? error(errc::producer_destroyed, "send to a producer being destroyed")
-                                             : error(errc::producer_closed, "send after close");
-            return enqueue_status::failed;
+    admission admit(std::string_view topic_name, bool parked_before_close) {
+        admission a;
+        if (stopping() || (closing() && !parked_before_close)) {
+            last_enqueue_error_ = destroyed() ? error(errc::producer_destroyed, "send to a producer being destroyed")
+                                              : error(errc::producer_closed, "send after close");
+            a.status = enqueue_status::failed;
+            return a;
         }
         if (fatal_error_) {
             last_enqueue_error_ = *fatal_error_;
-            return enqueue_status::failed;
+            a.status = enqueue_status::failed;
+            return a;
         }
-        topic_state& ts = topic(rec.topic);
-        const topic_metadata* md = metadata_.topic(rec.topic);
+        topic_state& ts = topic(topic_name);
+        const topic_metadata* md = metadata_.topic(topic_name);
         if (md == nullptr || md->partitions.empty()) {
             if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
-                last_enqueue_error_ = error(md->error, "topic '" + std::string(rec.topic) + "'");
-                return enqueue_status::failed;
+                last_enqueue_error_ = error(md->error, "topic '" + std::string(topic_name) + "'");
+                a.status = enqueue_status::failed;
+                return a;
             }
             request_metadata();
-            return enqueue_status::blocked_metadata;
+            a.status = enqueue_status::blocked_metadata;
+            return a;
         }
-        if (ts.partitions.size() < md->partitions.size()) {
-            ts.partitions.resize(md->partitions.size());
-            ts.queued_bytes.resize(md->partitions.size());
-        }
-
-        // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
-        // serializer says they are its serialized form, else serialized once into scratch space.
-        // The value goes straight into the batch.
-        bytes_view key_bytes{};
-        const bool has_key = rec.key.has_value();
-        if (has_key) {
-            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
-                key_bytes = key_serializer_.bytes_of(*rec.key);
-            } else {
-                key_scratch_.clear();
-                buffer_sink ks{key_scratch_};
-                key_serializer_.serialize(*rec.key, ks);
-                key_bytes = key_scratch_.view();
-            }
-        }
-
-        std::int32_t partition;
-        if (rec.partition) {
-            partition = *rec.partition;
-            if (partition < 0 || partition >= md->partition_count()) {
-                last_enqueue_error_ = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
-                                                                       std::to_string(md->partition_count()) +
-                                                                       " partitions; partition " + std::to_string(partition) +
-                                                                       " does not exist");
-                return enqueue_status::failed;
-            }
-        } else {
-            partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
-            if (partition < 0 || partition >= md->partition_count()) {
-                last_enqueue_error_ = error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) +
-                                                                       " of topic '" + std::string(rec.topic) + "', which has " +
-                                                                       std::to_string(md->partition_count()) + " partitions");
-                return enqueue_status::failed;
-            }
-        }
-        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
-        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
-
-        // The key is already bytes; the value is written by its serializer straight into the batch,
-        // once, when the serializer can tell its size first.
-        bytes_view key_writer = key_bytes;
-        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
-        auto value_writer = [&] {
-            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
-                return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
-            else
-                return write_value;
-        }();
-
-        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
-        if (b != nullptr) {
-            const std::size_t before = b->builder.size_bytes();
-            const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
-                                                rec.headers, append_limit(ts));
-            if (appended) {
-                queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                finish_append(ts, partition, ps, *b, slot, timestamp, false);
-                return enqueue_status::enqueued;
-            }
-            b->sealed = true;  // full: the sender may take it now
-            wake_leader(rec.topic, partition);
-        }
-
-        // A new batch holds room for the records it is expected to take and, when compressing, as
-        // much again for the compressed copy it will hold from the drain on: reserved now, so that
-        // finishing many queued batches at once cannot take the producer past buffer_memory, and
-        // allocated now, so that it does not grow by reallocation. The first batch is always let
-        // in, however small buffer_memory is.
-        const std::size_t expected_bytes = append_limit(ts);
-        const std::size_t first_reservation =
-            config_.compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
-        if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
-        b = pool_.acquire();
-        b->builder.reserve(expected_bytes);
-        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
-        b->topic = &ts;
-        b->partition = partition;
-        b->created = rt_.now();
-        b->deadline = b->created + config_.delivery_timeout;
-        b->reserved = first_reservation;
-        used_memory_ += b->reserved;
-        ++outstanding_batches_;
-        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, append_limit(ts));
-        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
-        if (size > config_.max_request_size || size > config_.buffer_memory) {
-            release_batch(b);
-            last_enqueue_error_ = error(errc::record_too_large,
-                                        "a record of " + std::to_string(size) + " bytes (with batch overhead) to topic '" +
-                                            std::string(rec.topic) + "' exceeds max_request_size (" +
-                                            std::to_string(config_.max_request_size) + ") or buffer_memory");
-            return enqueue_status::failed;
-        }
-        ps.queue.push_back(b);
-        queued_bytes_of(*b) += b->builder.size_bytes();
-        on_new_batch(ts, partition);
-        finish_append(ts, partition, ps, *b, slot, timestamp, true);
-        return enqueue_status::enqueued;
+        record_accumulator::fit(ts, md->partitions.size());
+        a.topic = &ts;
+        a.metadata = md;
+        return a;
     }
 
+    // Appends an admitted record to its partition's batch, its fields written by the writers
+    // straight into it. Inline, as the writers' types are the front's; what follows is not.
     template <class KW, class VW>
-    bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
-                       std::span<const record_header> headers, std::size_t limit) {
-        append_status st;
-        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
-        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
-        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
-        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
-        return st == append_status::appended;
+    record_accumulator::append_result append(topic_state& ts, std::int32_t partition, std::int64_t timestamp, bool has_key,
+                                             KW& key, bool has_value, VW& value, std::span<const record_header> headers,
+                                             delivery_slot& slot) {
+        auto a = accumulator_.append(ts, partition, rt_.now(), timestamp, has_key, key, has_value, value, headers, slot);
+        if (a.sealed_previous || a.status == record_accumulator::append_outcome::too_large) not_appended(ts, partition, a);
+        return a;
+    }
+    // The record is in its batch: counted, and the partition's sender woken if the batch should go
+    // before the sender would wake by itself.
+    void appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
+        const producer_batch& b = *a.batch;
+        ++stats_.records_enqueued;
+        // A new batch's linger starts now: the sender, which computed when to wake before this batch
+        // existed, is woken if it would sleep past it.
+        if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
+        else if (a.status == record_accumulator::append_outcome::opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
+    }
+    // Why the last admit() or append() refused a record; the caller takes it.
+    error& last_enqueue_error() noexcept { return last_enqueue_error_; }
+    // Milliseconds since the epoch, for a record sent without a timestamp.
+    std::int64_t timestamp_now() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(rt_.wall_now().time_since_epoch()).count();
+    }
+    // The slot of a send that awaits a delivery_handle.
+    detail::delivery_state_pool& handle_states() noexcept { return reporter_.handle_states(); }
+    std::function<void(std::coroutine_handle<>)>* handle_post() noexcept { return &rt_post_; }
+
+    void park(parked_send* s) {
+        parked_.park(s);
+        if (s->reason == park_reason::metadata) {
+            topic(s->topic);
+            request_metadata();
+        }
+        metadata_wake_.notify();  // it also expires parked sends at their max_block
+    }
+    // While close() runs, each record pending when it was called that fails makes close() fail.
+    void note_if_closing(const error& e) { reporter_.note_failure(e); }
+    void request_metadata() {
+        metadata_wanted_ = true;
+        metadata_wake_.notify();
+    }
+    // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
+    // cluster cannot be reached) what last went wrong reaching it, else `otherwise`.
+    error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
+        const topic_metadata* md = metadata_.topic(topic);
+        if (md != nullptr && md->error != errc::none) {
+            if (md->error == errc::unknown_topic_or_partition) what += ": the broker says it does not exist";
+            return error(md->error, std::move(what));
+        }
+        if (cluster_unreachable_ && last_error_) return error(last_error_.code(), what + "; last error: " + last_error_.detail());
+        return error(otherwise, std::move(what));
     }
 
-    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
-    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
-    // producer keeps for buffered records.
-    void grow_reservation(producer_batch& b) {
-        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
-                                 b.slots.capacity() * sizeof(delivery_slot);
-        if (need > b.reserved) {
-            used_memory_ += need - b.reserved;
-            b.reserved = need;
+private:
+    void not_appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
+        if (a.sealed_previous) wake_leader(ts.name, partition);
+        if (a.status == record_accumulator::append_outcome::too_large) {
+            batch_released();
+            last_enqueue_error_ = error(errc::record_too_large,
+                                        "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
+                                            ts.name + "' exceeds max_request_size (" + std::to_string(config_.max_request_size) +
+                                            ") or buffer_memory");
         }
     }
 
-    // `opened`: the record is the batch's first, so its linger starts now: the sender, which
-    // computed when to wake before this batch existed, is woken if it would sleep past it.
-    void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
-                       std::int64_t timestamp, bool opened) {
-        slot.timestamp = timestamp;
-        b.slots.push_back(std::move(slot));
-        grow_reservation(b);
-        ++stats_.records_enqueued;
-        partition_on_append(ts, partition, b);
-        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
-        if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
-        else if (opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
-    }
-
-    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
-    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
-    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
-    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
-    // uncompressed, and no more than batch_size while buffer_memory is taken.
-    std::size_t append_limit(const topic_state& ts) const noexcept {
-        if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
-        const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
-        const std::size_t cap = std::min(largest_normal_batch(),
-                                         config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
-        return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
-    }
-    // Uncompressed bytes a batch takes at most unless one record is larger.
-    std::size_t largest_normal_batch() const noexcept {
-        return config_.compression == compression_codec::none ? config_.batch_size
-                                                              : max_compressed_batch_growth * config_.batch_size;
-    }
-    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
-    // improves slowly, so that a batch rarely compresses to more than batch_size.
-    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
-        if (plain == 0) return;
-        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
-        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
-        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
-    }
-
-    // ---- partitioning -------------------------------------------------------------------------
-
-    std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
-        partition_context ctx;
-        ctx.topic = ts.name;
-        ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
-        ctx.partition_count = md.partition_count();
-        ctx.available_partitions = std::span<const std::int32_t>(md.available);
-        if (config_.partitioner_adaptive_partitioning)
-            ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
-        ctx.batch_size = config_.batch_size;
-        return partitioner_.partition(ctx);  // checked by the caller
-    }
-    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
-    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
-        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
-    }
-    static void unqueue_bytes(producer_batch& b) noexcept {
-        std::size_t& q = queued_bytes_of(b);
-        q -= std::min(q, b.builder.size_bytes());
-    }
-    void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
-    void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
-        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
-    }
+    // One way through, never back: open -> closing (close() delivers what it can within its
+    // timeout) -> stopping (what is left fails, connections close) -> closed; destroying the
+    // producer jumps to destroyed from any of them.
+    enum class lifecycle : std::uint8_t { open, closing, stopping, closed, destroyed };
+    bool closing() const noexcept { return state_ >= lifecycle::closing; }    // no new sends
+    bool stopping() const noexcept { return state_ >= lifecycle::stopping; }  // background work ends
+    bool closed() const noexcept { return state_ == lifecycle::closed; }
+    // The destructor ran; the memory lives on for the coroutines still to end.
+    bool destroyed() const noexcept { return state_ == lifecycle::destroyed; }
 
     topic_state& topic(std::string_view name) {
-        if (auto* e = last_topic_.find(name)) return *e->second;
-        auto it = topics_.find(name);
-        if (it != topics_.end()) {
-            last_topic_.remember(&*it);
-            return *it->second;
-        }
-        auto t = std::make_unique<topic_state>();
-        t->name = std::string(name);
-        auto* raw = t.get();
-        topics_.emplace(raw->name, std::move(t));
-        request_metadata();
-        return *raw;
+        bool created = false;
+        topic_state& ts = accumulator_.topic(name, created);
+        if (created) request_metadata();
+        return ts;
     }
 
     task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
@@ -10873,7 +11382,7 @@ private:
         metadata_waiters_.push_back(&signal);
         result<void> outcome = ok();
         for (;;) {
-            if (closing_) {
+            if (closing()) {
                 outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
                 break;
             }
@@ -10905,204 +11414,65 @@ private:
 
     // ---- parked sends -------------------------------------------------------------------------
 
-    void park(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-        if (s->blocked_on == enqueue_status::blocked_metadata) {
-            topic(s->rec->topic);
-            request_metadata();
-        }
-        metadata_wake_.notify();  // it also expires parked sends at their max_block
-    }
-    void unpark(pending_send* s) {
-        if (s->prev) s->prev->next = s->next;
-        else waiting_head_ = s->next;
-        if (s->next) s->next->prev = s->prev;
-        else waiting_tail_ = s->prev;
-        s->next = s->prev = nullptr;
-    }
-    // Retries parked sends in order; stops at the first still waiting for memory so that earlier
-    // senders go first.
-    void retry_parked() {
-        if (retrying_parked_) return;
-        retrying_parked_ = true;
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            unpark(s);
-            bool done = s->retry(s);
-            if (!done) {
-                // Still blocked: back in its place.
-                if (next) {
-                    s->next = next;
-                    s->prev = next->prev;
-                    if (next->prev) next->prev->next = s;
-                    else waiting_head_ = s;
-                    next->prev = s;
-                } else {
-                    park_back(s);
-                }
-                if (s->blocked_on == enqueue_status::blocked_memory) break;
-            }
-            s = next;
-        }
-        retrying_parked_ = false;
-    }
-    void park_back(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-    }
+    void retry_parked() { parked_.retry(); }
     void expire_parked(steady_time now) {
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            if (now >= s->deadline) {
-                unpark(s);
-                if (s->blocked_on == enqueue_status::blocked_metadata) {
-                    s->fail(s, metadata_missing(s->rec->topic,
-                                                "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
-                                                    std::to_string(config_.max_block.count()) + " ms)",
-                                                errc::timed_out));
-                } else {
-                    s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
-                                                                 " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) +
-                                                                 " ms); a longer max_block waits longer"));
-                }
-            }
-            s = next;
-        }
+        parked_.expire(now, [&](const parked_send& s) {
+            if (s.reason == park_reason::metadata)
+                return metadata_missing(s.topic,
+                                        "topic '" + std::string(s.topic) + "' not present in metadata after max_block (" +
+                                            std::to_string(config_.max_block.count()) + " ms)",
+                                        errc::timed_out);
+            return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                                                     " bytes) stayed full for max_block (" +
+                                                     std::to_string(config_.max_block.count()) +
+                                                     " ms); a longer max_block waits longer");
+        });
     }
     void fail_waiting_senders(const error& e) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
-            s->fail(s, error(e));
-        }
+        parked_.fail_all([&](const parked_send&) { return e; });
     }
     // Fails every parked send with `kind`, the reason, and what the send was waiting for.
     void fail_waiting_senders(errc kind, std::string_view reason) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
+        parked_.fail_all([&](const parked_send& s) {
             std::string detail(reason);
-            if (s->blocked_on == enqueue_status::blocked_metadata) detail += " while it waited for metadata of topic '" + std::string(s->rec->topic) + "'";
+            if (s.reason == park_reason::metadata) detail += " while it waited for metadata of topic '" + std::string(s.topic) + "'";
             else detail += " while it waited for buffer memory";
-            s->fail(s, error(kind, std::move(detail)));
-        }
-    }
-
-    // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
-    // cluster cannot be reached) what last went wrong reaching it, else `otherwise`.
-    error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
-        const topic_metadata* md = metadata_.topic(topic);
-        if (md != nullptr && md->error != errc::none) {
-            if (md->error == errc::unknown_topic_or_partition) what += ": the broker says it does not exist";
-            return error(md->error, std::move(what));
-        }
-        if (cluster_unreachable_ && last_error_) return error(last_error_.code(), what + "; last error: " + last_error_.detail());
-        return error(otherwise, std::move(what));
-    }
-
-    // While close() runs, each record pending when it was called that fails makes close() fail.
-    void note_if_closing(const error& e) {
-        if (!closing_ || destroyed_) return;
-        if (close_failures_++ == 0) close_first_failure_ = e;
+            return error(kind, std::move(detail));
+        });
     }
 
     // ---- completion ---------------------------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
-        const std::string_view topic_name = b->topic->name;
-        std::int64_t offset_delta = 0;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
-            ++offset_delta;
-            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
-            ++stats_.records_delivered;
-            deliver(slot, delivery_result(md), md);
-        }
+        reporter_.complete(*b, base_offset, log_append_time, poster());
         release_batch(b);
     }
-
     void fail_batch(producer_batch* b, const error& e) {
         report_failure(b, e);
         release_batch(b);
     }
-    // Tells each record's sender that it failed; the batch keeps its memory (a write may still
-    // refer to it) and no record in it is reported again.
-    void report_failure(producer_batch* b, const error& e) {
-        const std::string_view topic_name = b->topic->name;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.timestamp = slot.timestamp;
-            ++stats_.records_failed;
-            note_if_closing(e);
-            deliver(slot, delivery_result(e), md);
-        }
-        b->slots.clear();
-    }
-
-    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
-        switch (slot.how) {
-            case delivery_slot::kind::forget:
-                if (!r && error_handler_) error_handler_(md, r.err());
-                break;
-            case delivery_slot::kind::awaiter: {
-                auto* owner = static_cast<send_awaiter<await_mode::delivery>*>(slot.waiter_owner);
-                owner->delivered = std::move(r);
-                rt_.post(owner->handle);
-                break;
-            }
-            case delivery_slot::kind::callback:
-                slot.callback(std::move(r));
-                break;
-            case delivery_slot::kind::handle:
-                slot.state->outcome.emplace(std::move(r));
-                slot.state->producer_done = true;
-                if (slot.state->waiter) rt_.post(slot.state->waiter);
-                else if (!slot.state->handle_alive) delivery_states_->release(slot.state);
-                break;
-        }
+    // The batch keeps its memory (a write may still refer to it).
+    void report_failure(producer_batch* b, const error& e) { reporter_.fail(*b, e, poster()); }
+    auto poster() noexcept {
+        return [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
 
     void release_batch(producer_batch* b) {
-        used_memory_ -= b->reserved;
-        --outstanding_batches_;
-        // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
-        // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
-        // over that budget, gives its memory back.
-        pool_.release(b, 2 * largest_normal_batch() + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
+        accumulator_.release(b);
+        batch_released();
+    }
+    // Memory came back: parked sends may get in, and flush() or close() may be done.
+    void batch_released() {
         retry_parked();
         if (idle()) notify_idle();
     }
 
-    bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
+    bool idle() const noexcept { return accumulator_.outstanding_batches() == 0 && parked_.empty(); }
 
     void fail_all_queued(const error& e) { fail_all_queued(e, e); }
     // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
     void fail_all_queued(const error& e, const error& sent_before) {
-        for (auto& [name, ts] : topics_) {
-            for (auto& ps : ts->partitions) {
-                while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    fail_batch(b, b->attempts > 0 ? sent_before : e);
-                }
-            }
-            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
-        }
+        accumulator_.take_all([&](producer_batch* b) { fail_batch(b, b->attempts > 0 ? sent_before : e); });
     }
 
     // ---- brokers and senders ------------------------------------------------------------------
@@ -11150,7 +11520,7 @@ private:
             it = brokers_.emplace(id, std::move(b)).first;
         }
         broker_state& b = *it->second;
-        if (!b.running && !stopping_) {
+        if (!b.running && !stopping()) {
             b.running = true;
             ++live_coroutines_;
             detail::start_detached(rt_, background_, sender_loop(b));
@@ -11191,12 +11561,13 @@ private:
         double ms = static_cast<double>(base.count());
         for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
         ms = std::min(ms, static_cast<double>(cap.count()));
-        std::uniform_real_distribution<double> d(0.8, 1.2);
-        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * d(jitter_)));
+        // 53 random bits as a fraction in [0, 1), from the runtime's source (a seed in a simulation).
+        const double unit = static_cast<double>(rt_.random() >> 11) * 0x1.0p-53;
+        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * (0.8 + 0.4 * unit)));
     }
 
     detail::detached_task sender_loop(broker_state& b) {
-        while (!stopping_) {
+        while (!stopping()) {
             const steady_time now = rt_.now();
             // Connections that closed and have no work left are freed here.
             std::erase_if(b.retired, [](const auto& c) { return !c->busy(); });
@@ -11214,7 +11585,7 @@ private:
                 b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
                 ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-                if (stopping_) break;
+                if (stopping()) break;
                 if (!r) {
                     ++stats_.connection_failures;
                     last_error_ = std::move(r).err();
@@ -11229,7 +11600,7 @@ private:
                 idempotence_wake_.notify();
                 metadata_wake_.notify();
             }
-            if (!producer_ready_ || epoch_bump_needed_) {
+            if (!identity_.ready()) {
                 co_await b.wake.wait_until(now + std::chrono::milliseconds(100));
                 continue;
             }
@@ -11257,7 +11628,7 @@ private:
 
     void drain(broker_state& b, steady_time now, steady_time& next) {
         std::size_t size = 128;
-        for (auto& [name, tsp] : topics_) {
+        for (auto& [name, tsp] : accumulator_.topics()) {
             topic_state& ts = *tsp;
             const topic_metadata* md = metadata_.topic(ts.name);
             if (md == nullptr) continue;
@@ -11266,31 +11637,16 @@ private:
                 if (md->partitions[p].leader != b.id) continue;
                 partition_state& ps = ts.partitions[p];
                 if (ps.queue.empty()) continue;
-                if (idempotent_ && ps.in_flight > 0 &&
-                    (ps.resend_pending || ps.in_flight >= 5 || ps.last_acked_sequence < 0))
-                    continue;
+                if (!ps.may_send_to(b.id) || !identity_.may_drain(ps)) continue;
+                if (!accumulator_.ready(ps, now, flushing_ > 0 || closing(), next)) continue;
                 producer_batch* batch = ps.queue.front();
-                if (now < batch->retry_at) {
-                    next = std::min(next, batch->retry_at);
-                    continue;
-                }
-                const bool ready = batch->sealed || ps.queue.size() > 1 || flushing_ > 0 || closing_ ||
-                                   now >= batch->created + config_.linger;
-                if (!ready) {
-                    next = std::min(next, batch->created + config_.linger);
-                    continue;
-                }
                 if (!seal_for_send(ps, *batch)) continue;
                 if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
-                ps.queue.pop_front();
-                unqueue_bytes(*batch);
+                accumulator_.take(ps);
                 ++ps.in_flight;
+                ps.in_flight_to = b.id;
                 size += batch->wire.size() + ts.name.size() + 32;
                 b.drained.push_back(batch);
-                if (!batch->sealed) {
-                    batch->sealed = true;
-                    on_new_batch(ts, static_cast<std::int32_t>(p));
-                }
             }
         }
     }
@@ -11301,35 +11657,25 @@ private:
         batch.sealed = true;
         // The next batches of the topic get room for as many delivery slots at once.
         batch.topic->records_per_batch = static_cast<std::size_t>(batch.record_count());
-        if (idempotent_ && batch.base_sequence < 0) {
-            batch.base_sequence = ps.next_sequence;
-            const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();
-            ps.next_sequence = static_cast<std::int32_t>(nxt > 0x7fffffff ? nxt - 0x80000000LL : nxt);
-        }
-        const std::int64_t pid = idempotent_ ? producer_id_ : -1;
-        const std::int16_t epoch = idempotent_ ? producer_epoch_ : std::int16_t(-1);
+        identity_.assign_sequence(ps, batch);
+        const std::int64_t pid = identity_.stamp_id();
+        const std::int16_t epoch = identity_.stamp_epoch();
         if (!batch.finished) {
             batch_finish_params params;
             params.producer_id = pid;
             params.producer_epoch = epoch;
-            params.base_sequence = idempotent_ ? batch.base_sequence : -1;
+            params.base_sequence = identity_.stamp_sequence(batch);
             params.transactional = false;
             params.codec = config_.compression;
             params.compression_level = config_.compression_level;
-            auto w = batch.builder.finish(params);
-            if (!w) {
+            if (auto w = accumulator_.finish(batch, params); !w) {
                 ps.queue.pop_front();
                 fail_batch(&batch, error(w.code(), "compressing a batch"));
                 return false;
             }
-            batch.wire = *w;
-            batch.finished = true;
-            grow_reservation(batch);  // compressing took a second buffer
-            if (config_.compression != compression_codec::none)
-                observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
         } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
-                   (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
-            batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
+                   batch.builder.base_sequence() != identity_.stamp_sequence(batch)) {
+            batch.wire = batch.builder.restamp(pid, epoch, identity_.stamp_sequence(batch));
         }
         batch.producer_id = pid;
         batch.producer_epoch = epoch;
@@ -11338,7 +11684,7 @@ private:
 
     // Queued batches past their delivery timeout fail; in-flight ones are judged on their answer.
     void expire_queued(std::int32_t leader, steady_time now) {
-        for (auto& [name, tsp] : topics_) {
+        for (auto& [name, tsp] : accumulator_.topics()) {
             topic_state& ts = *tsp;
             const topic_metadata* md = metadata_.topic(ts.name);
             for (std::size_t p = 0; p < ts.partitions.size(); ++p) {
@@ -11347,16 +11693,13 @@ private:
                 if (leader != -2 && l != leader) continue;
                 partition_state& ps = ts.partitions[p];
                 while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
-                       !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
-                    const bool had_sequence = b->base_sequence >= 0;
+                       !(identity_.idempotent() && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
+                    producer_batch* b = accumulator_.take(ps);
+                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
+                    identity_.gave_up(*b);
                     fail_batch(b, error(errc::delivery_timeout,
                                         "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
                                             std::to_string(config_.delivery_timeout.count()) + " ms)"));
-                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
-                    if (idempotent_ && had_sequence) epoch_bump_needed_ = true;
                 }
             }
         }
@@ -11405,7 +11748,7 @@ private:
             result<void> w = error(errc::no_supported_version);
             if (v) w = co_await conn->send_only(req, *v);
             else w = std::move(v).err();
-            if (destroyed_) {
+            if (destroyed()) {
                 release_reported(b, request);
                 co_return;
             }
@@ -11417,7 +11760,7 @@ private:
             }
         } else {
             auto r = co_await conn->request(req);
-            if (destroyed_) {
+            if (destroyed()) {
                 release_reported(b, request);
                 co_return;
             }
@@ -11464,10 +11807,7 @@ private:
             partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
             --ps.in_flight;
             if (ps.in_flight == 0) ps.resend_pending = false;
-            if (idempotent_ && batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ &&
-                batch->producer_id == producer_id_)
-                ps.last_acked_sequence = std::max<std::int64_t>(ps.last_acked_sequence,
-                                                                std::int64_t(batch->base_sequence) + batch->record_count() - 1);
+            identity_.acknowledged(ps, *batch);
             complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
             return;
         }
@@ -11481,121 +11821,60 @@ private:
         if (count_in_flight) --ps.in_flight;
         const errc e = err.kind();
         const steady_time now = rt_.now();
-        if (e == errc::message_too_large && batch->record_count() > 1 && !stopping_ && now < batch->deadline) {
+        batch_failure facts;
+        facts.code = e;
+        facts.retriable_error = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
+        facts.record_count = batch->record_count();
+        facts.stopping = stopping();
+        facts.within_deadline = now < batch->deadline;
+        identity_.describe(ps, *batch, facts);
+        const failure_decision d = decide_failure(facts);
+        if (d.action == batch_action::split) {
             split_and_requeue(b, ps, batch);
             return;
         }
-        bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
-        bool reorder_refused = false;
-        if (idempotent_ && e == errc::out_of_order_sequence_number) {
-            if (batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ && batch->producer_id == producer_id_ &&
-                batch->base_sequence <= ps.last_acked_sequence) {
-                // A later batch of this epoch is already in the log: resending this one under a new
-                // epoch would put it after that batch. Ordering is the promise, so it fails instead.
-                retriable = false;
-                reorder_refused = true;
-            } else {
-                // Out of order behind a batch already being resent is expected; otherwise the broker
-                // lost our state and only a new epoch brings the sequences back in line (KIP-360).
-                if (!ps.resend_pending) epoch_bump_needed_ = true;
-                retriable = true;
-            }
-        }
-        if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
-            epoch_bump_needed_ = true;
-            retriable = true;
-        }
-        if (e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
-            e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
-            e == errc::request_timed_out || e == errc::network_exception) {
-            if (e != errc::request_timed_out && e != errc::connection_lost) metadata_.forget_leader(batch->topic->name, batch->partition);
-            request_metadata();
-        }
-        if (retriable && !stopping_ && now < batch->deadline) {
+        if (d.bump_epoch) identity_.need_bump();
+        if (d.forget_leader) metadata_.forget_leader(batch->topic->name, batch->partition);
+        if (d.refresh_metadata) request_metadata();
+        if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++stats_.retries;
             batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
-            requeue(ps, batch);
-            if (idempotent_) ps.resend_pending = ps.in_flight > 0;
+            accumulator_.requeue(ps, batch);
+            if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
             b.wake.notify();
             return;
         }
         if (ps.in_flight == 0) ps.resend_pending = false;
-        if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
         error final = err;
-        if (e == errc::message_too_large)
-            final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
-                                 std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
-                                 std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
-                                 "this topic");
-        if (reorder_refused)
-            final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
-                                             "would put it out of order");
-        if (retriable && now >= batch->deadline)
-            final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+        switch (d.reason) {
+            case failure_reason::broker_error: break;
+            case failure_reason::too_large:
+                final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
+                                     std::to_string(batch->builder.size_bytes() - record_accumulator::record_batch_overhead) + " bytes (" +
+                                     std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
+                                     "this topic");
+                break;
+            case failure_reason::reordered:
+                final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
+                                                 "would put it out of order");
+                break;
+            case failure_reason::delivery_timeout:
+                final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
+                break;
+        }
         fail_batch(batch, final);
     }
 
-    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
-    // parts of about half its size each, in record order and keeping its sequences, as the Java
-    // client does; a part of one record that is still too large then fails alone.
+    // A batch the broker found too large goes back to its queue in parts (record_accumulator::split).
     void split_and_requeue(broker_state& b, partition_state& ps, producer_batch* big) {
-        decoded_batch decoded;
-        if (auto r = read_record_batch(big->wire, decoded); !r) {
+        if (auto r = accumulator_.split(ps, big); !r) {
             fail_batch(big, error(r.code(), "splitting a batch the broker found too large: " + r.err().detail()));
             return;
         }
-        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
-        std::vector<producer_batch*> parts;
-        std::vector<record_header> headers;
-        std::int32_t index = 0;
-        for (auto& rec : decoded.records) {
-            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
-            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
-            producer_batch* part = parts.empty() ? nullptr : parts.back();
-            if (part == nullptr || (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
-                part = pool_.acquire();
-                part->topic = big->topic;
-                part->partition = big->partition;
-                part->created = big->created;
-                part->deadline = big->deadline;
-                part->attempts = big->attempts + 1;
-                part->sealed = true;
-                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
-                ++outstanding_batches_;
-                parts.push_back(part);
-            }
-            headers.clear();
-            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
-            bytes_view key = rec.key ? *rec.key : bytes_view{};
-            bytes_view value = rec.value ? *rec.value : bytes_view{};
-            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
-                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
-            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
-            ++index;
-        }
-        for (producer_batch* part : parts) grow_reservation(*part);
-        // In queue order: by sequence among resends when idempotent, else each part at the front,
-        // the last first.
-        if (big->base_sequence >= 0) {
-            for (producer_batch* part : parts) requeue(ps, part);
-        } else {
-            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
-        }
-        if (idempotent_) ps.resend_pending = ps.in_flight > 0;
-        big->slots.clear();
+        if (identity_.idempotent()) ps.resend_pending = ps.in_flight > 0;
         release_batch(big);
         b.wake.notify();
-    }
-
-    // Back to the front of its queue, ordered by sequence so resends keep their original order.
-    void requeue(partition_state& ps, producer_batch* batch) {
-        auto it = ps.queue.begin();
-        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
-               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
-            ++it;
-        ps.queue.insert(it, batch);
-        queued_bytes_of(*batch) += batch->builder.size_bytes();
     }
 
     void coroutine_ended() {
@@ -11623,9 +11902,9 @@ private:
 
     detail::detached_task idempotence_loop() {
         int failures = 0;
-        while (!stopping_) {
-            const bool need_init = !producer_ready_;
-            const bool need_bump = epoch_bump_needed_ && total_in_flight() == 0;
+        while (!stopping()) {
+            const bool need_init = identity_.needs_id();
+            const bool need_bump = identity_.bump_due(total_in_flight());
             if (need_init || need_bump) {
                 broker_connection<Runtime>* conn = any_ready_connection();
                 if (conn == nullptr) {
@@ -11637,28 +11916,25 @@ private:
                 req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
                 auto v = negotiate<init_producer_id_request>(conn->versions());
                 if (need_bump && v && *v >= 3) {
-                    req.producer_id = producer_id_;
-                    req.producer_epoch = producer_epoch_;
+                    req.producer_id = identity_.id();
+                    req.producer_epoch = identity_.epoch();
                 }
                 result<init_producer_id_response> r = error(errc::no_supported_version);
                 if (v) r = co_await conn->request(req, *v);
                 else r = std::move(v).err();
-                if (stopping_) break;
+                if (stopping()) break;
                 if (r && r->error_code == errc::none) {
-                    producer_id_ = r->producer_id;
-                    producer_epoch_ = r->producer_epoch;
+                    identity_.assign(r->producer_id, r->producer_epoch);
                     if (need_bump) {
                         ++stats_.epoch_bumps;
                         reset_sequences();
                     }
-                    producer_ready_ = true;
-                    epoch_bump_needed_ = false;
                     failures = 0;
                     notify_all_senders();
                     continue;
                 }
                 error e = r ? error(r->error_code, "InitProducerId") : r.err();
-                if (!e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress) {
+                if (producer_identity::init_error_is_fatal(e)) {
                     fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
                     fail_waiting_senders(*fatal_error_);
                     fail_all_queued(*fatal_error_);
@@ -11675,33 +11951,23 @@ private:
 
     // After an epoch bump every partition starts again at sequence 0, in queue order.
     void reset_sequences() {
-        for (auto& [name, tsp] : topics_) {
-            for (auto& ps : tsp->partitions) {
-                ps.next_sequence = 0;
-                ps.resend_pending = false;
-                ps.last_acked_sequence = -1;
-                for (producer_batch* b : ps.queue) b->base_sequence = -1;
-            }
+        for (auto& [name, tsp] : accumulator_.topics()) {
+            for (auto& ps : tsp->partitions) producer_identity::restart(ps);
         }
     }
 
     // ---- metadata -----------------------------------------------------------------------------
 
-    void request_metadata() {
-        metadata_wanted_ = true;
-        metadata_wake_.notify();
-    }
-
     detail::detached_task metadata_loop() {
         int failures = 0;
         steady_time last_refresh{};
-        while (!stopping_) {
+        while (!stopping()) {
             const steady_time now = rt_.now();
             const bool due = metadata_wanted_ || now >= last_refresh + config_.metadata_max_age;
             if (due && now >= metadata_retry_at_) {
                 metadata_wanted_ = false;
                 auto r = co_await refresh_metadata();
-                if (stopping_) break;
+                if (stopping()) break;
                 if (r) {
                     failures = 0;
                     cluster_unreachable_ = false;
@@ -11725,7 +11991,7 @@ private:
             // Never in the past: before the first successful refresh last_refresh is the epoch.
             steady_time next = std::max(last_refresh + config_.metadata_max_age, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
             if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
-            if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
+            if (!parked_.empty()) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
             if (needs_more_metadata()) metadata_wanted_ = true;
             co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
         }
@@ -11740,9 +12006,8 @@ private:
     // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
     // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
     bool needs_more_metadata() const {
-        for (const pending_send* s = waiting_head_; s != nullptr; s = s->next)
-            if (s->blocked_on == enqueue_status::blocked_metadata) return true;
-        for (auto& [name, ts] : topics_) {
+        if (parked_.any_waiting_for_metadata()) return true;
+        for (auto& [name, ts] : accumulator_.topics()) {
             const topic_metadata* md = metadata_.topic(name);
             const std::size_t known = md == nullptr ? 0 : md->partitions.size();
             for (std::size_t p = 0; p < ts->partitions.size(); ++p)
@@ -11757,29 +12022,20 @@ private:
     void fail_unknown_topics() {
         if (config_.unknown_topic_retries <= 0) return;
         std::vector<topic_state*> missing;
-        for (auto& [name, ts] : topics_)
+        for (auto& [name, ts] : accumulator_.topics())
             if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
         for (topic_state* ts : missing) {
             const error why(errc::unknown_topic_or_partition,
                             "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
                                 " times in a row that it does not exist (unknown_topic_retries)");
             ts->unknown_answers = 0;
-            for (pending_send* s = waiting_head_; s != nullptr;) {
-                pending_send* next = s->next;
-                if (s->blocked_on == enqueue_status::blocked_metadata && s->rec->topic == ts->name) {
-                    unpark(s);
-                    s->fail(s, error(why));
-                }
-                s = next;
-            }
+            parked_.fail_topic(ts->name, why);
             for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
                 partition_state& ps = ts->partitions[p];
                 while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
+                    producer_batch* b = accumulator_.take(ps);
                     // A batch given up after it got a sequence leaves a gap the broker would reject.
-                    if (idempotent_ && b->base_sequence >= 0) epoch_bump_needed_ = true;
+                    identity_.gave_up(*b);
                     fail_batch(b, why);
                 }
             }
@@ -11809,7 +12065,7 @@ private:
             conn = bootstrap_conn_.get();
         }
         std::vector<metadata_request_topic> names;
-        for (auto& [name, ts] : topics_) names.push_back({.name = ts->name});
+        for (auto& [name, ts] : accumulator_.topics()) names.push_back({.name = ts->name});
         metadata_request req;
         req.topics = std::span<const metadata_request_topic>(names);
         req.allow_auto_topic_creation = true;
@@ -11832,7 +12088,7 @@ private:
                 pl.error = p.error_code;
             }
             metadata_.update_topic(*t.name, t.error_code, std::move(parts));
-            if (auto it = topics_.find(*t.name); it != topics_.end()) {
+            if (auto it = accumulator_.topics().find(*t.name); it != accumulator_.topics().end()) {
                 topic_state& ts = *it->second;
                 if (t.error_code == errc::unknown_topic_or_partition) ++ts.unknown_answers;
                 else ts.unknown_answers = 0;
@@ -11843,46 +12099,22 @@ private:
         co_return ok();
     }
 
-    // A runtime that offers a seed (a simulation) makes the retry jitter repeat from run to run.
-    static std::uint32_t jitter_seed(Runtime& rt) {
-        if constexpr (requires { rt.random_seed(); }) return static_cast<std::uint32_t>(rt.random_seed());
-        else return std::random_device{}();
-    }
-
-    static std::int64_t wall_clock_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-
-    static constexpr std::size_t record_batch_overhead = 61;
-    // A compressing batch takes at most this many times batch_size of uncompressed records.
-    static constexpr std::size_t max_compressed_batch_growth = 8;
-
     Runtime rt_;
     producer_config config_;
     std::vector<broker_address> bootstrap_;
     std::size_t bootstrap_next_ = 0;
-    [[no_unique_address]] KeySerializer key_serializer_;
-    [[no_unique_address]] ValueSerializer value_serializer_;
-    Partitioner partitioner_;
 
     cluster_metadata metadata_;
-    std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
-    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
     std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
 
-    producer_batch_pool pool_;
-    detail::delivery_state_pool_owner delivery_states_{new detail::delivery_state_pool};
+    record_accumulator accumulator_{config_};
+    delivery_reporter reporter_;
     std::function<void(std::coroutine_handle<>)> rt_post_;
-    std::size_t used_memory_ = 0;
-    std::size_t outstanding_batches_ = 0;
-    byte_buffer key_scratch_;
     error last_enqueue_error_;
 
-    pending_send* waiting_head_ = nullptr;
-    pending_send* waiting_tail_ = nullptr;
-    bool retrying_parked_ = false;
+    parked_sends parked_;
 
     detail::wake_signal<Runtime> metadata_wake_;
     detail::wake_signal<Runtime> idempotence_wake_;
@@ -11891,28 +12123,423 @@ private:
     bool metadata_wanted_ = true;
     steady_time metadata_retry_at_{};
 
-    const bool idempotent_;
-    bool producer_ready_ = false;
-    bool epoch_bump_needed_ = false;
-    std::int64_t producer_id_ = -1;
-    std::int16_t producer_epoch_ = -1;
+    producer_identity identity_;
     std::optional<error> fatal_error_;
 
     int flushing_ = 0;
-    bool closing_ = false;
-    bool stopping_ = false;
-    bool closed_ = false;
-    bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
-    std::size_t close_failures_ = 0;     // records pending at close() that failed during it
-    error close_first_failure_;
+    lifecycle state_ = lifecycle::open;
     error last_error_;                   // see last_error()
     bool cluster_unreachable_ = false;   // the last metadata attempt failed
     std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
     int live_coroutines_ = 0;
     mutable producer_stats stats_;
-    std::function<void(const record_metadata&, const error&)> error_handler_;
-    std::minstd_rand jitter_;
     detail::detached_scope background_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_engine.hpp ----
+// ---- begin kcoro/producer/basic_producer.hpp ----
+// The producer's front: the three sending styles on typed records. It serializes the key, picks the
+// partition and hands the record to the engine (producer_engine.hpp), whose batch the value is
+// serialized into. Everything past that point is instantiated once per runtime, whatever the key,
+// value and partitioner types.
+
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
+class basic_producer {
+    static_assert(require_serializer<KeySerializer, Key>(), "kcoro: the key's serializer: see the message above");
+    static_assert(require_serializer<ValueSerializer, Value>(), "kcoro: the value's serializer: see the message above");
+    // Views only, so that g++ 12 has no destructor to run twice on a braced record (field_view.hpp).
+    static_assert(std::is_trivially_destructible_v<producer_record<Key, Value>>);
+
+public:
+    using record_type = producer_record<Key, Value>;
+    using runtime_type = Runtime;
+
+    // Validates the configuration; the producer starts connecting on its runtime at once.
+    static result<std::unique_ptr<basic_producer>> create(Runtime rt, producer_config config,
+                                                          KeySerializer key_serializer = {},
+                                                          ValueSerializer value_serializer = {},
+                                                          Partitioner partitioner = {}) {
+        KCORO_TRY(validate(config));
+        auto servers = parse_bootstrap_servers(config.bootstrap_servers);
+        if (!servers) return std::move(servers).err();
+        // Raw memory and placement new, because the destroying operator delete below must never
+        // see a half-constructed producer (a throwing constructor frees just the memory).
+        struct raw_memory {
+            void* p = ::operator new(sizeof(basic_producer));
+            ~raw_memory() {
+                if (p) ::operator delete(p);
+            }
+        } memory;
+        std::unique_ptr<basic_producer> p(::new (memory.p) basic_producer(std::move(rt), std::move(config), std::move(*servers),
+                                                                        std::move(key_serializer), std::move(value_serializer),
+                                                                        std::move(partitioner)));
+        memory.p = nullptr;
+        p->engine_.start();
+        return p;
+    }
+
+    basic_producer(const basic_producer&) = delete;
+    basic_producer& operator=(const basic_producer&) = delete;
+
+    // Destroying a producer that is still running (not closed) never aborts: every record not yet
+    // acknowledged completes now with errc::producer_destroyed (callbacks run, awaiting senders and
+    // delivery handles are resumed through the runtime), flush() and close() in progress return,
+    // and the connections close. The producer's memory is released once its coroutines, woken
+    // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
+    // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
+    // Do not destroy a producer from inside one of its own delivery callbacks.
+    static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
+        p->engine_.abandon();
+        if (p->engine_.background().live() == 0) {
+            release(p);
+            return;
+        }
+        p->engine_.background().on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
+        if constexpr (requires(Runtime& r, teardown_list::hook& h) { r.at_teardown(h); }) {
+            p->teardown_hook_.owner = p;
+            p->teardown_hook_.run = [](teardown_list::hook& h) noexcept {
+                // The runtime is going away with the producer's coroutines still suspended on it.
+                static_cast<teardown_hook&>(h).owner->engine_.background().destroy_suspended();
+            };
+            p->engine_.runtime().at_teardown(p->teardown_hook_);
+        }
+    }
+
+    // ---- the three sending styles -------------------------------------------------------------
+
+    // co_await send(rec): resumes with the record's metadata once acknowledged, or its error.
+    auto send(const record_type& rec) { return send_awaiter<await_mode::delivery>(*this, rec); }
+
+    // co_await send(rec, callback): resumes once the record is enqueued (suspending only while the
+    // buffer is full); callback(delivery_result) runs later on the producer's executor.
+    template <class Callback>
+        requires std::is_invocable_v<Callback&, delivery_result&&>
+    auto send(const record_type& rec, Callback&& cb) {
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+        // Like a braced record's members, a temporary lambda's captures in a co_await are destroyed
+        // twice by g++ 12 (GCC bugs 100611, 101367): refused here rather than freed twice.
+        static_assert(std::is_lvalue_reference_v<Callback> || std::is_trivially_destructible_v<std::remove_cvref_t<Callback>>,
+                      "kcoro: with g++ 12, a callback passed as a temporary to co_await send(rec, callback) may only "
+                      "capture by reference (or hold nothing that needs destroying): g++ 12 destroys the captures of "
+                      "such a temporary twice; pass a named callback instead");
+#endif
+        send_awaiter<await_mode::callback> a(*this, rec);
+        a.callback = detail::delivery_callback(std::forward<Callback>(cb));
+        return a;
+    }
+
+    // co_await enqueue(rec): resumes once enqueued with a handle to co_await for the outcome later.
+    auto enqueue(const record_type& rec) { return send_awaiter<await_mode::handle>(*this, rec); }
+
+    // co_await send_and_forget(rec): resumes once enqueued; failures only count in stats() and
+    // reach the error handler, if one is set.
+    auto send_and_forget(const record_type& rec) { return send_awaiter<await_mode::forget>(*this, rec); }
+
+    // Never suspends: for loops that cannot co_await. A full buffer or missing metadata is an
+    // error now instead of a wait: buffer_exhausted, or why the topic has no metadata yet (what
+    // the broker said of it, or what last went wrong reaching the cluster).
+    result<void> try_send(const record_type& rec, detail::delivery_callback cb = {}) {
+        delivery_slot slot;
+        slot.how = cb ? delivery_slot::kind::callback : delivery_slot::kind::forget;
+        slot.callback = std::move(cb);
+        auto st = try_enqueue(rec, slot, false);
+        switch (st) {
+            case enqueue_status::enqueued: return ok();
+            case enqueue_status::failed: return std::move(engine_.last_enqueue_error());
+            case enqueue_status::blocked_memory:
+                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(engine_.config().buffer_memory) +
+                                                         " bytes) is full and try_send does not wait: try again once the "
+                                                         "runtime has run and batches have drained");
+            case enqueue_status::blocked_metadata:
+                engine_.request_metadata();
+                return engine_.metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
+        }
+        return ok();
+    }
+
+    // ---- metadata before the first send --------------------------------------------------------
+
+    // True once the topic's partitions are known, so that try_send to it is not refused for want
+    // of metadata (leader_not_available).
+    bool has_metadata(std::string_view topic_name) const noexcept { return engine_.has_metadata(topic_name); }
+
+    // Looks the topics up now, without sending, and resumes once every one has_metadata(): ok, the
+    // broker's error for a topic it refuses (an invalid name, no authorization), or timed_out
+    // naming the topics still unknown after `timeout`. A game loop warms up before its first frame
+    // with run_until_complete(loop, producer.wait_for_metadata({"events"}, 10s)); the names are
+    // copied, so the list need not outlive the call.
+    task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
+        return engine_.wait_for_metadata(topics, timeout);
+    }
+    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
+        return engine_.wait_for_metadata(topics, timeout);
+    }
+
+    // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
+    // failures here.
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { engine_.set_error_handler(std::move(h)); }
+
+    // ---- flush and close ----------------------------------------------------------------------
+
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
+    // far has been acknowledged or has failed.
+    task<void> flush() { return engine_.flush(); }
+
+    // Stops accepting records, delivers what it can within `timeout`, fails the rest with
+    // errc::timed_out, closes every connection and returns once no background work is left.
+    // Sends parked before close() (waiting for metadata or buffer memory) still go out if they
+    // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
+    // interrupted them. Ok only if every record accepted or parked before close() was delivered;
+    // otherwise the first failure, with how many there were.
+    task<result<void>> close(std::chrono::milliseconds timeout) { return engine_.close(timeout); }
+
+    const producer_stats& stats() const noexcept { return engine_.stats(); }
+    const producer_config& config() const noexcept { return engine_.config(); }
+    const cluster_metadata& metadata() const noexcept { return engine_.metadata(); }
+    // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
+    // saying where; empty until something did.
+    const error& last_error() const noexcept { return engine_.last_error(); }
+    std::int64_t producer_id() const noexcept { return engine_.producer_id(); }
+    std::int16_t producer_epoch() const noexcept { return engine_.producer_epoch(); }
+    Runtime& runtime() noexcept { return engine_.runtime(); }
+    // The producer's background coroutines. An adapter that starts coroutines of its own around
+    // the producer starts them here, so that they are counted and torn down with the producer's.
+    detail::detached_scope& background() noexcept { return engine_.background(); }
+
+private:
+    using engine_type = producer_engine<Runtime>;
+    using enqueue_status = typename engine_type::enqueue_status;
+
+    struct teardown_hook : teardown_list::hook {
+        basic_producer* owner = nullptr;
+    };
+
+    static void release(basic_producer* p) noexcept {
+        p->teardown_hook_.unlink();
+        p->~basic_producer();
+        ::operator delete(p);
+    }
+
+    // ---- sending ------------------------------------------------------------------------------
+
+    enum class await_mode { delivery, callback, handle, forget };
+
+    template <await_mode Mode>
+    struct send_awaiter : parked_send, delivery_waiter {
+        using result_type = std::conditional_t<
+            Mode == await_mode::delivery, delivery_result,
+            std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
+
+        basic_producer* p;
+        const record_type& record;
+        detail::delivery_callback callback;
+        std::optional<result_type> out;
+        bool waiting_for_delivery = false;
+
+        send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
+        send_awaiter(send_awaiter&& o) noexcept
+            : parked_send(o), delivery_waiter(), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+
+        bool await_ready() {
+            this->topic = record.topic;
+            return attempt();
+        }
+        void await_suspend(std::coroutine_handle<> h) {
+            handle = h;
+            if (!waiting_for_delivery) {
+                // Blocked: park until memory or metadata arrives, or max_block passes.
+                this->deadline = p->engine_.runtime().now() + p->engine_.config().max_block;
+                this->retry = [](parked_send* s) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
+                    self->p->engine_.runtime().post(self->handle);
+                    return true;
+                };
+                this->fail = [](parked_send* s, error&& e) {
+                    auto* self = static_cast<send_awaiter*>(s);
+                    self->p->engine_.note_if_closing(e);
+                    self->out.emplace(std::move(e));
+                    self->p->engine_.runtime().post(self->handle);
+                };
+                p->engine_.park(this);
+            }
+        }
+        result_type await_resume() {
+            if constexpr (Mode == await_mode::delivery) {
+                if (out) return std::move(*out);
+                return std::move(delivered);
+            } else {
+                return std::move(*out);
+            }
+        }
+
+        // Tries to enqueue; true when the co_await can complete now. When the record is enqueued
+        // and the caller awaits delivery, waiting_for_delivery is set and false returned.
+        bool attempt() {
+            delivery_slot slot;
+            delivery_state_ref_ = nullptr;
+            if constexpr (Mode == await_mode::delivery) {
+                // The awaiter outlives the slot: it stays suspended until the slot completes it.
+                slot.how = delivery_slot::kind::awaiter;
+                slot.waiter_owner = static_cast<delivery_waiter*>(this);
+            } else if constexpr (Mode == await_mode::callback) {
+                slot.how = delivery_slot::kind::callback;
+                slot.callback = std::move(callback);
+            } else if constexpr (Mode == await_mode::handle) {
+                slot.how = delivery_slot::kind::handle;
+                delivery_state_ref_ = p->engine_.handle_states().acquire();
+                slot.state = delivery_state_ref_;
+            } else {
+                slot.how = delivery_slot::kind::forget;
+            }
+            auto st = p->try_enqueue(record, slot, this->parked);
+            switch (st) {
+                case enqueue_status::enqueued:
+                    if constexpr (Mode == await_mode::delivery) {
+                        waiting_for_delivery = true;
+                        return false;
+                    } else if constexpr (Mode == await_mode::handle) {
+                        out.emplace(delivery_handle(delivery_state_ref_, &p->engine_.handle_states(), p->engine_.handle_post()));
+                        return true;
+                    } else {
+                        out.emplace(ok());
+                        return true;
+                    }
+                case enqueue_status::failed:
+                    if constexpr (Mode == await_mode::handle) p->engine_.handle_states().release(delivery_state_ref_);
+                    if (this->parked) p->engine_.note_if_closing(p->engine_.last_enqueue_error());
+                    out.emplace(std::move(p->engine_.last_enqueue_error()));
+                    return true;
+                case enqueue_status::blocked_memory:
+                case enqueue_status::blocked_metadata:
+                    if constexpr (Mode == await_mode::handle) p->engine_.handle_states().release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
+                    this->reason = st == enqueue_status::blocked_memory ? park_reason::memory : park_reason::metadata;
+                    return false;
+            }
+            return true;
+        }
+
+        detail::delivery_state* delivery_state_ref_ = nullptr;
+    };
+
+    basic_producer(Runtime rt, producer_config config, std::vector<broker_address> bootstrap, KeySerializer ks,
+                   ValueSerializer vs, Partitioner part)
+        : engine_(std::move(rt), std::move(config), std::move(bootstrap)),
+          key_serializer_(std::move(ks)),
+          value_serializer_(std::move(vs)),
+          partitioner_(std::move(part)) {}
+
+    // Serializes the record's key, picks its partition and hands both to the engine, whose batch
+    // the value is serialized into. The slot says how to report it. A send parked before close()
+    // is still taken while close() runs.
+    enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
+        const auto admitted = engine_.admit(rec.topic, parked_before_close);
+        if (admitted.status != enqueue_status::enqueued) return admitted.status;
+        topic_state& ts = *admitted.topic;
+        const topic_metadata* md = admitted.metadata;
+
+        // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
+        // serializer says they are its serialized form, else serialized once into scratch space.
+        // The value goes straight into the batch.
+        bytes_view key_bytes{};
+        const bool has_key = rec.key.has_value();
+        if (has_key) {
+            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
+                key_bytes = key_serializer_.bytes_of(*rec.key);
+            } else {
+                key_scratch_.clear();
+                buffer_sink ks{key_scratch_};
+                key_serializer_.serialize(*rec.key, ks);
+                key_bytes = key_scratch_.view();
+            }
+        }
+
+        std::int32_t partition;
+        if (rec.partition) {
+            partition = *rec.partition;
+            if (partition < 0 || partition >= md->partition_count()) {
+                engine_.last_enqueue_error() = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
+                                                                                 std::to_string(md->partition_count()) +
+                                                                                 " partitions; partition " + std::to_string(partition) +
+                                                                                 " does not exist");
+                return enqueue_status::failed;
+            }
+        } else {
+            partition = choose_partition(ts, *md, has_key && !engine_.config().partitioner_ignore_keys, key_bytes);
+            if (partition < 0 || partition >= md->partition_count()) {
+                engine_.last_enqueue_error() =
+                    error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) + " of topic '" +
+                                                       std::string(rec.topic) + "', which has " +
+                                                       std::to_string(md->partition_count()) + " partitions");
+                return enqueue_status::failed;
+            }
+        }
+        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : engine_.timestamp_now();
+
+        // The key is already bytes; the value is written by its serializer straight into the batch,
+        // once, when the serializer can tell its size first.
+        bytes_view key_writer = key_bytes;
+        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        auto value_writer = [&] {
+            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
+                return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
+            else
+                return write_value;
+        }();
+
+        const auto a = engine_.append(ts, partition, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
+                                      rec.headers, slot);
+        switch (a.status) {
+            case record_accumulator::append_outcome::blocked_memory: return enqueue_status::blocked_memory;
+            case record_accumulator::append_outcome::too_large: return enqueue_status::failed;
+            case record_accumulator::append_outcome::opened:
+                partitioner_.on_new_batch(ts.name, partition);
+                [[fallthrough]];
+            case record_accumulator::append_outcome::appended: break;
+        }
+        partitioner_.on_append(ts.name, partition, a.batch->builder.size_bytes());
+        engine_.appended(ts, partition, a);
+        return enqueue_status::enqueued;
+    }
+
+    // ---- partitioning -------------------------------------------------------------------------
+
+    std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
+        partition_context ctx;
+        ctx.topic = ts.name;
+        ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
+        ctx.partition_count = md.partition_count();
+        ctx.available_partitions = std::span<const std::int32_t>(md.available);
+        if (engine_.config().partitioner_adaptive_partitioning)
+            ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
+        ctx.batch_size = engine_.config().batch_size;
+        return partitioner_.partition(ctx);  // checked by the caller
+    }
+    engine_type engine_;
+    [[no_unique_address]] KeySerializer key_serializer_;
+    [[no_unique_address]] ValueSerializer value_serializer_;
+    Partitioner partitioner_;
+    byte_buffer key_scratch_;
     teardown_hook teardown_hook_;
 };
 

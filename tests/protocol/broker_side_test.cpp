@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/hex_frames.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,22 +16,8 @@
 
 namespace {
 
-kcoro::byte_buffer unhex(std::string_view hex) {
-    kcoro::byte_buffer out;
-    auto nibble = [](char c) { return static_cast<kcoro::byte>(c <= '9' ? c - '0' : c - 'a' + 10); };
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<kcoro::byte>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-    return out;
-}
-
-std::string hex(kcoro::bytes_view b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += digits[c >> 4];
-        s += digits[c & 15];
-    }
-    return s;
-}
+using kcoro_test::unhex;
+using kcoro_test::hex;
 
 template <class Req>
 void defaults_round_trip() {

@@ -28,6 +28,23 @@
 
 namespace kcoro_test {
 
+// Several fake brokers that describe one cluster: each answers Metadata with every node and with
+// the leaders set here (a partition not listed is led by the broker answering).
+struct fake_cluster {
+    struct node {
+        std::int32_t id = -1;
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    std::vector<node> nodes;
+    std::map<std::pair<std::string, std::int32_t>, std::int32_t> leaders;
+    std::int32_t leader_epoch = 0;  // raised by move_leader
+    void move_leader(const std::string& topic, std::int32_t partition, std::int32_t to) {
+        leaders[{topic, partition}] = to;
+        ++leader_epoch;
+    }
+};
+
 class fake_broker {
 public:
     // What answers on the listener: Kafka, or something a client may reach by mistake.
@@ -90,6 +107,8 @@ public:
     // ---- behaviour --------------------------------------------------------------------------------
 
     void set_listener(listener_kind k) { kind_ = k; }
+    // Answer Metadata as one broker of `c`, which must outlive this broker.
+    void join(const fake_cluster& c) { cluster_ = &c; }
     // From a request's arrival to its response (responses keep their order on a connection).
     void set_latency(std::chrono::nanoseconds d) { latency_ = d; }
     // Held responses are kept back until release_responses(): a broker that stopped answering.
@@ -273,11 +292,21 @@ private:
         if (n < 0)
             for (auto& [name, t] : topics_) names.push_back(name);
         w.i32(0);  // throttle
-        w.array_length(1, false);
-        w.i32(node_id_);
-        w.string(host_, false);
-        w.i32(port_);
-        w.nullable_string(std::nullopt, false);
+        if (cluster_ != nullptr) {
+            w.array_length(static_cast<std::int32_t>(cluster_->nodes.size()), false);
+            for (const auto& n : cluster_->nodes) {
+                w.i32(n.id);
+                w.string(n.host, false);
+                w.i32(n.port);
+                w.nullable_string(std::nullopt, false);
+            }
+        } else {
+            w.array_length(1, false);
+            w.i32(node_id_);
+            w.string(host_, false);
+            w.i32(port_);
+            w.nullable_string(std::nullopt, false);
+        }
         w.nullable_string(std::optional<std::string_view>("fake-cluster"), false);
         w.i32(node_id_);
         w.array_length(static_cast<std::int32_t>(names.size()), false);
@@ -306,14 +335,18 @@ private:
             w.boolean(false);
             w.array_length(static_cast<std::int32_t>(t.partitions.size()), false);
             for (std::size_t p = 0; p < t.partitions.size(); ++p) {
+                std::int32_t leader = node_id_;
+                if (cluster_ != nullptr)
+                    if (auto l = cluster_->leaders.find({name, static_cast<std::int32_t>(p)}); l != cluster_->leaders.end())
+                        leader = l->second;
                 w.i16(0);
                 w.i32(static_cast<std::int32_t>(p));
-                w.i32(node_id_);
-                w.i32(0);  // leader epoch
+                w.i32(leader);
+                w.i32(cluster_ != nullptr ? cluster_->leader_epoch : 0);  // leader epoch
                 w.array_length(1, false);
-                w.i32(node_id_);
+                w.i32(leader);
                 w.array_length(1, false);
-                w.i32(node_id_);
+                w.i32(leader);
                 w.array_length(0, false);
             }
             w.i32(INT32_MIN);
@@ -460,6 +493,7 @@ private:
     std::string host_;
     std::uint16_t port_;
     std::int32_t node_id_;
+    const fake_cluster* cluster_ = nullptr;
     listener_kind kind_ = listener_kind::kafka;
     std::chrono::nanoseconds latency_{0};
     bool holding_ = false;

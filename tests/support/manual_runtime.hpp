@@ -74,6 +74,13 @@ public:
     }
 
     steady_time now() const noexcept { return now_; }
+    // The wall clock moves with the virtual steady clock, from wall_epoch at the loop's start.
+    std::chrono::system_clock::time_point wall_now() const noexcept {
+        return wall_epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start);
+    }
+    static constexpr steady_time start = steady_time{} + 24h;  // far from the clock's epoch, like a real steady clock
+    static constexpr std::chrono::system_clock::time_point wall_epoch =
+        std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
     void post(std::coroutine_handle<> h) { ready_.push_back(h); }
 
     // A timed event: when it runs and, for events at the same time, in which order.
@@ -169,7 +176,7 @@ private:
         fn();
     }
 
-    steady_time now_ = steady_time{} + 24h;  // far from the clock's epoch, like a real steady clock
+    steady_time now_ = start;
     std::deque<std::coroutine_handle<>> ready_;
     std::map<event_id, std::function<void()>> timed_;
     std::uint64_t seq_ = 0;
@@ -195,7 +202,8 @@ inline void memory_pipe::close_from_server() {
 // The engine_runtime over a manual_loop.
 class manual_runtime {
 public:
-    explicit manual_runtime(manual_loop& loop) noexcept : loop_(&loop) {}
+    // `seed` fixes what random() returns: the same seed, the same sequence, in every run.
+    explicit manual_runtime(manual_loop& loop, std::uint64_t seed = 42) noexcept : loop_(&loop), random_(seed) {}
 
     // A one-shot timer on virtual time. Destroying or cancelling it resumes a pending wait with false.
     class timer_type {
@@ -357,6 +365,8 @@ public:
     };
 
     steady_time now() const noexcept { return loop_->now(); }
+    std::chrono::system_clock::time_point wall_now() const noexcept { return loop_->wall_now(); }
+    std::uint64_t random() noexcept { return random_.next(); }
     void post(std::coroutine_handle<> h) { loop_->post(h); }
     timer_type make_timer() { return timer_type(*loop_); }
     connect_awaiter connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -369,6 +379,7 @@ public:
 
 private:
     manual_loop* loop_;
+    kcoro::detail::splitmix64 random_;
 };
 
 static_assert(kcoro::engine_runtime<manual_runtime>);

@@ -7,6 +7,7 @@
 
 #include "../support/fake_broker.hpp"
 #include "../support/manual_runtime.hpp"
+#include "../support/string_producer.hpp"
 
 #include <chrono>
 #include <memory>
@@ -23,8 +24,7 @@ using kcoro_test::spawn;
 
 namespace {
 
-using engine = kcoro::basic_producer<manual_runtime, std::string_view, std::string_view, kcoro::default_partitioner,
-                                     kcoro::default_serializer<std::string_view>, kcoro::default_serializer<std::string_view>>;
+using engine = kcoro_test::string_producer;
 
 std::unique_ptr<engine> make_engine(manual_loop& loop, kcoro::producer_config cfg) {
     if (cfg.bootstrap_servers.empty()) cfg.bootstrap_servers = "127.0.0.1:9092";
@@ -561,4 +561,18 @@ TEST_CASE("a batch over the topic's max.message.bytes is split until the record 
         CHECK(refused);  // the first batch was refused whole, so the split was exercised
         CHECK(close_and_wait(loop, *p));
     }
+}
+
+// ---- the engine reads wall-clock time only through its runtime -------------------------------------
+
+TEST_CASE("a record sent without a timestamp is stamped with the runtime's wall clock, not the host's") {
+    manual_loop loop;
+    fake_broker broker(loop);
+    broker.create_topic("t", 1);
+    auto p = make_engine(loop, {.linger = 0ms});
+    loop.advance(90s);
+    const auto sent_at = std::chrono::duration_cast<std::chrono::milliseconds>(loop.wall_now().time_since_epoch()).count();
+    auto r = send_and_wait(loop, *p, "t", "when");
+    REQUIRE(r);
+    CHECK(r->timestamp == sent_at);  // the virtual clock's instant, exactly
 }

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/hex_frames.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -15,32 +17,9 @@
 
 namespace {
 
-kcoro::byte_buffer unhex(std::string_view hex) {
-    kcoro::byte_buffer out;
-    auto nibble = [](char c) { return static_cast<kcoro::byte>(c <= '9' ? c - '0' : c - 'a' + 10); };
-    REQUIRE(hex.size() % 2 == 0);
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        out.push_back(static_cast<kcoro::byte>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-    return out;
-}
-
-std::string hex(kcoro::bytes_view b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += digits[c >> 4];
-        s += digits[c & 15];
-    }
-    return s;
-}
-
-template <class Request>
-std::string encoded(const Request& req, std::int16_t version) {
-    kcoro::byte_buffer buf;
-    kcoro::wire_writer w(buf);
-    req.encode(w, version);
-    return hex(buf.view());
-}
+using kcoro_test::unhex;
+using kcoro_test::hex;
+using kcoro_test::encoded;
 
 // Decodes a whole body; trailing bytes would mean the decoder skipped a field.
 template <class Response>
@@ -90,6 +69,14 @@ TEST_CASE("protocol_messages: ApiVersions request v0-v4") {
     // v3+: ClientSoftwareName, ClientSoftwareVersion (compact strings), tags.
     CHECK(encoded(req, 3) == "036b6304312e3200");
     CHECK(encoded(req, 4) == "036b6304312e3200");
+    // By default the client names itself: "kcoro" and the library's version.
+    const std::string version = KCORO_VERSION_STRING;
+    std::string expected = "066b636f726f";  // compact "kcoro"
+    const kcoro::byte len = static_cast<kcoro::byte>(version.size() + 1);
+    expected += hex(kcoro::bytes_view(&len, 1));
+    expected += hex(kcoro::as_bytes(version));
+    expected += "00";
+    CHECK(encoded(req_t{}, 3) == expected);
 }
 
 TEST_CASE("protocol_messages: ApiVersions response v0-v2") {
@@ -459,6 +446,23 @@ TEST_CASE("protocol_messages: Produce response v8 and v10 with tagged current le
         CHECK(bad.current_leader.leader_epoch == (v >= 10 ? 9 : -1));
         every_truncation_fails<resp_t>(body, v);
     }
+}
+
+TEST_CASE("protocol_messages: Produce response v9, the first flexible version, without tagged fields") {
+    using resp_t = kcoro::produce_response;
+    // Responses[Name, Partitions[Index, ErrorCode, BaseOffset, LogAppendTimeMs, LogStartOffset,
+    // RecordErrors (compact, empty), ErrorMessage (null), tags], tags], ThrottleTimeMs, tags.
+    const auto body = unhex("020274" "0200000001" "0000" "000000000000002a" "ffffffffffffffff" "0000000000000000"
+                            "01" "00" "00" "00" "00000005" "00");
+    auto r = decoded<resp_t>(body, 9);
+    REQUIRE(r);
+    REQUIRE(r->topics.size() == 1);
+    CHECK(r->topics[0].name == "t");
+    REQUIRE(r->topics[0].partitions.size() == 1);
+    CHECK(r->topics[0].partitions[0].index == 1);
+    CHECK(r->topics[0].partitions[0].base_offset == 42);
+    CHECK(r->throttle_time_ms == 5);
+    every_truncation_fails<resp_t>(body, 9);
 }
 
 TEST_CASE("protocol_messages: Produce response v3 and v5 (no record errors)") {

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/hex_frames.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -13,30 +15,9 @@
 
 namespace {
 
-kcoro::byte_buffer unhex(std::string_view hex) {
-    kcoro::byte_buffer out;
-    auto nibble = [](char c) { return static_cast<kcoro::byte>(c <= '9' ? c - '0' : c - 'a' + 10); };
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<kcoro::byte>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-    return out;
-}
-
-std::string hex(kcoro::bytes_view b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += digits[c >> 4];
-        s += digits[c & 15];
-    }
-    return s;
-}
-
-template <class Request>
-std::string encoded(const Request& req, std::int16_t version) {
-    kcoro::byte_buffer buf;
-    kcoro::wire_writer w(buf);
-    req.encode(w, version);
-    return hex(buf.view());
-}
+using kcoro_test::unhex;
+using kcoro_test::hex;
+using kcoro_test::encoded;
 
 // Decodes a whole body; trailing bytes would mean the decoder skipped a field.
 template <class Response>

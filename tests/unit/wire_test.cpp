@@ -438,6 +438,10 @@ TEST_CASE("wire_test: lengths past the end are truncated") {
     const bytes classic_b = {0x7f, 0xff, 0xff, 0xff, 0x00};
     kcoro::wire_reader c(view(classic_b));
     CHECK(c.bytes(false).err() == kcoro::errc::truncated);
+    // A count larger than the bytes left cannot be honest: rejected before anything is reserved.
+    const bytes huge_array = {0x7f, 0xff, 0xff, 0xff};
+    kcoro::wire_reader e(view(huge_array));
+    CHECK(e.array_length(false).err() == kcoro::errc::truncated);
     const bytes raw3 = {1, 2, 3};
     kcoro::wire_reader d(view(raw3));
     CHECK(d.raw(4).err() == kcoro::errc::truncated);

@@ -21,6 +21,7 @@
 
 #include "../bytes.hpp"
 #include "../detail/prelude.hpp"
+#include "../detail/splitmix64.hpp"
 #include "../error.hpp"
 #include "../producer/engine_runtime.hpp"
 #include "../result.hpp"
@@ -377,6 +378,10 @@ public:
     explicit asio_runtime(asio::any_io_executor ex) noexcept : ex_(std::move(ex)) {}
 
     steady_time now() const noexcept { return std::chrono::steady_clock::now(); }
+    // For record timestamps.
+    std::chrono::system_clock::time_point wall_now() const noexcept { return std::chrono::system_clock::now(); }
+    // For jitter and seeds: a generator seeded once, from the system's entropy, at construction.
+    std::uint64_t random() noexcept { return random_.next(); }
     // Resumes h later on the executor, never inline.
     void post(std::coroutine_handle<> h) {
         asio::post(ex_, [h] { h.resume(); });
@@ -394,6 +399,7 @@ public:
 
 private:
     asio::any_io_executor ex_;
+    detail::splitmix64 random_{detail::entropy_seed()};
 };
 
 static_assert(engine_runtime<asio_runtime>);

@@ -1,67 +1,44 @@
-// The producer: records in, acknowledgements out, everything on the one runtime it is given.
-//
-// Shape (after franz-go and the Java client): a record accumulator keeps one queue of batches per
-// partition over a bounded pool of buffer memory; one sender coroutine per broker drains the ready
-// batches of every partition that broker leads into one Produce request, with up to max_in_flight
-// requests outstanding; one coroutine per request handles its response, in order per connection,
-// which keeps idempotent sequences straight. A metadata coroutine keeps leaders current, and an
-// idempotence coroutine obtains (and on trouble bumps) the producer id and epoch.
+// The producer's front: the three sending styles on typed records. It serializes the key, picks the
+// partition and hands the record to the engine (producer_engine.hpp), whose batch the value is
+// serialized into. Everything past that point is instantiated once per runtime, whatever the key,
+// value and partitioner types.
 #pragma once
 
 #include "../bytes.hpp"
-#include "../detail/last_lookup.hpp"
 #include "../detail/prelude.hpp"
 #include "../partition/partition.hpp"
-#include "../protocol/protocol.hpp"
-#include "../record/record.hpp"
 #include "../result.hpp"
 #include "../runtime/runtime.hpp"
 #include "../serde/serde.hpp"
-#include "broker_connection.hpp"
 #include "cluster_metadata.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
+#include "delivery_reporter.hpp"
 #include "engine_runtime.hpp"
+#include "parked_sends.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
+#include "producer_engine.hpp"
 #include "producer_record.hpp"
+#include "producer_stats.hpp"
+#include "record_accumulator.hpp"
 
-#include <algorithm>
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <initializer_list>
-#include <list>
-#include <map>
 #include <memory>
+#include <new>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 KCORO_NAMESPACE_BEGIN
-
-// Counters a user can read at any time (on the producer's executor).
-struct producer_stats {
-    std::uint64_t records_enqueued = 0;
-    std::uint64_t records_delivered = 0;
-    std::uint64_t records_failed = 0;
-    std::uint64_t batches_sent = 0;
-    std::uint64_t requests_sent = 0;
-    std::uint64_t retries = 0;
-    std::uint64_t epoch_bumps = 0;
-    std::uint64_t metadata_refreshes = 0;
-    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
-    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
-    std::uint64_t reconnects = 0;            // connections made again to an address connected before
-    std::size_t buffered_bytes = 0;
-};
 
 template <engine_runtime Runtime, class Key, class Value, class Partitioner, class KeySerializer, class ValueSerializer>
 class basic_producer {
@@ -94,7 +71,7 @@ public:
                                                                         std::move(key_serializer), std::move(value_serializer),
                                                                         std::move(partitioner)));
         memory.p = nullptr;
-        p->start();
+        p->engine_.start();
         return p;
     }
 
@@ -109,19 +86,19 @@ public:
     // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
     // Do not destroy a producer from inside one of its own delivery callbacks.
     static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
-        p->abandon();
-        if (p->background_.live() == 0) {
+        p->engine_.abandon();
+        if (p->engine_.background().live() == 0) {
             release(p);
             return;
         }
-        p->background_.on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
+        p->engine_.background().on_last_gone([](void* self) noexcept { release(static_cast<basic_producer*>(self)); }, p);
         if constexpr (requires(Runtime& r, teardown_list::hook& h) { r.at_teardown(h); }) {
             p->teardown_hook_.owner = p;
             p->teardown_hook_.run = [](teardown_list::hook& h) noexcept {
                 // The runtime is going away with the producer's coroutines still suspended on it.
-                static_cast<teardown_hook&>(h).owner->background_.destroy_suspended();
+                static_cast<teardown_hook&>(h).owner->engine_.background().destroy_suspended();
             };
-            p->rt_.at_teardown(p->teardown_hook_);
+            p->engine_.runtime().at_teardown(p->teardown_hook_);
         }
     }
 
@@ -165,14 +142,14 @@ public:
         auto st = try_enqueue(rec, slot, false);
         switch (st) {
             case enqueue_status::enqueued: return ok();
-            case enqueue_status::failed: return std::move(last_enqueue_error_);
+            case enqueue_status::failed: return std::move(engine_.last_enqueue_error());
             case enqueue_status::blocked_memory:
-                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
+                return error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(engine_.config().buffer_memory) +
                                                          " bytes) is full and try_send does not wait: try again once the "
                                                          "runtime has run and batches have drained");
             case enqueue_status::blocked_metadata:
-                request_metadata();
-                return metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
+                engine_.request_metadata();
+                return engine_.metadata_missing(rec.topic, "no metadata yet for topic '" + std::string(rec.topic) + "'", errc::leader_not_available);
         }
         return ok();
     }
@@ -181,10 +158,7 @@ public:
 
     // True once the topic's partitions are known, so that try_send to it is not refused for want
     // of metadata (leader_not_available).
-    bool has_metadata(std::string_view topic_name) const noexcept {
-        const topic_metadata* md = metadata_.topic(topic_name);
-        return md != nullptr && !md->partitions.empty();
-    }
+    bool has_metadata(std::string_view topic_name) const noexcept { return engine_.has_metadata(topic_name); }
 
     // Looks the topics up now, without sending, and resumes once every one has_metadata(): ok, the
     // broker's error for a topic it refuses (an invalid name, no authorization), or timed_out
@@ -192,33 +166,21 @@ public:
     // with run_until_complete(loop, producer.wait_for_metadata({"events"}, 10s)); the names are
     // copied, so the list need not outlive the call.
     task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
-        return wait_for_metadata(std::span<const std::string_view>(topics.begin(), topics.size()), timeout);
+        return engine_.wait_for_metadata(topics, timeout);
     }
     task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
-        std::vector<std::string> names(topics.begin(), topics.end());
-        for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
-        return await_metadata(std::move(names), timeout);
+        return engine_.wait_for_metadata(topics, timeout);
     }
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
-    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { error_handler_ = std::move(h); }
+    void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { engine_.set_error_handler(std::move(h)); }
 
     // ---- flush and close ----------------------------------------------------------------------
 
     // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
     // far has been acknowledged or has failed.
-    task<void> flush() {
-        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        ++flushing_;
-        notify_all_senders();
-        detail::wake_signal<Runtime> signal(rt_);
-        idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed_) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
-        std::erase(idle_waiters_, &signal);
-        if (!destroyed_) co_await acks_none_barrier();
-        --flushing_;
-    }
+    task<void> flush() { return engine_.flush(); }
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
     // errc::timed_out, closes every connection and returns once no background work is left.
@@ -226,81 +188,25 @@ public:
     // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
     // interrupted them. Ok only if every record accepted or parked before close() was delivered;
     // otherwise the first failure, with how many there were.
-    task<result<void>> close(std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        if (closed_) co_return ok();
-        if (destroyed_) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
-        closing_ = true;
-        ++flushing_;
-        notify_all_senders();
-        const steady_time deadline = rt_.now() + timeout;
-        detail::wake_signal<Runtime> signal(rt_);
-        idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed_)
-            co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
-        if (destroyed_) {
-            std::erase(idle_waiters_, &signal);
-            co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        }
-        if (idle()) co_await acks_none_barrier();
-        stopping_ = true;
-        fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
-        const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
-        fail_all_queued(why);
-        for (auto& [id, b] : brokers_) {
-            if (b->conn) b->conn->close(error(errc::producer_closed));
-            b->wake.notify();
-        }
-        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_closed));
-        metadata_wake_.notify();
-        idempotence_wake_.notify();
-        while ((live_coroutines_ > 0 || outstanding_batches_ > 0 || connections_busy()) && !destroyed_) {
-            co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
-            fail_all_queued(why);
-        }
-        std::erase(idle_waiters_, &signal);
-        if (destroyed_) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        closed_ = true;
-        --flushing_;
-        if (close_failures_ > 0)
-            co_return error(close_first_failure_.code(), "close(): " + std::to_string(close_failures_) +
-                                                             " of the records pending when it was called failed; the first: " +
-                                                             close_first_failure_.detail());
-        co_return ok();
-    }
+    task<result<void>> close(std::chrono::milliseconds timeout) { return engine_.close(timeout); }
 
-    // With acks::none the broker never answers a Produce request, so "written to the socket" is all
-    // the producer knows; a broker drops what it has not read yet when the connection closes. A
-    // request that does get an answer, sent after them on the same connection, is answered only once
-    // the broker has handled every request before it (one connection's requests are processed in
-    // order), which makes flush() and close() mean "the broker has these records" here too.
-    task<void> acks_none_barrier() {
-        if (config_.acks != acks::none) co_return;
-        for (auto& [id, b] : brokers_) {
-            if (!b->conn || !b->conn->ready()) continue;
-            api_versions_request barrier;
-            auto r = co_await b->conn->request(barrier);
-            (void)r;  // an error here means the connection is gone; nothing more can be done for acks=0
-        }
-    }
-
-    const producer_stats& stats() const noexcept {
-        stats_.buffered_bytes = used_memory_;
-        return stats_;
-    }
-    const producer_config& config() const noexcept { return config_; }
-    const cluster_metadata& metadata() const noexcept { return metadata_; }
+    const producer_stats& stats() const noexcept { return engine_.stats(); }
+    const producer_config& config() const noexcept { return engine_.config(); }
+    const cluster_metadata& metadata() const noexcept { return engine_.metadata(); }
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
     // saying where; empty until something did.
-    const error& last_error() const noexcept { return last_error_; }
-    std::int64_t producer_id() const noexcept { return producer_id_; }
-    std::int16_t producer_epoch() const noexcept { return producer_epoch_; }
-    Runtime& runtime() noexcept { return rt_; }
+    const error& last_error() const noexcept { return engine_.last_error(); }
+    std::int64_t producer_id() const noexcept { return engine_.producer_id(); }
+    std::int16_t producer_epoch() const noexcept { return engine_.producer_epoch(); }
+    Runtime& runtime() noexcept { return engine_.runtime(); }
     // The producer's background coroutines. An adapter that starts coroutines of its own around
     // the producer starts them here, so that they are counted and torn down with the producer's.
-    detail::detached_scope& background() noexcept { return background_; }
+    detail::detached_scope& background() noexcept { return engine_.background(); }
 
 private:
+    using engine_type = producer_engine<Runtime>;
+    using enqueue_status = typename engine_type::enqueue_status;
+
     struct teardown_hook : teardown_list::hook {
         basic_producer* owner = nullptr;
     };
@@ -311,53 +217,12 @@ private:
         ::operator delete(p);
     }
 
-    // The destructor's work, done while the memory stays valid for the coroutines still to run:
-    // every outcome reported now, every background coroutine told to end.
-    void abandon() noexcept {
-        if (destroyed_) return;
-        destroyed_ = true;
-        closing_ = true;
-        stopping_ = true;
-        fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
-        // In flight: reported now; their memory goes back when their request's coroutine ends (a
-        // write may still be reading it).
-        const error unknown(errc::producer_destroyed,
-                            "the producer was destroyed while the record's request was in flight: the broker may have written it");
-        for (auto& [id, b] : brokers_)
-            for (auto& request : b->requests)
-                for (auto* batch : request) report_failure(batch, unknown);
-        fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
-        for (auto& [id, b] : brokers_) {
-            if (b->conn) b->conn->close(error(errc::producer_destroyed));
-            for (auto& r : b->retired) r->close(error(errc::producer_destroyed));
-            b->wake.notify();
-        }
-        if (bootstrap_conn_) bootstrap_conn_->close(error(errc::producer_destroyed));
-        for (auto& r : retired_bootstrap_) r->close(error(errc::producer_destroyed));
-        metadata_wake_.notify();
-        idempotence_wake_.notify();
-        notify_idle();
-    }
-
     // ---- sending ------------------------------------------------------------------------------
 
     enum class await_mode { delivery, callback, handle, forget };
-    enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
-
-    // A send that could not be enqueued yet (buffer full, no metadata); retried by the engine.
-    struct pending_send {
-        pending_send* next = nullptr;
-        pending_send* prev = nullptr;
-        steady_time deadline{};
-        enqueue_status blocked_on = enqueue_status::blocked_memory;
-        bool (*retry)(pending_send*) = nullptr;              // true once enqueued or failed
-        void (*fail)(pending_send*, error&&) = nullptr;
-        const record_type* rec = nullptr;
-        bool parked = false;  // issued before close(), so close() still takes it
-    };
 
     template <await_mode Mode>
-    struct send_awaiter : pending_send {
+    struct send_awaiter : parked_send, delivery_waiter {
         using result_type = std::conditional_t<
             Mode == await_mode::delivery, delivery_result,
             std::conditional_t<Mode == await_mode::handle, result<delivery_handle>, result<void>>>;
@@ -366,37 +231,34 @@ private:
         const record_type& record;
         detail::delivery_callback callback;
         std::optional<result_type> out;
-        delivery_result delivered = error(errc::none);
-        std::coroutine_handle<> handle;
         bool waiting_for_delivery = false;
 
         send_awaiter(basic_producer& prod, const record_type& r) : p(&prod), record(r) {}
         send_awaiter(send_awaiter&& o) noexcept
-            : pending_send(o), p(o.p), record(o.record), callback(std::move(o.callback)) {}
+            : parked_send(o), delivery_waiter(), p(o.p), record(o.record), callback(std::move(o.callback)) {}
 
         bool await_ready() {
-            this->rec = &record;
+            this->topic = record.topic;
             return attempt();
         }
         void await_suspend(std::coroutine_handle<> h) {
             handle = h;
             if (!waiting_for_delivery) {
                 // Blocked: park until memory or metadata arrives, or max_block passes.
-                this->parked = true;
-                this->deadline = p->rt_.now() + p->config_.max_block;
-                this->retry = [](pending_send* s) {
+                this->deadline = p->engine_.runtime().now() + p->engine_.config().max_block;
+                this->retry = [](parked_send* s) {
                     auto* self = static_cast<send_awaiter*>(s);
                     if (!self->attempt()) return self->waiting_for_delivery;  // still blocked: false
-                    self->p->rt_.post(self->handle);
+                    self->p->engine_.runtime().post(self->handle);
                     return true;
                 };
-                this->fail = [](pending_send* s, error&& e) {
+                this->fail = [](parked_send* s, error&& e) {
                     auto* self = static_cast<send_awaiter*>(s);
-                    self->p->note_if_closing(e);
+                    self->p->engine_.note_if_closing(e);
                     self->out.emplace(std::move(e));
-                    self->p->rt_.post(self->handle);
+                    self->p->engine_.runtime().post(self->handle);
                 };
-                p->park(this);
+                p->engine_.park(this);
             }
         }
         result_type await_resume() {
@@ -416,13 +278,13 @@ private:
             if constexpr (Mode == await_mode::delivery) {
                 // The awaiter outlives the slot: it stays suspended until the slot completes it.
                 slot.how = delivery_slot::kind::awaiter;
-                slot.waiter_owner = this;
+                slot.waiter_owner = static_cast<delivery_waiter*>(this);
             } else if constexpr (Mode == await_mode::callback) {
                 slot.how = delivery_slot::kind::callback;
                 slot.callback = std::move(callback);
             } else if constexpr (Mode == await_mode::handle) {
                 slot.how = delivery_slot::kind::handle;
-                delivery_state_ref_ = p->delivery_states_->acquire();
+                delivery_state_ref_ = p->engine_.handle_states().acquire();
                 slot.state = delivery_state_ref_;
             } else {
                 slot.how = delivery_slot::kind::forget;
@@ -434,22 +296,22 @@ private:
                         waiting_for_delivery = true;
                         return false;
                     } else if constexpr (Mode == await_mode::handle) {
-                        out.emplace(delivery_handle(delivery_state_ref_, p->delivery_states_.get(), &p->rt_post_));
+                        out.emplace(delivery_handle(delivery_state_ref_, &p->engine_.handle_states(), p->engine_.handle_post()));
                         return true;
                     } else {
                         out.emplace(ok());
                         return true;
                     }
                 case enqueue_status::failed:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
-                    if (this->parked) p->note_if_closing(p->last_enqueue_error_);
-                    out.emplace(std::move(p->last_enqueue_error_));
+                    if constexpr (Mode == await_mode::handle) p->engine_.handle_states().release(delivery_state_ref_);
+                    if (this->parked) p->engine_.note_if_closing(p->engine_.last_enqueue_error());
+                    out.emplace(std::move(p->engine_.last_enqueue_error()));
                     return true;
                 case enqueue_status::blocked_memory:
                 case enqueue_status::blocked_metadata:
-                    if constexpr (Mode == await_mode::handle) p->delivery_states_->release(delivery_state_ref_);
+                    if constexpr (Mode == await_mode::handle) p->engine_.handle_states().release(delivery_state_ref_);
                     if constexpr (Mode == await_mode::callback) callback = std::move(slot.callback);
-                    this->blocked_on = st;
+                    this->reason = st == enqueue_status::blocked_memory ? park_reason::memory : park_reason::metadata;
                     return false;
             }
             return true;
@@ -460,55 +322,19 @@ private:
 
     basic_producer(Runtime rt, producer_config config, std::vector<broker_address> bootstrap, KeySerializer ks,
                    ValueSerializer vs, Partitioner part)
-        : rt_(std::move(rt)),
-          config_(std::move(config)),
-          bootstrap_(std::move(bootstrap)),
+        : engine_(std::move(rt), std::move(config), std::move(bootstrap)),
           key_serializer_(std::move(ks)),
           value_serializer_(std::move(vs)),
-          partitioner_(std::move(part)),
-          metadata_wake_(rt_),
-          idempotence_wake_(rt_),
-          idempotent_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          jitter_(jitter_seed(rt_)) {
-        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
-        if (!idempotent_) producer_ready_ = true;
-    }
+          partitioner_(std::move(part)) {}
 
-    void start() {
-        ++live_coroutines_;
-        detail::start_detached(rt_, background_, metadata_loop());
-        if (idempotent_) {
-            ++live_coroutines_;
-            detail::start_detached(rt_, background_, idempotence_loop());
-        }
-    }
-
-    // Serializes the record into its partition's open batch. The slot says how to report it. A send
-    // parked before close() is still taken while close() runs.
+    // Serializes the record's key, picks its partition and hands both to the engine, whose batch
+    // the value is serialized into. The slot says how to report it. A send parked before close()
+    // is still taken while close() runs.
     enqueue_status try_enqueue(const record_type& rec, delivery_slot& slot, bool parked_before_close) {
-        if (stopping_ || (closing_ && !parked_before_close)) {
-            last_enqueue_error_ = destroyed_ ? error(errc::producer_destroyed, "send to a producer being destroyed")
-                                             : error(errc::producer_closed, "send after close");
-            return enqueue_status::failed;
-        }
-        if (fatal_error_) {
-            last_enqueue_error_ = *fatal_error_;
-            return enqueue_status::failed;
-        }
-        topic_state& ts = topic(rec.topic);
-        const topic_metadata* md = metadata_.topic(rec.topic);
-        if (md == nullptr || md->partitions.empty()) {
-            if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
-                last_enqueue_error_ = error(md->error, "topic '" + std::string(rec.topic) + "'");
-                return enqueue_status::failed;
-            }
-            request_metadata();
-            return enqueue_status::blocked_metadata;
-        }
-        if (ts.partitions.size() < md->partitions.size()) {
-            ts.partitions.resize(md->partitions.size());
-            ts.queued_bytes.resize(md->partitions.size());
-        }
+        const auto admitted = engine_.admit(rec.topic, parked_before_close);
+        if (admitted.status != enqueue_status::enqueued) return admitted.status;
+        topic_state& ts = *admitted.topic;
+        const topic_metadata* md = admitted.metadata;
 
         // The key's bytes, which the partitioner hashes and the batch copies: the key's own when its
         // serializer says they are its serialized form, else serialized once into scratch space.
@@ -530,23 +356,23 @@ private:
         if (rec.partition) {
             partition = *rec.partition;
             if (partition < 0 || partition >= md->partition_count()) {
-                last_enqueue_error_ = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
-                                                                       std::to_string(md->partition_count()) +
-                                                                       " partitions; partition " + std::to_string(partition) +
-                                                                       " does not exist");
+                engine_.last_enqueue_error() = error(errc::unknown_partition, "topic '" + std::string(rec.topic) + "' has " +
+                                                                                 std::to_string(md->partition_count()) +
+                                                                                 " partitions; partition " + std::to_string(partition) +
+                                                                                 " does not exist");
                 return enqueue_status::failed;
             }
         } else {
-            partition = choose_partition(ts, *md, has_key && !config_.partitioner_ignore_keys, key_bytes);
+            partition = choose_partition(ts, *md, has_key && !engine_.config().partitioner_ignore_keys, key_bytes);
             if (partition < 0 || partition >= md->partition_count()) {
-                last_enqueue_error_ = error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) +
-                                                                       " of topic '" + std::string(rec.topic) + "', which has " +
-                                                                       std::to_string(md->partition_count()) + " partitions");
+                engine_.last_enqueue_error() =
+                    error(errc::unknown_partition, "the partitioner chose partition " + std::to_string(partition) + " of topic '" +
+                                                       std::string(rec.topic) + "', which has " +
+                                                       std::to_string(md->partition_count()) + " partitions");
                 return enqueue_status::failed;
             }
         }
-        partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
-        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : wall_clock_ms();
+        const std::int64_t timestamp = rec.timestamp ? *rec.timestamp : engine_.timestamp_now();
 
         // The key is already bytes; the value is written by its serializer straight into the batch,
         // once, when the serializer can tell its size first.
@@ -559,117 +385,19 @@ private:
                 return write_value;
         }();
 
-        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
-        if (b != nullptr) {
-            const std::size_t before = b->builder.size_bytes();
-            const bool appended = append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
-                                                rec.headers, append_limit(ts));
-            if (appended) {
-                queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                finish_append(ts, partition, ps, *b, slot, timestamp, false);
-                return enqueue_status::enqueued;
-            }
-            b->sealed = true;  // full: the sender may take it now
-            wake_leader(rec.topic, partition);
+        const auto a = engine_.append(ts, partition, timestamp, has_key, key_writer, rec.value.has_value(), value_writer,
+                                      rec.headers, slot);
+        switch (a.status) {
+            case record_accumulator::append_outcome::blocked_memory: return enqueue_status::blocked_memory;
+            case record_accumulator::append_outcome::too_large: return enqueue_status::failed;
+            case record_accumulator::append_outcome::opened:
+                partitioner_.on_new_batch(ts.name, partition);
+                [[fallthrough]];
+            case record_accumulator::append_outcome::appended: break;
         }
-
-        // A new batch holds room for the records it is expected to take and, when compressing, as
-        // much again for the compressed copy it will hold from the drain on: reserved now, so that
-        // finishing many queued batches at once cannot take the producer past buffer_memory, and
-        // allocated now, so that it does not grow by reallocation. The first batch is always let
-        // in, however small buffer_memory is.
-        const std::size_t expected_bytes = append_limit(ts);
-        const std::size_t first_reservation =
-            config_.compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
-        if (used_memory_ > 0 && used_memory_ + first_reservation > config_.buffer_memory) return enqueue_status::blocked_memory;
-        b = pool_.acquire();
-        b->builder.reserve(expected_bytes);
-        if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
-        b->topic = &ts;
-        b->partition = partition;
-        b->created = rt_.now();
-        b->deadline = b->created + config_.delivery_timeout;
-        b->reserved = first_reservation;
-        used_memory_ += b->reserved;
-        ++outstanding_batches_;
-        append_record(*b, timestamp, has_key, key_writer, rec.value.has_value(), value_writer, rec.headers, append_limit(ts));
-        const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
-        if (size > config_.max_request_size || size > config_.buffer_memory) {
-            release_batch(b);
-            last_enqueue_error_ = error(errc::record_too_large,
-                                        "a record of " + std::to_string(size) + " bytes (with batch overhead) to topic '" +
-                                            std::string(rec.topic) + "' exceeds max_request_size (" +
-                                            std::to_string(config_.max_request_size) + ") or buffer_memory");
-            return enqueue_status::failed;
-        }
-        ps.queue.push_back(b);
-        queued_bytes_of(*b) += b->builder.size_bytes();
-        on_new_batch(ts, partition);
-        finish_append(ts, partition, ps, *b, slot, timestamp, true);
+        partitioner_.on_append(ts.name, partition, a.batch->builder.size_bytes());
+        engine_.appended(ts, partition, a);
         return enqueue_status::enqueued;
-    }
-
-    template <class KW, class VW>
-    bool append_record(producer_batch& b, std::int64_t timestamp, bool has_key, KW& kw, bool has_value, VW& vw,
-                       std::span<const record_header> headers, std::size_t limit) {
-        append_status st;
-        if (has_key && has_value) st = b.builder.try_append(timestamp, kw, vw, headers, limit);
-        else if (has_key) st = b.builder.try_append(timestamp, kw, null_record_field{}, headers, limit);
-        else if (has_value) st = b.builder.try_append(timestamp, null_record_field{}, vw, headers, limit);
-        else st = b.builder.try_append(timestamp, null_record_field{}, null_record_field{}, headers, limit);
-        return st == append_status::appended;
-    }
-
-    // A batch holds buffer_memory for the memory it occupies: its buffers (as allocated, with any
-    // compressed copy) and its records' delivery slots, so that buffer_memory bounds what the
-    // producer keeps for buffered records.
-    void grow_reservation(producer_batch& b) {
-        const std::size_t need = std::max(b.builder.size_bytes() + record_batch_overhead, b.builder.capacity_bytes()) +
-                                 b.slots.capacity() * sizeof(delivery_slot);
-        if (need > b.reserved) {
-            used_memory_ += need - b.reserved;
-            b.reserved = need;
-        }
-    }
-
-    // `opened`: the record is the batch's first, so its linger starts now: the sender, which
-    // computed when to wake before this batch existed, is woken if it would sleep past it.
-    void finish_append(topic_state& ts, std::int32_t partition, partition_state&, producer_batch& b, delivery_slot& slot,
-                       std::int64_t timestamp, bool opened) {
-        slot.timestamp = timestamp;
-        b.slots.push_back(std::move(slot));
-        grow_reservation(b);
-        ++stats_.records_enqueued;
-        partition_on_append(ts, partition, b);
-        if (b.builder.size_bytes() >= append_limit(ts)) b.sealed = true;
-        if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
-        else if (opened) wake_leader_by(ts.name, partition, b.created + config_.linger);
-    }
-
-    // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
-    // when compressing, a batch holds as many records as are expected to compress to batch_size, by
-    // the topic's observed compression ratio (as the Java client estimates it): fewer, fuller
-    // batches for the broker to take. Never more than 8 x batch_size or max_request_size
-    // uncompressed, and no more than batch_size while buffer_memory is taken.
-    std::size_t append_limit(const topic_state& ts) const noexcept {
-        if (config_.compression == compression_codec::none || used_memory_ >= config_.buffer_memory) return config_.batch_size;
-        const double expected = static_cast<double>(config_.batch_size) / std::max(ts.compression_ratio, 0.01);
-        const std::size_t cap = std::min(largest_normal_batch(),
-                                         config_.max_request_size > 2 * record_batch_overhead ? config_.max_request_size - 2 * record_batch_overhead : 0);
-        return std::max(config_.batch_size, std::min(cap, static_cast<std::size_t>(expected)));
-    }
-    // Uncompressed bytes a batch takes at most unless one record is larger.
-    std::size_t largest_normal_batch() const noexcept {
-        return config_.compression == compression_codec::none ? config_.batch_size
-                                                              : max_compressed_batch_growth * config_.batch_size;
-    }
-    // After a batch of the topic was compressed: the estimate rises at once toward a worse ratio and
-    // improves slowly, so that a batch rarely compresses to more than batch_size.
-    static void observe_compression(topic_state& ts, std::size_t plain, std::size_t compressed) noexcept {
-        if (plain == 0) return;
-        const double observed = static_cast<double>(compressed) / static_cast<double>(plain);
-        if (observed > ts.compression_ratio) ts.compression_ratio = std::min(1.0, std::max(observed, ts.compression_ratio + 0.05));
-        else ts.compression_ratio = std::max(observed, ts.compression_ratio - 0.005);
     }
 
     // ---- partitioning -------------------------------------------------------------------------
@@ -680,1085 +408,16 @@ private:
         ctx.key = keyed ? std::optional<bytes_view>(key) : std::nullopt;
         ctx.partition_count = md.partition_count();
         ctx.available_partitions = std::span<const std::int32_t>(md.available);
-        if (config_.partitioner_adaptive_partitioning)
+        if (engine_.config().partitioner_adaptive_partitioning)
             ctx.queue_sizes = std::span<const std::size_t>(ts.queued_bytes).first(std::min(ts.queued_bytes.size(), md.partitions.size()));
-        ctx.batch_size = config_.batch_size;
+        ctx.batch_size = engine_.config().batch_size;
         return partitioner_.partition(ctx);  // checked by the caller
     }
-    // Bytes queued (not yet drained) for the batch's partition, as the partitioner sees them.
-    static std::size_t& queued_bytes_of(producer_batch& b) noexcept {
-        return b.topic->queued_bytes[static_cast<std::size_t>(b.partition)];
-    }
-    static void unqueue_bytes(producer_batch& b) noexcept {
-        std::size_t& q = queued_bytes_of(b);
-        q -= std::min(q, b.builder.size_bytes());
-    }
-    void on_new_batch(topic_state& ts, std::int32_t partition) { partitioner_.on_new_batch(ts.name, partition); }
-    void partition_on_append(topic_state& ts, std::int32_t partition, producer_batch& b) {
-        partitioner_.on_append(ts.name, partition, b.builder.size_bytes());
-    }
-
-    topic_state& topic(std::string_view name) {
-        if (auto* e = last_topic_.find(name)) return *e->second;
-        auto it = topics_.find(name);
-        if (it != topics_.end()) {
-            last_topic_.remember(&*it);
-            return *it->second;
-        }
-        auto t = std::make_unique<topic_state>();
-        t->name = std::string(name);
-        auto* raw = t.get();
-        topics_.emplace(raw->name, std::move(t));
-        request_metadata();
-        return *raw;
-    }
-
-    task<result<void>> await_metadata(std::vector<std::string> names, std::chrono::milliseconds timeout) {
-        const steady_time deadline = rt_.now() + timeout;
-        detail::wake_signal<Runtime> signal(rt_);
-        metadata_waiters_.push_back(&signal);
-        result<void> outcome = ok();
-        for (;;) {
-            if (closing_) {
-                outcome = error(errc::producer_closed, "the producer was closed while waiting for metadata");
-                break;
-            }
-            std::string unknown;
-            bool refused = false;
-            for (const std::string& name : names) {
-                if (has_metadata(name)) continue;
-                const topic_metadata* md = metadata_.topic(name);
-                if (md != nullptr && md->error != errc::none && !is_retriable(md->error)) {
-                    outcome = error(md->error, "topic '" + name + "'");
-                    refused = true;
-                    break;
-                }
-                unknown += (unknown.empty() ? "'" : ", '") + name + "'";
-            }
-            if (refused || unknown.empty()) break;
-            if (rt_.now() >= deadline) {
-                outcome = error(errc::timed_out, "no metadata within " + std::to_string(timeout.count()) + " ms for " + unknown);
-                break;
-            }
-            co_await signal.wait_until(deadline);
-        }
-        std::erase(metadata_waiters_, &signal);
-        co_return outcome;
-    }
-    void notify_metadata_waiters() {
-        for (auto* s : metadata_waiters_) s->notify();
-    }
-
-    // ---- parked sends -------------------------------------------------------------------------
-
-    void park(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-        if (s->blocked_on == enqueue_status::blocked_metadata) {
-            topic(s->rec->topic);
-            request_metadata();
-        }
-        metadata_wake_.notify();  // it also expires parked sends at their max_block
-    }
-    void unpark(pending_send* s) {
-        if (s->prev) s->prev->next = s->next;
-        else waiting_head_ = s->next;
-        if (s->next) s->next->prev = s->prev;
-        else waiting_tail_ = s->prev;
-        s->next = s->prev = nullptr;
-    }
-    // Retries parked sends in order; stops at the first still waiting for memory so that earlier
-    // senders go first.
-    void retry_parked() {
-        if (retrying_parked_) return;
-        retrying_parked_ = true;
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            unpark(s);
-            bool done = s->retry(s);
-            if (!done) {
-                // Still blocked: back in its place.
-                if (next) {
-                    s->next = next;
-                    s->prev = next->prev;
-                    if (next->prev) next->prev->next = s;
-                    else waiting_head_ = s;
-                    next->prev = s;
-                } else {
-                    park_back(s);
-                }
-                if (s->blocked_on == enqueue_status::blocked_memory) break;
-            }
-            s = next;
-        }
-        retrying_parked_ = false;
-    }
-    void park_back(pending_send* s) {
-        s->prev = waiting_tail_;
-        s->next = nullptr;
-        if (waiting_tail_) waiting_tail_->next = s;
-        else waiting_head_ = s;
-        waiting_tail_ = s;
-    }
-    void expire_parked(steady_time now) {
-        pending_send* s = waiting_head_;
-        while (s != nullptr) {
-            pending_send* next = s->next;
-            if (now >= s->deadline) {
-                unpark(s);
-                if (s->blocked_on == enqueue_status::blocked_metadata) {
-                    s->fail(s, metadata_missing(s->rec->topic,
-                                                "topic '" + std::string(s->rec->topic) + "' not present in metadata after max_block (" +
-                                                    std::to_string(config_.max_block.count()) + " ms)",
-                                                errc::timed_out));
-                } else {
-                    s->fail(s, error(errc::buffer_exhausted, "buffer_memory (" + std::to_string(config_.buffer_memory) +
-                                                                 " bytes) stayed full for max_block (" +
-                                                                 std::to_string(config_.max_block.count()) +
-                                                                 " ms); a longer max_block waits longer"));
-                }
-            }
-            s = next;
-        }
-    }
-    void fail_waiting_senders(const error& e) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
-            s->fail(s, error(e));
-        }
-    }
-    // Fails every parked send with `kind`, the reason, and what the send was waiting for.
-    void fail_waiting_senders(errc kind, std::string_view reason) {
-        while (waiting_head_ != nullptr) {
-            pending_send* s = waiting_head_;
-            unpark(s);
-            std::string detail(reason);
-            if (s->blocked_on == enqueue_status::blocked_metadata) detail += " while it waited for metadata of topic '" + std::string(s->rec->topic) + "'";
-            else detail += " while it waited for buffer memory";
-            s->fail(s, error(kind, std::move(detail)));
-        }
-    }
-
-    // Why a topic has no usable metadata, as an error: what the broker said of it, else (while the
-    // cluster cannot be reached) what last went wrong reaching it, else `otherwise`.
-    error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
-        const topic_metadata* md = metadata_.topic(topic);
-        if (md != nullptr && md->error != errc::none) {
-            if (md->error == errc::unknown_topic_or_partition) what += ": the broker says it does not exist";
-            return error(md->error, std::move(what));
-        }
-        if (cluster_unreachable_ && last_error_) return error(last_error_.code(), what + "; last error: " + last_error_.detail());
-        return error(otherwise, std::move(what));
-    }
-
-    // While close() runs, each record pending when it was called that fails makes close() fail.
-    void note_if_closing(const error& e) {
-        if (!closing_ || destroyed_) return;
-        if (close_failures_++ == 0) close_first_failure_ = e;
-    }
-
-    // ---- completion ---------------------------------------------------------------------------
-
-    void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) {
-        const std::string_view topic_name = b->topic->name;
-        std::int64_t offset_delta = 0;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.offset = base_offset >= 0 ? base_offset + offset_delta : -1;
-            ++offset_delta;
-            md.timestamp = log_append_time >= 0 ? log_append_time : slot.timestamp;
-            ++stats_.records_delivered;
-            deliver(slot, delivery_result(md), md);
-        }
-        release_batch(b);
-    }
-
-    void fail_batch(producer_batch* b, const error& e) {
-        report_failure(b, e);
-        release_batch(b);
-    }
-    // Tells each record's sender that it failed; the batch keeps its memory (a write may still
-    // refer to it) and no record in it is reported again.
-    void report_failure(producer_batch* b, const error& e) {
-        const std::string_view topic_name = b->topic->name;
-        for (auto& slot : b->slots) {
-            record_metadata md;
-            md.topic = topic_name;
-            md.partition = b->partition;
-            md.timestamp = slot.timestamp;
-            ++stats_.records_failed;
-            note_if_closing(e);
-            deliver(slot, delivery_result(e), md);
-        }
-        b->slots.clear();
-    }
-
-    void deliver(delivery_slot& slot, delivery_result&& r, const record_metadata& md) {
-        switch (slot.how) {
-            case delivery_slot::kind::forget:
-                if (!r && error_handler_) error_handler_(md, r.err());
-                break;
-            case delivery_slot::kind::awaiter: {
-                auto* owner = static_cast<send_awaiter<await_mode::delivery>*>(slot.waiter_owner);
-                owner->delivered = std::move(r);
-                rt_.post(owner->handle);
-                break;
-            }
-            case delivery_slot::kind::callback:
-                slot.callback(std::move(r));
-                break;
-            case delivery_slot::kind::handle:
-                slot.state->outcome.emplace(std::move(r));
-                slot.state->producer_done = true;
-                if (slot.state->waiter) rt_.post(slot.state->waiter);
-                else if (!slot.state->handle_alive) delivery_states_->release(slot.state);
-                break;
-        }
-    }
-
-    void release_batch(producer_batch* b) {
-        used_memory_ -= b->reserved;
-        --outstanding_batches_;
-        // Batches keep their buffers for reuse, up to what a batch normally takes and while what is
-        // in use plus what is kept stays within buffer_memory; one grown by a large record, or one
-        // over that budget, gives its memory back.
-        pool_.release(b, 2 * largest_normal_batch() + 4096, config_.buffer_memory > used_memory_ ? config_.buffer_memory - used_memory_ : 0);
-        retry_parked();
-        if (idle()) notify_idle();
-    }
-
-    bool idle() const noexcept { return outstanding_batches_ == 0 && waiting_head_ == nullptr; }
-
-    void fail_all_queued(const error& e) { fail_all_queued(e, e); }
-    // `sent_before`: for a batch queued again after an attempt, whose outcome is not known.
-    void fail_all_queued(const error& e, const error& sent_before) {
-        for (auto& [name, ts] : topics_) {
-            for (auto& ps : ts->partitions) {
-                while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    fail_batch(b, b->attempts > 0 ? sent_before : e);
-                }
-            }
-            std::fill(ts->queued_bytes.begin(), ts->queued_bytes.end(), std::size_t{0});
-        }
-    }
-
-    // ---- brokers and senders ------------------------------------------------------------------
-
-    struct broker_state {
-        explicit broker_state(Runtime& rt) : wake(rt) {}
-        std::int32_t id = -1;
-        std::unique_ptr<broker_connection<Runtime>> conn;
-        std::vector<std::unique_ptr<broker_connection<Runtime>>> retired;
-        detail::wake_signal<Runtime> wake;
-        int in_flight = 0;
-        steady_time throttled_until{};
-        steady_time reconnect_at{};
-        int reconnect_failures = 0;
-        bool running = false;
-        bool connected_before = false;
-        // When the sender, with nothing ready to drain, wakes next by itself; the earliest time
-        // while it is awake. A batch whose linger ends before then wakes it.
-        steady_time sleeps_until = steady_time::min();
-        std::vector<producer_batch*> drained;
-        // The batches of each request in flight, and emptied lists kept for the next requests: a
-        // request's list is known from the drain on, so a producer destroyed before the request's
-        // coroutine ran still reports its batches.
-        using request_list = std::list<std::vector<producer_batch*>>;
-        request_list requests;
-        request_list spare_requests;
-        request_list::iterator start_request() {
-            if (spare_requests.empty()) spare_requests.emplace_back();
-            auto it = spare_requests.begin();
-            it->assign(drained.begin(), drained.end());
-            requests.splice(requests.end(), spare_requests, it);
-            return it;
-        }
-        void end_request(request_list::iterator it) {
-            it->clear();
-            spare_requests.splice(spare_requests.end(), requests, it);
-        }
-    };
-
-    broker_state& broker(std::int32_t id) {
-        auto it = brokers_.find(id);
-        if (it == brokers_.end()) {
-            auto b = std::make_unique<broker_state>(rt_);
-            b->id = id;
-            it = brokers_.emplace(id, std::move(b)).first;
-        }
-        broker_state& b = *it->second;
-        if (!b.running && !stopping_) {
-            b.running = true;
-            ++live_coroutines_;
-            detail::start_detached(rt_, background_, sender_loop(b));
-        }
-        return b;
-    }
-
-    void wake_leader(std::string_view topic_name, std::int32_t partition) { wake_leader_by(topic_name, partition, steady_time::max()); }
-    // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
-    void wake_leader_by(std::string_view topic_name, std::int32_t partition, steady_time when) {
-        const topic_metadata* md = metadata_.topic(topic_name);
-        if (md == nullptr || partition >= md->partition_count()) return;
-        const std::int32_t leader = md->partitions[static_cast<std::size_t>(partition)].leader;
-        if (leader < 0) return;
-        auto it = brokers_.find(leader);
-        broker_state& b = it != brokers_.end() ? *it->second : broker(leader);
-        if (when == steady_time::max() || b.sleeps_until > when) b.wake.notify();
-    }
-    void notify_all_senders() {
-        for (auto& [id, b] : brokers_) b->wake.notify();
-        metadata_wake_.notify();
-    }
-    bool connections_busy() const {
-        for (auto& [id, b] : brokers_) {
-            if (b->conn && b->conn->busy()) return true;
-            for (auto& r : b->retired)
-                if (r->busy()) return true;
-        }
-        if (bootstrap_conn_ && bootstrap_conn_->busy()) return true;
-        for (auto& r : retired_bootstrap_)
-            if (r->busy()) return true;
-        return false;
-    }
-
-    std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
-        // Exponential with +-20% jitter, as the Java client does, so that many clients retrying
-        // together spread out.
-        double ms = static_cast<double>(base.count());
-        for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
-        ms = std::min(ms, static_cast<double>(cap.count()));
-        std::uniform_real_distribution<double> d(0.8, 1.2);
-        return std::chrono::milliseconds(static_cast<std::int64_t>(ms * d(jitter_)));
-    }
-
-    detail::detached_task sender_loop(broker_state& b) {
-        while (!stopping_) {
-            const steady_time now = rt_.now();
-            // Connections that closed and have no work left are freed here.
-            std::erase_if(b.retired, [](const auto& c) { return !c->busy(); });
-            if (!b.conn || !b.conn->ready()) {
-                if (now < b.reconnect_at) {
-                    co_await b.wake.wait_until(b.reconnect_at);
-                    continue;
-                }
-                const broker_node* node = metadata_.broker(b.id);
-                if (node == nullptr) {
-                    co_await b.wake.wait_until(now + std::chrono::milliseconds(200));
-                    continue;
-                }
-                if (b.conn) b.retired.push_back(std::move(b.conn));
-                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
-                ++stats_.connection_attempts;
-                auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-                if (stopping_) break;
-                if (!r) {
-                    ++stats_.connection_failures;
-                    last_error_ = std::move(r).err();
-                    ++b.reconnect_failures;
-                    b.reconnect_at = rt_.now() + backoff(b.reconnect_failures, config_.reconnect_backoff, config_.reconnect_backoff_max);
-                    request_metadata();
-                    continue;
-                }
-                if (b.connected_before) ++stats_.reconnects;
-                b.connected_before = true;
-                b.reconnect_failures = 0;
-                idempotence_wake_.notify();
-                metadata_wake_.notify();
-            }
-            if (!producer_ready_ || epoch_bump_needed_) {
-                co_await b.wake.wait_until(now + std::chrono::milliseconds(100));
-                continue;
-            }
-            expire_queued(b.id, now);
-            steady_time next = now + std::chrono::seconds(1);
-            if (b.in_flight < config_.max_in_flight && now >= b.throttled_until) {
-                b.drained.clear();
-                drain(b, now, next);
-                if (!b.drained.empty()) {
-                    ++b.in_flight;
-                    ++live_coroutines_;
-                    detail::start_detached(rt_, background_, produce(b, b.start_request()));
-                    continue;
-                }
-            } else if (now < b.throttled_until) {
-                next = std::min(next, b.throttled_until);
-            }
-            b.sleeps_until = next;
-            co_await b.wake.wait_until(next);
-            b.sleeps_until = steady_time::min();
-        }
-        b.running = false;
-        coroutine_ended();
-    }
-
-    void drain(broker_state& b, steady_time now, steady_time& next) {
-        std::size_t size = 128;
-        for (auto& [name, tsp] : topics_) {
-            topic_state& ts = *tsp;
-            const topic_metadata* md = metadata_.topic(ts.name);
-            if (md == nullptr) continue;
-            const std::size_t n = std::min(ts.partitions.size(), md->partitions.size());
-            for (std::size_t p = 0; p < n; ++p) {
-                if (md->partitions[p].leader != b.id) continue;
-                partition_state& ps = ts.partitions[p];
-                if (ps.queue.empty()) continue;
-                if (idempotent_ && ps.in_flight > 0 &&
-                    (ps.resend_pending || ps.in_flight >= 5 || ps.last_acked_sequence < 0))
-                    continue;
-                producer_batch* batch = ps.queue.front();
-                if (now < batch->retry_at) {
-                    next = std::min(next, batch->retry_at);
-                    continue;
-                }
-                const bool ready = batch->sealed || ps.queue.size() > 1 || flushing_ > 0 || closing_ ||
-                                   now >= batch->created + config_.linger;
-                if (!ready) {
-                    next = std::min(next, batch->created + config_.linger);
-                    continue;
-                }
-                if (!seal_for_send(ps, *batch)) continue;
-                if (!b.drained.empty() && size + batch->wire.size() + ts.name.size() + 32 > config_.max_request_size) continue;
-                ps.queue.pop_front();
-                unqueue_bytes(*batch);
-                ++ps.in_flight;
-                size += batch->wire.size() + ts.name.size() + 32;
-                b.drained.push_back(batch);
-                if (!batch->sealed) {
-                    batch->sealed = true;
-                    on_new_batch(ts, static_cast<std::int32_t>(p));
-                }
-            }
-        }
-    }
-
-    // Assigns the batch's sequence (first send) and stamps producer id/epoch; false on a codec error
-    // (the batch then failed).
-    bool seal_for_send(partition_state& ps, producer_batch& batch) {
-        batch.sealed = true;
-        // The next batches of the topic get room for as many delivery slots at once.
-        batch.topic->records_per_batch = static_cast<std::size_t>(batch.record_count());
-        if (idempotent_ && batch.base_sequence < 0) {
-            batch.base_sequence = ps.next_sequence;
-            const std::int64_t nxt = static_cast<std::int64_t>(ps.next_sequence) + batch.record_count();
-            ps.next_sequence = static_cast<std::int32_t>(nxt > 0x7fffffff ? nxt - 0x80000000LL : nxt);
-        }
-        const std::int64_t pid = idempotent_ ? producer_id_ : -1;
-        const std::int16_t epoch = idempotent_ ? producer_epoch_ : std::int16_t(-1);
-        if (!batch.finished) {
-            batch_finish_params params;
-            params.producer_id = pid;
-            params.producer_epoch = epoch;
-            params.base_sequence = idempotent_ ? batch.base_sequence : -1;
-            params.transactional = false;
-            params.codec = config_.compression;
-            params.compression_level = config_.compression_level;
-            auto w = batch.builder.finish(params);
-            if (!w) {
-                ps.queue.pop_front();
-                fail_batch(&batch, error(w.code(), "compressing a batch"));
-                return false;
-            }
-            batch.wire = *w;
-            batch.finished = true;
-            grow_reservation(batch);  // compressing took a second buffer
-            if (config_.compression != compression_codec::none)
-                observe_compression(*batch.topic, batch.builder.size_bytes(), batch.wire.size());
-        } else if (batch.producer_id != pid || batch.producer_epoch != epoch ||
-                   (idempotent_ && batch.builder.base_sequence() != batch.base_sequence)) {
-            batch.wire = batch.builder.restamp(pid, epoch, idempotent_ ? batch.base_sequence : -1);
-        }
-        batch.producer_id = pid;
-        batch.producer_epoch = epoch;
-        return true;
-    }
-
-    // Queued batches past their delivery timeout fail; in-flight ones are judged on their answer.
-    void expire_queued(std::int32_t leader, steady_time now) {
-        for (auto& [name, tsp] : topics_) {
-            topic_state& ts = *tsp;
-            const topic_metadata* md = metadata_.topic(ts.name);
-            for (std::size_t p = 0; p < ts.partitions.size(); ++p) {
-                const std::int32_t l =
-                    md && p < md->partitions.size() ? md->partitions[p].leader : -1;
-                if (leader != -2 && l != leader) continue;
-                partition_state& ps = ts.partitions[p];
-                while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
-                       !(idempotent_ && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
-                    const bool had_sequence = b->base_sequence >= 0;
-                    fail_batch(b, error(errc::delivery_timeout,
-                                        "topic '" + ts.name + "' partition " + std::to_string(p) + ": not acknowledged within delivery_timeout (" +
-                                            std::to_string(config_.delivery_timeout.count()) + " ms)"));
-                    // A batch that got a sequence and was given up leaves a gap the broker would reject.
-                    if (idempotent_ && had_sequence) epoch_bump_needed_ = true;
-                }
-            }
-        }
-    }
-
-    detail::detached_task produce(broker_state& b, typename broker_state::request_list::iterator request) {
-        std::vector<producer_batch*>& batches = *request;
-        // Group by topic, keeping the drain order (partitions of one topic are contiguous per topic
-        // in the request as Kafka requires one entry per topic).
-        std::vector<produce_topic_data> topics;
-        std::vector<produce_partition_data> partitions;
-        partitions.reserve(batches.size());
-        std::vector<std::size_t> order;
-        {
-            std::vector<std::pair<topic_state*, std::size_t>> idx;
-            for (std::size_t i = 0; i < batches.size(); ++i) idx.emplace_back(batches[i]->topic, i);
-            std::stable_sort(idx.begin(), idx.end(), [](auto& x, auto& y) { return x.first < y.first; });
-            for (auto& [t, i] : idx) order.push_back(i);
-            for (std::size_t k = 0; k < order.size(); ++k) {
-                producer_batch* batch = batches[order[k]];
-                partitions.push_back(produce_partition_data{batch->partition, batch->wire});
-            }
-            std::size_t k = 0;
-            while (k < order.size()) {
-                std::size_t j = k;
-                while (j < order.size() && batches[order[j]]->topic == batches[order[k]]->topic) ++j;
-                topics.push_back(produce_topic_data{batches[order[k]]->topic->name,
-                                                    std::span<const produce_partition_data>(partitions.data() + k, j - k)});
-                k = j;
-            }
-        }
-        produce_request req;
-        req.acks = static_cast<std::int16_t>(config_.acks);
-        req.timeout_ms = static_cast<std::int32_t>(config_.request_timeout.count());
-        req.topics = std::span<const produce_topic_data>(topics);
-        ++stats_.requests_sent;
-        stats_.batches_sent += batches.size();
-
-        broker_connection<Runtime>* conn = b.conn.get();
-        if (conn == nullptr || !conn->ready()) {
-            for (auto* batch : batches) on_batch_failed(b, batch, error(errc::connection_lost));
-        } else if (config_.acks == acks::none) {
-            auto v = negotiate<produce_request>(conn->versions());
-            // Not a conditional expression: g++ 12 mishandles co_await inside ?: (it destroys a
-            // temporary of the branch not taken).
-            result<void> w = error(errc::no_supported_version);
-            if (v) w = co_await conn->send_only(req, *v);
-            else w = std::move(v).err();
-            if (destroyed_) {
-                release_reported(b, request);
-                co_return;
-            }
-            for (auto* batch : batches) {
-                partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-                --ps.in_flight;
-                if (w) complete_batch(batch, -1, -1);
-                else on_batch_failed(b, batch, w.err(), false);
-            }
-        } else {
-            auto r = co_await conn->request(req);
-            if (destroyed_) {
-                release_reported(b, request);
-                co_return;
-            }
-            if (!r) {
-                for (auto* batch : batches) on_batch_failed(b, batch, r.err());
-            } else {
-                if (r->throttle_time_ms > 0)
-                    b.throttled_until = rt_.now() + std::chrono::milliseconds(r->throttle_time_ms);
-                std::vector<bool> answered(batches.size(), false);
-                for (const auto& t : r->topics) {
-                    for (const auto& pr : t.partitions) {
-                        for (std::size_t i = 0; i < batches.size(); ++i) {
-                            producer_batch* batch = batches[i];
-                            if (answered[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
-                            answered[i] = true;
-                            on_partition_response(b, batch, pr);
-                            break;
-                        }
-                    }
-                }
-                for (std::size_t i = 0; i < batches.size(); ++i)
-                    if (!answered[i]) on_batch_failed(b, batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
-            }
-        }
-        b.end_request(request);
-        --b.in_flight;
-        b.wake.notify();
-        idempotence_wake_.notify();
-        coroutine_ended();
-    }
-
-    // After the producer was destroyed: the request's batches were reported then; their memory
-    // goes back now that the request is over.
-    void release_reported(broker_state& b, typename broker_state::request_list::iterator request) {
-        for (auto* batch : *request) release_batch(batch);
-        b.end_request(request);
-        --b.in_flight;
-        coroutine_ended();
-    }
-
-    void on_partition_response(broker_state& b, producer_batch* batch, const produce_partition_response& pr) {
-        const errc e = pr.error_code;
-        if (e == errc::none || e == errc::duplicate_sequence_number) {
-            partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-            --ps.in_flight;
-            if (ps.in_flight == 0) ps.resend_pending = false;
-            if (idempotent_ && batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ &&
-                batch->producer_id == producer_id_)
-                ps.last_acked_sequence = std::max<std::int64_t>(ps.last_acked_sequence,
-                                                                std::int64_t(batch->base_sequence) + batch->record_count() - 1);
-            complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
-            return;
-        }
-        std::string detail = "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition);
-        if (pr.error_message && !pr.error_message->empty()) detail += ": " + std::string(*pr.error_message);
-        on_batch_failed(b, batch, error(e, std::move(detail)));
-    }
-
-    void on_batch_failed(broker_state& b, producer_batch* batch, const error& err, bool count_in_flight = true) {
-        partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-        if (count_in_flight) --ps.in_flight;
-        const errc e = err.kind();
-        const steady_time now = rt_.now();
-        if (e == errc::message_too_large && batch->record_count() > 1 && !stopping_ && now < batch->deadline) {
-            split_and_requeue(b, ps, batch);
-            return;
-        }
-        bool retriable = err.retriable() || e == errc::connection_lost || e == errc::connection_failed;
-        bool reorder_refused = false;
-        if (idempotent_ && e == errc::out_of_order_sequence_number) {
-            if (batch->base_sequence >= 0 && batch->producer_epoch == producer_epoch_ && batch->producer_id == producer_id_ &&
-                batch->base_sequence <= ps.last_acked_sequence) {
-                // A later batch of this epoch is already in the log: resending this one under a new
-                // epoch would put it after that batch. Ordering is the promise, so it fails instead.
-                retriable = false;
-                reorder_refused = true;
-            } else {
-                // Out of order behind a batch already being resent is expected; otherwise the broker
-                // lost our state and only a new epoch brings the sequences back in line (KIP-360).
-                if (!ps.resend_pending) epoch_bump_needed_ = true;
-                retriable = true;
-            }
-        }
-        if (idempotent_ && (e == errc::unknown_producer_id || e == errc::invalid_producer_epoch)) {
-            epoch_bump_needed_ = true;
-            retriable = true;
-        }
-        if (e == errc::not_leader_or_follower || e == errc::leader_not_available || e == errc::unknown_topic_or_partition ||
-            e == errc::fenced_leader_epoch || e == errc::kafka_storage_error || e == errc::connection_lost ||
-            e == errc::request_timed_out || e == errc::network_exception) {
-            if (e != errc::request_timed_out && e != errc::connection_lost) metadata_.forget_leader(batch->topic->name, batch->partition);
-            request_metadata();
-        }
-        if (retriable && !stopping_ && now < batch->deadline) {
-            ++batch->attempts;
-            ++stats_.retries;
-            batch->retry_at = now + backoff(batch->attempts, config_.retry_backoff, config_.retry_backoff_max);
-            requeue(ps, batch);
-            if (idempotent_) ps.resend_pending = ps.in_flight > 0;
-            b.wake.notify();
-            return;
-        }
-        if (ps.in_flight == 0) ps.resend_pending = false;
-        if (idempotent_ && batch->base_sequence >= 0 && !stopping_) epoch_bump_needed_ = true;
-        error final = err;
-        if (e == errc::message_too_large)
-            final = error(e, "topic '" + batch->topic->name + "' partition " + std::to_string(batch->partition) + ": a record of " +
-                                 std::to_string(batch->builder.size_bytes() - record_batch_overhead) + " bytes (" +
-                                 std::to_string(batch->wire.size()) + " bytes as a batch of its own) is larger than the broker takes for " +
-                                 "this topic");
-        if (reorder_refused)
-            final = error(e, err.message() + ": a later batch of this partition is already written, and resending this one "
-                                             "would put it out of order");
-        if (retriable && now >= batch->deadline)
-            final = error(errc::delivery_timeout, err.message() + " (retried until delivery_timeout)");
-        fail_batch(batch, final);
-    }
-
-    // A batch the broker found too large (MESSAGE_TOO_LARGE) goes back to the front of its queue as
-    // parts of about half its size each, in record order and keeping its sequences, as the Java
-    // client does; a part of one record that is still too large then fails alone.
-    void split_and_requeue(broker_state& b, partition_state& ps, producer_batch* big) {
-        decoded_batch decoded;
-        if (auto r = read_record_batch(big->wire, decoded); !r) {
-            fail_batch(big, error(r.code(), "splitting a batch the broker found too large: " + r.err().detail()));
-            return;
-        }
-        const std::size_t target = std::max<std::size_t>(1, (big->builder.size_bytes() - record_batch_overhead) / 2);
-        std::vector<producer_batch*> parts;
-        std::vector<record_header> headers;
-        std::int32_t index = 0;
-        for (auto& rec : decoded.records) {
-            std::size_t rec_bytes = 16 + (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
-            for (const auto& [k, v] : rec.headers) rec_bytes += k.size() + (v ? v->size() : 0) + 2;
-            producer_batch* part = parts.empty() ? nullptr : parts.back();
-            if (part == nullptr || (part->record_count() > 0 && part->builder.size_bytes() - record_batch_overhead + rec_bytes > target)) {
-                part = pool_.acquire();
-                part->topic = big->topic;
-                part->partition = big->partition;
-                part->created = big->created;
-                part->deadline = big->deadline;
-                part->attempts = big->attempts + 1;
-                part->sealed = true;
-                part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
-                ++outstanding_batches_;
-                parts.push_back(part);
-            }
-            headers.clear();
-            for (const auto& [k, v] : rec.headers) headers.push_back(record_header{k, v});
-            bytes_view key = rec.key ? *rec.key : bytes_view{};
-            bytes_view value = rec.value ? *rec.value : bytes_view{};
-            append_record(*part, rec.timestamp, rec.key.has_value(), key, rec.value.has_value(), value,
-                          std::span<const record_header>(headers), static_cast<std::size_t>(-1));
-            part->slots.push_back(std::move(big->slots[static_cast<std::size_t>(index)]));
-            ++index;
-        }
-        for (producer_batch* part : parts) grow_reservation(*part);
-        // In queue order: by sequence among resends when idempotent, else each part at the front,
-        // the last first.
-        if (big->base_sequence >= 0) {
-            for (producer_batch* part : parts) requeue(ps, part);
-        } else {
-            for (auto it = parts.rbegin(); it != parts.rend(); ++it) requeue(ps, *it);
-        }
-        if (idempotent_) ps.resend_pending = ps.in_flight > 0;
-        big->slots.clear();
-        release_batch(big);
-        b.wake.notify();
-    }
-
-    // Back to the front of its queue, ordered by sequence so resends keep their original order.
-    void requeue(partition_state& ps, producer_batch* batch) {
-        auto it = ps.queue.begin();
-        while (it != ps.queue.end() && (*it)->base_sequence >= 0 && batch->base_sequence >= 0 &&
-               (*it)->base_sequence < batch->base_sequence && (*it)->attempts > 0)
-            ++it;
-        ps.queue.insert(it, batch);
-        queued_bytes_of(*batch) += batch->builder.size_bytes();
-    }
-
-    void coroutine_ended() {
-        --live_coroutines_;
-        notify_idle();
-    }
-    void notify_idle() {
-        for (auto* s : idle_waiters_) s->notify();
-    }
-
-    // ---- idempotence --------------------------------------------------------------------------
-
-    int total_in_flight() const {
-        int n = 0;
-        for (auto& [id, b] : brokers_) n += b->in_flight;
-        return n;
-    }
-
-    broker_connection<Runtime>* any_ready_connection() {
-        for (auto& [id, b] : brokers_)
-            if (b->conn && b->conn->ready()) return b->conn.get();
-        if (bootstrap_conn_ && bootstrap_conn_->ready()) return bootstrap_conn_.get();
-        return nullptr;
-    }
-
-    detail::detached_task idempotence_loop() {
-        int failures = 0;
-        while (!stopping_) {
-            const bool need_init = !producer_ready_;
-            const bool need_bump = epoch_bump_needed_ && total_in_flight() == 0;
-            if (need_init || need_bump) {
-                broker_connection<Runtime>* conn = any_ready_connection();
-                if (conn == nullptr) {
-                    request_metadata();
-                    co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::milliseconds(100));
-                    continue;
-                }
-                init_producer_id_request req;
-                req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
-                auto v = negotiate<init_producer_id_request>(conn->versions());
-                if (need_bump && v && *v >= 3) {
-                    req.producer_id = producer_id_;
-                    req.producer_epoch = producer_epoch_;
-                }
-                result<init_producer_id_response> r = error(errc::no_supported_version);
-                if (v) r = co_await conn->request(req, *v);
-                else r = std::move(v).err();
-                if (stopping_) break;
-                if (r && r->error_code == errc::none) {
-                    producer_id_ = r->producer_id;
-                    producer_epoch_ = r->producer_epoch;
-                    if (need_bump) {
-                        ++stats_.epoch_bumps;
-                        reset_sequences();
-                    }
-                    producer_ready_ = true;
-                    epoch_bump_needed_ = false;
-                    failures = 0;
-                    notify_all_senders();
-                    continue;
-                }
-                error e = r ? error(r->error_code, "InitProducerId") : r.err();
-                if (!e.retriable() && e.kind() != errc::connection_lost && e.kind() != errc::coordinator_load_in_progress) {
-                    fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
-                    fail_waiting_senders(*fatal_error_);
-                    fail_all_queued(*fatal_error_);
-                    break;
-                }
-                ++failures;
-                co_await idempotence_wake_.wait_until(rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max));
-                continue;
-            }
-            co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::seconds(1));
-        }
-        coroutine_ended();
-    }
-
-    // After an epoch bump every partition starts again at sequence 0, in queue order.
-    void reset_sequences() {
-        for (auto& [name, tsp] : topics_) {
-            for (auto& ps : tsp->partitions) {
-                ps.next_sequence = 0;
-                ps.resend_pending = false;
-                ps.last_acked_sequence = -1;
-                for (producer_batch* b : ps.queue) b->base_sequence = -1;
-            }
-        }
-    }
-
-    // ---- metadata -----------------------------------------------------------------------------
-
-    void request_metadata() {
-        metadata_wanted_ = true;
-        metadata_wake_.notify();
-    }
-
-    detail::detached_task metadata_loop() {
-        int failures = 0;
-        steady_time last_refresh{};
-        while (!stopping_) {
-            const steady_time now = rt_.now();
-            const bool due = metadata_wanted_ || now >= last_refresh + config_.metadata_max_age;
-            if (due && now >= metadata_retry_at_) {
-                metadata_wanted_ = false;
-                auto r = co_await refresh_metadata();
-                if (stopping_) break;
-                if (r) {
-                    failures = 0;
-                    cluster_unreachable_ = false;
-                    last_refresh = rt_.now();
-                    ++stats_.metadata_refreshes;
-                    fail_unknown_topics();
-                    if (needs_more_metadata()) metadata_retry_at_ = rt_.now() + config_.retry_backoff;
-                } else {
-                    ++failures;
-                    cluster_unreachable_ = true;
-                    last_error_ = std::move(r).err();
-                    metadata_wanted_ = true;
-                    metadata_retry_at_ = rt_.now() + backoff(failures, config_.retry_backoff, config_.retry_backoff_max);
-                }
-                retry_parked();
-                notify_all_senders_only();
-                notify_metadata_waiters();
-            }
-            expire_parked(rt_.now());
-            expire_queued(-2, rt_.now());
-            // Never in the past: before the first successful refresh last_refresh is the epoch.
-            steady_time next = std::max(last_refresh + config_.metadata_max_age, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
-            if (metadata_wanted_ || needs_more_metadata()) next = std::min(next, std::max(metadata_retry_at_, rt_.now() + std::chrono::milliseconds(10)));
-            if (waiting_head_ != nullptr) next = std::min(next, rt_.now() + std::chrono::milliseconds(100));
-            if (needs_more_metadata()) metadata_wanted_ = true;
-            co_await metadata_wake_.wait_until(std::min(next, rt_.now() + std::chrono::seconds(1)));
-        }
-        notify_metadata_waiters();  // they see the producer closing
-        coroutine_ended();
-    }
-
-    void notify_all_senders_only() {
-        for (auto& [id, b] : brokers_) b->wake.notify();
-    }
-
-    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
-    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
-    bool needs_more_metadata() const {
-        for (const pending_send* s = waiting_head_; s != nullptr; s = s->next)
-            if (s->blocked_on == enqueue_status::blocked_metadata) return true;
-        for (auto& [name, ts] : topics_) {
-            const topic_metadata* md = metadata_.topic(name);
-            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
-            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
-                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
-        }
-        return false;
-    }
-
-    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
-    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
-    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
-    void fail_unknown_topics() {
-        if (config_.unknown_topic_retries <= 0) return;
-        std::vector<topic_state*> missing;
-        for (auto& [name, ts] : topics_)
-            if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
-        for (topic_state* ts : missing) {
-            const error why(errc::unknown_topic_or_partition,
-                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
-                                " times in a row that it does not exist (unknown_topic_retries)");
-            ts->unknown_answers = 0;
-            for (pending_send* s = waiting_head_; s != nullptr;) {
-                pending_send* next = s->next;
-                if (s->blocked_on == enqueue_status::blocked_metadata && s->rec->topic == ts->name) {
-                    unpark(s);
-                    s->fail(s, error(why));
-                }
-                s = next;
-            }
-            for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
-                partition_state& ps = ts->partitions[p];
-                while (!ps.queue.empty()) {
-                    producer_batch* b = ps.queue.front();
-                    ps.queue.pop_front();
-                    unqueue_bytes(*b);
-                    // A batch given up after it got a sequence leaves a gap the broker would reject.
-                    if (idempotent_ && b->base_sequence >= 0) epoch_bump_needed_ = true;
-                    fail_batch(b, why);
-                }
-            }
-        }
-    }
-
-    task<result<void>> refresh_metadata() {
-        broker_connection<Runtime>* conn = any_ready_connection();
-        if (conn == nullptr) {
-            // Bootstrap: try each address in turn.
-            if (bootstrap_conn_) {
-                retired_bootstrap_.push_back(std::move(bootstrap_conn_));
-            }
-            std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
-            const std::size_t index = bootstrap_next_++ % bootstrap_.size();
-            const broker_address& a = bootstrap_[index];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id, &background_);
-            ++stats_.connection_attempts;
-            auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
-            if (!c) {
-                ++stats_.connection_failures;
-                co_return std::move(c).err();
-            }
-            if (bootstrap_connected_.size() < bootstrap_.size()) bootstrap_connected_.resize(bootstrap_.size());
-            if (bootstrap_connected_[index]) ++stats_.reconnects;
-            bootstrap_connected_[index] = true;
-            conn = bootstrap_conn_.get();
-        }
-        std::vector<metadata_request_topic> names;
-        for (auto& [name, ts] : topics_) names.push_back({.name = ts->name});
-        metadata_request req;
-        req.topics = std::span<const metadata_request_topic>(names);
-        req.allow_auto_topic_creation = true;
-        auto r = co_await conn->request(req);
-        if (!r) co_return std::move(r).err();
-        std::vector<broker_node> nodes;
-        for (const auto& br : r->brokers) nodes.push_back(broker_node{br.node_id, std::string(br.host), static_cast<std::uint16_t>(br.port)});
-        metadata_.set_brokers(std::move(nodes));
-        if (r->cluster_id) metadata_.cluster_id = std::string(*r->cluster_id);
-        metadata_.controller_id = r->controller_id;
-        for (const auto& t : r->topics) {
-            if (!t.name) continue;
-            std::int32_t count = 0;
-            for (const auto& p : t.partitions) count = std::max(count, p.partition_index + 1);
-            std::vector<partition_leader> parts(static_cast<std::size_t>(count));
-            for (const auto& p : t.partitions) {
-                auto& pl = parts[static_cast<std::size_t>(p.partition_index)];
-                pl.leader = p.error_code == errc::leader_not_available ? -1 : p.leader_id;
-                pl.leader_epoch = p.leader_epoch;
-                pl.error = p.error_code;
-            }
-            metadata_.update_topic(*t.name, t.error_code, std::move(parts));
-            if (auto it = topics_.find(*t.name); it != topics_.end()) {
-                topic_state& ts = *it->second;
-                if (t.error_code == errc::unknown_topic_or_partition) ++ts.unknown_answers;
-                else ts.unknown_answers = 0;
-            }
-            for (const auto& p : t.partitions)
-                if (p.leader_id >= 0) (void)broker(p.leader_id);
-        }
-        co_return ok();
-    }
-
-    // A runtime that offers a seed (a simulation) makes the retry jitter repeat from run to run.
-    static std::uint32_t jitter_seed(Runtime& rt) {
-        if constexpr (requires { rt.random_seed(); }) return static_cast<std::uint32_t>(rt.random_seed());
-        else return std::random_device{}();
-    }
-
-    static std::int64_t wall_clock_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-
-    static constexpr std::size_t record_batch_overhead = 61;
-    // A compressing batch takes at most this many times batch_size of uncompressed records.
-    static constexpr std::size_t max_compressed_batch_growth = 8;
-
-    Runtime rt_;
-    producer_config config_;
-    std::vector<broker_address> bootstrap_;
-    std::size_t bootstrap_next_ = 0;
+    engine_type engine_;
     [[no_unique_address]] KeySerializer key_serializer_;
     [[no_unique_address]] ValueSerializer value_serializer_;
     Partitioner partitioner_;
-
-    cluster_metadata metadata_;
-    std::unordered_map<std::string_view, std::unique_ptr<topic_state>> topics_;
-    detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
-    std::map<std::int32_t, std::unique_ptr<broker_state>> brokers_;
-    std::unique_ptr<broker_connection<Runtime>> bootstrap_conn_;
-    std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_bootstrap_;
-
-    producer_batch_pool pool_;
-    detail::delivery_state_pool_owner delivery_states_{new detail::delivery_state_pool};
-    std::function<void(std::coroutine_handle<>)> rt_post_;
-    std::size_t used_memory_ = 0;
-    std::size_t outstanding_batches_ = 0;
     byte_buffer key_scratch_;
-    error last_enqueue_error_;
-
-    pending_send* waiting_head_ = nullptr;
-    pending_send* waiting_tail_ = nullptr;
-    bool retrying_parked_ = false;
-
-    detail::wake_signal<Runtime> metadata_wake_;
-    detail::wake_signal<Runtime> idempotence_wake_;
-    std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
-    std::vector<detail::wake_signal<Runtime>*> metadata_waiters_;
-    bool metadata_wanted_ = true;
-    steady_time metadata_retry_at_{};
-
-    const bool idempotent_;
-    bool producer_ready_ = false;
-    bool epoch_bump_needed_ = false;
-    std::int64_t producer_id_ = -1;
-    std::int16_t producer_epoch_ = -1;
-    std::optional<error> fatal_error_;
-
-    int flushing_ = 0;
-    bool closing_ = false;
-    bool stopping_ = false;
-    bool closed_ = false;
-    bool destroyed_ = false;             // the destructor ran; the memory lives on for the coroutines
-    std::size_t close_failures_ = 0;     // records pending at close() that failed during it
-    error close_first_failure_;
-    error last_error_;                   // see last_error()
-    bool cluster_unreachable_ = false;   // the last metadata attempt failed
-    std::vector<bool> bootstrap_connected_;  // per bootstrap address: connected at least once
-    int live_coroutines_ = 0;
-    mutable producer_stats stats_;
-    std::function<void(const record_metadata&, const error&)> error_handler_;
-    std::minstd_rand jitter_;
-    detail::detached_scope background_;
     teardown_hook teardown_hook_;
 };
 

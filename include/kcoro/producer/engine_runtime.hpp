@@ -32,7 +32,8 @@ using steady_time = std::chrono::steady_clock::time_point;
 //   R::timer_type: a one-shot timer with
 //       t.wait_until(steady_time)           awaitable -> bool (true: expired, false: cancelled)
 //       t.cancel()                          resumes a pending wait with false
-//   rt.now(), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
+//   rt.now(), rt.wall_now() (system_clock, for record timestamps), rt.random() (64 random bits, for
+//   jitter and seeds), rt.post(coroutine_handle<>) (runs it later on the runtime's thread, never inline),
 //   rt.make_timer(), rt.connect(host, port, timeout) awaitable -> result<R::stream_type>.
 template <class R>
 concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_view host, std::uint16_t port,
@@ -40,6 +41,8 @@ concept engine_runtime = requires(R& rt, std::coroutine_handle<> h, std::string_
     typename R::stream_type;
     typename R::timer_type;
     { rt.now() } -> std::same_as<steady_time>;
+    { std::as_const(rt).wall_now() } -> std::same_as<std::chrono::system_clock::time_point>;
+    { rt.random() } -> std::same_as<std::uint64_t>;
     rt.post(h);
     { rt.make_timer() } -> std::same_as<typename R::timer_type>;
     rt.connect(host, port, timeout);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "../detail/prelude.hpp"
+#include "../detail/splitmix64.hpp"
 #include "../runtime/runtime.hpp"
 #include "engine_runtime.hpp"
 
@@ -23,6 +24,10 @@ public:
         : loop_(&loop), resolver_(std::make_shared<tcp_resolver>(std::move(resolver))) {}
 
     steady_time now() const noexcept { return loop_->now(); }
+    // For record timestamps.
+    std::chrono::system_clock::time_point wall_now() const noexcept { return std::chrono::system_clock::now(); }
+    // For jitter and seeds: a generator seeded once, from the system's entropy, at construction.
+    std::uint64_t random() noexcept { return random_.next(); }
     void post(std::coroutine_handle<> h) { loop_->post(h); }
     loop_timer make_timer() { return loop_timer(*loop_); }
     task<result<tcp_stream>> connect(std::string_view host, std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -35,6 +40,7 @@ public:
 private:
     event_loop* loop_;
     std::shared_ptr<tcp_resolver> resolver_;
+    detail::splitmix64 random_{detail::entropy_seed()};
 };
 
 static_assert(engine_runtime<event_loop_runtime>);

@@ -10,6 +10,13 @@
 #include "cluster_metadata.hpp"
 #include "broker_connection.hpp"
 #include "producer_batch.hpp"
+#include "record_accumulator.hpp"
+#include "parked_sends.hpp"
+#include "delivery_reporter.hpp"
+#include "retry_policy.hpp"
+#include "producer_identity.hpp"
+#include "producer_stats.hpp"
+#include "producer_engine.hpp"
 #include "basic_producer.hpp"
 #include "admin.hpp"
 

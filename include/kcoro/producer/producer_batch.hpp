@@ -94,6 +94,11 @@ private:
 struct partition_state {
     std::deque<producer_batch*> queue;  // front is oldest; back may be open for appends
     int in_flight = 0;                  // batches of this partition in requests not yet answered
+    std::int32_t in_flight_to = -1;     // the broker they went to
+    // A partition is in flight to one broker at a time: after a leader move nothing goes to the new
+    // leader until the old one has answered for every batch, so that the partition's batches are
+    // written, and their outcomes known, in order.
+    bool may_send_to(std::int32_t broker) const noexcept { return in_flight == 0 || in_flight_to == broker; }
     std::int32_t next_sequence = 0;     // idempotence: next batch's base sequence
     // A retriable failure happened: later in-flight batches will fail out of order; send nothing
     // new for this partition until all in-flight ones have come back, then resend in order.
