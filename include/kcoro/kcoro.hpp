@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "result.hpp"
 #include "bytes.hpp"
+#include "byte_sink.hpp"
 #include "protocol/protocol.hpp"
 #include "record/record.hpp"
 #include "serde/serde.hpp"

@@ -1434,9 +1434,9 @@ KCORO_NAMESPACE_END
 // Canonical Form and its fingerprint. Every rejection says where: a line and column in the text,
 // and the record and field it is in.
 
-// ---- begin kcoro/serde/byte_sink.hpp ----
-#ifndef KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
-#define KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
+// ---- begin kcoro/byte_sink.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_BYTE_SINK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_BYTE_SINK_HPP
 // The byte sink concept: where serializers write the bytes of a key or value. The record batch
 // builder hands serializers a sink that appends straight into the batch, so values are written
 // once, in place, with no temporary buffer.
@@ -1470,8 +1470,8 @@ struct buffer_sink {
 };
 
 KCORO_NAMESPACE_END
-#endif  // KCORO_SINGLE_HEADER_KCORO_SERDE_BYTE_SINK_HPP
-// ---- end kcoro/serde/byte_sink.hpp ----
+#endif  // KCORO_SINGLE_HEADER_KCORO_BYTE_SINK_HPP
+// ---- end kcoro/byte_sink.hpp ----
 // ---- begin kcoro/avro/detail/binary.hpp ----
 // Avro's binary encoding of the primitive types, through any byte sink: int and long as zig-zag
 // varints, float and double as little-endian IEEE 754, bytes and string as a long length and the

@@ -12,3 +12,12 @@ if(TARGET kcoro::asio)
   kcoro_strict(kcoro_asio_runtime_tests)
   add_test(NAME asio_runtime COMMAND kcoro_asio_runtime_tests)
 endif()
+
+# asio_producer::async_send counted for heap allocations per record, with every operator new form
+# and aligned_alloc replaced; its own binary, since it owns the allocator.
+if(TARGET kcoro::asio)
+  add_executable(kcoro_asio_allocation_tests ${CMAKE_CURRENT_LIST_DIR}/asio_allocation_test.cpp)
+  target_link_libraries(kcoro_asio_allocation_tests PRIVATE kcoro::asio doctest::doctest PkgConfig::KCORO_RDKAFKA)
+  kcoro_strict(kcoro_asio_allocation_tests)
+  add_test(NAME asio_allocation COMMAND kcoro_asio_allocation_tests)
+endif()

@@ -6,8 +6,7 @@
 
 #include <kcoro/asio.hpp>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+#include "../support/rdkafka_mock_cluster.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -27,17 +26,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#if !KCORO_HAS_EXCEPTIONS
-// Asio asks every program built without exceptions for this.
-namespace asio::detail {
-template <typename Exception>
-void throw_exception(const Exception& e) {
-    std::fprintf(stderr, "asio error: %s\n", e.what());
-    std::abort();
-}
-}  // namespace asio::detail
-#endif
 
 // Counts C++ heap allocations (librdkafka's threads allocate too, hence atomic). Asio takes its
 // operation memory from its own per-thread cache (aligned_alloc), outside this count.
@@ -662,17 +650,11 @@ TEST_CASE("wake_signal on asio_runtime: early notify, notify during the wait, an
 // The whole engine on asio_runtime, against librdkafka's mock cluster (which runs librdkafka's own
 // threads while it exists; they are joined when it is destroyed).
 TEST_CASE("asio_producer on asio_runtime delivers to librdkafka's mock cluster with callback tokens") {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    REQUIRE(rk != nullptr);
-    rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(rk, 3);
-    REQUIRE(mc != nullptr);
-    REQUIRE(rd_kafka_mock_topic_create(mc, "asio", 4, 3) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    kcoro_test::rdkafka_mock_cluster mock(3);
+    mock.create_topic("asio", 4, 3);
     {
         asio::io_context io;
-        auto p = kcoro::asio_producer<>::create(io.get_executor(), {.bootstrap_servers = rd_kafka_mock_cluster_bootstraps(mc)});
+        auto p = kcoro::asio_producer<>::create(io.get_executor(), {.bootstrap_servers = mock.bootstrap_servers()});
         REQUIRE(p);
         constexpr int n = 500;
         std::vector<std::string> values;
@@ -709,25 +691,73 @@ TEST_CASE("asio_producer on asio_runtime delivers to librdkafka's mock cluster w
         for (int c : partitions_seen) partitions_used += c > 0;
         CHECK(partitions_used > 1);
     }
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(rk);
+}
+
+// A buffer far smaller than what is sent: sends that find it full wait in the engine, and every
+// send after them queues behind them, so the records of one partition keep the order of the calls.
+TEST_CASE("asio_producer: async_send on a full buffer waits, and records keep the order they were sent in") {
+    kcoro_test::rdkafka_mock_cluster mock(1);
+    mock.create_topic("full", 1, 1);
+    {
+        asio::io_context io;
+        auto p = kcoro::asio_producer<>::create(
+            io.get_executor(),
+            {.bootstrap_servers = mock.bootstrap_servers(), .batch_size = 4096, .buffer_memory = 16384});
+        REQUIRE(p);
+        const std::string value(200, 'v');
+        constexpr int n = 2000;  // about 400 KB through a 16 KB buffer
+        std::vector<std::int64_t> offsets(n, -2);
+        int completed = 0;
+        std::vector<std::string> errors;
+        for (int i = 0; i < n; ++i) {
+            p->async_send({.topic = "full", .value = value}, [&, i](kcoro::delivery_result r) {
+                ++completed;
+                if (r) offsets[static_cast<std::size_t>(i)] = r->offset;
+                else errors.push_back(r.err().message());
+            });
+            // Now and then the buffer drains a little between two sends.
+            if (i % 100 == 99) io.poll();
+        }
+        const bool all = [&] {
+            while (completed < n)
+                if (io.run_one_for(10s) == 0) return false;
+            return true;
+        }();
+        CHECK(all);
+        CHECK(errors.empty());
+        if (!errors.empty()) INFO(errors.front());
+        bool in_order = true;
+        for (int i = 1; i < n; ++i) in_order = in_order && offsets[static_cast<std::size_t>(i)] == offsets[static_cast<std::size_t>(i - 1)] + 1;
+        CHECK(in_order);
+        CHECK(offsets.front() == 0);
+        // A record that can never be sent fails at once, but its handler still runs only once the
+        // io_context runs it, never inside async_send.
+        const std::string huge(2u << 20, 'x');
+        bool failed = false;
+        p->async_send({.topic = "full", .value = huge}, [&](kcoro::delivery_result r) {
+            CHECK_FALSE(r);
+            failed = true;
+        });
+        CHECK_FALSE(failed);
+        drive(io, failed);
+        bool closed = false;
+        p->async_close(10s, [&](kcoro::result<void> r) {
+            CHECK(r.has_value());
+            closed = true;
+        });
+        drive(io, closed);
+    }
 }
 
 // Destroying a running producer on Asio: what was pending completes with producer_destroyed when
 // the io_context runs on, and nothing is left behind when it does not.
 TEST_CASE("asio_producer destroyed while running: pending sends complete with producer_destroyed, then io.run() returns") {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    REQUIRE(rk != nullptr);
-    rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(rk, 1);
-    REQUIRE(mc != nullptr);
-    REQUIRE(rd_kafka_mock_topic_create(mc, "destroyed", 2, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    kcoro_test::rdkafka_mock_cluster mock(1);
+    mock.create_topic("destroyed", 2, 1);
     for (const bool run_after : {true, false}) {
         CAPTURE(run_after);
         auto io = std::make_unique<asio::io_context>();
-        auto created = kcoro::asio_producer<>::create(io->get_executor(), {.bootstrap_servers = rd_kafka_mock_cluster_bootstraps(mc)});
+        auto created = kcoro::asio_producer<>::create(io->get_executor(), {.bootstrap_servers = mock.bootstrap_servers()});
         REQUIRE(created);
         std::optional<kcoro::asio_producer<>> p(std::move(*created));
         // One record through, then the broker answers only after 10 s: what follows stays in flight.
@@ -735,7 +765,7 @@ TEST_CASE("asio_producer destroyed while running: pending sends complete with pr
         p->async_send({.topic = "destroyed", .value = "first"}, [&](kcoro::delivery_result r) { first = r.has_value(); });
         drive(*io, first);
         REQUIRE(first);
-        rd_kafka_mock_broker_set_rtt(mc, 1, 10000);
+        rd_kafka_mock_broker_set_rtt(mock.get(), 1, 10000);
         int destroyed = 0, other = 0;
         for (int i = 0; i < 20; ++i)
             p->async_send({.topic = "destroyed", .value = "pending"}, [&](kcoro::delivery_result r) {
@@ -757,10 +787,8 @@ TEST_CASE("asio_producer destroyed while running: pending sends complete with pr
             CHECK(destroyed == 0);
             CHECK(other == 0);
         }
-        rd_kafka_mock_broker_set_rtt(mc, 1, 0);
+        rd_kafka_mock_broker_set_rtt(mock.get(), 1, 0);
     }
-    rd_kafka_mock_cluster_destroy(mc);
-    rd_kafka_destroy(rk);
 }
 
 int main(int argc, char** argv) {

@@ -8,7 +8,9 @@
 #include "../support/manual_runtime.hpp"
 
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
+#include <span>
 #include <set>
 #include <vector>
 
@@ -17,6 +19,31 @@ using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
 
 namespace {
+// The contract checks what co_await yields, not only that a member exists.
+struct read_yields_int {
+    struct awaiter {
+        bool await_ready() const noexcept { return true; }
+        void await_suspend(std::coroutine_handle<>) const noexcept {}
+        int await_resume() const noexcept { return 0; }
+    };
+    awaiter read_some(kcoro::mutable_bytes) { return {}; }
+    kcoro::task<kcoro::result<void>> write(std::span<const kcoro::bytes_view>);
+    void close() {}
+};
+static_assert(!kcoro::byte_stream_read_some<read_yields_int>);
+static_assert(kcoro::byte_stream_write<read_yields_int> && kcoro::byte_stream_close<read_yields_int>);
+static_assert(kcoro::awaitable_of<kcoro::task<int>, int> && !kcoro::awaitable_of<kcoro::task<int>, long>);
+static_assert(!kcoro::awaitable<int>);
+
+struct timer_without_cancel {
+    kcoro::loop_timer::awaiter wait_until(kcoro::steady_time);
+};
+static_assert(kcoro::timer_wait_until<timer_without_cancel> && !kcoro::timer<timer_without_cancel>);
+
+static_assert(kcoro::engine_runtime<manual_runtime>);
+static_assert(kcoro::engine_runtime<kcoro::event_loop_runtime>);
+static_assert(kcoro::byte_stream<kcoro::tcp_stream> && kcoro::timer<kcoro::loop_timer>);
+
 std::vector<std::uint64_t> draws(manual_runtime rt, int n) {
     std::vector<std::uint64_t> out;
     for (int i = 0; i < n; ++i) out.push_back(rt.random());

@@ -1,4 +1,4 @@
-// asio_runtime: the engine_runtime (producer/engine_runtime.hpp) for any Asio executor - an
+// asio_runtime: the engine_runtime (runtime/runtime_concepts.hpp) for any Asio executor - an
 // io_context's, a strand, a thread pool's. Timers are asio::steady_timer, streams
 // asio::ip::tcp::socket, and every completion runs on the executor given at construction.
 //
@@ -23,7 +23,7 @@
 #include "../detail/prelude.hpp"
 #include "../detail/splitmix64.hpp"
 #include "../error.hpp"
-#include "../producer/engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 #include "../result.hpp"
 #include "../runtime/teardown_list.hpp"
 

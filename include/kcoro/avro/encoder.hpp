@@ -14,7 +14,7 @@
 #include "../detail/prelude.hpp"
 #include "../error.hpp"
 #include "../result.hpp"
-#include "../serde/byte_sink.hpp"
+#include "../byte_sink.hpp"
 #include "datum.hpp"
 #include "detail/encode_error.hpp"
 #include "detail/generic_writer.hpp"

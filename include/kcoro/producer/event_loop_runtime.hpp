@@ -4,7 +4,7 @@
 #include "../detail/prelude.hpp"
 #include "../detail/splitmix64.hpp"
 #include "../runtime/runtime.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 
 #include <chrono>
 #include <coroutine>

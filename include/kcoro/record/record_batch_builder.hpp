@@ -12,7 +12,7 @@
 #include "../detail/prelude.hpp"
 #include "../detail/varint.hpp"
 #include "../result.hpp"
-#include "../serde/byte_sink.hpp"
+#include "../byte_sink.hpp"
 #include "compression.hpp"
 #include "crc32c.hpp"
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "../detail/prelude.hpp"
+#include "detached_task.hpp"
 #include "task.hpp"
 #include "teardown_list.hpp"
 
@@ -42,15 +43,6 @@ struct fd_waiters {
     std::coroutine_handle<> reader;
     std::coroutine_handle<> writer;
     bool error = false;
-};
-
-// A coroutine started with spawn(), linked into its loop until it ends; the loop destroys the
-// ones still suspended when it is destroyed.
-struct spawned_link {
-    spawned_link* prev = nullptr;
-    spawned_link* next = nullptr;
-    event_loop* loop = nullptr;
-    void (*destroy)(spawned_link&) noexcept = nullptr;
 };
 }  // namespace detail
 
@@ -123,7 +115,7 @@ public:
     // spawn() that have not ended, then (teardown hooks) the coroutines of objects that outlived
     // their owner, such as a producer destroyed while running.
     ~event_loop() {
-        while (spawned_ != nullptr) spawned_->destroy(*spawned_);
+        spawned_.destroy_suspended();
         teardown_.run_all();
         if (wakefd_ >= 0) ::close(wakefd_);
         if (epfd_ >= 0) ::close(epfd_);
@@ -172,20 +164,8 @@ public:
     }
     void stop() noexcept { stopped_ = true; }
 
-    // For spawn(): the loop owns the coroutine until it ends.
-    void adopt(detail::spawned_link& l) noexcept {
-        l.loop = this;
-        l.prev = nullptr;
-        l.next = spawned_;
-        if (spawned_) spawned_->prev = &l;
-        spawned_ = &l;
-    }
-    void forget(detail::spawned_link& l) noexcept {
-        if (l.prev) l.prev->next = l.next;
-        else spawned_ = l.next;
-        if (l.next) l.next->prev = l.prev;
-        l.loop = nullptr;
-    }
+    // For spawn(): the coroutines the loop owns until they end.
+    detail::detached_scope& spawned() noexcept { return spawned_; }
 
     // Blocks until work is posted from another thread (or a timer or socket is due), then runs it.
     void wait_for_foreign_work() {
@@ -349,7 +329,7 @@ private:
     mutable std::mutex foreign_mutex_;
     std::vector<std::function<void()>> foreign_;
     teardown_list teardown_;
-    detail::spawned_link* spawned_ = nullptr;
+    detail::detached_scope spawned_;
 };
 
 inline loop_timer::loop_timer(loop_timer&& o) noexcept
@@ -392,35 +372,8 @@ inline void loop_timer::cancel() {
 // ---- driving tasks ------------------------------------------------------------------------
 
 namespace detail {
-struct spawned_task {
-    struct promise_type : spawned_link {
-        promise_type() = default;
-        promise_type(const promise_type&) = delete;
-        promise_type& operator=(const promise_type&) = delete;
-        ~promise_type() {
-            if (loop != nullptr) loop->forget(*this);
-        }
-        spawned_task get_return_object() noexcept {
-            return spawned_task{std::coroutine_handle<promise_type>::from_promise(*this)};
-        }
-        std::suspend_always initial_suspend() noexcept { return {}; }
-        // The frame frees itself from its final suspend point. Not std::suspend_never: clang 16 at
-        // -O1 and above never frees the frame of such a coroutine whose last statement co_awaits a task
-        // (it leaked in a unit test under LeakSanitizer); destroying it from await_suspend does not.
-        struct final_awaiter {
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<promise_type> h) const noexcept { h.destroy(); }
-            void await_resume() const noexcept {}
-        };
-        final_awaiter final_suspend() noexcept { return {}; }
-        void return_void() noexcept {}
-        void unhandled_exception() noexcept { std::terminate(); }
-    };
-    std::coroutine_handle<promise_type> handle;
-};
-
 template <class T>
-spawned_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_void_v<T>, bool, T>>* out, event_loop* loop) {
+detached_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_void_v<T>, bool, T>>* out, event_loop* loop) {
     if constexpr (std::is_void_v<T>) {
         co_await std::move(t);
         out->emplace(true);
@@ -430,18 +383,13 @@ spawned_task run_and_store(task<T> t, std::optional<std::conditional_t<std::is_v
     loop->stop();
 }
 
-inline spawned_task run_detached(task<void> t) { co_await std::move(t); }
+inline detached_task run_detached(task<void> t) { co_await std::move(t); }
 }  // namespace detail
 
 // Starts a task on the loop and lets it run to completion on its own; its frame frees itself. One
 // that has not ended when the loop is destroyed is destroyed with it.
 inline void spawn(event_loop& loop, task<void> t) {
-    auto h = detail::run_detached(std::move(t)).handle;
-    h.promise().destroy = [](detail::spawned_link& l) noexcept {
-        std::coroutine_handle<detail::spawned_task::promise_type>::from_promise(static_cast<detail::spawned_task::promise_type&>(l)).destroy();
-    };
-    loop.adopt(h.promise());
-    loop.post(h);
+    detail::start_detached(loop, loop.spawned(), detail::run_detached(std::move(t)));
 }
 
 // Runs the loop until the task completes and returns its value (for main() and tests). A task that

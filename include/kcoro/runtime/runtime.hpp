@@ -1,6 +1,9 @@
 // Aggregates the runtime layer; kcoro.hpp includes this.
 #pragma once
+#include "runtime_concepts.hpp"
 #include "task.hpp"
+#include "detached_task.hpp"
+#include "wake_signal.hpp"
 #include "teardown_list.hpp"
 #include "event_loop.hpp"
 #include "fd_wait.hpp"

@@ -1,4 +1,4 @@
 // Aggregates the serializer policies; kcoro.hpp includes this.
 #pragma once
-#include "byte_sink.hpp"
+#include "../byte_sink.hpp"
 #include "serializer.hpp"

@@ -19,7 +19,7 @@
 
 #include "../bytes.hpp"
 #include "../detail/prelude.hpp"
-#include "byte_sink.hpp"
+#include "../byte_sink.hpp"
 
 #include <bit>
 #include <concepts>

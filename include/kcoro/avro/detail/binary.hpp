@@ -6,7 +6,7 @@
 #include "../../bytes.hpp"
 #include "../../detail/prelude.hpp"
 #include "../../detail/varint.hpp"
-#include "../../serde/byte_sink.hpp"
+#include "../../byte_sink.hpp"
 
 #include <bit>
 #include <concepts>

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "../../detail/prelude.hpp"
-#include "../../serde/byte_sink.hpp"
+#include "../../byte_sink.hpp"
 #include "../datum.hpp"
 #include "../generic_record.hpp"
 #include "../node.hpp"

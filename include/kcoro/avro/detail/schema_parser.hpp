@@ -12,7 +12,7 @@
 #include "../../json/json_reader.hpp"
 #include "../../json/json_value.hpp"
 #include "../../result.hpp"
-#include "../../serde/byte_sink.hpp"
+#include "../../byte_sink.hpp"
 #include "../fingerprint.hpp"
 #include "../node.hpp"
 #include "../type.hpp"

@@ -8,7 +8,7 @@
 
 #include "../../bytes.hpp"
 #include "../../detail/prelude.hpp"
-#include "../../serde/byte_sink.hpp"
+#include "../../byte_sink.hpp"
 #include "../datum.hpp"
 #include "../decimal.hpp"
 #include "../generic_record.hpp"

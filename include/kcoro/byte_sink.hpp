@@ -3,8 +3,8 @@
 // once, in place, with no temporary buffer.
 #pragma once
 
-#include "../bytes.hpp"
-#include "../detail/prelude.hpp"
+#include "bytes.hpp"
+#include "detail/prelude.hpp"
 
 #include <concepts>
 #include <cstddef>
