@@ -9585,11 +9585,6 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/delivery_handle.hpp ----
-// ---- begin kcoro/producer/engine_runtime.hpp ----
-// The runtime's contract and the engine's tools on top of it live in runtime/; this header keeps
-// the producer's includes of it working.
-
-// ---- end kcoro/producer/engine_runtime.hpp ----
 // ---- begin kcoro/producer/event_loop_runtime.hpp ----
 // Runs the producer engine on kcoro's own event loop: the engine_runtime for event_loop.
 

@@ -373,8 +373,6 @@ public:
         return connect_awaiter{loop_, std::string(host), port, timeout, std::nullopt};
     }
     void at_teardown(kcoro::teardown_list::hook& h) { loop_->at_teardown(h); }
-    // The seed of the engine's jitter: retries back off by the same amounts in every run.
-    std::uint64_t random_seed() const noexcept { return 42; }
     manual_loop& loop() noexcept { return *loop_; }
 
 private:

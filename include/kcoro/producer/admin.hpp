@@ -7,7 +7,7 @@
 #include "../result.hpp"
 #include "../runtime/runtime.hpp"
 #include "broker_connection.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 #include "producer_config.hpp"
 
 #include <chrono>

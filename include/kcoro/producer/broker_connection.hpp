@@ -11,7 +11,9 @@
 #include "../protocol/protocol.hpp"
 #include "../result.hpp"
 #include "../runtime/runtime.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/detached_task.hpp"
+#include "../runtime/runtime_concepts.hpp"
+#include "../runtime/wake_signal.hpp"
 
 #include <chrono>
 #include <coroutine>

@@ -8,7 +8,7 @@
 
 #include "../detail/prelude.hpp"
 #include "../result.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 
 #include <cstdint>
 #include <string_view>

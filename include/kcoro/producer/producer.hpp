@@ -5,7 +5,7 @@
 #include "producer_record.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 #include "event_loop_runtime.hpp"
 #include "cluster_metadata.hpp"
 #include "broker_connection.hpp"

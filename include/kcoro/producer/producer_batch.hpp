@@ -5,7 +5,7 @@
 #include "../detail/prelude.hpp"
 #include "../record/record.hpp"
 #include "delivery.hpp"
-#include "engine_runtime.hpp"
+#include "../runtime/runtime_concepts.hpp"
 
 #include <cstddef>
 #include <cstdint>
