@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/hex_frames.hpp"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,16 +73,8 @@ int every_api(kcoro::api_list<Requests...>) {
     return static_cast<int>(sizeof...(Requests));
 }
 
-std::string hex(const std::vector<std::uint8_t>& b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (auto c : b) {
-        s += digits[c >> 4];
-        s += digits[c & 15];
-    }
-    return s;
-}
-
+// Not kcoro_test::unhex: this one runs on the fake broker's thread, where doctest's REQUIRE
+// must not be used.
 std::vector<std::uint8_t> unhex(std::string_view h) {
     std::vector<std::uint8_t> out;
     auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
@@ -157,8 +151,8 @@ TEST_CASE("protocol headers: the request header at v1 and v2; the client id stay
     h.encode(w1, 1);
     h.encode(w2, 2);
     // RequestApiKey, RequestApiVersion, CorrelationId, ClientId (int16 length); v2 adds tags.
-    CHECK(hex({v1.begin(), v1.end()}) == "00110001000000070001" "74");
-    CHECK(hex({v2.begin(), v2.end()}) == "00110001000000070001" "7400");
+    CHECK(kcoro_test::hex(v1.view()) == "00110001000000070001" "74");
+    CHECK(kcoro_test::hex(v2.view()) == "00110001000000070001" "7400");
 }
 
 TEST_CASE("protocol headers: a connection sends SaslHandshake (never flexible) with header v1 and reads header v0") {
@@ -194,5 +188,5 @@ TEST_CASE("protocol headers: a connection sends SaslHandshake (never flexible) w
     CHECK(out.mechanisms == std::vector<std::string>{"PLAIN"});
     // Size, then header v1: RequestApiKey 17, RequestApiVersion 1, CorrelationId 2, ClientId "t"
     // (no tagged fields), then Mechanism "PLAIN".
-    CHECK(hex(handshake_frame) == "00000012" "00110001000000020001" "74" "0005504c41494e");
+    CHECK(kcoro_test::hex(handshake_frame) == "00000012" "00110001000000020001" "74" "0005504c41494e");
 }
