@@ -4490,6 +4490,41 @@ result<std::int16_t> negotiate(const api_version_ranges& broker) {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/protocol/kafka_request.hpp ----
+// ---- begin kcoro/protocol/sasl_mechanism.hpp ----
+// The SASL mechanisms the producer authenticates with, named as SaslHandshake announces them and
+// as brokers list them in sasl.enabled.mechanisms.
+
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class sasl_mechanism : std::uint8_t {
+    plain,          // PLAIN (RFC 4616): the password itself, so only over TLS outside a test
+    scram_sha_256,  // SCRAM-SHA-256 (RFC 7677): a proof of the password; the broker proves it knows it too
+    scram_sha_512,  // SCRAM-SHA-512
+};
+
+constexpr std::string_view sasl_mechanism_name(sasl_mechanism m) noexcept {
+    switch (m) {
+        case sasl_mechanism::plain: return "PLAIN";
+        case sasl_mechanism::scram_sha_256: return "SCRAM-SHA-256";
+        case sasl_mechanism::scram_sha_512: return "SCRAM-SHA-512";
+    }
+    return "PLAIN";
+}
+
+// Exact, as brokers compare it ("PLAIN", "SCRAM-SHA-512").
+constexpr std::optional<sasl_mechanism> parse_sasl_mechanism(std::string_view name) noexcept {
+    for (auto m : {sasl_mechanism::plain, sasl_mechanism::scram_sha_256, sasl_mechanism::scram_sha_512})
+        if (sasl_mechanism_name(m) == name) return m;
+    return std::nullopt;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_mechanism.hpp ----
 // ---- begin kcoro/protocol/sasl_plain.hpp ----
 // SASL/PLAIN (RFC 4616): the one message the client sends, carried in SaslAuthenticate's auth bytes.
 
@@ -8028,6 +8063,355 @@ inline task<result<tcp_stream>> tcp_connect(event_loop& loop, std::string host, 
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/runtime/tcp.hpp ----
+// ---- begin kcoro/runtime/tls_context.hpp ----
+// What every TLS connection of a client shares: OpenSSL's SSL_CTX with the trusted CAs, the
+// client certificate, TLS 1.2 as the lowest version, and peer verification on. tls_stream makes
+// one session per connection from it. Needs OpenSSL 3 (KCORO_HAS_OPENSSL).
+
+
+#if KCORO_HAS_OPENSSL
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+class tls_context {
+public:
+    struct options {
+        std::string ca_location{};           // PEM file or hashed directory; with ca_pem empty too: the system's store
+        std::string ca_pem{};                // PEM text of the trusted CAs
+        std::string certificate_location{};  // client certificate chain (PEM), for mTLS
+        std::string key_location{};          // its private key (PEM)
+        std::string key_password{};          // the key's passphrase, if it is encrypted
+        bool verify_hostname = true;         // false: any host's certificate signed by a trusted CA is accepted
+    };
+
+    static result<tls_context> create(const options& o) {
+        tls_context c(SSL_CTX_new(TLS_client_method()), o.verify_hostname);
+        if (c.ctx_ == nullptr) return openssl_error("creating the TLS context");
+        SSL_CTX_set_min_proto_version(c.ctx_, TLS1_2_VERSION);
+        // Renegotiation would let the peer start a handshake inside a read; nothing in Kafka needs it.
+        SSL_CTX_set_options(c.ctx_, SSL_OP_NO_RENEGOTIATION);
+        SSL_CTX_set_verify(c.ctx_, SSL_VERIFY_PEER, nullptr);
+        if (!o.ca_pem.empty()) {
+            if (auto r = c.add_ca_pem(o.ca_pem); !r) return std::move(r).err();
+        } else if (!o.ca_location.empty()) {
+            struct stat st{};
+            const bool dir = ::stat(o.ca_location.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+            if (SSL_CTX_load_verify_locations(c.ctx_, dir ? nullptr : o.ca_location.c_str(), dir ? o.ca_location.c_str() : nullptr) != 1)
+                return openssl_error("ssl_ca_location: reading '" + o.ca_location + "'");
+        } else if (SSL_CTX_set_default_verify_paths(c.ctx_) != 1) {
+            return openssl_error("loading the system's CA store");
+        }
+        if (!o.certificate_location.empty()) {
+            if (SSL_CTX_use_certificate_chain_file(c.ctx_, o.certificate_location.c_str()) != 1)
+                return openssl_error("ssl_certificate_location: reading '" + o.certificate_location + "'");
+            // The passphrase is handed to OpenSSL only while the key is read.
+            std::string password = o.key_password;
+            SSL_CTX_set_default_passwd_cb_userdata(c.ctx_, &password);
+            SSL_CTX_set_default_passwd_cb(c.ctx_, &tls_context::key_password);
+            const int used = SSL_CTX_use_PrivateKey_file(c.ctx_, o.key_location.c_str(), SSL_FILETYPE_PEM);
+            SSL_CTX_set_default_passwd_cb(c.ctx_, nullptr);
+            SSL_CTX_set_default_passwd_cb_userdata(c.ctx_, nullptr);
+            OPENSSL_cleanse(password.data(), password.size());
+            if (used != 1) {
+                // OpenSSL checks the key against the certificate as it loads it.
+                const unsigned long e = ERR_peek_last_error();
+                if (ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+                    return openssl_error("ssl_key_location: the key does not match the certificate");
+                return openssl_error("ssl_key_location: reading '" + o.key_location + "' (is ssl_key_password right?)");
+            }
+            if (SSL_CTX_check_private_key(c.ctx_) != 1) return openssl_error("ssl_key_location: the key does not match the certificate");
+        }
+        return c;
+    }
+
+    tls_context(tls_context&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)), verify_hostname_(o.verify_hostname_) {}
+    tls_context& operator=(tls_context&& o) noexcept {
+        if (this != &o) {
+            if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+            ctx_ = std::exchange(o.ctx_, nullptr);
+            verify_hostname_ = o.verify_hostname_;
+        }
+        return *this;
+    }
+    tls_context(const tls_context&) = delete;
+    tls_context& operator=(const tls_context&) = delete;
+    ~tls_context() {
+        if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+    }
+
+    SSL_CTX* native_handle() const noexcept { return ctx_; }
+    bool verify_hostname() const noexcept { return verify_hostname_; }
+
+    // OpenSSL's queued errors as text after `what` (and the queue emptied, so that the next
+    // operation on this thread starts clean).
+    static error openssl_error(std::string what, errc code = errc::tls_failed) {
+        std::string reasons;
+        while (const unsigned long e = ERR_get_error()) {
+            char buf[256];
+            ERR_error_string_n(e, buf, sizeof buf);
+            reasons += reasons.empty() ? ": " : "; ";
+            reasons += buf;
+        }
+        return error(code, std::move(what) + reasons);
+    }
+
+private:
+    tls_context(SSL_CTX* ctx, bool verify_hostname) noexcept : ctx_(ctx), verify_hostname_(verify_hostname) {}
+
+    result<void> add_ca_pem(std::string_view pem) {
+        BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+        if (bio == nullptr) return openssl_error("ssl_ca_pem");
+        X509_STORE* store = SSL_CTX_get_cert_store(ctx_);
+        int added = 0;
+        while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+            if (X509_STORE_add_cert(store, cert) == 1) ++added;
+            X509_free(cert);
+        }
+        BIO_free(bio);
+        ERR_clear_error();  // the read that ends the loop leaves "no start line" behind
+        if (added == 0) return error(errc::bad_config, "ssl_ca_pem: no certificate could be read from it");
+        return ok();
+    }
+
+    static int key_password(char* buf, int size, int, void* userdata) {
+        const auto* pw = static_cast<const std::string*>(userdata);
+        if (pw == nullptr || pw->empty() || static_cast<int>(pw->size()) > size) return 0;
+        pw->copy(buf, pw->size());
+        return static_cast<int>(pw->size());
+    }
+
+    SSL_CTX* ctx_ = nullptr;
+    bool verify_hostname_ = true;
+};
+
+KCORO_NAMESPACE_END
+
+#endif  // KCORO_HAS_OPENSSL
+// ---- end kcoro/runtime/tls_context.hpp ----
+// ---- begin kcoro/runtime/tls_stream.hpp ----
+// TLS over any byte stream: a byte_stream that wraps the runtime's own (kcoro's event loop, Asio,
+// a simulated network), so the engine runs TLS wherever it runs. OpenSSL never touches the socket:
+// it reads ciphertext from one memory BIO and writes it to another, and this class moves those
+// bytes with the inner stream's awaitables. Nothing blocks and no thread is started.
+//
+// One reader and one writer may be active at once (broker_connection has both); the handshake
+// runs alone, before either.
+
+
+#if KCORO_HAS_OPENSSL
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <byte_stream S>
+class tls_stream {
+public:
+    // `host` is what the certificate must name (a DNS name or an IP address) and the SNI sent;
+    // `where` names the peer in errors ("host:port"; the host when empty).
+    static result<tls_stream> create(S inner, const tls_context& ctx, const std::string& host, std::string where = {}) {
+        tls_stream t(std::move(inner), where.empty() ? host : std::move(where));
+        t.ssl_ = SSL_new(ctx.native_handle());
+        if (t.ssl_ == nullptr) return tls_context::openssl_error("creating a TLS session");
+        BIO* rbio = BIO_new(BIO_s_mem());
+        BIO* wbio = BIO_new(BIO_s_mem());
+        if (rbio == nullptr || wbio == nullptr) {
+            BIO_free(rbio);
+            BIO_free(wbio);
+            return tls_context::openssl_error("creating a TLS session");
+        }
+        // An empty read BIO means "wait for the network", not end of stream.
+        BIO_set_mem_eof_return(rbio, -1);
+        SSL_set_bio(t.ssl_, rbio, wbio);
+        t.rbio_ = rbio;
+        t.wbio_ = wbio;
+        unsigned char ip[16];
+        const bool is_ip = inet_pton(AF_INET, host.c_str(), ip) == 1 || inet_pton(AF_INET6, host.c_str(), ip) == 1;
+        // SNI names hosts only (RFC 6066 3: literal IP addresses are not permitted).
+        if (!is_ip && SSL_set_tlsext_host_name(t.ssl_, host.c_str()) != 1) return tls_context::openssl_error("setting SNI to " + host);
+        t.host_ = host;
+        if (ctx.verify_hostname()) {
+            X509_VERIFY_PARAM* param = SSL_get0_param(t.ssl_);
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            const int set = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+            if (set != 1) return tls_context::openssl_error("checking the certificate against " + host);
+        }
+        SSL_set_connect_state(t.ssl_);
+        return t;
+    }
+
+    tls_stream(tls_stream&& o) noexcept
+        : inner_(std::move(o.inner_)),
+          host_(std::move(o.host_)),
+          where_(std::move(o.where_)),
+          ssl_(std::exchange(o.ssl_, nullptr)),
+          rbio_(std::exchange(o.rbio_, nullptr)),
+          wbio_(std::exchange(o.wbio_, nullptr)),
+          closed_(o.closed_) {}
+    tls_stream& operator=(tls_stream&&) = delete;
+    tls_stream(const tls_stream&) = delete;
+    tls_stream& operator=(const tls_stream&) = delete;
+    ~tls_stream() {
+        if (ssl_ != nullptr) SSL_free(ssl_);  // frees both BIOs
+    }
+
+    // The TLS handshake: the certificate verified against the trusted CAs and the host.
+    task<result<void>> handshake() {
+        for (;;) {
+            ERR_clear_error();
+            const int r = SSL_do_handshake(ssl_);
+            // The ClientHello and later flights go out before any wait for the server's.
+            if (auto f = co_await flush(); !f) co_return handshake_lost(f.err());
+            if (r == 1) co_return ok();
+            const int e = SSL_get_error(ssl_, r);
+            if (e != SSL_ERROR_WANT_READ) co_return handshake_error();
+            if (auto n = co_await fill(); !n) co_return handshake_lost(n.err());
+        }
+    }
+
+    task<result<std::size_t>> read_some(mutable_bytes buf) {
+        for (;;) {
+            if (closed_) co_return error(errc::connection_lost, "TLS connection to " + where_ + " closed");
+            ERR_clear_error();
+            std::size_t n = 0;
+            const int r = SSL_read_ex(ssl_, buf.data(), buf.size(), &n);
+            if (r == 1) co_return n;
+            const int e = SSL_get_error(ssl_, r);
+            if (e == SSL_ERROR_ZERO_RETURN) co_return error(errc::connection_lost, "broker " + where_ + " ended the TLS session");
+            if (e != SSL_ERROR_WANT_READ) co_return tls_context::openssl_error("TLS read from " + where_);
+            // What SSL_read may have to answer (a TLS 1.3 key update) waits in the write BIO for
+            // the next write(): only one coroutine writes to the inner stream at a time.
+            auto more = co_await fill();
+            if (!more) co_return std::move(more).err();
+        }
+    }
+
+    // Every byte of every view, in order. Small views are gathered into records of up to 16 KiB
+    // (one TLS record each would cost a header and a MAC per view); large ones go to OpenSSL from
+    // where they are.
+    task<result<void>> write(std::span<const bytes_view> views) {
+        if (closed_) co_return error(errc::connection_lost, "TLS connection to " + where_ + " closed");
+        gather_.clear();
+        for (const bytes_view v : views) {
+            if (v.size() < small_write && gather_.size() + v.size() <= record_size) {
+                gather_.insert(gather_.end(), v.begin(), v.end());
+                continue;
+            }
+            if (auto r = encrypt(bytes_view(gather_.data(), gather_.size())); !r) co_return r;
+            gather_.clear();
+            if (v.size() < small_write) gather_.insert(gather_.end(), v.begin(), v.end());
+            else if (auto r = encrypt(v); !r) co_return r;
+        }
+        if (auto r = encrypt(bytes_view(gather_.data(), gather_.size())); !r) co_return r;
+        co_return co_await flush();
+    }
+
+    void close() {
+        closed_ = true;
+        inner_.close();
+    }
+
+private:
+    static constexpr std::size_t record_size = 16 * 1024;  // TLS's largest record
+    static constexpr std::size_t small_write = 4 * 1024;
+
+    tls_stream(S inner, std::string where) : inner_(std::move(inner)), where_(std::move(where)) {}
+
+    result<void> encrypt(bytes_view v) {
+        if (v.empty()) return ok();
+        ERR_clear_error();
+        std::size_t written = 0;
+        // A memory BIO never refuses bytes, so the whole view is taken at once.
+        if (SSL_write_ex(ssl_, v.data(), v.size(), &written) != 1 || written != v.size())
+            return tls_context::openssl_error("TLS write to " + where_);
+        return ok();
+    }
+
+    // Moves what OpenSSL wrote into the write BIO to the inner stream. The bytes are taken out of
+    // the BIO first: a read may add to it while the inner write is under way.
+    task<result<void>> flush() {
+        for (;;) {
+            const std::size_t pending = BIO_ctrl_pending(wbio_);
+            if (pending == 0) co_return ok();
+            out_.resize(pending);
+            std::size_t n = 0;
+            if (BIO_read_ex(wbio_, out_.data(), pending, &n) != 1) co_return tls_context::openssl_error("TLS write to " + where_);
+            const bytes_view part(out_.data(), n);
+            auto r = co_await inner_.write(std::span<const bytes_view>(&part, 1));
+            if (!r) co_return r;
+        }
+    }
+
+    // Reads ciphertext from the inner stream into the read BIO.
+    task<result<void>> fill() {
+        in_.resize(record_size + 1024);
+        auto n = co_await inner_.read_some(mutable_bytes(in_.data(), in_.size()));
+        if (!n) co_return std::move(n).err();
+        std::size_t put = 0;
+        if (BIO_write_ex(rbio_, in_.data(), *n, &put) != 1 || put != *n) co_return tls_context::openssl_error("TLS read from " + where_);
+        co_return ok();
+    }
+
+    // The handshake failed inside OpenSSL: why, with the verifier's reason when it was the
+    // certificate.
+    error handshake_error() {
+        const long v = SSL_get_verify_result(ssl_);
+        if (v != X509_V_OK) {
+            ERR_clear_error();
+            std::string why = X509_verify_cert_error_string(v);
+            if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH)
+                why += " (the certificate does not name " + host_ + "; ssl_endpoint_identification=none_insecure accepts it anyway)";
+            else if (v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                     v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE)
+                why += " (ssl_ca_location or ssl_ca_pem must hold the CA that signed the broker's certificate)";
+            return error(errc::tls_failed, "TLS handshake with broker " + where_ + ": certificate verify failed: " + why);
+        }
+        return tls_context::openssl_error("TLS handshake with broker " + where_);
+    }
+
+    // The peer hung up during the handshake: a listener that does not speak TLS does that.
+    error handshake_lost(const error& e) const {
+        return error(errc::tls_failed, "broker " + where_ + " closed the connection during the TLS handshake (" + e.detail() +
+                                           "): is it a PLAINTEXT or SASL_PLAINTEXT listener?");
+    }
+
+    S inner_;
+    std::string host_;   // what the certificate must name
+    std::string where_;  // the peer, in errors
+    SSL* ssl_ = nullptr;
+    BIO* rbio_ = nullptr;  // owned by ssl_
+    BIO* wbio_ = nullptr;  // owned by ssl_
+    bool closed_ = false;
+    std::vector<byte> gather_;
+    std::vector<byte> out_;
+    std::vector<byte> in_;
+};
+
+KCORO_NAMESPACE_END
+
+#endif  // KCORO_HAS_OPENSSL
+// ---- end kcoro/runtime/tls_stream.hpp ----
 // ---- end kcoro/runtime/runtime.hpp ----
 // ---- begin kcoro/producer/producer.hpp ----
 // Aggregates the producer engine; kcoro.hpp includes this.
@@ -8035,9 +8419,77 @@ KCORO_NAMESPACE_END
 // The producer's configuration: a plain aggregate whose field names follow the Java client's
 // (`linger.ms` -> `linger`, durations as std::chrono types), validated with errors naming the field.
 
+// ---- begin kcoro/producer/security_protocol.hpp ----
+// The security protocol of the listener the producer connects to, in Kafka's names: TLS or not,
+// SASL or not. Every connection the producer opens speaks it.
+
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class security_protocol : std::uint8_t {
+    plaintext,       // PLAINTEXT
+    ssl,             // SSL: TLS, no SASL
+    sasl_plaintext,  // SASL_PLAINTEXT: SASL on a plain TCP connection (the password crosses the wire as sent)
+    sasl_ssl,        // SASL_SSL: SASL inside TLS
+};
+
+constexpr std::string_view security_protocol_name(security_protocol p) noexcept {
+    switch (p) {
+        case security_protocol::plaintext: return "PLAINTEXT";
+        case security_protocol::ssl: return "SSL";
+        case security_protocol::sasl_plaintext: return "SASL_PLAINTEXT";
+        case security_protocol::sasl_ssl: return "SASL_SSL";
+    }
+    return "PLAINTEXT";
+}
+
+constexpr bool uses_tls(security_protocol p) noexcept { return p == security_protocol::ssl || p == security_protocol::sasl_ssl; }
+constexpr bool uses_sasl(security_protocol p) noexcept {
+    return p == security_protocol::sasl_plaintext || p == security_protocol::sasl_ssl;
+}
+
+// Kafka's name in any case ("sasl_ssl", as librdkafka users write it, or "SASL_SSL").
+constexpr std::optional<security_protocol> parse_security_protocol(std::string_view name) noexcept {
+    for (auto p : {security_protocol::plaintext, security_protocol::ssl, security_protocol::sasl_plaintext, security_protocol::sasl_ssl}) {
+        const std::string_view n = security_protocol_name(p);
+        if (n.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < n.size() && same; ++i) {
+            const char c = name[i] >= 'a' && name[i] <= 'z' ? static_cast<char>(name[i] - 'a' + 'A') : name[i];
+            same = c == n[i];
+        }
+        if (same) return p;
+    }
+    return std::nullopt;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/security_protocol.hpp ----
+// ---- begin kcoro/producer/ssl_endpoint_identification.hpp ----
+// Whether the broker's certificate must name the host the producer connected to.
+
+
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class ssl_endpoint_identification : std::uint8_t {
+    https,  // the certificate must name the host (or IP address) in bootstrap_servers or metadata
+    // The certificate chain is still verified, but any host's certificate is accepted: whoever holds
+    // one signed by the CA can stand in for the broker. For test clusters only.
+    none_insecure,
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/ssl_endpoint_identification.hpp ----
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -8102,6 +8554,24 @@ struct producer_config {
     bool partitioner_adaptive_partitioning = true;
     // Keyed records are partitioned as if they had no key.
     bool partitioner_ignore_keys = false;
+
+    // ---- security, in librdkafka's names (the README's "Security" section maps them to Java's).
+    // Every connection the producer opens (bootstrap and brokers) speaks security_protocol.
+    kcoro::security_protocol security_protocol = kcoro::security_protocol::plaintext;
+    // SASL_PLAINTEXT and SASL_SSL: the mechanism, user and password. The password is never
+    // repeated in an error, in stats or in any string form of the configuration.
+    kcoro::sasl_mechanism sasl_mechanism = kcoro::sasl_mechanism::plain;
+    std::string sasl_username{};
+    std::string sasl_password{};
+    // SSL and SASL_SSL: the CAs the broker's certificate must chain to. A PEM file or a directory
+    // of hashed certificates (c_rehash), or the PEM text itself; neither: the system's store.
+    std::string ssl_ca_location{};
+    std::string ssl_ca_pem{};
+    // A client certificate (PEM, with its chain) and its key, for listeners that require one.
+    std::string ssl_certificate_location{};
+    std::string ssl_key_location{};
+    std::string ssl_key_password{};  // when the key file is encrypted; never repeated
+    kcoro::ssl_endpoint_identification ssl_endpoint_identification = kcoro::ssl_endpoint_identification::https;
 };
 
 namespace detail {
@@ -8125,14 +8595,6 @@ inline result<std::uint16_t> parse_port(std::string_view s) {
 }  // namespace detail
 
 namespace detail {
-inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 inline bool host_name_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
@@ -8144,10 +8606,11 @@ inline bool ipv6_literal_char(char c) noexcept {
 // Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries (after the commas) are ignored; a
 // missing port is an error rather than a silent 9092, and so is anything else that would only
 // show up later as a connect timeout: a ';' between entries, a space inside one, a host name with
-// characters no host has. An entry may start with PLAINTEXT://, the security protocol this
-// producer speaks, as Kafka's listener addresses do; SSL://, SASL_PLAINTEXT:// and SASL_SSL://
-// are refused until TLS and SASL exist.
-inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list) {
+// characters no host has. An entry may start with a security protocol, as Kafka's listener
+// addresses do (PLAINTEXT://, SSL://, SASL_PLAINTEXT://, SASL_SSL://); given `expected`, it must
+// be that one, so that a listener named for one protocol is not spoken to in another.
+inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list,
+                                                                   std::optional<security_protocol> expected = std::nullopt) {
     const auto bad = [](std::string_view entry, std::string_view why) {
         std::string d(1, '\'');
         d.append(entry).append("': ").append(why);
@@ -8167,12 +8630,15 @@ inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_v
         std::string_view address = entry;
         if (const std::size_t scheme_end = address.find("://"); scheme_end != std::string_view::npos) {
             const std::string_view scheme = address.substr(0, scheme_end);
-            if (!detail::equals_ignoring_case(scheme, "PLAINTEXT")) {
-                const bool known = detail::equals_ignoring_case(scheme, "SSL") || detail::equals_ignoring_case(scheme, "SASL_PLAINTEXT") ||
-                                   detail::equals_ignoring_case(scheme, "SASL_SSL");
-                std::string why(known ? "names security protocol " : "'");
-                why.append(scheme).append(known ? ", but this producer speaks PLAINTEXT only (TLS and SASL are not supported yet)"
-                                                : "' is not a Kafka security protocol; write host:port or PLAINTEXT://host:port");
+            const std::optional<security_protocol> named = parse_security_protocol(scheme);
+            if (!named) {
+                std::string why(1, '\'');
+                why.append(scheme).append("' is not a Kafka security protocol; write host:port or PROTOCOL://host:port");
+                return bad(entry, why);
+            }
+            if (expected && *named != *expected) {
+                std::string why("names security protocol ");
+                why.append(security_protocol_name(*named)).append(", but security_protocol is ").append(security_protocol_name(*expected));
                 return bad(entry, why);
             }
             address.remove_prefix(scheme_end + 3);
@@ -8206,11 +8672,80 @@ inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_v
     return out;
 }
 
+namespace detail {
+inline bool readable_path(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return false;
+    std::fclose(f);
+    return true;
+}
+
+// The security fields: each one set only where security_protocol uses it (a user name set for a
+// PLAINTEXT producer would otherwise be dropped silently, and the cluster reached unsecured).
+inline result<void> validate_security(const producer_config& c) {
+    const std::string protocol(security_protocol_name(c.security_protocol));
+    const bool sasl = uses_sasl(c.security_protocol), tls = uses_tls(c.security_protocol);
+    const auto unused = [&](std::string_view field, std::string_view needs) {
+        return config_error(field, std::string("set, but security_protocol is ") + protocol + ": it takes effect only with " +
+                                       std::string(needs));
+    };
+    if (!sasl) {
+        if (!c.sasl_username.empty()) return unused("sasl_username", "SASL_PLAINTEXT or SASL_SSL");
+        if (!c.sasl_password.empty()) return unused("sasl_password", "SASL_PLAINTEXT or SASL_SSL");
+    }
+    if (!tls) {
+        if (!c.ssl_ca_location.empty()) return unused("ssl_ca_location", "SSL or SASL_SSL");
+        if (!c.ssl_ca_pem.empty()) return unused("ssl_ca_pem", "SSL or SASL_SSL");
+        if (!c.ssl_certificate_location.empty()) return unused("ssl_certificate_location", "SSL or SASL_SSL");
+        if (!c.ssl_key_location.empty()) return unused("ssl_key_location", "SSL or SASL_SSL");
+        if (!c.ssl_key_password.empty()) return unused("ssl_key_password", "SSL or SASL_SSL");
+        if (c.ssl_endpoint_identification != ssl_endpoint_identification::https)
+            return unused("ssl_endpoint_identification", "SSL or SASL_SSL");
+    }
+#if !KCORO_HAS_OPENSSL
+    if (tls) return config_error("security_protocol", protocol + " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
+    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain)
+        return config_error("sasl_mechanism", std::string(sasl_mechanism_name(c.sasl_mechanism)) +
+                                                  " needs OpenSSL's libcrypto, and this build of kcoro has none (KCORO_WITH_OPENSSL)");
+#endif
+    if (sasl) {
+        if (c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_256 &&
+            c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_512)
+            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+        if (c.sasl_username.empty()) return config_error("sasl_username", "must be set for " + protocol);
+        if (c.sasl_username.find('\0') != std::string::npos) return config_error("sasl_username", "contains a NUL byte");
+        if (c.sasl_password.find('\0') != std::string::npos) return config_error("sasl_password", "contains a NUL byte");
+    }
+    if (tls) {
+        if (!c.ssl_ca_location.empty() && !c.ssl_ca_pem.empty())
+            return config_error("ssl_ca_pem", "set ssl_ca_location or ssl_ca_pem, not both");
+        if (!c.ssl_ca_pem.empty() && c.ssl_ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+            return config_error("ssl_ca_pem", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        if (!c.ssl_ca_location.empty() && !readable_path(c.ssl_ca_location))
+            return config_error("ssl_ca_location", "cannot open '" + c.ssl_ca_location + "'");
+        if (c.ssl_certificate_location.empty() != c.ssl_key_location.empty())
+            return config_error(c.ssl_key_location.empty() ? "ssl_key_location" : "ssl_certificate_location",
+                                "a client certificate needs both ssl_certificate_location and ssl_key_location");
+        if (!c.ssl_key_password.empty() && c.ssl_key_location.empty())
+            return config_error("ssl_key_password", "set, but there is no ssl_key_location to decrypt");
+        if (!c.ssl_certificate_location.empty() && !readable_path(c.ssl_certificate_location))
+            return config_error("ssl_certificate_location", "cannot open '" + c.ssl_certificate_location + "'");
+        if (!c.ssl_key_location.empty() && !readable_path(c.ssl_key_location))
+            return config_error("ssl_key_location", "cannot open '" + c.ssl_key_location + "'");
+        if (c.ssl_endpoint_identification != ssl_endpoint_identification::https &&
+            c.ssl_endpoint_identification != ssl_endpoint_identification::none_insecure)
+            return config_error("ssl_endpoint_identification", "must be https or none_insecure");
+    }
+    return ok();
+}
+}  // namespace detail
+
 // Checks every field; the error's detail names the first bad field and what to change.
 inline result<void> validate(const producer_config& c) {
     using detail::config_error;
-    auto servers = parse_bootstrap_servers(c.bootstrap_servers);
+    auto servers = parse_bootstrap_servers(c.bootstrap_servers, c.security_protocol);
     if (!servers) return std::move(servers).err();
+    if (auto s = detail::validate_security(c); !s) return s;
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
     if (!c.transactional_id.empty())
         return config_error("transactional_id",
@@ -8271,7 +8806,8 @@ KCORO_NAMESPACE_END
 //
 // A key that changes nothing in kcoro (key.serializer, client.dns.lookup, ...) is a warning. An
 // unknown key is an error naming the closest known one; a bad value names key and value (never the
-// value of a password); security keys are errors saying TLS/SASL are not supported yet.
+// value of a password or key passphrase); the security keys kcoro does not read yet are errors
+// that say so. A producer_config field's own name is accepted too (security_protocol=SASL_SSL).
 
 // ---- begin kcoro/producer/producer_property.hpp ----
 // Every producer property of the Java client and of librdkafka, in one table: its names, the
@@ -8306,6 +8842,7 @@ namespace detail {
 // What applying one property may leave for the end of loading (implied settings, warnings).
 struct property_context {
     bool idempotence_set = false;
+    bool truststore_location_set = false, truststore_pem = false;
     std::optional<int> gzip_level, lz4_level, zstd_level, any_level;
     std::vector<std::string> warnings;
 };
@@ -8475,12 +9012,96 @@ inline result<void> set_retries(producer_config&, std::string_view v, property_c
         ctx.warnings.push_back("kcoro retries until delivery.timeout.ms rather than a number of times; bound the time with delivery.timeout.ms");
     return ok();
 }
-inline result<void> set_security_protocol(producer_config&, std::string_view v, property_context&) {
+inline result<void> set_security_protocol(producer_config& c, std::string_view v, property_context&) {
+    auto p = parse_security_protocol(trim_property(v));
+    if (!p) return bad_value("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+    c.security_protocol = *p;
+    return ok();
+}
+inline std::string show_security_protocol(const producer_config& c) { return std::string(security_protocol_name(c.security_protocol)); }
+inline result<void> set_sasl_mechanism(producer_config& c, std::string_view v, property_context&) {
+    std::string name(trim_property(v));
+    for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (auto m = parse_sasl_mechanism(name)) {
+        c.sasl_mechanism = *m;
+        return ok();
+    }
+    if (name == "OAUTHBEARER" || name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    return bad_value("expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+}
+inline std::string show_sasl_mechanism(const producer_config& c) { return std::string(sasl_mechanism_name(c.sasl_mechanism)); }
+inline result<void> set_endpoint_identification(producer_config& c, std::string_view v, property_context&) {
     v = trim_property(v);
-    if (iequals(v, "PLAINTEXT")) return ok();
-    if (iequals(v, "SSL") || iequals(v, "SASL_PLAINTEXT") || iequals(v, "SASL_SSL"))
-        return error(errc::bad_config, "TLS and SASL are not supported yet: kcoro connects over PLAINTEXT only");
-    return bad_value("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+    // librdkafka says "none", Java an empty value.
+    if (iequals(v, "https")) c.ssl_endpoint_identification = ssl_endpoint_identification::https;
+    else if (v.empty() || iequals(v, "none")) c.ssl_endpoint_identification = ssl_endpoint_identification::none_insecure;
+    else return bad_value("expected https, or none (empty in Java) to accept a certificate for any host");
+    return ok();
+}
+inline std::string show_endpoint_identification(const producer_config& c) {
+    return c.ssl_endpoint_identification == ssl_endpoint_identification::https ? "https" : "none";
+}
+// One JAAS option's value: name="value" (Java's quoting: a backslash escapes the next character).
+inline std::optional<std::string> jaas_option(std::string_view line, std::string_view name) {
+    std::size_t at = 0;
+    while ((at = line.find(name, at)) != std::string_view::npos) {
+        const bool starts = at == 0 || std::isspace(static_cast<unsigned char>(line[at - 1]));
+        std::size_t i = at + name.size();
+        at = i;
+        if (!starts) continue;
+        while (i < line.size() && line[i] == ' ') ++i;
+        if (i >= line.size() || line[i] != '=') continue;
+        ++i;
+        while (i < line.size() && line[i] == ' ') ++i;
+        if (i >= line.size() || line[i] != '"') return std::nullopt;
+        std::string out;
+        for (++i; i < line.size() && line[i] != '"'; ++i) {
+            if (line[i] == '\\' && i + 1 < line.size()) ++i;
+            out += line[i];
+        }
+        if (i >= line.size()) return std::nullopt;
+        return out;
+    }
+    return std::nullopt;
+}
+// Java's sasl.jaas.config for PLAIN and SCRAM: the login module's username and password options.
+inline result<void> set_jaas_config(producer_config& c, std::string_view v, property_context&) {
+    v = trim_property(v);
+    const bool plain = v.find("security.plain.PlainLoginModule") != std::string_view::npos;
+    const bool scram = v.find("security.scram.ScramLoginModule") != std::string_view::npos;
+    if (!plain && !scram)
+        return bad_value("kcoro reads the user name and password of PlainLoginModule and ScramLoginModule only; "
+                         "or set sasl.username and sasl.password");
+    auto user = jaas_option(v, "username");
+    auto password = jaas_option(v, "password");
+    if (!user || !password) return bad_value("expected username=\"...\" and password=\"...\" in the login module's options");
+    c.sasl_username = std::move(*user);
+    c.sasl_password = std::move(*password);
+    return ok();
+}
+// PEM text spans lines; a properties file writes them as \n escapes.
+inline std::string show_ca_pem(const producer_config& c) {
+    std::string out;
+    for (char ch : c.ssl_ca_pem) {
+        if (ch == '\n') out += "\\n";
+        else if (ch == '\r') out += "\\r";
+        else out += ch;
+    }
+    return out;
+}
+inline result<void> set_truststore_location(producer_config& c, std::string_view v, property_context& ctx) {
+    c.ssl_ca_location = std::string(trim_property(v));
+    ctx.truststore_location_set = true;
+    return ok();
+}
+inline result<void> set_truststore_type(producer_config&, std::string_view v, property_context& ctx) {
+    v = trim_property(v);
+    if (iequals(v, "PEM")) {
+        ctx.truststore_pem = true;
+        return ok();
+    }
+    return bad_value("kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
+                     "(or librdkafka's ssl.ca.location)");
 }
 inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
     v = trim_property(v);
@@ -8536,8 +9157,8 @@ inline result<void> set_builtin_features(producer_config&, std::string_view v, p
 }
 
 // Texts shared by many rows.
-inline constexpr std::string_view tls_not_yet = "TLS is not supported yet: refused, so that a secured cluster is never reached in plaintext";
-inline constexpr std::string_view sasl_not_yet = "SASL is not supported yet: refused, so that a secured cluster is never reached without it";
+inline constexpr std::string_view tls_not_yet = "not supported yet: refused, so that a setting the TLS connection would need is never dropped";
+inline constexpr std::string_view sasl_not_yet = "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password)";
 inline constexpr std::string_view metrics_note = "kcoro has no metrics reporters; read producer::stats()";
 inline constexpr std::string_view logging_note = "kcoro writes no log";
 inline constexpr std::string_view callback_note =
@@ -8548,6 +9169,10 @@ inline constexpr std::string_view deprecated_note = "deprecated in librdkafka; n
 constexpr producer_property applied(std::string_view java, std::string_view rd, std::string_view alias, std::string_view field,
                                     std::string_view values, std::string_view note, property_setter set, property_printer show) {
     return {java, rd, alias, property_effect::applied, field, values, note, set, show, false};
+}
+constexpr producer_property applied_secret(std::string_view java, std::string_view rd, std::string_view field, std::string_view values,
+                                           std::string_view note, property_setter set) {
+    return {java, rd, {}, property_effect::applied, field, values, note, set, nullptr, true};
 }
 constexpr producer_property checked(std::string_view java, std::string_view rd, std::string_view alias, std::string_view values,
                                     std::string_view note, property_setter set) {
@@ -8627,12 +9252,37 @@ inline constexpr producer_property producer_property_rows[] = {
             set_bool<&producer_config::partitioner_ignore_keys>, show_bool<&producer_config::partitioner_ignore_keys>),
     applied("transaction.timeout.ms", "transaction.timeout.ms", {}, "transaction_timeout", "milliseconds",
             "sent in InitProducerId; used once transactions land", set_ms<&producer_config::transaction_timeout>, show_ms<&producer_config::transaction_timeout>),
+    applied("security.protocol", "security.protocol", {}, "security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (any case)",
+            "what every connection speaks: TLS (SSL, SASL_SSL), SASL (SASL_PLAINTEXT, SASL_SSL), both or neither", set_security_protocol,
+            show_security_protocol),
+    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+            "the SASL mechanism (kcoro's default is PLAIN; OAUTHBEARER and GSSAPI are not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
+    applied({}, "sasl.username", {}, "sasl_username", "text", "the SASL user", set_text<&producer_config::sasl_username>,
+            show_text<&producer_config::sasl_username>),
+    applied_secret({}, "sasl.password", "sasl_password", "text", "the SASL password; never shown", set_text<&producer_config::sasl_password>),
+    applied_secret("sasl.jaas.config", {}, "sasl_password", "PlainLoginModule or ScramLoginModule required username=\"..\" password=\"..\";",
+                   "sets sasl_username and sasl_password from the login module's options; never shown", set_jaas_config),
+    applied({}, "ssl.ca.location", {}, "ssl_ca_location", "a PEM file or a hashed directory", "the CAs the broker's certificate must chain to; "
+            "unset with ssl.ca.pem unset: the system's store", set_text<&producer_config::ssl_ca_location>, show_text<&producer_config::ssl_ca_location>),
+    applied("ssl.truststore.location", {}, {}, "ssl_ca_location", "a PEM file (ssl.truststore.type=PEM)", "as ssl.ca.location",
+            set_truststore_location, nullptr),
+    checked("ssl.truststore.type", {}, {}, "PEM", "kcoro reads PEM trust stores only", set_truststore_type),
+    applied("ssl.truststore.certificates", "ssl.ca.pem", {}, "ssl_ca_pem", "PEM text", "CA certificates given as text",
+            set_text<&producer_config::ssl_ca_pem>, show_ca_pem),
+    applied({}, "ssl.certificate.location", {}, "ssl_certificate_location", "a PEM file", "the client certificate (and its chain), for mTLS",
+            set_text<&producer_config::ssl_certificate_location>, show_text<&producer_config::ssl_certificate_location>),
+    applied({}, "ssl.key.location", {}, "ssl_key_location", "a PEM file", "the client certificate's private key",
+            set_text<&producer_config::ssl_key_location>, show_text<&producer_config::ssl_key_location>),
+    applied_secret("ssl.key.password", "ssl.key.password", "ssl_key_password", "text", "the private key's passphrase; never shown",
+                   set_text<&producer_config::ssl_key_password>),
+    applied("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", {}, "ssl_endpoint_identification",
+            "https; none (librdkafka) or empty (Java) to accept any host's certificate",
+            "whether the broker's certificate must name the host connected to; the chain is verified either way",
+            set_endpoint_identification, show_endpoint_identification),
 
     // ---- one behaviour in kcoro: its value is accepted, others are refused
     checked("retries", "retries", "message.send.max.retries", "2147483647 (others: a warning; 0: an error)",
             "kcoro retries retriable errors until delivery.timeout.ms", set_retries),
-    checked("security.protocol", "security.protocol", {}, "PLAINTEXT", "other protocols need TLS or SASL, which are not supported yet",
-            set_security_protocol),
     checked("partitioner.class", {}, {}, "empty, or DefaultPartitioner", "the partitioner is the producer's Partitioner template argument",
             set_partitioner_class),
     checked({}, "partitioner", {}, "murmur2_random", "the default places keys as the Java client does; others name the kcoro type to use",
@@ -8731,30 +9381,21 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported({}, "ssl_engine_callback_data", callback_note),
     unsupported("ssl.engine.factory.class", {}, "a Java class"),
 
-    // ---- not yet: transactions, TLS and SASL
+    // ---- not yet: transactions, the TLS and SASL settings beyond those above
     not_yet("transactional.id", "transactional.id", "transactions are not supported yet"),
-    not_yet("ssl.key.password", "ssl.key.password", tls_not_yet, true),
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
     not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
     not_yet("ssl.keystore.password", "ssl.keystore.password", tls_not_yet, true),
     not_yet("ssl.keystore.type", {}, tls_not_yet),
-    not_yet("ssl.truststore.certificates", {}, tls_not_yet, true),
-    not_yet("ssl.truststore.location", {}, tls_not_yet),
     not_yet("ssl.truststore.password", {}, tls_not_yet, true),
-    not_yet("ssl.truststore.type", {}, tls_not_yet),
     not_yet("ssl.enabled.protocols", {}, tls_not_yet),
     not_yet("ssl.protocol", {}, tls_not_yet),
     not_yet("ssl.cipher.suites", "ssl.cipher.suites", tls_not_yet),
-    not_yet("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", tls_not_yet),
     not_yet({}, "ssl.curves.list", tls_not_yet),
     not_yet({}, "ssl.sigalgs.list", tls_not_yet),
-    not_yet({}, "ssl.key.location", tls_not_yet),
     not_yet({}, "ssl.key.pem", tls_not_yet, true),
-    not_yet({}, "ssl.certificate.location", tls_not_yet),
     not_yet({}, "ssl.certificate.pem", tls_not_yet),
-    not_yet({}, "ssl.ca.location", tls_not_yet),
-    not_yet({}, "ssl.ca.pem", tls_not_yet),
     not_yet({}, "ssl.ca.certificate.stores", tls_not_yet),
     not_yet({}, "ssl.crl.location", tls_not_yet),
     not_yet({}, "ssl.providers", tls_not_yet),
@@ -8763,10 +9404,6 @@ inline constexpr producer_property producer_property_rows[] = {
     not_yet({}, "enable.ssl.certificate.verification", tls_not_yet),
     not_yet({}, "https.ca.location", tls_not_yet),
     not_yet({}, "https.ca.pem", tls_not_yet),
-    not_yet("sasl.mechanism", "sasl.mechanism", sasl_not_yet, false, "sasl.mechanisms"),
-    not_yet("sasl.jaas.config", {}, sasl_not_yet, true),
-    not_yet({}, "sasl.username", sasl_not_yet),
-    not_yet({}, "sasl.password", sasl_not_yet, true),
     not_yet("sasl.client.callback.handler.class", {}, sasl_not_yet),
     not_yet("sasl.login.callback.handler.class", {}, sasl_not_yet),
     not_yet("sasl.login.class", {}, sasl_not_yet),
@@ -8835,6 +9472,10 @@ inline const producer_property* find_producer_property(std::string_view name) no
         if ((!row.java.empty() && row.java == name) || (!row.librdkafka.empty() && row.librdkafka == name) ||
             (!row.librdkafka_alias.empty() && row.librdkafka_alias == name))
             return &row;
+    // The producer_config field's own name (security_protocol=SASL_SSL), for the row that shows it.
+    if (name.find('_') != std::string_view::npos)
+        for (const auto& row : detail::producer_property_rows)
+            if (row.field == name && (row.show != nullptr || row.secret)) return &row;
     return nullptr;
 }
 
@@ -9164,6 +9805,11 @@ private:
                                           : cfg.compression == compression_codec::zstd ? &ctx.zstd_level
                                                                                          : nullptr;
         if (ctx.any_level) cfg.compression_level = ctx.any_level;
+        // Java's trust store type defaults to JKS, which would be read here as PEM and fail only at
+        // the first handshake.
+        if (ctx.truststore_location_set && !ctx.truststore_pem)
+            report(true, {}, "ssl.truststore.location",
+                   "ssl.truststore.location: kcoro reads PEM trust stores only; set ssl.truststore.type=PEM (or use ssl.ca.location)");
         if (level != nullptr && level->has_value()) cfg.compression_level = *level;
         // Idempotence is on by default only where the other settings allow it, unless asked for.
         if (!ctx.idempotence_set && cfg.enable_idempotence && cfg.transactional_id.empty() &&
@@ -9765,9 +10411,143 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/cluster_metadata.hpp ----
+// ---- begin kcoro/producer/sasl_authenticator.hpp ----
+// The client side of one SASL login on one broker connection, sans I/O: what to put in
+// SaslHandshake and in each SaslAuthenticate, and what each response means. broker_connection
+// sends the requests; this decides what they carry and turns every way a login can fail into an
+// error that names the mechanism, the user and the broker (never the password).
+//
+//     sasl_authenticator a(mechanism, user, password, "host:port");
+//     handshake(a.mechanism_name()) -> a.on_handshake(response)
+//     auto m = a.first_message();            // then, until on_authenticate() says done:
+//     SaslAuthenticate(*m) -> m = a.on_authenticate(response)
+
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+class sasl_authenticator {
+public:
+    // `broker` ("host:port") only names the broker in errors.
+    sasl_authenticator(sasl_mechanism mechanism, std::string_view user, std::string_view password, std::string broker)
+        : mechanism_(mechanism), user_(user), password_(password), broker_(std::move(broker)) {}
+    sasl_authenticator(const sasl_authenticator&) = delete;
+    sasl_authenticator& operator=(const sasl_authenticator&) = delete;
+
+    std::string_view mechanism_name() const noexcept { return sasl_mechanism_name(mechanism_); }
+    bool done() const noexcept { return step_ == step::done; }
+    // What the broker's last SaslAuthenticate said the session lasts (0: until the connection closes).
+    std::int64_t session_lifetime_ms() const noexcept { return session_lifetime_ms_; }
+
+    // SaslHandshake's answer: the mechanism is enabled, or an error listing those that are.
+    result<void> on_handshake(const sasl_handshake_response& r) {
+        if (step_ != step::start) return out_of_order();
+        if (r.error_code == errc::none) {
+            step_ = step::handshaken;
+            return ok();
+        }
+        step_ = step::failed;
+        if (r.error_code == errc::unsupported_sasl_mechanism) {
+            std::string enabled;
+            for (const auto& m : r.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
+            return error(errc::unsupported_sasl_mechanism, "broker " + broker_ + " does not enable SASL " + std::string(mechanism_name()) +
+                                                               "; it enables " + (enabled.empty() ? std::string("none") : enabled));
+        }
+        return error(r.error_code, "SaslHandshake for " + std::string(mechanism_name()) + " with broker " + broker_);
+    }
+
+    // The first SaslAuthenticate's bytes.
+    result<std::string> first_message() {
+        if (step_ != step::handshaken) return out_of_order();
+        step_ = step::failed;
+        if (mechanism_ == sasl_mechanism::plain) {
+            auto m = sasl_plain_message(user_, password_);
+            if (!m) return error(m.code(), failure_prefix() + m.err().detail());
+            step_ = step::sent_last;
+            return m;
+        }
+#if KCORO_HAS_OPENSSL
+        auto c = scram_client::create(mechanism_ == sasl_mechanism::scram_sha_256 ? scram_algorithm::sha256 : scram_algorithm::sha512, user_,
+                                      password_);
+        if (!c) return error(c.code(), failure_prefix() + c.err().detail());
+        scram_.emplace(std::move(*c));
+        auto first = scram_->client_first();
+        if (!first) return error(first.code(), failure_prefix() + first.err().detail());
+        step_ = step::sent_first;
+        return first;
+#else
+        return error(errc::unsupported_sasl_mechanism,
+                     std::string(mechanism_name()) + " needs OpenSSL's libcrypto, and this build of kcoro has none (KCORO_WITH_OPENSSL)");
+#endif
+    }
+
+    // A SaslAuthenticate's answer: the next message to send, or nullopt once the login is done.
+    result<std::optional<std::string>> on_authenticate(const sasl_authenticate_response& r) {
+        const step at = step_;
+        step_ = step::failed;
+        if (at != step::sent_first && at != step::sent_last) return out_of_order();
+        if (r.error_code != errc::none) {
+            // The broker's message says why ("Authentication failed: Invalid username or password").
+            std::string why = r.error_message && !r.error_message->empty() ? *r.error_message : std::string(error(r.error_code).message());
+            return error(r.error_code == errc::sasl_authentication_failed || r.error_code == errc::illegal_sasl_state ? r.error_code
+                                                                                                                   : errc::sasl_authentication_failed,
+                         failure_prefix() + why);
+        }
+        session_lifetime_ms_ = r.session_lifetime_ms;
+        [[maybe_unused]] const std::string_view answer = as_string_view(r.auth_bytes.view());
+        if (at == step::sent_last) {
+#if KCORO_HAS_OPENSSL
+            if (scram_) {
+                // SCRAM's last word is the broker's: it proves it knows the credential.
+                if (auto v = scram_->verify_server_final(answer); !v) return error(v.code(), failure_prefix() + v.err().detail());
+            }
+#endif
+            step_ = step::done;
+            return std::optional<std::string>{};
+        }
+#if KCORO_HAS_OPENSSL
+        auto final_message = scram_->client_final(answer);
+        if (!final_message) return error(final_message.code(), failure_prefix() + final_message.err().detail());
+        step_ = step::sent_last;
+        return std::optional<std::string>(std::move(*final_message));
+#else
+        return out_of_order();
+#endif
+    }
+
+private:
+    enum class step : std::uint8_t { start, handshaken, sent_first, sent_last, done, failed };
+
+    std::string failure_prefix() const {
+        return "SASL " + std::string(mechanism_name()) + " login as '" + std::string(user_) + "' at broker " + broker_ + " failed: ";
+    }
+    error out_of_order() {
+        step_ = step::failed;
+        return error(errc::illegal_sasl_state, failure_prefix() + "a step out of order");
+    }
+
+    sasl_mechanism mechanism_;
+    step step_ = step::start;
+    std::string_view user_;
+    std::string_view password_;  // the configuration's, which outlives every login
+    std::string broker_;
+    std::int64_t session_lifetime_ms_ = 0;
+#if KCORO_HAS_OPENSSL
+    std::optional<scram_client> scram_;
+#endif
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/sasl_authenticator.hpp ----
 // ---- begin kcoro/producer/broker_connection.hpp ----
-// One connection to one broker: connect, negotiate versions with ApiVersions, then pipeline
-// requests and hand each response to its requester in order, matched by correlation id.
+// One connection to one broker: connect, the TLS handshake and the SASL login when the
+// configuration's security_protocol asks for them, negotiate versions with ApiVersions, then
+// pipeline requests and hand each response to its requester in order, matched by correlation id.
 //
 // Kafka answers requests on a connection strictly in the order they were sent, so the waiting
 // requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
@@ -9794,6 +10574,12 @@ public:
     // that its owner outlives them (see detached_scope); none for an owner that waits for them.
     broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
         : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
+    // A connection that speaks `config`'s security_protocol (TLS, SASL) and sends its client_id.
+    // `config` must outlive the connection (the producer's own does).
+    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr)
+        : broker_connection(rt, std::move(host), port, config.client_id, scope) {
+        config_ = &config;
+    }
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
 
@@ -9822,13 +10608,44 @@ public:
             if (d.find(host_) != std::string::npos) co_return std::move(s).err();
             co_return error(s.code(), "connect to " + where() + (d.empty() ? "" : ": " + d));
         }
-        stream_.emplace(std::move(*s));
-        state_ = state::negotiating;
+        const security_protocol protocol = config_ != nullptr ? config_->security_protocol : security_protocol::plaintext;
         ++generation_;
+        const std::uint64_t live = generation_;
+        if (uses_tls(protocol)) {
+#if KCORO_HAS_OPENSSL
+            // The watchdog bounds the handshake by the connect timeout: a peer that never answers
+            // the ClientHello would otherwise hold the connection forever.
+            state_ = state::handshaking;
+            handshake_deadline_ = rt_.now() + timeout;
+            ++live_coroutines_;
+            start_background(watchdog_loop(live));
+            auto made = make_tls(std::move(*s));
+            if (!made) {
+                close(made.err());
+                co_return std::move(made).err();
+            }
+            tls_.emplace(std::move(*made));
+            auto h = co_await tls_->handshake();
+            if (generation_ != live) co_return closed_because_;
+            if (!h) {
+                close(h.err());
+                co_return std::move(h).err();
+            }
+            state_ = state::negotiating;
+#else
+            s->close();
+            state_ = state::closed;
+            co_return error(errc::bad_config, "security_protocol " + std::string(security_protocol_name(protocol)) +
+                                                  " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
+#endif
+        } else {
+            stream_.emplace(std::move(*s));
+            state_ = state::negotiating;
+            ++live_coroutines_;
+            start_background(watchdog_loop(live));
+        }
         ++live_coroutines_;
-        start_background(read_loop(generation_));
-        ++live_coroutines_;
-        start_background(watchdog_loop(generation_));
+        start_background(read_loop(live));
 
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
@@ -9845,6 +10662,13 @@ public:
             co_return error(r->error_code, "ApiVersions with " + host_ + ":" + std::to_string(port_));
         }
         versions_ = to_version_ranges(*r);
+        if (uses_sasl(protocol)) {
+            auto a = co_await authenticate();
+            if (!a) {
+                close(a.err());
+                co_return std::move(a).err();
+            }
+        }
         state_ = state::ready;
         co_return ok();
     }
@@ -9877,8 +10701,12 @@ public:
     void close(const error& why = error(errc::connection_lost)) {
         if (state_ == state::closed) return;
         state_ = state::closed;
+        closed_because_ = why;
         ++generation_;
         if (stream_) stream_->close();
+#if KCORO_HAS_OPENSSL
+        if (tls_) tls_->close();
+#endif
         fail_all(why);
         watchdog_.notify();
     }
@@ -9888,6 +10716,67 @@ public:
 
 private:
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+#if KCORO_HAS_OPENSSL
+    result<tls_stream<stream_type>> make_tls(stream_type s) {
+        tls_context::options o;
+        o.ca_location = config_->ssl_ca_location;
+        o.ca_pem = config_->ssl_ca_pem;
+        o.certificate_location = config_->ssl_certificate_location;
+        o.key_location = config_->ssl_key_location;
+        o.key_password = config_->ssl_key_password;
+        o.verify_hostname = config_->ssl_endpoint_identification == ssl_endpoint_identification::https;
+        auto ctx = tls_context::create(o);
+        OPENSSL_cleanse(o.key_password.data(), o.key_password.size());
+        if (!ctx) {
+            s.close();
+            return error(ctx.code(), "TLS to " + where() + ": " + ctx.err().detail());
+        }
+        return tls_stream<stream_type>::create(std::move(s), *ctx, host_, where());
+    }
+#endif
+
+    // SaslHandshake v1, then SaslAuthenticate until the mechanism is done (KIP-152). v0 of the
+    // handshake would put the SASL bytes on the wire unframed, which kcoro does not speak.
+    task<result<void>> authenticate() {
+        sasl_authenticator auth(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        if (!versions_.supports(sasl_handshake_request::api_key) || versions_.max(sasl_handshake_request::api_key) < 1 ||
+            !versions_.supports(sasl_authenticate_request::api_key))
+            co_return error(errc::unsupported_sasl_mechanism, "broker " + where() + " offers no SaslHandshake v1 and SaslAuthenticate: "
+                                                              "it is older than Kafka 1.0, or not a SASL listener");
+        sasl_handshake_request hs;
+        hs.mechanism = auth.mechanism_name();
+        auto h = co_await roundtrip_unnegotiated(hs, 1);
+        if (!h) co_return std::move(h).err();
+        if (h->error_code == errc::illegal_sasl_state)
+            co_return error(errc::illegal_sasl_state, "broker " + where() + " does not expect a SASL login: is it a PLAINTEXT or SSL listener? "
+                                                                             "(security_protocol is " +
+                                                          std::string(security_protocol_name(config_->security_protocol)) + ")");
+        if (auto r = auth.on_handshake(*h); !r) co_return r;
+        auto version = negotiate<sasl_authenticate_request>(versions_);
+        if (!version) co_return std::move(version).err();
+        auto message = auth.first_message();
+        if (!message) co_return std::move(message).err();
+        std::string out = std::move(*message);
+        for (;;) {
+            sasl_authenticate_request req;
+            req.auth_bytes = bytes_view(reinterpret_cast<const byte*>(out.data()), out.size());
+            auto r = co_await roundtrip_unnegotiated(req, *version);
+            wipe(out);
+            if (!r) co_return std::move(r).err();
+            auto next = auth.on_authenticate(*r);
+            if (!next) co_return std::move(next).err();
+            if (!*next) co_return ok();
+            out = std::move(**next);
+        }
+    }
+
+    // What may hold a password (PLAIN's message) is overwritten before it is freed.
+    static void wipe(std::string& s) noexcept {
+        volatile char* p = s.data();
+        for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
+        s.clear();
+    }
 
     void start_background(detail::detached_task t) {
         if (scope_ != nullptr) detail::start_detached(rt_, *scope_, t);
@@ -9913,7 +10802,14 @@ private:
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
                                                 api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
     }
-    enum class state { closed, connecting, negotiating, ready };
+    enum class state { closed, connecting, handshaking, negotiating, ready };
+
+    bool has_stream() const noexcept {
+#if KCORO_HAS_OPENSSL
+        if (tls_) return true;
+#endif
+        return stream_.has_value();
+    }
 
     struct waiter {
         std::int32_t correlation_id = 0;
@@ -10019,7 +10915,7 @@ private:
             write_gate_tail_ = &g;
             co_await gate_awaiter{&g};
         }
-        if (state_ == state::closed || !stream_) {
+        if (state_ == state::closed || !has_stream()) {
             release_write_gate();
             co_return error(errc::connection_lost);
         }
@@ -10034,7 +10930,13 @@ private:
             from = sp.at;
         }
         write_parts_.push_back(frame.view().subspan(from));
-        auto r = co_await stream_->write(std::span<const bytes_view>(write_parts_));
+        const std::span<const bytes_view> parts(write_parts_);
+        result<void> r = ok();
+#if KCORO_HAS_OPENSSL
+        if (tls_) r = co_await tls_->write(parts);
+        else
+#endif
+            r = co_await stream_->write(parts);
         writing_ = false;
         release_write_gate();
         co_return r;
@@ -10121,7 +11023,14 @@ private:
             }
             const std::size_t old = in.size();
             in.resize(old + 64 * 1024);
-            auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
+            const mutable_bytes into(in.data() + old, 64 * 1024);
+            // Not a conditional expression: g++ 12 mishandles co_await inside one.
+            result<std::size_t> n = std::size_t{0};
+#if KCORO_HAS_OPENSSL
+            if (tls_) n = co_await tls_->read_some(into);
+            else
+#endif
+                n = co_await stream_->read_some(into);
             if (gen != generation_ || state_ == state::closed) break;
             if (!n) {
                 close(hung_up(n.err()));
@@ -10138,6 +11047,13 @@ private:
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
             steady_time next = rt_.now() + std::chrono::seconds(1);
+            if (state_ == state::handshaking) {
+                if (rt_.now() >= handshake_deadline_) {
+                    close(error(errc::tls_failed, "TLS handshake with broker " + where() + " did not finish within socket_connection_setup_timeout"));
+                    break;
+                }
+                next = std::min(next, handshake_deadline_);
+            }
             if (!waiters_.empty()) {
                 if (rt_.now() >= waiters_.front()->deadline) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
@@ -10158,6 +11074,12 @@ private:
     std::uint16_t port_;
     std::string client_id_;
     std::optional<stream_type> stream_;
+#if KCORO_HAS_OPENSSL
+    std::optional<tls_stream<stream_type>> tls_;  // instead of stream_ when security_protocol uses TLS
+#endif
+    const producer_config* config_ = nullptr;      // the security settings; none: PLAINTEXT
+    steady_time handshake_deadline_{};
+    error closed_because_;
     state state_ = state::closed;
     api_version_ranges versions_;
     std::deque<waiter*> waiters_;
@@ -11663,7 +12585,7 @@ private:
                     continue;
                 }
                 if (b.conn) b.retired.push_back(std::move(b.conn));
-                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_, &background_);
                 ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
                 if (stopping()) break;
@@ -12133,7 +13055,7 @@ private:
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
             const std::size_t index = bootstrap_next_++ % bootstrap_.size();
             const broker_address& a = bootstrap_[index];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id, &background_);
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_, &background_);
             ++stats_.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (!c) {
@@ -12715,7 +13637,7 @@ private:
         error last(errc::connection_failed);
         for (const auto& a : *servers) {
             if (conn_) co_await close();
-            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_.client_id);
+            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_);
             auto r = co_await conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (r) co_return ok();
             last = std::move(r).err();

@@ -144,8 +144,6 @@ TEST_CASE("bootstrap_servers refuses what would only fail later as a connect tim
     refused("a:1;b:2", "a:1;b:2", "','");
     refused("a b:9092", "a b:9092", "space");
     refused("ok:1, a\tb:9092", "a\tb:9092", "space");
-    refused("SSL://h:9093", "SSL://h:9093", "PLAINTEXT only");
-    refused("sasl_ssl://h:9093", "sasl_ssl://h:9093", "PLAINTEXT only");
     refused("http://h:9092", "http://h:9092", "not a Kafka security protocol");
     refused("::1:9092", "::1:9092", "brackets");
     refused("h/x:9092", "h/x:9092", "'/'");

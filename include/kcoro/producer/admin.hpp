@@ -94,7 +94,7 @@ private:
         error last(errc::connection_failed);
         for (const auto& a : *servers) {
             if (conn_) co_await close();
-            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_.client_id);
+            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_);
             auto r = co_await conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (r) co_return ok();
             last = std::move(r).err();

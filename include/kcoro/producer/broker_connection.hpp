@@ -1,5 +1,6 @@
-// One connection to one broker: connect, negotiate versions with ApiVersions, then pipeline
-// requests and hand each response to its requester in order, matched by correlation id.
+// One connection to one broker: connect, the TLS handshake and the SASL login when the
+// configuration's security_protocol asks for them, negotiate versions with ApiVersions, then
+// pipeline requests and hand each response to its requester in order, matched by correlation id.
 //
 // Kafka answers requests on a connection strictly in the order they were sent, so the waiting
 // requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
@@ -13,7 +14,11 @@
 #include "../runtime/runtime.hpp"
 #include "../runtime/detached_task.hpp"
 #include "../runtime/runtime_concepts.hpp"
+#include "../runtime/tls_context.hpp"
+#include "../runtime/tls_stream.hpp"
 #include "../runtime/wake_signal.hpp"
+#include "producer_config.hpp"
+#include "sasl_authenticator.hpp"
 
 #include <chrono>
 #include <coroutine>
@@ -35,6 +40,12 @@ public:
     // that its owner outlives them (see detached_scope); none for an owner that waits for them.
     broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
         : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
+    // A connection that speaks `config`'s security_protocol (TLS, SASL) and sends its client_id.
+    // `config` must outlive the connection (the producer's own does).
+    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr)
+        : broker_connection(rt, std::move(host), port, config.client_id, scope) {
+        config_ = &config;
+    }
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
 
@@ -63,13 +74,44 @@ public:
             if (d.find(host_) != std::string::npos) co_return std::move(s).err();
             co_return error(s.code(), "connect to " + where() + (d.empty() ? "" : ": " + d));
         }
-        stream_.emplace(std::move(*s));
-        state_ = state::negotiating;
+        const security_protocol protocol = config_ != nullptr ? config_->security_protocol : security_protocol::plaintext;
         ++generation_;
+        const std::uint64_t live = generation_;
+        if (uses_tls(protocol)) {
+#if KCORO_HAS_OPENSSL
+            // The watchdog bounds the handshake by the connect timeout: a peer that never answers
+            // the ClientHello would otherwise hold the connection forever.
+            state_ = state::handshaking;
+            handshake_deadline_ = rt_.now() + timeout;
+            ++live_coroutines_;
+            start_background(watchdog_loop(live));
+            auto made = make_tls(std::move(*s));
+            if (!made) {
+                close(made.err());
+                co_return std::move(made).err();
+            }
+            tls_.emplace(std::move(*made));
+            auto h = co_await tls_->handshake();
+            if (generation_ != live) co_return closed_because_;
+            if (!h) {
+                close(h.err());
+                co_return std::move(h).err();
+            }
+            state_ = state::negotiating;
+#else
+            s->close();
+            state_ = state::closed;
+            co_return error(errc::bad_config, "security_protocol " + std::string(security_protocol_name(protocol)) +
+                                                  " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
+#endif
+        } else {
+            stream_.emplace(std::move(*s));
+            state_ = state::negotiating;
+            ++live_coroutines_;
+            start_background(watchdog_loop(live));
+        }
         ++live_coroutines_;
-        start_background(read_loop(generation_));
-        ++live_coroutines_;
-        start_background(watchdog_loop(generation_));
+        start_background(read_loop(live));
 
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
@@ -86,6 +128,13 @@ public:
             co_return error(r->error_code, "ApiVersions with " + host_ + ":" + std::to_string(port_));
         }
         versions_ = to_version_ranges(*r);
+        if (uses_sasl(protocol)) {
+            auto a = co_await authenticate();
+            if (!a) {
+                close(a.err());
+                co_return std::move(a).err();
+            }
+        }
         state_ = state::ready;
         co_return ok();
     }
@@ -118,8 +167,12 @@ public:
     void close(const error& why = error(errc::connection_lost)) {
         if (state_ == state::closed) return;
         state_ = state::closed;
+        closed_because_ = why;
         ++generation_;
         if (stream_) stream_->close();
+#if KCORO_HAS_OPENSSL
+        if (tls_) tls_->close();
+#endif
         fail_all(why);
         watchdog_.notify();
     }
@@ -129,6 +182,67 @@ public:
 
 private:
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+#if KCORO_HAS_OPENSSL
+    result<tls_stream<stream_type>> make_tls(stream_type s) {
+        tls_context::options o;
+        o.ca_location = config_->ssl_ca_location;
+        o.ca_pem = config_->ssl_ca_pem;
+        o.certificate_location = config_->ssl_certificate_location;
+        o.key_location = config_->ssl_key_location;
+        o.key_password = config_->ssl_key_password;
+        o.verify_hostname = config_->ssl_endpoint_identification == ssl_endpoint_identification::https;
+        auto ctx = tls_context::create(o);
+        OPENSSL_cleanse(o.key_password.data(), o.key_password.size());
+        if (!ctx) {
+            s.close();
+            return error(ctx.code(), "TLS to " + where() + ": " + ctx.err().detail());
+        }
+        return tls_stream<stream_type>::create(std::move(s), *ctx, host_, where());
+    }
+#endif
+
+    // SaslHandshake v1, then SaslAuthenticate until the mechanism is done (KIP-152). v0 of the
+    // handshake would put the SASL bytes on the wire unframed, which kcoro does not speak.
+    task<result<void>> authenticate() {
+        sasl_authenticator auth(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        if (!versions_.supports(sasl_handshake_request::api_key) || versions_.max(sasl_handshake_request::api_key) < 1 ||
+            !versions_.supports(sasl_authenticate_request::api_key))
+            co_return error(errc::unsupported_sasl_mechanism, "broker " + where() + " offers no SaslHandshake v1 and SaslAuthenticate: "
+                                                              "it is older than Kafka 1.0, or not a SASL listener");
+        sasl_handshake_request hs;
+        hs.mechanism = auth.mechanism_name();
+        auto h = co_await roundtrip_unnegotiated(hs, 1);
+        if (!h) co_return std::move(h).err();
+        if (h->error_code == errc::illegal_sasl_state)
+            co_return error(errc::illegal_sasl_state, "broker " + where() + " does not expect a SASL login: is it a PLAINTEXT or SSL listener? "
+                                                                             "(security_protocol is " +
+                                                          std::string(security_protocol_name(config_->security_protocol)) + ")");
+        if (auto r = auth.on_handshake(*h); !r) co_return r;
+        auto version = negotiate<sasl_authenticate_request>(versions_);
+        if (!version) co_return std::move(version).err();
+        auto message = auth.first_message();
+        if (!message) co_return std::move(message).err();
+        std::string out = std::move(*message);
+        for (;;) {
+            sasl_authenticate_request req;
+            req.auth_bytes = bytes_view(reinterpret_cast<const byte*>(out.data()), out.size());
+            auto r = co_await roundtrip_unnegotiated(req, *version);
+            wipe(out);
+            if (!r) co_return std::move(r).err();
+            auto next = auth.on_authenticate(*r);
+            if (!next) co_return std::move(next).err();
+            if (!*next) co_return ok();
+            out = std::move(**next);
+        }
+    }
+
+    // What may hold a password (PLAIN's message) is overwritten before it is freed.
+    static void wipe(std::string& s) noexcept {
+        volatile char* p = s.data();
+        for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
+        s.clear();
+    }
 
     void start_background(detail::detached_task t) {
         if (scope_ != nullptr) detail::start_detached(rt_, *scope_, t);
@@ -154,7 +268,14 @@ private:
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
                                                 api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
     }
-    enum class state { closed, connecting, negotiating, ready };
+    enum class state { closed, connecting, handshaking, negotiating, ready };
+
+    bool has_stream() const noexcept {
+#if KCORO_HAS_OPENSSL
+        if (tls_) return true;
+#endif
+        return stream_.has_value();
+    }
 
     struct waiter {
         std::int32_t correlation_id = 0;
@@ -260,7 +381,7 @@ private:
             write_gate_tail_ = &g;
             co_await gate_awaiter{&g};
         }
-        if (state_ == state::closed || !stream_) {
+        if (state_ == state::closed || !has_stream()) {
             release_write_gate();
             co_return error(errc::connection_lost);
         }
@@ -275,7 +396,13 @@ private:
             from = sp.at;
         }
         write_parts_.push_back(frame.view().subspan(from));
-        auto r = co_await stream_->write(std::span<const bytes_view>(write_parts_));
+        const std::span<const bytes_view> parts(write_parts_);
+        result<void> r = ok();
+#if KCORO_HAS_OPENSSL
+        if (tls_) r = co_await tls_->write(parts);
+        else
+#endif
+            r = co_await stream_->write(parts);
         writing_ = false;
         release_write_gate();
         co_return r;
@@ -362,7 +489,14 @@ private:
             }
             const std::size_t old = in.size();
             in.resize(old + 64 * 1024);
-            auto n = co_await stream_->read_some(mutable_bytes(in.data() + old, 64 * 1024));
+            const mutable_bytes into(in.data() + old, 64 * 1024);
+            // Not a conditional expression: g++ 12 mishandles co_await inside one.
+            result<std::size_t> n = std::size_t{0};
+#if KCORO_HAS_OPENSSL
+            if (tls_) n = co_await tls_->read_some(into);
+            else
+#endif
+                n = co_await stream_->read_some(into);
             if (gen != generation_ || state_ == state::closed) break;
             if (!n) {
                 close(hung_up(n.err()));
@@ -379,6 +513,13 @@ private:
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
             steady_time next = rt_.now() + std::chrono::seconds(1);
+            if (state_ == state::handshaking) {
+                if (rt_.now() >= handshake_deadline_) {
+                    close(error(errc::tls_failed, "TLS handshake with broker " + where() + " did not finish within socket_connection_setup_timeout"));
+                    break;
+                }
+                next = std::min(next, handshake_deadline_);
+            }
             if (!waiters_.empty()) {
                 if (rt_.now() >= waiters_.front()->deadline) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
@@ -399,6 +540,12 @@ private:
     std::uint16_t port_;
     std::string client_id_;
     std::optional<stream_type> stream_;
+#if KCORO_HAS_OPENSSL
+    std::optional<tls_stream<stream_type>> tls_;  // instead of stream_ when security_protocol uses TLS
+#endif
+    const producer_config* config_ = nullptr;      // the security settings; none: PLAINTEXT
+    steady_time handshake_deadline_{};
+    error closed_because_;
     state state_ = state::closed;
     api_version_ranges versions_;
     std::deque<waiter*> waiters_;

@@ -3,11 +3,15 @@
 #pragma once
 
 #include "../detail/prelude.hpp"
+#include "../protocol/sasl_mechanism.hpp"
 #include "../record/record.hpp"
 #include "../result.hpp"
+#include "security_protocol.hpp"
+#include "ssl_endpoint_identification.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -72,6 +76,24 @@ struct producer_config {
     bool partitioner_adaptive_partitioning = true;
     // Keyed records are partitioned as if they had no key.
     bool partitioner_ignore_keys = false;
+
+    // ---- security, in librdkafka's names (the README's "Security" section maps them to Java's).
+    // Every connection the producer opens (bootstrap and brokers) speaks security_protocol.
+    kcoro::security_protocol security_protocol = kcoro::security_protocol::plaintext;
+    // SASL_PLAINTEXT and SASL_SSL: the mechanism, user and password. The password is never
+    // repeated in an error, in stats or in any string form of the configuration.
+    kcoro::sasl_mechanism sasl_mechanism = kcoro::sasl_mechanism::plain;
+    std::string sasl_username{};
+    std::string sasl_password{};
+    // SSL and SASL_SSL: the CAs the broker's certificate must chain to. A PEM file or a directory
+    // of hashed certificates (c_rehash), or the PEM text itself; neither: the system's store.
+    std::string ssl_ca_location{};
+    std::string ssl_ca_pem{};
+    // A client certificate (PEM, with its chain) and its key, for listeners that require one.
+    std::string ssl_certificate_location{};
+    std::string ssl_key_location{};
+    std::string ssl_key_password{};  // when the key file is encrypted; never repeated
+    kcoro::ssl_endpoint_identification ssl_endpoint_identification = kcoro::ssl_endpoint_identification::https;
 };
 
 namespace detail {
@@ -95,14 +117,6 @@ inline result<std::uint16_t> parse_port(std::string_view s) {
 }  // namespace detail
 
 namespace detail {
-inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 inline bool host_name_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
@@ -114,10 +128,11 @@ inline bool ipv6_literal_char(char c) noexcept {
 // Splits "a:1,b:2,[::1]:3" into addresses. Spaces around entries (after the commas) are ignored; a
 // missing port is an error rather than a silent 9092, and so is anything else that would only
 // show up later as a connect timeout: a ';' between entries, a space inside one, a host name with
-// characters no host has. An entry may start with PLAINTEXT://, the security protocol this
-// producer speaks, as Kafka's listener addresses do; SSL://, SASL_PLAINTEXT:// and SASL_SSL://
-// are refused until TLS and SASL exist.
-inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list) {
+// characters no host has. An entry may start with a security protocol, as Kafka's listener
+// addresses do (PLAINTEXT://, SSL://, SASL_PLAINTEXT://, SASL_SSL://); given `expected`, it must
+// be that one, so that a listener named for one protocol is not spoken to in another.
+inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_view list,
+                                                                   std::optional<security_protocol> expected = std::nullopt) {
     const auto bad = [](std::string_view entry, std::string_view why) {
         std::string d(1, '\'');
         d.append(entry).append("': ").append(why);
@@ -137,12 +152,15 @@ inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_v
         std::string_view address = entry;
         if (const std::size_t scheme_end = address.find("://"); scheme_end != std::string_view::npos) {
             const std::string_view scheme = address.substr(0, scheme_end);
-            if (!detail::equals_ignoring_case(scheme, "PLAINTEXT")) {
-                const bool known = detail::equals_ignoring_case(scheme, "SSL") || detail::equals_ignoring_case(scheme, "SASL_PLAINTEXT") ||
-                                   detail::equals_ignoring_case(scheme, "SASL_SSL");
-                std::string why(known ? "names security protocol " : "'");
-                why.append(scheme).append(known ? ", but this producer speaks PLAINTEXT only (TLS and SASL are not supported yet)"
-                                                : "' is not a Kafka security protocol; write host:port or PLAINTEXT://host:port");
+            const std::optional<security_protocol> named = parse_security_protocol(scheme);
+            if (!named) {
+                std::string why(1, '\'');
+                why.append(scheme).append("' is not a Kafka security protocol; write host:port or PROTOCOL://host:port");
+                return bad(entry, why);
+            }
+            if (expected && *named != *expected) {
+                std::string why("names security protocol ");
+                why.append(security_protocol_name(*named)).append(", but security_protocol is ").append(security_protocol_name(*expected));
                 return bad(entry, why);
             }
             address.remove_prefix(scheme_end + 3);
@@ -176,11 +194,80 @@ inline result<std::vector<broker_address>> parse_bootstrap_servers(std::string_v
     return out;
 }
 
+namespace detail {
+inline bool readable_path(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return false;
+    std::fclose(f);
+    return true;
+}
+
+// The security fields: each one set only where security_protocol uses it (a user name set for a
+// PLAINTEXT producer would otherwise be dropped silently, and the cluster reached unsecured).
+inline result<void> validate_security(const producer_config& c) {
+    const std::string protocol(security_protocol_name(c.security_protocol));
+    const bool sasl = uses_sasl(c.security_protocol), tls = uses_tls(c.security_protocol);
+    const auto unused = [&](std::string_view field, std::string_view needs) {
+        return config_error(field, std::string("set, but security_protocol is ") + protocol + ": it takes effect only with " +
+                                       std::string(needs));
+    };
+    if (!sasl) {
+        if (!c.sasl_username.empty()) return unused("sasl_username", "SASL_PLAINTEXT or SASL_SSL");
+        if (!c.sasl_password.empty()) return unused("sasl_password", "SASL_PLAINTEXT or SASL_SSL");
+    }
+    if (!tls) {
+        if (!c.ssl_ca_location.empty()) return unused("ssl_ca_location", "SSL or SASL_SSL");
+        if (!c.ssl_ca_pem.empty()) return unused("ssl_ca_pem", "SSL or SASL_SSL");
+        if (!c.ssl_certificate_location.empty()) return unused("ssl_certificate_location", "SSL or SASL_SSL");
+        if (!c.ssl_key_location.empty()) return unused("ssl_key_location", "SSL or SASL_SSL");
+        if (!c.ssl_key_password.empty()) return unused("ssl_key_password", "SSL or SASL_SSL");
+        if (c.ssl_endpoint_identification != ssl_endpoint_identification::https)
+            return unused("ssl_endpoint_identification", "SSL or SASL_SSL");
+    }
+#if !KCORO_HAS_OPENSSL
+    if (tls) return config_error("security_protocol", protocol + " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
+    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain)
+        return config_error("sasl_mechanism", std::string(sasl_mechanism_name(c.sasl_mechanism)) +
+                                                  " needs OpenSSL's libcrypto, and this build of kcoro has none (KCORO_WITH_OPENSSL)");
+#endif
+    if (sasl) {
+        if (c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_256 &&
+            c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_512)
+            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+        if (c.sasl_username.empty()) return config_error("sasl_username", "must be set for " + protocol);
+        if (c.sasl_username.find('\0') != std::string::npos) return config_error("sasl_username", "contains a NUL byte");
+        if (c.sasl_password.find('\0') != std::string::npos) return config_error("sasl_password", "contains a NUL byte");
+    }
+    if (tls) {
+        if (!c.ssl_ca_location.empty() && !c.ssl_ca_pem.empty())
+            return config_error("ssl_ca_pem", "set ssl_ca_location or ssl_ca_pem, not both");
+        if (!c.ssl_ca_pem.empty() && c.ssl_ca_pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+            return config_error("ssl_ca_pem", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        if (!c.ssl_ca_location.empty() && !readable_path(c.ssl_ca_location))
+            return config_error("ssl_ca_location", "cannot open '" + c.ssl_ca_location + "'");
+        if (c.ssl_certificate_location.empty() != c.ssl_key_location.empty())
+            return config_error(c.ssl_key_location.empty() ? "ssl_key_location" : "ssl_certificate_location",
+                                "a client certificate needs both ssl_certificate_location and ssl_key_location");
+        if (!c.ssl_key_password.empty() && c.ssl_key_location.empty())
+            return config_error("ssl_key_password", "set, but there is no ssl_key_location to decrypt");
+        if (!c.ssl_certificate_location.empty() && !readable_path(c.ssl_certificate_location))
+            return config_error("ssl_certificate_location", "cannot open '" + c.ssl_certificate_location + "'");
+        if (!c.ssl_key_location.empty() && !readable_path(c.ssl_key_location))
+            return config_error("ssl_key_location", "cannot open '" + c.ssl_key_location + "'");
+        if (c.ssl_endpoint_identification != ssl_endpoint_identification::https &&
+            c.ssl_endpoint_identification != ssl_endpoint_identification::none_insecure)
+            return config_error("ssl_endpoint_identification", "must be https or none_insecure");
+    }
+    return ok();
+}
+}  // namespace detail
+
 // Checks every field; the error's detail names the first bad field and what to change.
 inline result<void> validate(const producer_config& c) {
     using detail::config_error;
-    auto servers = parse_bootstrap_servers(c.bootstrap_servers);
+    auto servers = parse_bootstrap_servers(c.bootstrap_servers, c.security_protocol);
     if (!servers) return std::move(servers).err();
+    if (auto s = detail::validate_security(c); !s) return s;
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
     if (!c.transactional_id.empty())
         return config_error("transactional_id",

@@ -561,7 +561,7 @@ private:
                     continue;
                 }
                 if (b.conn) b.retired.push_back(std::move(b.conn));
-                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_.client_id, &background_);
+                b.conn = std::make_unique<broker_connection<Runtime>>(rt_, node->host, node->port, config_, &background_);
                 ++stats_.connection_attempts;
                 auto r = co_await b.conn->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
                 if (stopping()) break;
@@ -1031,7 +1031,7 @@ private:
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
             const std::size_t index = bootstrap_next_++ % bootstrap_.size();
             const broker_address& a = bootstrap_[index];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_.client_id, &background_);
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(rt_, a.host, a.port, config_, &background_);
             ++stats_.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (!c) {

@@ -9,7 +9,8 @@
 //
 // A key that changes nothing in kcoro (key.serializer, client.dns.lookup, ...) is a warning. An
 // unknown key is an error naming the closest known one; a bad value names key and value (never the
-// value of a password); security keys are errors saying TLS/SASL are not supported yet.
+// value of a password or key passphrase); the security keys kcoro does not read yet are errors
+// that say so. A producer_config field's own name is accepted too (security_protocol=SASL_SSL).
 #pragma once
 
 #include "../detail/prelude.hpp"
@@ -168,6 +169,11 @@ private:
                                           : cfg.compression == compression_codec::zstd ? &ctx.zstd_level
                                                                                          : nullptr;
         if (ctx.any_level) cfg.compression_level = ctx.any_level;
+        // Java's trust store type defaults to JKS, which would be read here as PEM and fail only at
+        // the first handshake.
+        if (ctx.truststore_location_set && !ctx.truststore_pem)
+            report(true, {}, "ssl.truststore.location",
+                   "ssl.truststore.location: kcoro reads PEM trust stores only; set ssl.truststore.type=PEM (or use ssl.ca.location)");
         if (level != nullptr && level->has_value()) cfg.compression_level = *level;
         // Idempotence is on by default only where the other settings allow it, unless asked for.
         if (!ctx.idempotence_set && cfg.enable_idempotence && cfg.transactional_id.empty() &&

@@ -34,6 +34,7 @@ namespace detail {
 // What applying one property may leave for the end of loading (implied settings, warnings).
 struct property_context {
     bool idempotence_set = false;
+    bool truststore_location_set = false, truststore_pem = false;
     std::optional<int> gzip_level, lz4_level, zstd_level, any_level;
     std::vector<std::string> warnings;
 };
@@ -203,12 +204,96 @@ inline result<void> set_retries(producer_config&, std::string_view v, property_c
         ctx.warnings.push_back("kcoro retries until delivery.timeout.ms rather than a number of times; bound the time with delivery.timeout.ms");
     return ok();
 }
-inline result<void> set_security_protocol(producer_config&, std::string_view v, property_context&) {
+inline result<void> set_security_protocol(producer_config& c, std::string_view v, property_context&) {
+    auto p = parse_security_protocol(trim_property(v));
+    if (!p) return bad_value("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+    c.security_protocol = *p;
+    return ok();
+}
+inline std::string show_security_protocol(const producer_config& c) { return std::string(security_protocol_name(c.security_protocol)); }
+inline result<void> set_sasl_mechanism(producer_config& c, std::string_view v, property_context&) {
+    std::string name(trim_property(v));
+    for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (auto m = parse_sasl_mechanism(name)) {
+        c.sasl_mechanism = *m;
+        return ok();
+    }
+    if (name == "OAUTHBEARER" || name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    return bad_value("expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+}
+inline std::string show_sasl_mechanism(const producer_config& c) { return std::string(sasl_mechanism_name(c.sasl_mechanism)); }
+inline result<void> set_endpoint_identification(producer_config& c, std::string_view v, property_context&) {
     v = trim_property(v);
-    if (iequals(v, "PLAINTEXT")) return ok();
-    if (iequals(v, "SSL") || iequals(v, "SASL_PLAINTEXT") || iequals(v, "SASL_SSL"))
-        return error(errc::bad_config, "TLS and SASL are not supported yet: kcoro connects over PLAINTEXT only");
-    return bad_value("expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+    // librdkafka says "none", Java an empty value.
+    if (iequals(v, "https")) c.ssl_endpoint_identification = ssl_endpoint_identification::https;
+    else if (v.empty() || iequals(v, "none")) c.ssl_endpoint_identification = ssl_endpoint_identification::none_insecure;
+    else return bad_value("expected https, or none (empty in Java) to accept a certificate for any host");
+    return ok();
+}
+inline std::string show_endpoint_identification(const producer_config& c) {
+    return c.ssl_endpoint_identification == ssl_endpoint_identification::https ? "https" : "none";
+}
+// One JAAS option's value: name="value" (Java's quoting: a backslash escapes the next character).
+inline std::optional<std::string> jaas_option(std::string_view line, std::string_view name) {
+    std::size_t at = 0;
+    while ((at = line.find(name, at)) != std::string_view::npos) {
+        const bool starts = at == 0 || std::isspace(static_cast<unsigned char>(line[at - 1]));
+        std::size_t i = at + name.size();
+        at = i;
+        if (!starts) continue;
+        while (i < line.size() && line[i] == ' ') ++i;
+        if (i >= line.size() || line[i] != '=') continue;
+        ++i;
+        while (i < line.size() && line[i] == ' ') ++i;
+        if (i >= line.size() || line[i] != '"') return std::nullopt;
+        std::string out;
+        for (++i; i < line.size() && line[i] != '"'; ++i) {
+            if (line[i] == '\\' && i + 1 < line.size()) ++i;
+            out += line[i];
+        }
+        if (i >= line.size()) return std::nullopt;
+        return out;
+    }
+    return std::nullopt;
+}
+// Java's sasl.jaas.config for PLAIN and SCRAM: the login module's username and password options.
+inline result<void> set_jaas_config(producer_config& c, std::string_view v, property_context&) {
+    v = trim_property(v);
+    const bool plain = v.find("security.plain.PlainLoginModule") != std::string_view::npos;
+    const bool scram = v.find("security.scram.ScramLoginModule") != std::string_view::npos;
+    if (!plain && !scram)
+        return bad_value("kcoro reads the user name and password of PlainLoginModule and ScramLoginModule only; "
+                         "or set sasl.username and sasl.password");
+    auto user = jaas_option(v, "username");
+    auto password = jaas_option(v, "password");
+    if (!user || !password) return bad_value("expected username=\"...\" and password=\"...\" in the login module's options");
+    c.sasl_username = std::move(*user);
+    c.sasl_password = std::move(*password);
+    return ok();
+}
+// PEM text spans lines; a properties file writes them as \n escapes.
+inline std::string show_ca_pem(const producer_config& c) {
+    std::string out;
+    for (char ch : c.ssl_ca_pem) {
+        if (ch == '\n') out += "\\n";
+        else if (ch == '\r') out += "\\r";
+        else out += ch;
+    }
+    return out;
+}
+inline result<void> set_truststore_location(producer_config& c, std::string_view v, property_context& ctx) {
+    c.ssl_ca_location = std::string(trim_property(v));
+    ctx.truststore_location_set = true;
+    return ok();
+}
+inline result<void> set_truststore_type(producer_config&, std::string_view v, property_context& ctx) {
+    v = trim_property(v);
+    if (iequals(v, "PEM")) {
+        ctx.truststore_pem = true;
+        return ok();
+    }
+    return bad_value("kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
+                     "(or librdkafka's ssl.ca.location)");
 }
 inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
     v = trim_property(v);
@@ -264,8 +349,8 @@ inline result<void> set_builtin_features(producer_config&, std::string_view v, p
 }
 
 // Texts shared by many rows.
-inline constexpr std::string_view tls_not_yet = "TLS is not supported yet: refused, so that a secured cluster is never reached in plaintext";
-inline constexpr std::string_view sasl_not_yet = "SASL is not supported yet: refused, so that a secured cluster is never reached without it";
+inline constexpr std::string_view tls_not_yet = "not supported yet: refused, so that a setting the TLS connection would need is never dropped";
+inline constexpr std::string_view sasl_not_yet = "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password)";
 inline constexpr std::string_view metrics_note = "kcoro has no metrics reporters; read producer::stats()";
 inline constexpr std::string_view logging_note = "kcoro writes no log";
 inline constexpr std::string_view callback_note =
@@ -276,6 +361,10 @@ inline constexpr std::string_view deprecated_note = "deprecated in librdkafka; n
 constexpr producer_property applied(std::string_view java, std::string_view rd, std::string_view alias, std::string_view field,
                                     std::string_view values, std::string_view note, property_setter set, property_printer show) {
     return {java, rd, alias, property_effect::applied, field, values, note, set, show, false};
+}
+constexpr producer_property applied_secret(std::string_view java, std::string_view rd, std::string_view field, std::string_view values,
+                                           std::string_view note, property_setter set) {
+    return {java, rd, {}, property_effect::applied, field, values, note, set, nullptr, true};
 }
 constexpr producer_property checked(std::string_view java, std::string_view rd, std::string_view alias, std::string_view values,
                                     std::string_view note, property_setter set) {
@@ -355,12 +444,37 @@ inline constexpr producer_property producer_property_rows[] = {
             set_bool<&producer_config::partitioner_ignore_keys>, show_bool<&producer_config::partitioner_ignore_keys>),
     applied("transaction.timeout.ms", "transaction.timeout.ms", {}, "transaction_timeout", "milliseconds",
             "sent in InitProducerId; used once transactions land", set_ms<&producer_config::transaction_timeout>, show_ms<&producer_config::transaction_timeout>),
+    applied("security.protocol", "security.protocol", {}, "security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (any case)",
+            "what every connection speaks: TLS (SSL, SASL_SSL), SASL (SASL_PLAINTEXT, SASL_SSL), both or neither", set_security_protocol,
+            show_security_protocol),
+    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
+            "the SASL mechanism (kcoro's default is PLAIN; OAUTHBEARER and GSSAPI are not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
+    applied({}, "sasl.username", {}, "sasl_username", "text", "the SASL user", set_text<&producer_config::sasl_username>,
+            show_text<&producer_config::sasl_username>),
+    applied_secret({}, "sasl.password", "sasl_password", "text", "the SASL password; never shown", set_text<&producer_config::sasl_password>),
+    applied_secret("sasl.jaas.config", {}, "sasl_password", "PlainLoginModule or ScramLoginModule required username=\"..\" password=\"..\";",
+                   "sets sasl_username and sasl_password from the login module's options; never shown", set_jaas_config),
+    applied({}, "ssl.ca.location", {}, "ssl_ca_location", "a PEM file or a hashed directory", "the CAs the broker's certificate must chain to; "
+            "unset with ssl.ca.pem unset: the system's store", set_text<&producer_config::ssl_ca_location>, show_text<&producer_config::ssl_ca_location>),
+    applied("ssl.truststore.location", {}, {}, "ssl_ca_location", "a PEM file (ssl.truststore.type=PEM)", "as ssl.ca.location",
+            set_truststore_location, nullptr),
+    checked("ssl.truststore.type", {}, {}, "PEM", "kcoro reads PEM trust stores only", set_truststore_type),
+    applied("ssl.truststore.certificates", "ssl.ca.pem", {}, "ssl_ca_pem", "PEM text", "CA certificates given as text",
+            set_text<&producer_config::ssl_ca_pem>, show_ca_pem),
+    applied({}, "ssl.certificate.location", {}, "ssl_certificate_location", "a PEM file", "the client certificate (and its chain), for mTLS",
+            set_text<&producer_config::ssl_certificate_location>, show_text<&producer_config::ssl_certificate_location>),
+    applied({}, "ssl.key.location", {}, "ssl_key_location", "a PEM file", "the client certificate's private key",
+            set_text<&producer_config::ssl_key_location>, show_text<&producer_config::ssl_key_location>),
+    applied_secret("ssl.key.password", "ssl.key.password", "ssl_key_password", "text", "the private key's passphrase; never shown",
+                   set_text<&producer_config::ssl_key_password>),
+    applied("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", {}, "ssl_endpoint_identification",
+            "https; none (librdkafka) or empty (Java) to accept any host's certificate",
+            "whether the broker's certificate must name the host connected to; the chain is verified either way",
+            set_endpoint_identification, show_endpoint_identification),
 
     // ---- one behaviour in kcoro: its value is accepted, others are refused
     checked("retries", "retries", "message.send.max.retries", "2147483647 (others: a warning; 0: an error)",
             "kcoro retries retriable errors until delivery.timeout.ms", set_retries),
-    checked("security.protocol", "security.protocol", {}, "PLAINTEXT", "other protocols need TLS or SASL, which are not supported yet",
-            set_security_protocol),
     checked("partitioner.class", {}, {}, "empty, or DefaultPartitioner", "the partitioner is the producer's Partitioner template argument",
             set_partitioner_class),
     checked({}, "partitioner", {}, "murmur2_random", "the default places keys as the Java client does; others name the kcoro type to use",
@@ -459,30 +573,21 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported({}, "ssl_engine_callback_data", callback_note),
     unsupported("ssl.engine.factory.class", {}, "a Java class"),
 
-    // ---- not yet: transactions, TLS and SASL
+    // ---- not yet: transactions, the TLS and SASL settings beyond those above
     not_yet("transactional.id", "transactional.id", "transactions are not supported yet"),
-    not_yet("ssl.key.password", "ssl.key.password", tls_not_yet, true),
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
     not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
     not_yet("ssl.keystore.password", "ssl.keystore.password", tls_not_yet, true),
     not_yet("ssl.keystore.type", {}, tls_not_yet),
-    not_yet("ssl.truststore.certificates", {}, tls_not_yet, true),
-    not_yet("ssl.truststore.location", {}, tls_not_yet),
     not_yet("ssl.truststore.password", {}, tls_not_yet, true),
-    not_yet("ssl.truststore.type", {}, tls_not_yet),
     not_yet("ssl.enabled.protocols", {}, tls_not_yet),
     not_yet("ssl.protocol", {}, tls_not_yet),
     not_yet("ssl.cipher.suites", "ssl.cipher.suites", tls_not_yet),
-    not_yet("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", tls_not_yet),
     not_yet({}, "ssl.curves.list", tls_not_yet),
     not_yet({}, "ssl.sigalgs.list", tls_not_yet),
-    not_yet({}, "ssl.key.location", tls_not_yet),
     not_yet({}, "ssl.key.pem", tls_not_yet, true),
-    not_yet({}, "ssl.certificate.location", tls_not_yet),
     not_yet({}, "ssl.certificate.pem", tls_not_yet),
-    not_yet({}, "ssl.ca.location", tls_not_yet),
-    not_yet({}, "ssl.ca.pem", tls_not_yet),
     not_yet({}, "ssl.ca.certificate.stores", tls_not_yet),
     not_yet({}, "ssl.crl.location", tls_not_yet),
     not_yet({}, "ssl.providers", tls_not_yet),
@@ -491,10 +596,6 @@ inline constexpr producer_property producer_property_rows[] = {
     not_yet({}, "enable.ssl.certificate.verification", tls_not_yet),
     not_yet({}, "https.ca.location", tls_not_yet),
     not_yet({}, "https.ca.pem", tls_not_yet),
-    not_yet("sasl.mechanism", "sasl.mechanism", sasl_not_yet, false, "sasl.mechanisms"),
-    not_yet("sasl.jaas.config", {}, sasl_not_yet, true),
-    not_yet({}, "sasl.username", sasl_not_yet),
-    not_yet({}, "sasl.password", sasl_not_yet, true),
     not_yet("sasl.client.callback.handler.class", {}, sasl_not_yet),
     not_yet("sasl.login.callback.handler.class", {}, sasl_not_yet),
     not_yet("sasl.login.class", {}, sasl_not_yet),
@@ -563,6 +664,10 @@ inline const producer_property* find_producer_property(std::string_view name) no
         if ((!row.java.empty() && row.java == name) || (!row.librdkafka.empty() && row.librdkafka == name) ||
             (!row.librdkafka_alias.empty() && row.librdkafka_alias == name))
             return &row;
+    // The producer_config field's own name (security_protocol=SASL_SSL), for the row that shows it.
+    if (name.find('_') != std::string_view::npos)
+        for (const auto& row : detail::producer_property_rows)
+            if (row.field == name && (row.show != nullptr || row.secret)) return &row;
     return nullptr;
 }
 

@@ -4,5 +4,6 @@
 #include "wire.hpp"
 #include "messages.hpp"
 #include "kafka_request.hpp"
+#include "sasl_mechanism.hpp"
 #include "sasl_plain.hpp"
 #include "sasl_scram.hpp"

@@ -10,3 +10,5 @@
 #include "ip_endpoint.hpp"
 #include "dns.hpp"
 #include "tcp.hpp"
+#include "tls_context.hpp"
+#include "tls_stream.hpp"

@@ -1,0 +1,336 @@
+// tls_stream over the simulated network, against an OpenSSL server on the other end of the pipe:
+// the handshake, verification of the chain and of the host (name and IP), gathered writes and
+// reads of any size, and what a peer that is not TLS does to the handshake. Certificates are made
+// here, in memory; the real broker's listeners are checked by tests/integration/security_test.sh.
+#include "../support/manual_runtime.hpp"
+
+#include <kcoro/kcoro.hpp>
+
+#include <doctest/doctest.h>
+
+#if KCORO_HAS_OPENSSL
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using kcoro_test::manual_loop;
+using kcoro_test::manual_runtime;
+
+namespace {
+
+// A self-signed CA certificate naming `san` (e.g. "DNS:localhost,IP:127.0.0.1").
+struct test_certificate {
+    EVP_PKEY* key = nullptr;
+    X509* cert = nullptr;
+    std::string pem;
+
+    explicit test_certificate(const char* san) {
+        key = EVP_EC_gen("P-256");
+        cert = X509_new();
+        X509_set_version(cert, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+        X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+        X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+        X509_set_pubkey(cert, key);
+        X509_NAME* name = X509_get_subject_name(cert);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("kcoro test"), -1, -1, 0);
+        X509_set_issuer_name(cert, name);
+        X509V3_CTX ctx;
+        X509V3_set_ctx_nodb(&ctx);
+        X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+        for (auto [nid, value] : {std::pair{NID_subject_alt_name, san}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+            X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+            X509_add_ext(cert, ext, -1);
+            X509_EXTENSION_free(ext);
+        }
+        X509_sign(cert, key, EVP_sha256());
+        BIO* b = BIO_new(BIO_s_mem());
+        PEM_write_bio_X509(b, cert);
+        BUF_MEM* m = nullptr;
+        BIO_get_mem_ptr(b, &m);
+        pem.assign(m->data, m->length);
+        BIO_free(b);
+    }
+    test_certificate(const test_certificate&) = delete;
+    test_certificate& operator=(const test_certificate&) = delete;
+    ~test_certificate() {
+        X509_free(cert);
+        EVP_PKEY_free(key);
+    }
+};
+
+// A TLS server on host:port of the loop's network that echoes what it reads. `tls = false`: a
+// plaintext listener that closes on the first bytes, as Kafka's does on a ClientHello.
+class echo_server {
+public:
+    // `client_ca`: the server requires a client certificate signed by it (mTLS).
+    echo_server(manual_loop& loop, const std::string& host, std::uint16_t port, const test_certificate& c, bool tls = true,
+                const test_certificate* client_ca = nullptr)
+        : tls_(tls) {
+        ctx_ = SSL_CTX_new(TLS_server_method());
+        SSL_CTX_use_certificate(ctx_, c.cert);
+        SSL_CTX_use_PrivateKey(ctx_, c.key);
+        if (client_ca != nullptr) {
+            X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), client_ca->cert);
+            SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        }
+        loop.listen(host, port, [this](std::shared_ptr<kcoro_test::memory_pipe> pipe) {
+            auto s = std::make_unique<session>();
+            s->pipe = std::move(pipe);
+            s->ssl = SSL_new(ctx_);
+            s->rbio = BIO_new(BIO_s_mem());
+            s->wbio = BIO_new(BIO_s_mem());
+            BIO_set_mem_eof_return(s->rbio, -1);
+            SSL_set_bio(s->ssl, s->rbio, s->wbio);
+            SSL_set_accept_state(s->ssl);
+            session* raw = s.get();
+            raw->pipe->on_client_bytes = [this, raw](kcoro::bytes_view b) { on_bytes(*raw, b); };
+            sessions_.push_back(std::move(s));
+        });
+    }
+    echo_server(const echo_server&) = delete;
+    echo_server& operator=(const echo_server&) = delete;
+    ~echo_server() {
+        for (auto& s : sessions_) {
+            s->pipe->on_client_bytes = nullptr;
+            SSL_free(s->ssl);
+        }
+        SSL_CTX_free(ctx_);
+    }
+
+    std::size_t echoed() const noexcept { return echoed_; }
+
+private:
+    struct session {
+        std::shared_ptr<kcoro_test::memory_pipe> pipe;
+        SSL* ssl = nullptr;
+        BIO* rbio = nullptr;
+        BIO* wbio = nullptr;
+    };
+
+    void on_bytes(session& s, kcoro::bytes_view b) {
+        if (!tls_) {
+            s.pipe->close_from_server();
+            return;
+        }
+        BIO_write(s.rbio, b.data(), static_cast<int>(b.size()));
+        if (!SSL_is_init_finished(s.ssl) && SSL_do_handshake(s.ssl) != 1) {
+            flush(s);  // the server's flight, or its alert
+            return;
+        }
+        unsigned char buf[4096];
+        std::size_t n = 0;
+        while (SSL_read_ex(s.ssl, buf, sizeof buf, &n) == 1) {
+            std::size_t written = 0;
+            SSL_write_ex(s.ssl, buf, n, &written);
+            echoed_ += n;
+        }
+        flush(s);
+    }
+    static void flush(session& s) {
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(s.wbio, &data);
+        if (n <= 0) return;
+        s.pipe->send_to_client(kcoro::bytes_view(reinterpret_cast<const kcoro::byte*>(data), static_cast<std::size_t>(n)));
+        (void)BIO_reset(s.wbio);
+    }
+
+    bool tls_;
+    SSL_CTX* ctx_ = nullptr;
+    std::vector<std::unique_ptr<session>> sessions_;
+    std::size_t echoed_ = 0;
+};
+
+kcoro::tls_context context(const std::string& ca_pem, bool verify_hostname = true) {
+    kcoro::tls_context::options o;
+    o.ca_pem = ca_pem;
+    o.verify_hostname = verify_hostname;
+    auto c = kcoro::tls_context::create(o);
+    REQUIRE(c);
+    return std::move(*c);
+}
+
+// Connects to host:9093, shakes hands, writes `parts` and reads back as many bytes.
+kcoro::task<kcoro::result<std::string>> echo(manual_runtime& rt, const kcoro::tls_context& ctx, std::string host,
+                                             std::vector<std::string> parts) {
+    auto s = co_await rt.connect(host, 9093, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<manual_runtime::stream_type>::create(std::move(*s), ctx, host, host + ":9093");
+    if (!t) co_return std::move(t).err();
+    auto h = co_await t->handshake();
+    if (!h) co_return std::move(h).err();
+    std::vector<kcoro::bytes_view> views;
+    std::size_t total = 0;
+    for (const auto& p : parts) {
+        views.emplace_back(reinterpret_cast<const kcoro::byte*>(p.data()), p.size());
+        total += p.size();
+    }
+    auto w = co_await t->write(std::span<const kcoro::bytes_view>(views));
+    if (!w) co_return std::move(w).err();
+    std::string got;
+    while (got.size() < total) {
+        kcoro::byte buf[3000];
+        auto n = co_await t->read_some(kcoro::mutable_bytes(buf, sizeof buf));
+        if (!n) co_return std::move(n).err();
+        got.append(reinterpret_cast<const char*>(buf), *n);
+    }
+    t->close();
+    co_return got;
+}
+
+// Writes `text` to a file of its own and returns its path.
+std::string write_file(const std::string& name, const std::string& text) {
+    const std::string path = "/tmp/kcoro-tls-test-" + name;
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    return path;
+}
+// The certificate's key as PEM, encrypted with `passphrase` when one is given.
+std::string key_pem(const test_certificate& c, const char* passphrase = nullptr) {
+    BIO* b = BIO_new(BIO_s_mem());
+    if (passphrase != nullptr)
+        PEM_write_bio_PKCS8PrivateKey(b, c.key, EVP_aes_256_cbc(), nullptr, 0, nullptr, const_cast<char*>(passphrase));
+    else
+        PEM_write_bio_PrivateKey(b, c.key, nullptr, nullptr, 0, nullptr, nullptr);
+    BUF_MEM* m = nullptr;
+    BIO_get_mem_ptr(b, &m);
+    std::string out(m->data, m->length);
+    BIO_free(b);
+    return out;
+}
+
+std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
+
+}  // namespace
+
+TEST_CASE("tls_stream: handshake, then small and large writes arrive whole and in order") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost,IP:127.0.0.1");
+    echo_server server(loop, "localhost", 9093, cert);
+    const auto ctx = context(cert.pem);
+    // Small parts are gathered into records; the 100 KiB one goes to OpenSSL as it is.
+    std::vector<std::string> parts{"size", "header", std::string(100 * 1024, 'x'), "tail", std::string(5000, 'y')};
+    std::string all;
+    for (const auto& p : parts) all += p;
+    auto r = kcoro_test::spawn(loop, echo(rt, ctx, "localhost", parts));
+    loop.run_until([&] { return r->done(); }, 10s);
+    REQUIRE(r->done());
+    INFO(detail_of(*r->value));
+    REQUIRE(*r->value);
+    CHECK(**r->value == all);
+    CHECK(server.echoed() == all.size());
+}
+
+TEST_CASE("tls_stream: the certificate must chain to a trusted CA and name the host or IP connected to") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost,IP:127.0.0.1");
+    test_certificate other("DNS:localhost");
+    echo_server by_name(loop, "localhost", 9093, cert);
+    echo_server by_ip(loop, "127.0.0.1", 9093, cert);
+    echo_server elsewhere(loop, "broker.example", 9093, cert);
+    const auto run = [&](const kcoro::tls_context& ctx, const char* host) {
+        auto r = kcoro_test::spawn(loop, echo(rt, ctx, host, {"ping"}));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+
+    const auto trusting = context(cert.pem);
+    CHECK(run(trusting, "127.0.0.1"));
+
+    const auto trusting_other = context(other.pem);
+    auto untrusted = run(trusting_other, "localhost");
+    REQUIRE_FALSE(untrusted);
+    CHECK(untrusted.err() == kcoro::errc::tls_failed);
+    CHECK(untrusted.err().detail().rfind("TLS handshake with broker localhost:9093: certificate verify failed: ", 0) == 0);
+    CHECK(untrusted.err().detail().find("ssl_ca_location or ssl_ca_pem must hold the CA") != std::string::npos);
+
+    auto mismatch = run(trusting, "broker.example");
+    REQUIRE_FALSE(mismatch);
+    CHECK(mismatch.err().detail().find("certificate verify failed: hostname mismatch (the certificate does not name broker.example") !=
+          std::string::npos);
+    // The loud switch: any host's certificate, as long as the chain is trusted.
+    const auto any_host = context(cert.pem, false);
+    CHECK(run(any_host, "broker.example"));
+    const auto any_host_untrusted = context(other.pem, false);
+    auto still_untrusted = run(any_host_untrusted, "broker.example");
+    CHECK_FALSE(still_untrusted);
+}
+
+TEST_CASE("tls_stream: a plaintext listener that hangs up on the ClientHello is named as such") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server plaintext(loop, "localhost", 9093, cert, false);
+    const auto ctx = context(cert.pem);  // named: the lazy task keeps a reference to it
+    auto r = kcoro_test::spawn(loop, echo(rt, ctx, "localhost", {"ping"}));
+    loop.run_until([&] { return r->done(); }, 10s);
+    REQUIRE(r->done());
+    REQUIRE_FALSE(*r->value);
+    CHECK(r->value->err() == kcoro::errc::tls_failed);
+    CHECK(r->value->err().detail().find("broker localhost:9093 closed the connection during the TLS handshake") != std::string::npos);
+    CHECK(r->value->err().detail().find("is it a PLAINTEXT or SASL_PLAINTEXT listener?") != std::string::npos);
+}
+
+TEST_CASE("tls_stream: a client certificate with an encrypted key passes a server that requires one") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate server_cert("DNS:localhost");
+    test_certificate client_cert("DNS:client");
+    echo_server server(loop, "localhost", 9093, server_cert, true, &client_cert);
+    const auto run = [&](const kcoro::tls_context& ctx) {
+        auto r = kcoro_test::spawn(loop, echo(rt, ctx, "localhost", {"ping"}));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+
+    // Without one, the server refuses (in TLS 1.3 after the client's side of the handshake, so
+    // the first read says so).
+    const auto anonymous = context(server_cert.pem);
+    auto refused = run(anonymous);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.err() == kcoro::errc::tls_failed);
+    CHECK(refused.err().detail().find("certificate required") != std::string::npos);
+
+    kcoro::tls_context::options o;
+    o.ca_pem = server_cert.pem;
+    o.certificate_location = write_file("client.pem", client_cert.pem);
+    o.key_location = write_file("client.key", key_pem(client_cert, "key-passphrase"));
+    o.key_password = "wrong";
+    auto wrong = kcoro::tls_context::create(o);
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.err().detail().rfind("ssl_key_location: reading '" + o.key_location + "' (is ssl_key_password right?)", 0) == 0);
+    CHECK(wrong.err().detail().find("key-passphrase") == std::string::npos);
+
+    o.key_password = "key-passphrase";
+    auto with_cert = kcoro::tls_context::create(o);
+    REQUIRE(with_cert);
+    auto echoed = run(*with_cert);
+    INFO(detail_of(echoed));
+    REQUIRE(echoed);
+    CHECK(*echoed == "ping");
+
+    // A key that is not the certificate's.
+    o.key_location = write_file("other.key", key_pem(server_cert));
+    o.key_password.clear();
+    auto mismatched = kcoro::tls_context::create(o);
+    REQUIRE_FALSE(mismatched);
+    CHECK(mismatched.err().detail().rfind("ssl_key_location: the key does not match the certificate", 0) == 0);
+}
+
+#endif  // KCORO_HAS_OPENSSL
