@@ -12,6 +12,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -19,6 +20,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -211,6 +213,43 @@ std::string key_pem(const test_certificate& c, const char* passphrase = nullptr)
     return out;
 }
 
+// How OpenSSL writes an error raised with ERR_LIB_USER, as the tests below raise them.
+constexpr std::string_view user_error = "lib(128)";
+
+// The simulated stream, except that each write leaves an error on this thread's OpenSSL queue,
+// as another connection (or the application's own TLS) running while the write waits may.
+class noisy_stream {
+public:
+    explicit noisy_stream(manual_runtime::stream_type s) noexcept : inner_(std::move(s)) {}
+    kcoro::task<kcoro::result<void>> write(std::span<const kcoro::bytes_view> views) {
+        ERR_raise_data(ERR_LIB_USER, 1, "another connection's error");
+        co_return co_await inner_.write(views);
+    }
+    auto read_some(kcoro::mutable_bytes buf) { return inner_.read_some(buf); }
+    void close() { inner_.close(); }
+
+private:
+    manual_runtime::stream_type inner_;
+};
+
+// Connects to host:9093 over noisy_stream, shakes hands and has "ping" echoed.
+kcoro::task<kcoro::result<std::string>> noisy_ping(manual_runtime& rt, const kcoro::tls_context& ctx, std::string host) {
+    auto s = co_await rt.connect(host, 9093, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<noisy_stream>::create(noisy_stream(std::move(*s)), ctx, host, host + ":9093");
+    if (!t) co_return std::move(t).err();
+    auto h = co_await t->handshake();
+    if (!h) co_return std::move(h).err();
+    const std::string ping = "ping";
+    const kcoro::bytes_view view(reinterpret_cast<const kcoro::byte*>(ping.data()), ping.size());
+    if (auto w = co_await t->write(std::span<const kcoro::bytes_view>(&view, 1)); !w) co_return std::move(w).err();
+    kcoro::byte buf[16];
+    auto n = co_await t->read_some(kcoro::mutable_bytes(buf, sizeof buf));
+    if (!n) co_return std::move(n).err();
+    t->close();
+    co_return std::string(reinterpret_cast<const char*>(buf), *n);
+}
+
 std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
 
 }  // namespace
@@ -331,6 +370,42 @@ TEST_CASE("tls_stream: a client certificate with an encrypted key passes a serve
     auto mismatched = kcoro::tls_context::create(o);
     REQUIRE_FALSE(mismatched);
     CHECK(mismatched.err().detail().rfind("ssl_key_location: the key does not match the certificate", 0) == 0);
+}
+
+TEST_CASE("tls_stream: an error another connection leaves on the thread's OpenSSL queue neither fails the handshake nor shows") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server server(loop, "localhost", 9093, cert);
+    echo_server plaintext(loop, "plain.example", 9093, cert, false);
+    const auto ctx = context(cert.pem, false);
+    const auto run = [&](const char* host) {
+        auto r = kcoro_test::spawn(loop, noisy_ping(rt, ctx, host));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+
+    auto echoed = run("localhost");
+    INFO(detail_of(echoed));
+    REQUIRE(echoed);
+    CHECK(*echoed == "ping");
+    // A handshake that fails for its own reason gives that reason only.
+    auto refused = run("plain.example");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.err().detail().find(user_error) == std::string::npos);
+    ERR_clear_error();
+}
+
+TEST_CASE("tls_context: an error already on the thread's OpenSSL queue is not reported as its own") {
+    ERR_raise_data(ERR_LIB_USER, 1, "an earlier caller's error");
+    kcoro::tls_context::options o;
+    o.ca_location = write_file("not-a-ca.pem", "not a certificate\n");
+    auto c = kcoro::tls_context::create(o);
+    REQUIRE_FALSE(c);
+    CHECK(c.err().detail().rfind("ssl_ca_location: reading '" + o.ca_location + "'", 0) == 0);
+    CHECK(c.err().detail().find(user_error) == std::string::npos);
+    ERR_clear_error();
 }
 
 #endif  // KCORO_HAS_OPENSSL
