@@ -250,6 +250,10 @@ kcoro::task<kcoro::result<std::string>> noisy_ping(manual_runtime& rt, const kco
     co_return std::string(reinterpret_cast<const char*>(buf), *n);
 }
 
+kcoro::task<kcoro::result<void>> connect(kcoro::broker_connection<manual_runtime>& c, std::chrono::milliseconds timeout) {
+    co_return co_await c.connect(timeout, 30s);
+}
+
 std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
 
 }  // namespace
@@ -406,6 +410,31 @@ TEST_CASE("tls_context: an error already on the thread's OpenSSL queue is not re
     CHECK(c.err().detail().rfind("ssl_ca_location: reading '" + o.ca_location + "'", 0) == 0);
     CHECK(c.err().detail().find(user_error) == std::string::npos);
     ERR_clear_error();
+}
+
+TEST_CASE("broker_connection: a TLS handshake the broker never answers ends at socket_connection_setup_timeout") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    std::vector<std::shared_ptr<kcoro_test::memory_pipe>> silent;
+    loop.listen("localhost", 9093, [&](std::shared_ptr<kcoro_test::memory_pipe> pipe) {
+        pipe->on_client_bytes = [](kcoro::bytes_view) {};
+        silent.push_back(std::move(pipe));
+    });
+    kcoro::producer_config config;
+    config.security_protocol = kcoro::security_protocol::ssl;
+    kcoro::broker_connection<manual_runtime> conn(rt, "localhost", 9093, config);
+    const auto started = loop.now();
+    auto r = kcoro_test::spawn(loop, connect(conn, 2500ms));
+    loop.run_until([&] { return r->done(); }, 60s);
+    REQUIRE(r->done());
+    REQUIRE_FALSE(*r->value);
+    CHECK(r->value->err() == kcoro::errc::tls_failed);
+    CHECK(r->value->err().detail() ==
+          "TLS handshake with broker localhost:9093 did not finish within socket_connection_setup_timeout");
+    CHECK(loop.now() - started == 2500ms);
+    CHECK_FALSE(conn.ready());
+    loop.run_idle();
+    CHECK_FALSE(conn.busy());
 }
 
 #endif  // KCORO_HAS_OPENSSL
