@@ -111,6 +111,8 @@ public:
     }
 
     std::size_t echoed() const noexcept { return echoed_; }
+    // Before each echo, a TLS 1.3 KeyUpdate that asks the client to update its keys too.
+    void update_keys_before_echo() noexcept { key_update_ = true; }
 
 private:
     struct session {
@@ -133,6 +135,7 @@ private:
         unsigned char buf[4096];
         std::size_t n = 0;
         while (SSL_read_ex(s.ssl, buf, sizeof buf, &n) == 1) {
+            if (key_update_) SSL_key_update(s.ssl, SSL_KEY_UPDATE_REQUESTED);
             std::size_t written = 0;
             SSL_write_ex(s.ssl, buf, n, &written);
             echoed_ += n;
@@ -148,6 +151,7 @@ private:
     }
 
     bool tls_;
+    bool key_update_ = false;
     SSL_CTX* ctx_ = nullptr;
     std::vector<std::unique_ptr<session>> sessions_;
     std::size_t echoed_ = 0;
@@ -252,6 +256,41 @@ kcoro::task<kcoro::result<std::string>> noisy_ping(manual_runtime& rt, const kco
 
 kcoro::task<kcoro::result<void>> connect(kcoro::broker_connection<manual_runtime>& c, std::chrono::milliseconds timeout) {
     co_return co_await c.connect(timeout, 30s);
+}
+
+// Connects to localhost:9093, shakes hands, then writes each message and reads its echo before
+// the next.
+kcoro::task<kcoro::result<std::string>> echo_each(manual_runtime& rt, const kcoro::tls_context& ctx, std::vector<std::string> messages) {
+    auto s = co_await rt.connect("localhost", 9093, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<manual_runtime::stream_type>::create(std::move(*s), ctx, "localhost", "localhost:9093");
+    if (!t) co_return std::move(t).err();
+    if (auto h = co_await t->handshake(); !h) co_return std::move(h).err();
+    std::string got;
+    for (const auto& m : messages) {
+        const kcoro::bytes_view view(reinterpret_cast<const kcoro::byte*>(m.data()), m.size());
+        if (auto w = co_await t->write(std::span<const kcoro::bytes_view>(&view, 1)); !w) co_return std::move(w).err();
+        for (std::size_t have = 0; have < m.size();) {
+            kcoro::byte buf[4096];
+            auto n = co_await t->read_some(kcoro::mutable_bytes(buf, sizeof buf));
+            if (!n) co_return std::move(n).err();
+            got.append(reinterpret_cast<const char*>(buf), *n);
+            have += *n;
+        }
+    }
+    t->close();
+    co_return got;
+}
+
+// Connects to host:port and shakes hands, nothing more.
+kcoro::task<kcoro::result<void>> handshake_only(manual_runtime& rt, const kcoro::tls_context& ctx, std::string host, std::uint16_t port) {
+    auto s = co_await rt.connect(host, port, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<manual_runtime::stream_type>::create(std::move(*s), ctx, host);
+    if (!t) co_return std::move(t).err();
+    auto h = co_await t->handshake();
+    t->close();
+    co_return h;
 }
 
 std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
@@ -435,6 +474,50 @@ TEST_CASE("broker_connection: a TLS handshake the broker never answers ends at s
     CHECK_FALSE(conn.ready());
     loop.run_idle();
     CHECK_FALSE(conn.busy());
+}
+
+TEST_CASE("tls_stream: a key update the broker asks for in a read goes out, in order, with the next write") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server server(loop, "localhost", 9093, cert);
+    server.update_keys_before_echo();
+    const auto ctx = context(cert.pem);
+    // The server reads each message under the client's new keys: had the client's KeyUpdate been
+    // lost, reordered or sent after the records it protects, the server could not decrypt them.
+    const std::vector<std::string> messages{"first", std::string(20000, 's'), "third", "fourth"};
+    auto r = kcoro_test::spawn(loop, echo_each(rt, ctx, messages));
+    loop.run_until([&] { return r->done(); }, 10s);
+    REQUIRE(r->done());
+    INFO(detail_of(*r->value));
+    REQUIRE(*r->value);
+    std::string all;
+    for (const auto& m : messages) all += m;
+    CHECK(**r->value == all);
+    CHECK(server.echoed() == all.size());
+}
+
+TEST_CASE("tls_stream: a wildcard matches one whole leftmost label, never part of one") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate whole("DNS:*.example.com");
+    test_certificate partial("DNS:b*.example.com");
+    echo_server by_whole(loop, "broker.example.com", 9093, whole);
+    echo_server two_labels(loop, "a.broker.example.com", 9093, whole);
+    echo_server by_partial(loop, "broker.example.com", 9094, partial);
+    const auto run = [&](const kcoro::tls_context& ctx, const char* host, std::uint16_t port) {
+        auto r = kcoro_test::spawn(loop, handshake_only(rt, ctx, host, port));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+    CHECK(run(context(whole.pem), "broker.example.com", 9093));
+    auto deeper = run(context(whole.pem), "a.broker.example.com", 9093);
+    REQUIRE_FALSE(deeper);
+    CHECK(deeper.err().detail().find("hostname mismatch") != std::string::npos);
+    auto part = run(context(partial.pem), "broker.example.com", 9094);
+    REQUIRE_FALSE(part);
+    CHECK(part.err().detail().find("hostname mismatch") != std::string::npos);
 }
 
 #endif  // KCORO_HAS_OPENSSL
