@@ -12,6 +12,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -19,6 +20,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -109,6 +111,8 @@ public:
     }
 
     std::size_t echoed() const noexcept { return echoed_; }
+    // Before each echo, a TLS 1.3 KeyUpdate that asks the client to update its keys too.
+    void update_keys_before_echo() noexcept { key_update_ = true; }
 
 private:
     struct session {
@@ -131,6 +135,7 @@ private:
         unsigned char buf[4096];
         std::size_t n = 0;
         while (SSL_read_ex(s.ssl, buf, sizeof buf, &n) == 1) {
+            if (key_update_) SSL_key_update(s.ssl, SSL_KEY_UPDATE_REQUESTED);
             std::size_t written = 0;
             SSL_write_ex(s.ssl, buf, n, &written);
             echoed_ += n;
@@ -146,6 +151,7 @@ private:
     }
 
     bool tls_;
+    bool key_update_ = false;
     SSL_CTX* ctx_ = nullptr;
     std::vector<std::unique_ptr<session>> sessions_;
     std::size_t echoed_ = 0;
@@ -209,6 +215,82 @@ std::string key_pem(const test_certificate& c, const char* passphrase = nullptr)
     std::string out(m->data, m->length);
     BIO_free(b);
     return out;
+}
+
+// How OpenSSL writes an error raised with ERR_LIB_USER, as the tests below raise them.
+constexpr std::string_view user_error = "lib(128)";
+
+// The simulated stream, except that each write leaves an error on this thread's OpenSSL queue,
+// as another connection (or the application's own TLS) running while the write waits may.
+class noisy_stream {
+public:
+    explicit noisy_stream(manual_runtime::stream_type s) noexcept : inner_(std::move(s)) {}
+    kcoro::task<kcoro::result<void>> write(std::span<const kcoro::bytes_view> views) {
+        ERR_raise_data(ERR_LIB_USER, 1, "another connection's error");
+        co_return co_await inner_.write(views);
+    }
+    auto read_some(kcoro::mutable_bytes buf) { return inner_.read_some(buf); }
+    void close() { inner_.close(); }
+
+private:
+    manual_runtime::stream_type inner_;
+};
+
+// Connects to host:9093 over noisy_stream, shakes hands and has "ping" echoed.
+kcoro::task<kcoro::result<std::string>> noisy_ping(manual_runtime& rt, const kcoro::tls_context& ctx, std::string host) {
+    auto s = co_await rt.connect(host, 9093, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<noisy_stream>::create(noisy_stream(std::move(*s)), ctx, host, host + ":9093");
+    if (!t) co_return std::move(t).err();
+    auto h = co_await t->handshake();
+    if (!h) co_return std::move(h).err();
+    const std::string ping = "ping";
+    const kcoro::bytes_view view(reinterpret_cast<const kcoro::byte*>(ping.data()), ping.size());
+    if (auto w = co_await t->write(std::span<const kcoro::bytes_view>(&view, 1)); !w) co_return std::move(w).err();
+    kcoro::byte buf[16];
+    auto n = co_await t->read_some(kcoro::mutable_bytes(buf, sizeof buf));
+    if (!n) co_return std::move(n).err();
+    t->close();
+    co_return std::string(reinterpret_cast<const char*>(buf), *n);
+}
+
+kcoro::task<kcoro::result<void>> connect(kcoro::broker_connection<manual_runtime>& c, std::chrono::milliseconds timeout) {
+    co_return co_await c.connect(timeout, 30s);
+}
+
+// Connects to localhost:9093, shakes hands, then writes each message and reads its echo before
+// the next.
+kcoro::task<kcoro::result<std::string>> echo_each(manual_runtime& rt, const kcoro::tls_context& ctx, std::vector<std::string> messages) {
+    auto s = co_await rt.connect("localhost", 9093, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<manual_runtime::stream_type>::create(std::move(*s), ctx, "localhost", "localhost:9093");
+    if (!t) co_return std::move(t).err();
+    if (auto h = co_await t->handshake(); !h) co_return std::move(h).err();
+    std::string got;
+    for (const auto& m : messages) {
+        const kcoro::bytes_view view(reinterpret_cast<const kcoro::byte*>(m.data()), m.size());
+        if (auto w = co_await t->write(std::span<const kcoro::bytes_view>(&view, 1)); !w) co_return std::move(w).err();
+        for (std::size_t have = 0; have < m.size();) {
+            kcoro::byte buf[4096];
+            auto n = co_await t->read_some(kcoro::mutable_bytes(buf, sizeof buf));
+            if (!n) co_return std::move(n).err();
+            got.append(reinterpret_cast<const char*>(buf), *n);
+            have += *n;
+        }
+    }
+    t->close();
+    co_return got;
+}
+
+// Connects to host:port and shakes hands, nothing more.
+kcoro::task<kcoro::result<void>> handshake_only(manual_runtime& rt, const kcoro::tls_context& ctx, std::string host, std::uint16_t port) {
+    auto s = co_await rt.connect(host, port, 1000ms);
+    if (!s) co_return std::move(s).err();
+    auto t = kcoro::tls_stream<manual_runtime::stream_type>::create(std::move(*s), ctx, host);
+    if (!t) co_return std::move(t).err();
+    auto h = co_await t->handshake();
+    t->close();
+    co_return h;
 }
 
 std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
@@ -331,6 +413,111 @@ TEST_CASE("tls_stream: a client certificate with an encrypted key passes a serve
     auto mismatched = kcoro::tls_context::create(o);
     REQUIRE_FALSE(mismatched);
     CHECK(mismatched.err().detail().rfind("ssl_key_location: the key does not match the certificate", 0) == 0);
+}
+
+TEST_CASE("tls_stream: an error another connection leaves on the thread's OpenSSL queue neither fails the handshake nor shows") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server server(loop, "localhost", 9093, cert);
+    echo_server plaintext(loop, "plain.example", 9093, cert, false);
+    const auto ctx = context(cert.pem, false);
+    const auto run = [&](const char* host) {
+        auto r = kcoro_test::spawn(loop, noisy_ping(rt, ctx, host));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+
+    auto echoed = run("localhost");
+    INFO(detail_of(echoed));
+    REQUIRE(echoed);
+    CHECK(*echoed == "ping");
+    // A handshake that fails for its own reason gives that reason only.
+    auto refused = run("plain.example");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.err().detail().find(user_error) == std::string::npos);
+    ERR_clear_error();
+}
+
+TEST_CASE("tls_context: an error already on the thread's OpenSSL queue is not reported as its own") {
+    ERR_raise_data(ERR_LIB_USER, 1, "an earlier caller's error");
+    kcoro::tls_context::options o;
+    o.ca_location = write_file("not-a-ca.pem", "not a certificate\n");
+    auto c = kcoro::tls_context::create(o);
+    REQUIRE_FALSE(c);
+    CHECK(c.err().detail().rfind("ssl_ca_location: reading '" + o.ca_location + "'", 0) == 0);
+    CHECK(c.err().detail().find(user_error) == std::string::npos);
+    ERR_clear_error();
+}
+
+TEST_CASE("broker_connection: a TLS handshake the broker never answers ends at socket_connection_setup_timeout") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    std::vector<std::shared_ptr<kcoro_test::memory_pipe>> silent;
+    loop.listen("localhost", 9093, [&](std::shared_ptr<kcoro_test::memory_pipe> pipe) {
+        pipe->on_client_bytes = [](kcoro::bytes_view) {};
+        silent.push_back(std::move(pipe));
+    });
+    kcoro::producer_config config;
+    config.security_protocol = kcoro::security_protocol::ssl;
+    kcoro::broker_connection<manual_runtime> conn(rt, "localhost", 9093, config);
+    const auto started = loop.now();
+    auto r = kcoro_test::spawn(loop, connect(conn, 2500ms));
+    loop.run_until([&] { return r->done(); }, 60s);
+    REQUIRE(r->done());
+    REQUIRE_FALSE(*r->value);
+    CHECK(r->value->err() == kcoro::errc::tls_failed);
+    CHECK(r->value->err().detail() ==
+          "TLS handshake with broker localhost:9093 did not finish within socket_connection_setup_timeout");
+    CHECK(loop.now() - started == 2500ms);
+    CHECK_FALSE(conn.ready());
+    loop.run_idle();
+    CHECK_FALSE(conn.busy());
+}
+
+TEST_CASE("tls_stream: a key update the broker asks for in a read goes out, in order, with the next write") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server server(loop, "localhost", 9093, cert);
+    server.update_keys_before_echo();
+    const auto ctx = context(cert.pem);
+    // The server reads each message under the client's new keys: had the client's KeyUpdate been
+    // lost, reordered or sent after the records it protects, the server could not decrypt them.
+    const std::vector<std::string> messages{"first", std::string(20000, 's'), "third", "fourth"};
+    auto r = kcoro_test::spawn(loop, echo_each(rt, ctx, messages));
+    loop.run_until([&] { return r->done(); }, 10s);
+    REQUIRE(r->done());
+    INFO(detail_of(*r->value));
+    REQUIRE(*r->value);
+    std::string all;
+    for (const auto& m : messages) all += m;
+    CHECK(**r->value == all);
+    CHECK(server.echoed() == all.size());
+}
+
+TEST_CASE("tls_stream: a wildcard matches one whole leftmost label, never part of one") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate whole("DNS:*.example.com");
+    test_certificate partial("DNS:b*.example.com");
+    echo_server by_whole(loop, "broker.example.com", 9093, whole);
+    echo_server two_labels(loop, "a.broker.example.com", 9093, whole);
+    echo_server by_partial(loop, "broker.example.com", 9094, partial);
+    const auto run = [&](const kcoro::tls_context& ctx, const char* host, std::uint16_t port) {
+        auto r = kcoro_test::spawn(loop, handshake_only(rt, ctx, host, port));
+        loop.run_until([&] { return r->done(); }, 10s);
+        REQUIRE(r->done());
+        return std::move(*r->value);
+    };
+    CHECK(run(context(whole.pem), "broker.example.com", 9093));
+    auto deeper = run(context(whole.pem), "a.broker.example.com", 9093);
+    REQUIRE_FALSE(deeper);
+    CHECK(deeper.err().detail().find("hostname mismatch") != std::string::npos);
+    auto part = run(context(partial.pem), "broker.example.com", 9094);
+    REQUIRE_FALSE(part);
+    CHECK(part.err().detail().find("hostname mismatch") != std::string::npos);
 }
 
 #endif  // KCORO_HAS_OPENSSL

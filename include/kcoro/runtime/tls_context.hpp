@@ -33,6 +33,8 @@ public:
     };
 
     static result<tls_context> create(const options& o) {
+        // Errors an earlier caller on this thread left behind would read as this one's reasons.
+        ERR_clear_error();
         tls_context c(SSL_CTX_new(TLS_client_method()), o.verify_hostname);
         if (c.ctx_ == nullptr) return openssl_error("creating the TLS context");
         SSL_CTX_set_min_proto_version(c.ctx_, TLS1_2_VERSION);

@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -39,6 +40,7 @@ public:
     // `where` names the peer in errors ("host:port"; the host when empty).
     static result<tls_stream> create(S inner, const tls_context& ctx, const std::string& host, std::string where = {}) {
         tls_stream t(std::move(inner), where.empty() ? host : std::move(where));
+        ERR_clear_error();  // so that a failure below reports its own reasons only
         t.ssl_ = SSL_new(ctx.native_handle());
         if (t.ssl_ == nullptr) return tls_context::openssl_error("creating a TLS session");
         BIO* rbio = BIO_new(BIO_s_mem());
@@ -88,11 +90,18 @@ public:
         for (;;) {
             ERR_clear_error();
             const int r = SSL_do_handshake(ssl_);
-            // The ClientHello and later flights go out before any wait for the server's.
-            if (auto f = co_await flush(); !f) co_return handshake_lost(f.err());
+            // SSL_get_error and the reasons read this thread's error queue, which whatever runs
+            // while the flush below waits (another connection, the application's own TLS) may
+            // fill or empty: both are taken before it.
+            const int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
+            std::optional<error> failed;
+            if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ) failed.emplace(handshake_error());
+            // The ClientHello and later flights (or the alert that ends the handshake) go out
+            // before any wait for the server's.
+            auto f = co_await flush();
+            if (failed) co_return std::move(*failed);
+            if (!f) co_return handshake_lost(f.err());
             if (r == 1) co_return ok();
-            const int e = SSL_get_error(ssl_, r);
-            if (e != SSL_ERROR_WANT_READ) co_return handshake_error();
             if (auto n = co_await fill(); !n) co_return handshake_lost(n.err());
         }
     }
