@@ -11243,8 +11243,8 @@ KCORO_NAMESPACE_END
 // up, what last went wrong reaching the cluster, and the waiters of wait_for_metadata(). It counts
 // routing changes (a leader moved, partitions appeared, a leader was forgotten), by which each
 // broker's sender knows when to list its partitions again. What a refresh sets in motion beyond
-// that (parked sends retried, senders woken, unknown topics failed) it leaves to the engine, which
-// it asks through `host`.
+// that (parked sends retried, senders woken) it leaves to the engine, which it asks through `host`;
+// the records of a topic the cluster keeps saying does not exist it fails itself.
 
 
 #include <algorithm>
@@ -11270,12 +11270,10 @@ public:
         // A broker's connection that is up, to ask through instead of a bootstrap address.
         virtual broker_connection<Runtime>* ready_connection() = 0;
         virtual void leader_seen(std::int32_t broker) = 0;  // it gets a sender
-        virtual void refresh_succeeded() = 0;               // topics refused too often fail now
+        virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void refresh_ended() = 0;                   // after every attempt, ok or not
         // Expires what waits too long; when it must run again at the latest.
         virtual steady_time housekeeping(steady_time now) = 0;
-        // Sends or queued records wait for a topic or a leader not known yet.
-        virtual bool needs_more_metadata() const = 0;
         virtual void coroutine_ended() = 0;
 
     protected:
@@ -11286,6 +11284,8 @@ public:
         Runtime& rt;
         const producer_config& config;
         record_accumulator& accumulator;
+        parked_sends& parked;
+        producer_identity& identity;
         producer_stats& stats;
         detail::detached_scope& background;
         host& engine;
@@ -11310,8 +11310,8 @@ public:
                     unreachable_ = false;
                     last_refresh = p_.rt.now();
                     ++p_.stats.metadata_refreshes;
-                    p_.engine.refresh_succeeded();
-                    if (p_.engine.needs_more_metadata()) retry_at_ = p_.rt.now() + p_.config.retry_backoff;
+                    fail_unknown_topics();
+                    if (needs_more_metadata()) retry_at_ = p_.rt.now() + p_.config.retry_backoff;
                 } else {
                     ++failures;
                     unreachable_ = true;
@@ -11326,7 +11326,7 @@ public:
             const steady_time soon = std::max(retry_at_, p_.rt.now() + std::chrono::milliseconds(10));
             // Never in the past: before the first successful refresh last_refresh is the epoch.
             steady_time next = std::max(last_refresh + p_.config.metadata_max_age, soon);
-            const bool more = p_.engine.needs_more_metadata();
+            const bool more = needs_more_metadata();
             if (wanted_ || more) next = std::min(next, soon);
             next = std::min(next, housekeeping_due);
             if (more) wanted_ = true;
@@ -11432,6 +11432,44 @@ public:
     }
 
 private:
+    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
+    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
+    bool needs_more_metadata() const {
+        if (p_.parked.any_waiting_for_metadata()) return true;
+        for (auto& [name, ts] : p_.accumulator.topics()) {
+            const topic_metadata* md = metadata_.topic(name);
+            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
+                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
+        }
+        return false;
+    }
+
+    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
+    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
+    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
+    void fail_unknown_topics() {
+        if (p_.config.unknown_topic_retries <= 0) return;
+        std::vector<topic_state*> missing;
+        for (auto& [name, ts] : p_.accumulator.topics())
+            if (ts->unknown_answers >= p_.config.unknown_topic_retries) missing.push_back(ts.get());
+        for (topic_state* ts : missing) {
+            const error why(errc::unknown_topic_or_partition,
+                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
+                                " times in a row that it does not exist (unknown_topic_retries)");
+            ts->unknown_answers = 0;
+            p_.parked.fail_topic(ts->name, why);
+            for (partition_state& ps : ts->partitions) {
+                while (!ps.queue.empty()) {
+                    producer_batch* b = p_.accumulator.take(ps);
+                    // A batch given up after it got a sequence leaves a gap the broker would reject.
+                    p_.identity.gave_up(*b);
+                    p_.engine.fail_batch(b, why);
+                }
+            }
+        }
+    }
+
     void notify_waiters() {
         for (auto* s : waiters_) s->notify();
     }
@@ -11509,6 +11547,74 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/metadata_refresher.hpp ----
+// ---- begin kcoro/producer/produce_request_builder.hpp ----
+// One Produce request's body from the batches a drain took, and the answer matched back to them.
+// Kafka takes one entry per topic, so the batches are grouped by topic, each topic's in drain
+// order; the batches' bytes are referred to, not copied. Pure: tested without a runtime
+// (tests/unit/producer_produce_request_test.cpp).
+
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+class produce_request_builder {
+public:
+    // The request for `batches` (which, and whose topics, must outlive it).
+    produce_request build(std::span<producer_batch* const> batches, std::int16_t acks, std::int32_t timeout_ms) {
+        topics_.clear();
+        partitions_.clear();
+        partitions_.reserve(batches.size());
+        order_.resize(batches.size());
+        for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+        std::stable_sort(order_.begin(), order_.end(), [&](std::size_t x, std::size_t y) { return batches[x]->topic < batches[y]->topic; });
+        for (std::size_t i : order_) partitions_.push_back(produce_partition_data{batches[i]->partition, batches[i]->wire});
+        for (std::size_t k = 0; k < order_.size();) {
+            std::size_t j = k;
+            while (j < order_.size() && batches[order_[j]]->topic == batches[order_[k]]->topic) ++j;
+            topics_.push_back(produce_topic_data{batches[order_[k]]->topic->name,
+                                                 std::span<const produce_partition_data>(partitions_.data() + k, j - k)});
+            k = j;
+        }
+        produce_request req;
+        req.acks = acks;
+        req.timeout_ms = timeout_ms;
+        req.topics = std::span<const produce_topic_data>(topics_);
+        return req;
+    }
+
+    // Hands each partition's answer to its batch, in the order the response lists them:
+    // answered(batch, partition_response), once per batch; then unanswered(batch) for each batch
+    // the broker said nothing of.
+    template <class Answered, class Unanswered>
+    static void match(std::span<producer_batch* const> batches, const produce_response& r, Answered&& answered, Unanswered&& unanswered) {
+        std::vector<bool> done(batches.size(), false);
+        for (const auto& t : r.topics) {
+            for (const auto& pr : t.partitions) {
+                for (std::size_t i = 0; i < batches.size(); ++i) {
+                    producer_batch* batch = batches[i];
+                    if (done[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
+                    done[i] = true;
+                    answered(batch, pr);
+                    break;
+                }
+            }
+        }
+        for (std::size_t i = 0; i < batches.size(); ++i)
+            if (!done[i]) unanswered(batches[i]);
+    }
+
+private:
+    std::vector<produce_topic_data> topics_;
+    std::vector<produce_partition_data> partitions_;
+    std::vector<std::size_t> order_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/produce_request_builder.hpp ----
 
 #include <algorithm>
 #include <chrono>
@@ -11761,28 +11867,9 @@ private:
 
     detail::detached_task produce(typename request_list::iterator request) {
         std::vector<producer_batch*>& batches = *request;
-        // Kafka takes one entry per topic: the batches grouped by topic, keeping the drain order
-        // within each.
-        std::vector<produce_topic_data> topics;
-        std::vector<produce_partition_data> partitions;
-        partitions.reserve(batches.size());
-        {
-            std::vector<std::size_t> order(batches.size());
-            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-            std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return batches[x]->topic < batches[y]->topic; });
-            for (std::size_t i : order) partitions.push_back(produce_partition_data{batches[i]->partition, batches[i]->wire});
-            for (std::size_t k = 0; k < order.size();) {
-                std::size_t j = k;
-                while (j < order.size() && batches[order[j]]->topic == batches[order[k]]->topic) ++j;
-                topics.push_back(produce_topic_data{batches[order[k]]->topic->name,
-                                                    std::span<const produce_partition_data>(partitions.data() + k, j - k)});
-                k = j;
-            }
-        }
-        produce_request req;
-        req.acks = static_cast<std::int16_t>(p_.config.acks);
-        req.timeout_ms = static_cast<std::int32_t>(p_.config.request_timeout.count());
-        req.topics = std::span<const produce_topic_data>(topics);
+        produce_request_builder builder;
+        const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
+                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()));
         ++p_.stats.requests_sent;
         p_.stats.batches_sent += batches.size();
 
@@ -11815,32 +11902,17 @@ private:
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
             } else {
                 if (r->throttle_time_ms > 0) throttled_until_ = p_.rt.now() + std::chrono::milliseconds(r->throttle_time_ms);
-                answer_in_order(batches, *r);
+                produce_request_builder::match(
+                    batches, *r, [&](producer_batch* batch, const produce_partition_response& pr) { on_partition_response(batch, pr); },
+                    [&](producer_batch* batch) {
+                        on_batch_failed(batch, error(errc::malformed_response, "the broker did not answer for a partition"));
+                    });
             }
         }
         end_request(request);
         wake_.notify();
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
-    }
-
-    // Each partition's answer goes to its batch in the order the response lists them; a batch the
-    // broker did not answer for fails.
-    void answer_in_order(const std::vector<producer_batch*>& batches, const produce_response& r) {
-        std::vector<bool> answered(batches.size(), false);
-        for (const auto& t : r.topics) {
-            for (const auto& pr : t.partitions) {
-                for (std::size_t i = 0; i < batches.size(); ++i) {
-                    producer_batch* batch = batches[i];
-                    if (answered[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
-                    answered[i] = true;
-                    on_partition_response(batch, pr);
-                    break;
-                }
-            }
-        }
-        for (std::size_t i = 0; i < batches.size(); ++i)
-            if (!answered[i]) on_batch_failed(batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
     }
 
     // After the producer was destroyed: the request's batches were reported then; their memory
@@ -11949,6 +12021,114 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/broker_sender.hpp ----
+// ---- begin kcoro/producer/producer_id_requester.hpp ----
+// The runtime side of the producer identity: the loop that asks a broker for a producer id
+// (InitProducerId) before the first idempotent batch, and again for a new epoch when the identity
+// says a bump is due (KIP-360: with the current id and epoch, from v3), with backoff after a
+// retriable failure. The identity (producer_identity.hpp) keeps the id, the epoch and the rules; a
+// transaction manager, when transactional_id is set, will ask for its id through the same request.
+
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime Runtime>
+class producer_id_requester {
+public:
+    // What the requester asks of the engine that holds it.
+    class host {
+    public:
+        virtual bool stopping() const noexcept = 0;
+        virtual broker_connection<Runtime>* any_ready_connection() = 0;
+        virtual void request_metadata() = 0;  // no connection is up: the refresh makes one
+        virtual int requests_in_flight() const = 0;
+        virtual void producer_id_assigned() = 0;       // the senders may drain
+        virtual void producer_id_refused(const error& e) = 0;  // fatal: every pending send fails with it
+        virtual void coroutine_ended() = 0;
+
+    protected:
+        ~host() = default;
+    };
+
+    struct parts {
+        Runtime& rt;
+        const producer_config& config;
+        producer_identity& identity;
+        record_accumulator& accumulator;
+        producer_stats& stats;
+        host& engine;
+    };
+
+    explicit producer_id_requester(parts p) : p_(p), wake_(p.rt) {}
+    producer_id_requester(const producer_id_requester&) = delete;
+    producer_id_requester& operator=(const producer_id_requester&) = delete;
+
+    void notify() noexcept { wake_.notify(); }
+
+    detail::detached_task loop() {
+        producer_identity& identity = p_.identity;
+        int failures = 0;
+        while (!p_.engine.stopping()) {
+            const bool need_init = identity.needs_id();
+            const bool need_bump = identity.bump_due(p_.engine.requests_in_flight());
+            if (need_init || need_bump) {
+                broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
+                if (conn == nullptr) {
+                    p_.engine.request_metadata();
+                    co_await wake_.wait_until(p_.rt.now() + std::chrono::milliseconds(100));
+                    continue;
+                }
+                init_producer_id_request req;
+                req.transaction_timeout_ms = static_cast<std::int32_t>(p_.config.transaction_timeout.count());
+                auto v = negotiate<init_producer_id_request>(conn->versions());
+                if (need_bump && v && *v >= 3) {
+                    req.producer_id = identity.id();
+                    req.producer_epoch = identity.epoch();
+                }
+                result<init_producer_id_response> r = error(errc::no_supported_version);
+                if (v) r = co_await conn->request(req, *v);
+                else r = std::move(v).err();
+                if (p_.engine.stopping()) break;
+                if (r && r->error_code == errc::none) {
+                    identity.assign(r->producer_id, r->producer_epoch);
+                    if (need_bump) {
+                        ++p_.stats.epoch_bumps;
+                        restart_sequences();
+                    }
+                    failures = 0;
+                    p_.engine.producer_id_assigned();
+                    continue;
+                }
+                error e = r ? error(r->error_code, "InitProducerId") : r.err();
+                if (producer_identity::init_error_is_fatal(e)) {
+                    p_.engine.producer_id_refused(error(e.code(), "idempotent producer: " + e.message()));
+                    break;
+                }
+                ++failures;
+                co_await wake_.wait_until(p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random()));
+                continue;
+            }
+            co_await wake_.wait_until(p_.rt.now() + std::chrono::seconds(1));
+        }
+        p_.engine.coroutine_ended();
+    }
+
+private:
+    // After an epoch bump every partition starts again at sequence 0, in queue order.
+    void restart_sequences() {
+        for (auto& [name, ts] : p_.accumulator.topics())
+            for (auto& ps : ts->partitions) producer_identity::restart(ps);
+    }
+
+    parts p_;
+    detail::wake_signal<Runtime> wake_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_id_requester.hpp ----
 
 #include <algorithm>
 #include <chrono>
@@ -11967,29 +12147,31 @@ KCORO_NAMESPACE_END
 KCORO_NAMESPACE_BEGIN
 
 template <engine_runtime Runtime>
-class producer_engine final : private broker_sender<Runtime>::host, private metadata_refresher<Runtime>::host {
+class producer_engine final : private broker_sender<Runtime>::host,
+                              private metadata_refresher<Runtime>::host,
+                              private producer_id_requester<Runtime>::host {
     using sender = broker_sender<Runtime>;
     using refresher = metadata_refresher<Runtime>;
+    using id_requester = producer_id_requester<Runtime>;
 
 public:
     producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
         : rt_(std::move(rt)),
           config_(std::move(config)),
           identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          refresher_({rt_, config_, accumulator_, stats_, background_, *this}, std::move(bootstrap)),
-          idempotence_wake_(rt_) {
+          refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
     producer_engine(const producer_engine&) = delete;
     producer_engine& operator=(const producer_engine&) = delete;
 
-    // Starts connecting: the metadata loop, and the idempotence loop when there is one.
+    // Starts connecting: the metadata loop, and the producer id's when idempotent.
     void start() {
         ++live_coroutines_;
         detail::start_detached(rt_, background_, refresher_.loop());
         if (identity_.idempotent()) {
             ++live_coroutines_;
-            detail::start_detached(rt_, background_, idempotence_loop());
+            detail::start_detached(rt_, background_, id_requester_.loop());
         }
     }
 
@@ -12063,7 +12245,7 @@ public:
         fail_all_queued(why);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
         refresher_.close(error(errc::producer_closed), false);
-        idempotence_wake_.notify();
+        id_requester_.notify();
         while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
@@ -12127,7 +12309,7 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
-        idempotence_wake_.notify();
+        id_requester_.notify();
         notify_idle();
     }
 
@@ -12217,7 +12399,7 @@ public:
     }
     // While close() runs, each record pending when it was called that fails makes close() fail.
     void note_if_closing(const error& e) { reporter_.note_failure(e); }
-    void request_metadata() { refresher_.request(); }
+    void request_metadata() override { refresher_.request(); }
     // Why a topic has no usable metadata, as an error (metadata_refresher::missing).
     error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
         return refresher_.missing(topic, std::move(what), otherwise);
@@ -12331,10 +12513,10 @@ private:
 
     bool sending_everything() const noexcept override { return flushing_ > 0 || closing(); }
     void broker_connected() override {
-        idempotence_wake_.notify();
+        id_requester_.notify();
         refresher_.notify();
     }
-    void request_answered() override { idempotence_wake_.notify(); }
+    void request_answered() override { id_requester_.notify(); }
 
     sender& broker(std::int32_t id) {
         auto it = senders_.find(id);
@@ -12376,12 +12558,11 @@ private:
             if (s->ready()) return s->connection();
         return nullptr;
     }
-    broker_connection<Runtime>* any_ready_connection() {
+    broker_connection<Runtime>* any_ready_connection() override {
         broker_connection<Runtime>* c = ready_connection();
         return c != nullptr ? c : refresher_.ready_bootstrap();
     }
     void leader_seen(std::int32_t id) override { (void)broker(id); }
-    void refresh_succeeded() override { fail_unknown_topics(); }
     void refresh_ended() override {
         retry_parked();
         notify_all_senders_only();
@@ -12395,108 +12576,19 @@ private:
         return parked_.empty() ? steady_time::max() : now + std::chrono::milliseconds(100);
     }
 
-    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
-    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
-    bool needs_more_metadata() const override {
-        if (parked_.any_waiting_for_metadata()) return true;
-        for (auto& [name, ts] : accumulator_.topics()) {
-            const topic_metadata* md = refresher_.metadata().topic(name);
-            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
-            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
-                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
-        }
-        return false;
-    }
+    // ---- the producer id -----------------------------------------------------------------------
 
-    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
-    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
-    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
-    void fail_unknown_topics() {
-        if (config_.unknown_topic_retries <= 0) return;
-        std::vector<topic_state*> missing;
-        for (auto& [name, ts] : accumulator_.topics())
-            if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
-        for (topic_state* ts : missing) {
-            const error why(errc::unknown_topic_or_partition,
-                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
-                                " times in a row that it does not exist (unknown_topic_retries)");
-            ts->unknown_answers = 0;
-            parked_.fail_topic(ts->name, why);
-            for (partition_state& ps : ts->partitions) {
-                while (!ps.queue.empty()) {
-                    producer_batch* b = accumulator_.take(ps);
-                    // A batch given up after it got a sequence leaves a gap the broker would reject.
-                    identity_.gave_up(*b);
-                    fail_batch(b, why);
-                }
-            }
-        }
-    }
-
-    // ---- idempotence --------------------------------------------------------------------------
-
-    int total_in_flight() const {
+    int requests_in_flight() const override {
         int n = 0;
         for (auto& [id, s] : senders_) n += s->in_flight();
         return n;
     }
-
-    detail::detached_task idempotence_loop() {
-        int failures = 0;
-        while (!stopping()) {
-            const bool need_init = identity_.needs_id();
-            const bool need_bump = identity_.bump_due(total_in_flight());
-            if (need_init || need_bump) {
-                broker_connection<Runtime>* conn = any_ready_connection();
-                if (conn == nullptr) {
-                    request_metadata();
-                    co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::milliseconds(100));
-                    continue;
-                }
-                init_producer_id_request req;
-                req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
-                auto v = negotiate<init_producer_id_request>(conn->versions());
-                if (need_bump && v && *v >= 3) {
-                    req.producer_id = identity_.id();
-                    req.producer_epoch = identity_.epoch();
-                }
-                result<init_producer_id_response> r = error(errc::no_supported_version);
-                if (v) r = co_await conn->request(req, *v);
-                else r = std::move(v).err();
-                if (stopping()) break;
-                if (r && r->error_code == errc::none) {
-                    identity_.assign(r->producer_id, r->producer_epoch);
-                    if (need_bump) {
-                        ++stats_.epoch_bumps;
-                        reset_sequences();
-                    }
-                    failures = 0;
-                    notify_all_senders();
-                    continue;
-                }
-                error e = r ? error(r->error_code, "InitProducerId") : r.err();
-                if (producer_identity::init_error_is_fatal(e)) {
-                    fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
-                    fail_waiting_senders(*fatal_error_);
-                    fail_all_queued(*fatal_error_);
-                    break;
-                }
-                ++failures;
-                co_await idempotence_wake_.wait_until(rt_.now() + retry_backoff(failures, config_.retry_backoff, config_.retry_backoff_max, rt_.random()));
-                continue;
-            }
-            co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::seconds(1));
-        }
-        coroutine_ended();
+    void producer_id_assigned() override { notify_all_senders(); }
+    void producer_id_refused(const error& e) override {
+        fatal_error_ = e;
+        fail_waiting_senders(*fatal_error_);
+        fail_all_queued(*fatal_error_);
     }
-
-    // After an epoch bump every partition starts again at sequence 0, in queue order.
-    void reset_sequences() {
-        for (auto& [name, tsp] : accumulator_.topics()) {
-            for (auto& ps : tsp->partitions) producer_identity::restart(ps);
-        }
-    }
-
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
@@ -12511,7 +12603,7 @@ private:
     typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
-    detail::wake_signal<Runtime> idempotence_wake_;
+    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;

@@ -15,6 +15,7 @@
 #include "broker_connection.hpp"
 #include "led_partitions.hpp"
 #include "metadata_refresher.hpp"
+#include "produce_request_builder.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
 #include "producer_identity.hpp"
@@ -273,28 +274,9 @@ private:
 
     detail::detached_task produce(typename request_list::iterator request) {
         std::vector<producer_batch*>& batches = *request;
-        // Kafka takes one entry per topic: the batches grouped by topic, keeping the drain order
-        // within each.
-        std::vector<produce_topic_data> topics;
-        std::vector<produce_partition_data> partitions;
-        partitions.reserve(batches.size());
-        {
-            std::vector<std::size_t> order(batches.size());
-            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-            std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return batches[x]->topic < batches[y]->topic; });
-            for (std::size_t i : order) partitions.push_back(produce_partition_data{batches[i]->partition, batches[i]->wire});
-            for (std::size_t k = 0; k < order.size();) {
-                std::size_t j = k;
-                while (j < order.size() && batches[order[j]]->topic == batches[order[k]]->topic) ++j;
-                topics.push_back(produce_topic_data{batches[order[k]]->topic->name,
-                                                    std::span<const produce_partition_data>(partitions.data() + k, j - k)});
-                k = j;
-            }
-        }
-        produce_request req;
-        req.acks = static_cast<std::int16_t>(p_.config.acks);
-        req.timeout_ms = static_cast<std::int32_t>(p_.config.request_timeout.count());
-        req.topics = std::span<const produce_topic_data>(topics);
+        produce_request_builder builder;
+        const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
+                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()));
         ++p_.stats.requests_sent;
         p_.stats.batches_sent += batches.size();
 
@@ -327,32 +309,17 @@ private:
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
             } else {
                 if (r->throttle_time_ms > 0) throttled_until_ = p_.rt.now() + std::chrono::milliseconds(r->throttle_time_ms);
-                answer_in_order(batches, *r);
+                produce_request_builder::match(
+                    batches, *r, [&](producer_batch* batch, const produce_partition_response& pr) { on_partition_response(batch, pr); },
+                    [&](producer_batch* batch) {
+                        on_batch_failed(batch, error(errc::malformed_response, "the broker did not answer for a partition"));
+                    });
             }
         }
         end_request(request);
         wake_.notify();
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
-    }
-
-    // Each partition's answer goes to its batch in the order the response lists them; a batch the
-    // broker did not answer for fails.
-    void answer_in_order(const std::vector<producer_batch*>& batches, const produce_response& r) {
-        std::vector<bool> answered(batches.size(), false);
-        for (const auto& t : r.topics) {
-            for (const auto& pr : t.partitions) {
-                for (std::size_t i = 0; i < batches.size(); ++i) {
-                    producer_batch* batch = batches[i];
-                    if (answered[i] || batch->partition != pr.index || batch->topic->name != t.name) continue;
-                    answered[i] = true;
-                    on_partition_response(batch, pr);
-                    break;
-                }
-            }
-        }
-        for (std::size_t i = 0; i < batches.size(); ++i)
-            if (!answered[i]) on_batch_failed(batches[i], error(errc::malformed_response, "the broker did not answer for a partition"));
     }
 
     // After the producer was destroyed: the request's batches were reported then; their memory

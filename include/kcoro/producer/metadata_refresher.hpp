@@ -4,8 +4,8 @@
 // up, what last went wrong reaching the cluster, and the waiters of wait_for_metadata(). It counts
 // routing changes (a leader moved, partitions appeared, a leader was forgotten), by which each
 // broker's sender knows when to list its partitions again. What a refresh sets in motion beyond
-// that (parked sends retried, senders woken, unknown topics failed) it leaves to the engine, which
-// it asks through `host`.
+// that (parked sends retried, senders woken) it leaves to the engine, which it asks through `host`;
+// the records of a topic the cluster keeps saying does not exist it fails itself.
 #pragma once
 
 #include "../detail/prelude.hpp"
@@ -17,7 +17,10 @@
 #include "../runtime/wake_signal.hpp"
 #include "broker_connection.hpp"
 #include "cluster_metadata.hpp"
+#include "parked_sends.hpp"
+#include "producer_batch.hpp"
 #include "producer_config.hpp"
+#include "producer_identity.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
@@ -45,12 +48,10 @@ public:
         // A broker's connection that is up, to ask through instead of a bootstrap address.
         virtual broker_connection<Runtime>* ready_connection() = 0;
         virtual void leader_seen(std::int32_t broker) = 0;  // it gets a sender
-        virtual void refresh_succeeded() = 0;               // topics refused too often fail now
+        virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void refresh_ended() = 0;                   // after every attempt, ok or not
         // Expires what waits too long; when it must run again at the latest.
         virtual steady_time housekeeping(steady_time now) = 0;
-        // Sends or queued records wait for a topic or a leader not known yet.
-        virtual bool needs_more_metadata() const = 0;
         virtual void coroutine_ended() = 0;
 
     protected:
@@ -61,6 +62,8 @@ public:
         Runtime& rt;
         const producer_config& config;
         record_accumulator& accumulator;
+        parked_sends& parked;
+        producer_identity& identity;
         producer_stats& stats;
         detail::detached_scope& background;
         host& engine;
@@ -85,8 +88,8 @@ public:
                     unreachable_ = false;
                     last_refresh = p_.rt.now();
                     ++p_.stats.metadata_refreshes;
-                    p_.engine.refresh_succeeded();
-                    if (p_.engine.needs_more_metadata()) retry_at_ = p_.rt.now() + p_.config.retry_backoff;
+                    fail_unknown_topics();
+                    if (needs_more_metadata()) retry_at_ = p_.rt.now() + p_.config.retry_backoff;
                 } else {
                     ++failures;
                     unreachable_ = true;
@@ -101,7 +104,7 @@ public:
             const steady_time soon = std::max(retry_at_, p_.rt.now() + std::chrono::milliseconds(10));
             // Never in the past: before the first successful refresh last_refresh is the epoch.
             steady_time next = std::max(last_refresh + p_.config.metadata_max_age, soon);
-            const bool more = p_.engine.needs_more_metadata();
+            const bool more = needs_more_metadata();
             if (wanted_ || more) next = std::min(next, soon);
             next = std::min(next, housekeeping_due);
             if (more) wanted_ = true;
@@ -207,6 +210,44 @@ public:
     }
 
 private:
+    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
+    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
+    bool needs_more_metadata() const {
+        if (p_.parked.any_waiting_for_metadata()) return true;
+        for (auto& [name, ts] : p_.accumulator.topics()) {
+            const topic_metadata* md = metadata_.topic(name);
+            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
+            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
+                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
+        }
+        return false;
+    }
+
+    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
+    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
+    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
+    void fail_unknown_topics() {
+        if (p_.config.unknown_topic_retries <= 0) return;
+        std::vector<topic_state*> missing;
+        for (auto& [name, ts] : p_.accumulator.topics())
+            if (ts->unknown_answers >= p_.config.unknown_topic_retries) missing.push_back(ts.get());
+        for (topic_state* ts : missing) {
+            const error why(errc::unknown_topic_or_partition,
+                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
+                                " times in a row that it does not exist (unknown_topic_retries)");
+            ts->unknown_answers = 0;
+            p_.parked.fail_topic(ts->name, why);
+            for (partition_state& ps : ts->partitions) {
+                while (!ps.queue.empty()) {
+                    producer_batch* b = p_.accumulator.take(ps);
+                    // A batch given up after it got a sequence leaves a gap the broker would reject.
+                    p_.identity.gave_up(*b);
+                    p_.engine.fail_batch(b, why);
+                }
+            }
+        }
+    }
+
     void notify_waiters() {
         for (auto* s : waiters_) s->notify();
     }

@@ -24,6 +24,7 @@
 #include "parked_sends.hpp"
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
+#include "producer_id_requester.hpp"
 #include "producer_identity.hpp"
 #include "producer_record.hpp"
 #include "producer_stats.hpp"
@@ -47,29 +48,31 @@
 KCORO_NAMESPACE_BEGIN
 
 template <engine_runtime Runtime>
-class producer_engine final : private broker_sender<Runtime>::host, private metadata_refresher<Runtime>::host {
+class producer_engine final : private broker_sender<Runtime>::host,
+                              private metadata_refresher<Runtime>::host,
+                              private producer_id_requester<Runtime>::host {
     using sender = broker_sender<Runtime>;
     using refresher = metadata_refresher<Runtime>;
+    using id_requester = producer_id_requester<Runtime>;
 
 public:
     producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
         : rt_(std::move(rt)),
           config_(std::move(config)),
           identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
-          refresher_({rt_, config_, accumulator_, stats_, background_, *this}, std::move(bootstrap)),
-          idempotence_wake_(rt_) {
+          refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
     producer_engine(const producer_engine&) = delete;
     producer_engine& operator=(const producer_engine&) = delete;
 
-    // Starts connecting: the metadata loop, and the idempotence loop when there is one.
+    // Starts connecting: the metadata loop, and the producer id's when idempotent.
     void start() {
         ++live_coroutines_;
         detail::start_detached(rt_, background_, refresher_.loop());
         if (identity_.idempotent()) {
             ++live_coroutines_;
-            detail::start_detached(rt_, background_, idempotence_loop());
+            detail::start_detached(rt_, background_, id_requester_.loop());
         }
     }
 
@@ -143,7 +146,7 @@ public:
         fail_all_queued(why);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
         refresher_.close(error(errc::producer_closed), false);
-        idempotence_wake_.notify();
+        id_requester_.notify();
         while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
             fail_all_queued(why);
@@ -207,7 +210,7 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
-        idempotence_wake_.notify();
+        id_requester_.notify();
         notify_idle();
     }
 
@@ -297,7 +300,7 @@ public:
     }
     // While close() runs, each record pending when it was called that fails makes close() fail.
     void note_if_closing(const error& e) { reporter_.note_failure(e); }
-    void request_metadata() { refresher_.request(); }
+    void request_metadata() override { refresher_.request(); }
     // Why a topic has no usable metadata, as an error (metadata_refresher::missing).
     error metadata_missing(std::string_view topic, std::string what, errc otherwise) const {
         return refresher_.missing(topic, std::move(what), otherwise);
@@ -411,10 +414,10 @@ private:
 
     bool sending_everything() const noexcept override { return flushing_ > 0 || closing(); }
     void broker_connected() override {
-        idempotence_wake_.notify();
+        id_requester_.notify();
         refresher_.notify();
     }
-    void request_answered() override { idempotence_wake_.notify(); }
+    void request_answered() override { id_requester_.notify(); }
 
     sender& broker(std::int32_t id) {
         auto it = senders_.find(id);
@@ -456,12 +459,11 @@ private:
             if (s->ready()) return s->connection();
         return nullptr;
     }
-    broker_connection<Runtime>* any_ready_connection() {
+    broker_connection<Runtime>* any_ready_connection() override {
         broker_connection<Runtime>* c = ready_connection();
         return c != nullptr ? c : refresher_.ready_bootstrap();
     }
     void leader_seen(std::int32_t id) override { (void)broker(id); }
-    void refresh_succeeded() override { fail_unknown_topics(); }
     void refresh_ended() override {
         retry_parked();
         notify_all_senders_only();
@@ -475,108 +477,19 @@ private:
         return parked_.empty() ? steady_time::max() : now + std::chrono::milliseconds(100);
     }
 
-    // Sends parked for a topic's metadata, or queued records whose partition has no leader (or
-    // whose topic has no metadata any more). A topic nothing waits for is not asked about again.
-    bool needs_more_metadata() const override {
-        if (parked_.any_waiting_for_metadata()) return true;
-        for (auto& [name, ts] : accumulator_.topics()) {
-            const topic_metadata* md = refresher_.metadata().topic(name);
-            const std::size_t known = md == nullptr ? 0 : md->partitions.size();
-            for (std::size_t p = 0; p < ts->partitions.size(); ++p)
-                if (!ts->partitions[p].queue.empty() && (p >= known || md->partitions[p].leader < 0)) return true;
-        }
-        return false;
-    }
+    // ---- the producer id -----------------------------------------------------------------------
 
-    // After unknown_topic_retries metadata answers in a row said a topic does not exist, its
-    // pending records fail with that answer (franz-go's rule; the Java client waits max_block).
-    // LEADER_NOT_AVAILABLE, which a broker answers while it creates a topic, does not count.
-    void fail_unknown_topics() {
-        if (config_.unknown_topic_retries <= 0) return;
-        std::vector<topic_state*> missing;
-        for (auto& [name, ts] : accumulator_.topics())
-            if (ts->unknown_answers >= config_.unknown_topic_retries) missing.push_back(ts.get());
-        for (topic_state* ts : missing) {
-            const error why(errc::unknown_topic_or_partition,
-                            "topic '" + ts->name + "': the broker said " + std::to_string(ts->unknown_answers) +
-                                " times in a row that it does not exist (unknown_topic_retries)");
-            ts->unknown_answers = 0;
-            parked_.fail_topic(ts->name, why);
-            for (partition_state& ps : ts->partitions) {
-                while (!ps.queue.empty()) {
-                    producer_batch* b = accumulator_.take(ps);
-                    // A batch given up after it got a sequence leaves a gap the broker would reject.
-                    identity_.gave_up(*b);
-                    fail_batch(b, why);
-                }
-            }
-        }
-    }
-
-    // ---- idempotence --------------------------------------------------------------------------
-
-    int total_in_flight() const {
+    int requests_in_flight() const override {
         int n = 0;
         for (auto& [id, s] : senders_) n += s->in_flight();
         return n;
     }
-
-    detail::detached_task idempotence_loop() {
-        int failures = 0;
-        while (!stopping()) {
-            const bool need_init = identity_.needs_id();
-            const bool need_bump = identity_.bump_due(total_in_flight());
-            if (need_init || need_bump) {
-                broker_connection<Runtime>* conn = any_ready_connection();
-                if (conn == nullptr) {
-                    request_metadata();
-                    co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::milliseconds(100));
-                    continue;
-                }
-                init_producer_id_request req;
-                req.transaction_timeout_ms = static_cast<std::int32_t>(config_.transaction_timeout.count());
-                auto v = negotiate<init_producer_id_request>(conn->versions());
-                if (need_bump && v && *v >= 3) {
-                    req.producer_id = identity_.id();
-                    req.producer_epoch = identity_.epoch();
-                }
-                result<init_producer_id_response> r = error(errc::no_supported_version);
-                if (v) r = co_await conn->request(req, *v);
-                else r = std::move(v).err();
-                if (stopping()) break;
-                if (r && r->error_code == errc::none) {
-                    identity_.assign(r->producer_id, r->producer_epoch);
-                    if (need_bump) {
-                        ++stats_.epoch_bumps;
-                        reset_sequences();
-                    }
-                    failures = 0;
-                    notify_all_senders();
-                    continue;
-                }
-                error e = r ? error(r->error_code, "InitProducerId") : r.err();
-                if (producer_identity::init_error_is_fatal(e)) {
-                    fatal_error_ = error(e.code(), "idempotent producer: " + e.message());
-                    fail_waiting_senders(*fatal_error_);
-                    fail_all_queued(*fatal_error_);
-                    break;
-                }
-                ++failures;
-                co_await idempotence_wake_.wait_until(rt_.now() + retry_backoff(failures, config_.retry_backoff, config_.retry_backoff_max, rt_.random()));
-                continue;
-            }
-            co_await idempotence_wake_.wait_until(rt_.now() + std::chrono::seconds(1));
-        }
-        coroutine_ended();
+    void producer_id_assigned() override { notify_all_senders(); }
+    void producer_id_refused(const error& e) override {
+        fatal_error_ = e;
+        fail_waiting_senders(*fatal_error_);
+        fail_all_queued(*fatal_error_);
     }
-
-    // After an epoch bump every partition starts again at sequence 0, in queue order.
-    void reset_sequences() {
-        for (auto& [name, tsp] : accumulator_.topics()) {
-            for (auto& ps : tsp->partitions) producer_identity::restart(ps);
-        }
-    }
-
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
@@ -591,7 +504,7 @@ private:
     typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
-    detail::wake_signal<Runtime> idempotence_wake_;
+    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;

@@ -8,7 +8,7 @@ string(REPLACE "\n" ";" lines "${symbols}")
 set(engine_copies "")
 # The engine's parts, each a template on the runtime only.
 foreach(part_fn broker_sender:loop broker_sender:produce broker_sender:on_batch_failed metadata_refresher:loop
-        metadata_refresher:refresh producer_engine:idempotence_loop)
+        metadata_refresher:refresh producer_id_requester:loop)
   string(REPLACE ":" ";" pf "${part_fn}")
   list(GET pf 0 part)
   list(GET pf 1 fn)
