@@ -10137,7 +10137,7 @@ private:
     detail::detached_task watchdog_loop(std::uint64_t gen) {
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
-            steady_time next = rt_.now() + std::chrono::seconds(1);
+            steady_time next = steady_time::max();  // the first request outstanding, or close(), wakes it
             if (!waiters_.empty()) {
                 if (rt_.now() >= waiters_.front()->deadline) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
@@ -10673,6 +10673,13 @@ public:
         for (const parked_send* s = head_; s != nullptr; s = s->next)
             if (s->reason == park_reason::metadata) return true;
         return false;
+    }
+
+    // When the first parked send reaches its max_block.
+    steady_time earliest_deadline() const noexcept {
+        steady_time t = steady_time::max();
+        for (const parked_send* s = head_; s != nullptr; s = s->next) t = std::min(t, s->deadline);
+        return t;
     }
 
     void park(parked_send* s) noexcept {
@@ -11272,7 +11279,7 @@ public:
         virtual void leader_seen(std::int32_t broker) = 0;  // it gets a sender
         virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void refresh_ended() = 0;                   // after every attempt, ok or not
-        // Expires what waits too long; when it must run again at the latest.
+        // Expires what waited too long; when the next thing will have (the loop sleeps until then).
         virtual steady_time housekeeping(steady_time now) = 0;
         virtual void coroutine_ended() = 0;
 
@@ -11330,7 +11337,7 @@ public:
             if (wanted_ || more) next = std::min(next, soon);
             next = std::min(next, housekeeping_due);
             if (more) wanted_ = true;
-            co_await wake_.wait_until(std::min(next, p_.rt.now() + std::chrono::seconds(1)));
+            co_await wake_.wait_until(next);
         }
         notify_waiters();  // they see the producer closing
         p_.engine.coroutine_ended();
@@ -11623,6 +11630,7 @@ KCORO_NAMESPACE_END
 #include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11639,6 +11647,7 @@ public:
         virtual bool sending_everything() const noexcept = 0;   // flush() or close(): linger is over
         virtual void broker_connected() = 0;                    // the producer id and metadata may proceed
         virtual void request_answered() = 0;                    // in-flight counts changed
+        virtual void wake_leader(std::string_view topic, std::int32_t partition) = 0;
         virtual void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) = 0;
         virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void release_batch(producer_batch* b) = 0;      // already reported
@@ -11704,13 +11713,13 @@ public:
     }
 
     // Queued batches of the partitions this broker leads past their delivery timeout fail;
-    // in-flight ones are judged on their answer.
-    void expire_queued(steady_time now) {
+    // in-flight ones are judged on their answer. `next`: lowered to the next such timeout.
+    void expire_queued(steady_time now, steady_time& next) {
         refresh_led();
-        for (const auto& e : led_.entries()) expire_partition(p_, *e.topic, e.partition, now);
+        for (const auto& e : led_.entries()) expire_partition(p_, *e.topic, e.partition, now, next);
     }
     // The same for one partition, whoever leads it (the metadata loop runs it for every partition).
-    static void expire_partition(const parts& p, topic_state& ts, std::int32_t partition, steady_time now) {
+    static void expire_partition(const parts& p, topic_state& ts, std::int32_t partition, steady_time now, steady_time& next) {
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
                !(p.identity.idempotent() && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
@@ -11721,6 +11730,8 @@ public:
                                                                      ": not acknowledged within delivery_timeout (" +
                                                                      std::to_string(p.config.delivery_timeout.count()) + " ms)"));
         }
+        // A front batch kept past its deadline waits for its partition's answer, not for a time.
+        if (!ps.queue.empty() && ps.queue.front()->deadline > now) next = std::min(next, ps.queue.front()->deadline);
     }
 
 private:
@@ -11746,7 +11757,7 @@ private:
                 }
                 const broker_node* node = p_.metadata.metadata().broker(id_);
                 if (node == nullptr) {
-                    co_await wake_.wait_until(now + std::chrono::milliseconds(200));
+                    co_await wake_.wait_until(steady_time::max());  // every metadata answer wakes every sender
                     continue;
                 }
                 if (conn_) retired_.push_back(std::move(conn_));
@@ -11767,11 +11778,15 @@ private:
                 p_.engine.broker_connected();
             }
             if (!p_.identity.ready()) {
-                co_await wake_.wait_until(now + std::chrono::milliseconds(100));
+                co_await wake_.wait_until(steady_time::max());  // a producer id or a new epoch wakes every sender
                 continue;
             }
-            expire_queued(now);
-            steady_time next = now + std::chrono::seconds(1);
+            // Asleep, the sender is woken for what it cannot foresee (a record appended, a partition
+            // freed by another broker's answer, new metadata or a producer id, flush or close) and
+            // wakes by itself for what it can: a linger or a backoff ending, a throttle lifted, a
+            // queued batch's delivery timeout.
+            steady_time next = steady_time::max();
+            expire_queued(now, next);
             if (in_flight_ < p_.config.max_in_flight && now >= throttled_until_) {
                 drained_.clear();
                 drain(now, next);
@@ -11798,22 +11813,29 @@ private:
         refresh_led();
         std::size_t size = 128;
         const bool everything = p_.engine.sending_everything();
+        left_behind_ = false;
         led_.drain([&](const led_partitions::entry& e) {
             partition_state& ps = e.state();
             if (ps.queue.empty()) return led_partitions::visit::passed;
-            if (!ps.may_send_to(id_) || !p_.identity.may_drain(ps)) return led_partitions::visit::passed;
-            if (!p_.accumulator.ready(ps, now, everything, next)) return led_partitions::visit::passed;
-            producer_batch* batch = ps.queue.front();
-            if (!seal_for_send(ps, *batch)) return led_partitions::visit::passed;
-            const std::size_t cost = batch->wire.size() + e.topic->name.size() + 32;
-            if (!drained_.empty() && size + cost > p_.config.max_request_size) return led_partitions::visit::no_room;
-            p_.accumulator.take(ps);
-            ++ps.in_flight;
-            ps.in_flight_to = id_;
-            size += cost;
-            drained_.push_back(batch);
-            return led_partitions::visit::taken;
+            const led_partitions::visit v = drain_partition(e, ps, now, everything, size, next);
+            if (!ps.queue.empty()) left_behind_ = true;
+            return v;
         });
+    }
+    led_partitions::visit drain_partition(const led_partitions::entry& e, partition_state& ps, steady_time now, bool everything,
+                                          std::size_t& size, steady_time& next) {
+        if (!ps.may_send_to(id_) || !p_.identity.may_drain(ps)) return led_partitions::visit::passed;
+        if (!p_.accumulator.ready(ps, now, everything, next)) return led_partitions::visit::passed;
+        producer_batch* batch = ps.queue.front();
+        if (!seal_for_send(ps, *batch)) return led_partitions::visit::passed;
+        const std::size_t cost = batch->wire.size() + e.topic->name.size() + 32;
+        if (!drained_.empty() && size + cost > p_.config.max_request_size) return led_partitions::visit::no_room;
+        p_.accumulator.take(ps);
+        ++ps.in_flight;
+        ps.in_flight_to = id_;
+        size += cost;
+        drained_.push_back(batch);
+        return led_partitions::visit::taken;
     }
 
     // Assigns the batch's sequence (first send) and stamps producer id/epoch; false on a codec error
@@ -11888,7 +11910,7 @@ private:
                 co_return;
             }
             for (auto* batch : batches) {
-                --batch->topic->partitions[static_cast<std::size_t>(batch->partition)].in_flight;
+                answered(*batch);
                 if (w) p_.engine.complete_batch(batch, -1, -1);
                 else on_batch_failed(batch, w.err(), false);
             }
@@ -11909,8 +11931,10 @@ private:
                     });
             }
         }
+        // A free request slot matters only if the last drain left something behind or every slot
+        // was taken; otherwise the next append wakes the sender.
+        if (left_behind_ || in_flight_ == p_.config.max_in_flight) wake_.notify();
         end_request(request);
-        wake_.notify();
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
     }
@@ -11923,11 +11947,18 @@ private:
         p_.engine.coroutine_ended();
     }
 
+    // The batch is no longer in flight. A partition whose leader moved while it was, held back from
+    // the new leader until now (partition_state::may_send_to), may go there: its sender is woken.
+    partition_state& answered(const producer_batch& batch) {
+        partition_state& ps = batch.topic->partitions[static_cast<std::size_t>(batch.partition)];
+        if (--ps.in_flight == 0 && !ps.queue.empty()) p_.engine.wake_leader(batch.topic->name, batch.partition);
+        return ps;
+    }
+
     void on_partition_response(producer_batch* batch, const produce_partition_response& pr) {
         const errc e = pr.error_code;
         if (e == errc::none || e == errc::duplicate_sequence_number) {
-            partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-            --ps.in_flight;
+            partition_state& ps = answered(*batch);
             if (ps.in_flight == 0) ps.resend_pending = false;
             p_.identity.acknowledged(ps, *batch);
             p_.engine.complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
@@ -11939,8 +11970,7 @@ private:
     }
 
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
-        partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-        if (count_in_flight) --ps.in_flight;
+        partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
         const errc e = err.kind();
         const steady_time now = p_.rt.now();
         batch_failure facts;
@@ -12015,6 +12045,7 @@ private:
     // is awake. A batch whose linger ends before then wakes it.
     steady_time sleeps_until_ = steady_time::min();
     std::vector<producer_batch*> drained_;
+    bool left_behind_ = false;  // the last drain left a partition with batches queued
     request_list requests_;
     request_list spare_requests_;
 };
@@ -12078,7 +12109,7 @@ public:
                 broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
                 if (conn == nullptr) {
                     p_.engine.request_metadata();
-                    co_await wake_.wait_until(p_.rt.now() + std::chrono::milliseconds(100));
+                    co_await wake_.wait_until(steady_time::max());  // a connection made wakes it
                     continue;
                 }
                 init_producer_id_request req;
@@ -12111,7 +12142,8 @@ public:
                 co_await wake_.wait_until(p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random()));
                 continue;
             }
-            co_await wake_.wait_until(p_.rt.now() + std::chrono::seconds(1));
+            // Woken when a batch's error makes a bump needed and a request ends.
+            co_await wake_.wait_until(steady_time::max());
         }
         p_.engine.coroutine_ended();
     }
@@ -12209,7 +12241,7 @@ public:
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
         std::erase(idle_waiters_, &signal);
         if (!destroyed()) co_await acks_none_barrier();
         --flushing_;
@@ -12232,8 +12264,7 @@ public:
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed())
-            co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        while (!idle() && rt_.now() < deadline && !destroyed()) co_await signal.wait_until(deadline);
         if (destroyed()) {
             std::erase(idle_waiters_, &signal);
             co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
@@ -12455,6 +12486,7 @@ private:
     }
     void fail_waiting_senders(const error& e) {
         parked_.fail_all([&](const parked_send&) { return e; });
+        if (idle()) notify_idle();
     }
     // Fails every parked send with `kind`, the reason, and what the send was waiting for.
     void fail_waiting_senders(errc kind, std::string_view reason) {
@@ -12464,6 +12496,7 @@ private:
             else detail += " while it waited for buffer memory";
             return error(kind, std::move(detail));
         });
+        if (idle()) notify_idle();
     }
 
     // ---- completion (for the senders) ---------------------------------------------------------
@@ -12475,6 +12508,8 @@ private:
     void fail_batch(producer_batch* b, const error& e) override {
         report_failure(b, e);
         release_batch(b);
+        // A batch given up after it got a sequence needs a new epoch (producer_identity::gave_up).
+        if (identity_.bump_needed()) id_requester_.notify();
     }
     // The batch keeps its memory (a write may still refer to it).
     void report_failure(producer_batch* b, const error& e) { reporter_.fail(*b, e, poster()); }
@@ -12516,7 +12551,9 @@ private:
         id_requester_.notify();
         refresher_.notify();
     }
-    void request_answered() override { id_requester_.notify(); }
+    void request_answered() override {
+        if (identity_.needs_id() || identity_.bump_needed()) id_requester_.notify();
+    }
 
     sender& broker(std::int32_t id) {
         auto it = senders_.find(id);
@@ -12526,7 +12563,7 @@ private:
         return *it->second;
     }
 
-    void wake_leader(std::string_view topic_name, std::int32_t partition) { wake_leader_by(topic_name, partition, steady_time::max()); }
+    void wake_leader(std::string_view topic_name, std::int32_t partition) override { wake_leader_by(topic_name, partition, steady_time::max()); }
     // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
     void wake_leader_by(std::string_view topic_name, std::int32_t partition, steady_time when) {
         const topic_metadata* md = refresher_.metadata().topic(topic_name);
@@ -12565,15 +12602,20 @@ private:
     void leader_seen(std::int32_t id) override { (void)broker(id); }
     void refresh_ended() override {
         retry_parked();
+        if (idle()) notify_idle();  // sends parked for a topic that does not exist failed
         notify_all_senders_only();
+        if (identity_.needs_id() || identity_.bump_needed()) id_requester_.notify();  // a connection may be up now
     }
     // Parked sends at their max_block and queued batches at their delivery timeout fail, whoever
     // leads their partition (a partition without a leader has no sender to expire it).
     steady_time housekeeping(steady_time now) override {
         expire_parked(now);
+        if (idle()) notify_idle();
+        steady_time next = parked_.earliest_deadline();
         for (auto& [name, ts] : accumulator_.topics())
-            for (std::size_t i = 0; i < ts->partitions.size(); ++i) sender::expire_partition(sender_parts_, *ts, static_cast<std::int32_t>(i), now);
-        return parked_.empty() ? steady_time::max() : now + std::chrono::milliseconds(100);
+            for (std::size_t i = 0; i < ts->partitions.size(); ++i)
+                sender::expire_partition(sender_parts_, *ts, static_cast<std::int32_t>(i), now, next);
+        return next;
     }
 
     // ---- the producer id -----------------------------------------------------------------------

@@ -378,7 +378,7 @@ private:
     detail::detached_task watchdog_loop(std::uint64_t gen) {
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
-            steady_time next = rt_.now() + std::chrono::seconds(1);
+            steady_time next = steady_time::max();  // the first request outstanding, or close(), wakes it
             if (!waiters_.empty()) {
                 if (rt_.now() >= waiters_.front()->deadline) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +

@@ -30,6 +30,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,7 @@ public:
         virtual bool sending_everything() const noexcept = 0;   // flush() or close(): linger is over
         virtual void broker_connected() = 0;                    // the producer id and metadata may proceed
         virtual void request_answered() = 0;                    // in-flight counts changed
+        virtual void wake_leader(std::string_view topic, std::int32_t partition) = 0;
         virtual void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) = 0;
         virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void release_batch(producer_batch* b) = 0;      // already reported
@@ -111,13 +113,13 @@ public:
     }
 
     // Queued batches of the partitions this broker leads past their delivery timeout fail;
-    // in-flight ones are judged on their answer.
-    void expire_queued(steady_time now) {
+    // in-flight ones are judged on their answer. `next`: lowered to the next such timeout.
+    void expire_queued(steady_time now, steady_time& next) {
         refresh_led();
-        for (const auto& e : led_.entries()) expire_partition(p_, *e.topic, e.partition, now);
+        for (const auto& e : led_.entries()) expire_partition(p_, *e.topic, e.partition, now, next);
     }
     // The same for one partition, whoever leads it (the metadata loop runs it for every partition).
-    static void expire_partition(const parts& p, topic_state& ts, std::int32_t partition, steady_time now) {
+    static void expire_partition(const parts& p, topic_state& ts, std::int32_t partition, steady_time now, steady_time& next) {
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
         while (!ps.queue.empty() && now >= ps.queue.front()->deadline &&
                !(p.identity.idempotent() && ps.queue.front()->base_sequence >= 0 && ps.in_flight > 0)) {
@@ -128,6 +130,8 @@ public:
                                                                      ": not acknowledged within delivery_timeout (" +
                                                                      std::to_string(p.config.delivery_timeout.count()) + " ms)"));
         }
+        // A front batch kept past its deadline waits for its partition's answer, not for a time.
+        if (!ps.queue.empty() && ps.queue.front()->deadline > now) next = std::min(next, ps.queue.front()->deadline);
     }
 
 private:
@@ -153,7 +157,7 @@ private:
                 }
                 const broker_node* node = p_.metadata.metadata().broker(id_);
                 if (node == nullptr) {
-                    co_await wake_.wait_until(now + std::chrono::milliseconds(200));
+                    co_await wake_.wait_until(steady_time::max());  // every metadata answer wakes every sender
                     continue;
                 }
                 if (conn_) retired_.push_back(std::move(conn_));
@@ -174,11 +178,15 @@ private:
                 p_.engine.broker_connected();
             }
             if (!p_.identity.ready()) {
-                co_await wake_.wait_until(now + std::chrono::milliseconds(100));
+                co_await wake_.wait_until(steady_time::max());  // a producer id or a new epoch wakes every sender
                 continue;
             }
-            expire_queued(now);
-            steady_time next = now + std::chrono::seconds(1);
+            // Asleep, the sender is woken for what it cannot foresee (a record appended, a partition
+            // freed by another broker's answer, new metadata or a producer id, flush or close) and
+            // wakes by itself for what it can: a linger or a backoff ending, a throttle lifted, a
+            // queued batch's delivery timeout.
+            steady_time next = steady_time::max();
+            expire_queued(now, next);
             if (in_flight_ < p_.config.max_in_flight && now >= throttled_until_) {
                 drained_.clear();
                 drain(now, next);
@@ -205,22 +213,29 @@ private:
         refresh_led();
         std::size_t size = 128;
         const bool everything = p_.engine.sending_everything();
+        left_behind_ = false;
         led_.drain([&](const led_partitions::entry& e) {
             partition_state& ps = e.state();
             if (ps.queue.empty()) return led_partitions::visit::passed;
-            if (!ps.may_send_to(id_) || !p_.identity.may_drain(ps)) return led_partitions::visit::passed;
-            if (!p_.accumulator.ready(ps, now, everything, next)) return led_partitions::visit::passed;
-            producer_batch* batch = ps.queue.front();
-            if (!seal_for_send(ps, *batch)) return led_partitions::visit::passed;
-            const std::size_t cost = batch->wire.size() + e.topic->name.size() + 32;
-            if (!drained_.empty() && size + cost > p_.config.max_request_size) return led_partitions::visit::no_room;
-            p_.accumulator.take(ps);
-            ++ps.in_flight;
-            ps.in_flight_to = id_;
-            size += cost;
-            drained_.push_back(batch);
-            return led_partitions::visit::taken;
+            const led_partitions::visit v = drain_partition(e, ps, now, everything, size, next);
+            if (!ps.queue.empty()) left_behind_ = true;
+            return v;
         });
+    }
+    led_partitions::visit drain_partition(const led_partitions::entry& e, partition_state& ps, steady_time now, bool everything,
+                                          std::size_t& size, steady_time& next) {
+        if (!ps.may_send_to(id_) || !p_.identity.may_drain(ps)) return led_partitions::visit::passed;
+        if (!p_.accumulator.ready(ps, now, everything, next)) return led_partitions::visit::passed;
+        producer_batch* batch = ps.queue.front();
+        if (!seal_for_send(ps, *batch)) return led_partitions::visit::passed;
+        const std::size_t cost = batch->wire.size() + e.topic->name.size() + 32;
+        if (!drained_.empty() && size + cost > p_.config.max_request_size) return led_partitions::visit::no_room;
+        p_.accumulator.take(ps);
+        ++ps.in_flight;
+        ps.in_flight_to = id_;
+        size += cost;
+        drained_.push_back(batch);
+        return led_partitions::visit::taken;
     }
 
     // Assigns the batch's sequence (first send) and stamps producer id/epoch; false on a codec error
@@ -295,7 +310,7 @@ private:
                 co_return;
             }
             for (auto* batch : batches) {
-                --batch->topic->partitions[static_cast<std::size_t>(batch->partition)].in_flight;
+                answered(*batch);
                 if (w) p_.engine.complete_batch(batch, -1, -1);
                 else on_batch_failed(batch, w.err(), false);
             }
@@ -316,8 +331,10 @@ private:
                     });
             }
         }
+        // A free request slot matters only if the last drain left something behind or every slot
+        // was taken; otherwise the next append wakes the sender.
+        if (left_behind_ || in_flight_ == p_.config.max_in_flight) wake_.notify();
         end_request(request);
-        wake_.notify();
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
     }
@@ -330,11 +347,18 @@ private:
         p_.engine.coroutine_ended();
     }
 
+    // The batch is no longer in flight. A partition whose leader moved while it was, held back from
+    // the new leader until now (partition_state::may_send_to), may go there: its sender is woken.
+    partition_state& answered(const producer_batch& batch) {
+        partition_state& ps = batch.topic->partitions[static_cast<std::size_t>(batch.partition)];
+        if (--ps.in_flight == 0 && !ps.queue.empty()) p_.engine.wake_leader(batch.topic->name, batch.partition);
+        return ps;
+    }
+
     void on_partition_response(producer_batch* batch, const produce_partition_response& pr) {
         const errc e = pr.error_code;
         if (e == errc::none || e == errc::duplicate_sequence_number) {
-            partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-            --ps.in_flight;
+            partition_state& ps = answered(*batch);
             if (ps.in_flight == 0) ps.resend_pending = false;
             p_.identity.acknowledged(ps, *batch);
             p_.engine.complete_batch(batch, e == errc::none ? pr.base_offset : -1, pr.log_append_time_ms);
@@ -346,8 +370,7 @@ private:
     }
 
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
-        partition_state& ps = batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
-        if (count_in_flight) --ps.in_flight;
+        partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
         const errc e = err.kind();
         const steady_time now = p_.rt.now();
         batch_failure facts;
@@ -422,6 +445,7 @@ private:
     // is awake. A batch whose linger ends before then wakes it.
     steady_time sleeps_until_ = steady_time::min();
     std::vector<producer_batch*> drained_;
+    bool left_behind_ = false;  // the last drain left a partition with batches queued
     request_list requests_;
     request_list spare_requests_;
 };

@@ -50,7 +50,7 @@ public:
         virtual void leader_seen(std::int32_t broker) = 0;  // it gets a sender
         virtual void fail_batch(producer_batch* b, const error& e) = 0;
         virtual void refresh_ended() = 0;                   // after every attempt, ok or not
-        // Expires what waits too long; when it must run again at the latest.
+        // Expires what waited too long; when the next thing will have (the loop sleeps until then).
         virtual steady_time housekeeping(steady_time now) = 0;
         virtual void coroutine_ended() = 0;
 
@@ -108,7 +108,7 @@ public:
             if (wanted_ || more) next = std::min(next, soon);
             next = std::min(next, housekeeping_due);
             if (more) wanted_ = true;
-            co_await wake_.wait_until(std::min(next, p_.rt.now() + std::chrono::seconds(1)));
+            co_await wake_.wait_until(next);
         }
         notify_waiters();  // they see the producer closing
         p_.engine.coroutine_ended();

@@ -110,7 +110,7 @@ public:
         notify_all_senders();
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed()) co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(100));
+        while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
         std::erase(idle_waiters_, &signal);
         if (!destroyed()) co_await acks_none_barrier();
         --flushing_;
@@ -133,8 +133,7 @@ public:
         const steady_time deadline = rt_.now() + timeout;
         detail::wake_signal<Runtime> signal(rt_);
         idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed())
-            co_await signal.wait_until(std::min(deadline, rt_.now() + std::chrono::milliseconds(50)));
+        while (!idle() && rt_.now() < deadline && !destroyed()) co_await signal.wait_until(deadline);
         if (destroyed()) {
             std::erase(idle_waiters_, &signal);
             co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
@@ -356,6 +355,7 @@ private:
     }
     void fail_waiting_senders(const error& e) {
         parked_.fail_all([&](const parked_send&) { return e; });
+        if (idle()) notify_idle();
     }
     // Fails every parked send with `kind`, the reason, and what the send was waiting for.
     void fail_waiting_senders(errc kind, std::string_view reason) {
@@ -365,6 +365,7 @@ private:
             else detail += " while it waited for buffer memory";
             return error(kind, std::move(detail));
         });
+        if (idle()) notify_idle();
     }
 
     // ---- completion (for the senders) ---------------------------------------------------------
@@ -376,6 +377,8 @@ private:
     void fail_batch(producer_batch* b, const error& e) override {
         report_failure(b, e);
         release_batch(b);
+        // A batch given up after it got a sequence needs a new epoch (producer_identity::gave_up).
+        if (identity_.bump_needed()) id_requester_.notify();
     }
     // The batch keeps its memory (a write may still refer to it).
     void report_failure(producer_batch* b, const error& e) { reporter_.fail(*b, e, poster()); }
@@ -417,7 +420,9 @@ private:
         id_requester_.notify();
         refresher_.notify();
     }
-    void request_answered() override { id_requester_.notify(); }
+    void request_answered() override {
+        if (identity_.needs_id() || identity_.bump_needed()) id_requester_.notify();
+    }
 
     sender& broker(std::int32_t id) {
         auto it = senders_.find(id);
@@ -427,7 +432,7 @@ private:
         return *it->second;
     }
 
-    void wake_leader(std::string_view topic_name, std::int32_t partition) { wake_leader_by(topic_name, partition, steady_time::max()); }
+    void wake_leader(std::string_view topic_name, std::int32_t partition) override { wake_leader_by(topic_name, partition, steady_time::max()); }
     // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
     void wake_leader_by(std::string_view topic_name, std::int32_t partition, steady_time when) {
         const topic_metadata* md = refresher_.metadata().topic(topic_name);
@@ -466,15 +471,20 @@ private:
     void leader_seen(std::int32_t id) override { (void)broker(id); }
     void refresh_ended() override {
         retry_parked();
+        if (idle()) notify_idle();  // sends parked for a topic that does not exist failed
         notify_all_senders_only();
+        if (identity_.needs_id() || identity_.bump_needed()) id_requester_.notify();  // a connection may be up now
     }
     // Parked sends at their max_block and queued batches at their delivery timeout fail, whoever
     // leads their partition (a partition without a leader has no sender to expire it).
     steady_time housekeeping(steady_time now) override {
         expire_parked(now);
+        if (idle()) notify_idle();
+        steady_time next = parked_.earliest_deadline();
         for (auto& [name, ts] : accumulator_.topics())
-            for (std::size_t i = 0; i < ts->partitions.size(); ++i) sender::expire_partition(sender_parts_, *ts, static_cast<std::int32_t>(i), now);
-        return parked_.empty() ? steady_time::max() : now + std::chrono::milliseconds(100);
+            for (std::size_t i = 0; i < ts->partitions.size(); ++i)
+                sender::expire_partition(sender_parts_, *ts, static_cast<std::int32_t>(i), now, next);
+        return next;
     }
 
     // ---- the producer id -----------------------------------------------------------------------

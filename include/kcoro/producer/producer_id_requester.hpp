@@ -67,7 +67,7 @@ public:
                 broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
                 if (conn == nullptr) {
                     p_.engine.request_metadata();
-                    co_await wake_.wait_until(p_.rt.now() + std::chrono::milliseconds(100));
+                    co_await wake_.wait_until(steady_time::max());  // a connection made wakes it
                     continue;
                 }
                 init_producer_id_request req;
@@ -100,7 +100,8 @@ public:
                 co_await wake_.wait_until(p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random()));
                 continue;
             }
-            co_await wake_.wait_until(p_.rt.now() + std::chrono::seconds(1));
+            // Woken when a batch's error makes a bump needed and a request ends.
+            co_await wake_.wait_until(steady_time::max());
         }
         p_.engine.coroutine_ended();
     }
