@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 using kcoro::batch_action;
@@ -135,4 +137,19 @@ TEST_CASE("the retry policy is a constant expression") {
     static_assert(kcoro::decide_failure(f).action == batch_action::retry);
     CHECK(kcoro::leader_in_doubt(errc::not_leader_or_follower));
     CHECK_FALSE(kcoro::leader_in_doubt(errc::topic_authorization_failed));
+}
+
+TEST_CASE("the backoff doubles from its base up to its cap, with +-20% jitter from the random bits") {
+    using std::chrono::milliseconds;
+    constexpr std::uint64_t lowest = 0;
+    constexpr std::uint64_t middle = std::uint64_t{1} << 63;
+    constexpr std::uint64_t highest = ~std::uint64_t{0};
+    CHECK(kcoro::retry_backoff(1, milliseconds(100), milliseconds(1000), middle) == milliseconds(100));
+    CHECK(kcoro::retry_backoff(2, milliseconds(100), milliseconds(1000), middle) == milliseconds(200));
+    CHECK(kcoro::retry_backoff(4, milliseconds(100), milliseconds(1000), middle) == milliseconds(800));
+    CHECK(kcoro::retry_backoff(5, milliseconds(100), milliseconds(1000), middle) == milliseconds(1000));
+    CHECK(kcoro::retry_backoff(60, milliseconds(100), milliseconds(1000), middle) == milliseconds(1000));
+    CHECK(kcoro::retry_backoff(1, milliseconds(100), milliseconds(1000), lowest) == milliseconds(80));
+    CHECK(kcoro::retry_backoff(1, milliseconds(100), milliseconds(1000), highest) == milliseconds(120));  // 1.2 once rounded
+    CHECK(kcoro::retry_backoff(1, milliseconds(0), milliseconds(0), highest) == milliseconds(0));
 }

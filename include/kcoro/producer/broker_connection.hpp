@@ -512,13 +512,14 @@ private:
     detail::detached_task watchdog_loop(std::uint64_t gen) {
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
-            steady_time next = rt_.now() + std::chrono::seconds(1);
+            // The handshake's deadline, the first request outstanding, or close() wakes it.
+            steady_time next = steady_time::max();
             if (state_ == state::handshaking) {
                 if (rt_.now() >= handshake_deadline_) {
                     close(error(errc::tls_failed, "TLS handshake with broker " + where() + " did not finish within socket_connection_setup_timeout"));
                     break;
                 }
-                next = std::min(next, handshake_deadline_);
+                next = handshake_deadline_;
             }
             if (!waiters_.empty()) {
                 if (rt_.now() >= waiters_.front()->deadline) {
@@ -526,7 +527,7 @@ private:
                                                              " within request_timeout"));
                     break;
                 }
-                next = waiters_.front()->deadline;
+                next = std::min(next, waiters_.front()->deadline);
             }
             co_await watchdog_.wait_until(next);
         }

@@ -38,6 +38,13 @@ public:
         return false;
     }
 
+    // When the first parked send reaches its max_block.
+    steady_time earliest_deadline() const noexcept {
+        steady_time t = steady_time::max();
+        for (const parked_send* s = head_; s != nullptr; s = s->next) t = std::min(t, s->deadline);
+        return t;
+    }
+
     void park(parked_send* s) noexcept {
         s->parked = true;
         link_back(s);

@@ -7,6 +7,8 @@
 #include "../detail/prelude.hpp"
 #include "../error.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 
 KCORO_NAMESPACE_BEGIN
@@ -95,6 +97,18 @@ constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
     if (e == errc::message_too_large) d.reason = failure_reason::too_large;
     if (retriable && !f.within_deadline) d.reason = failure_reason::delivery_timeout;
     return d;
+}
+
+// How long to wait before attempt `attempts` + 1: exponential from `base` up to `cap`, with +-20%
+// jitter as the Java client does, so that many clients retrying together spread out. `random` is
+// 64 random bits from the runtime (a seed in a simulation).
+inline std::chrono::milliseconds retry_backoff(int attempts, std::chrono::milliseconds base, std::chrono::milliseconds cap,
+                                               std::uint64_t random) noexcept {
+    double ms = static_cast<double>(base.count());
+    for (int i = 1; i < attempts && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
+    ms = std::min(ms, static_cast<double>(cap.count()));
+    const double unit = static_cast<double>(random >> 11) * 0x1.0p-53;  // 53 bits as a fraction in [0, 1)
+    return std::chrono::milliseconds(static_cast<std::int64_t>(ms * (0.8 + 0.4 * unit)));
 }
 
 KCORO_NAMESPACE_END
