@@ -22,6 +22,8 @@ inline constexpr auto& deferred = asio::deferred;
 
 #include <string>
 
+namespace asio_it {
+
 TEST_CASE("asio: callback, deferred and use_awaitable sends are delivered") {
     const std::string topic = kcoro_it::unique_topic("asio");
     kcoro_it::create_topic(topic, 3);
@@ -57,4 +59,6 @@ TEST_CASE("asio: callback, deferred and use_awaitable sends are delivered") {
     CHECK(awaited == 10);
     CHECK(kcoro_it::read_back_with_kcat(topic).size() == 12);
 }
+
+}  // namespace asio_it
 #endif

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace braced_records_it {
 
 using namespace std::chrono_literals;
 
@@ -23,19 +23,19 @@ struct order {
     std::string item;
 };
 
-}  // namespace
+}  // namespace braced_records_it
 
 // As JSON text, so that kcat prints it as it is.
 template <>
-struct kcoro::default_serializer<order> {
+struct kcoro::default_serializer<braced_records_it::order> {
     template <kcoro::byte_sink S>
-    void serialize(const order& o, S& out) const {
+    void serialize(const braced_records_it::order& o, S& out) const {
         const std::string text = "{\"id\":" + std::to_string(o.id) + ",\"item\":\"" + o.item + "\"}";
         out.write(text.data(), text.size());
     }
 };
 
-namespace {
+namespace braced_records_it {
 
 struct sent {
     std::string key;
@@ -85,8 +85,6 @@ void check_read_back(const std::string& topic, std::vector<sent> expected) {
     }
 }
 
-}  // namespace
-
 TEST_CASE("braced records: std::string keys and values in every sending style reach the broker intact") {
     const std::string topic = kcoro_it::unique_topic("braced-strings");
     kcoro_it::create_topic(topic, 3);
@@ -121,3 +119,5 @@ TEST_CASE("braced records: a user struct holding a std::string, in every sending
     CHECK(kcoro::run_until_complete(loop, every_style(**p, topic, keys, values)) == 0);
     check_read_back(topic, expected);
 }
+
+}  // namespace braced_records_it

@@ -13,6 +13,8 @@
 #include <new>
 #include <string>
 
+namespace embedding_it {
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define KCORO_IT_ASAN 1
@@ -25,7 +27,6 @@
 // AddressSanitizer owns operator new; the count is taken in the plain builds (scripts/test runs the
 // integration tests from the g++ build).
 #ifndef KCORO_IT_ASAN
-namespace {
 std::atomic<std::uint64_t> allocations{0};
 
 int thread_count() {
@@ -37,7 +38,6 @@ int thread_count() {
     }
     return n;
 }
-
 
 struct measurement {
     std::uint64_t allocs = 0;
@@ -70,10 +70,12 @@ kcoro::task<measurement> produce(kcoro::producer<>& p, std::string topic, int wa
     if (!c) ++m.failures;
     co_return m;
 }
-}  // namespace
 
+}  // namespace embedding_it
+
+// The global allocation functions, replaced for the whole binary, stay outside the namespace.
 void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
+    embedding_it::allocations.fetch_add(1, std::memory_order_relaxed);
     if (void* p = std::malloc(n ? n : 1)) return p;
     std::abort();
 }
@@ -88,6 +90,8 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+namespace embedding_it {
 
 TEST_CASE("steady-state sends allocate nothing per record and the producer starts no thread") {
     const int threads_before = thread_count();
@@ -114,3 +118,5 @@ TEST_CASE("steady-state sends allocate nothing per record and the producer start
     CHECK(kcoro_it::read_back_with_kcat(topic).size() == static_cast<std::size_t>(n + 20000));
 }
 #endif  // KCORO_IT_ASAN
+
+}  // namespace embedding_it

@@ -16,10 +16,9 @@
 #include <thread>
 #include <vector>
 
-namespace {
+namespace faults_it {
 
 using namespace std::chrono_literals;
-
 
 std::string new_topic(const std::string& stem, int partitions = 3) {
     const std::string topic = kcoro_it::unique_topic(stem);
@@ -36,8 +35,6 @@ struct outcome {
     int ok = 0;
     std::vector<kcoro::error> errors;
 };
-
-}  // namespace
 
 TEST_CASE("a record over max_request_size fails alone; the others in its batch are delivered") {
     const std::string topic = new_topic("too-large");
@@ -118,7 +115,6 @@ TEST_CASE("an unreachable bootstrap address gives a clear error and close() retu
     CHECK(c);  // nothing was left to deliver: the one record already failed
 }
 
-namespace {
 std::string listener_of(const char* file) {
     const char* dir = std::getenv("KAFKA_DIR");
     REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
@@ -144,7 +140,6 @@ kcoro::delivery_result send_once(const std::string& bootstrap) {
     };
     return kcoro::run_until_complete(loop, run(**p));
 }
-}  // namespace
 
 TEST_CASE("a TLS or SASL listener spoken to in plaintext: the error says which broker hung up, and when") {
     SUBCASE("TLS") {
@@ -436,3 +431,5 @@ TEST_CASE("close() with the broker gone returns within its timeout and fails eve
     CHECK(r.close_took < 5s);
     MESSAGE("close(2 s) returned after " << std::chrono::duration_cast<std::chrono::milliseconds>(r.close_took).count() << " ms");
 }
+
+}  // namespace faults_it

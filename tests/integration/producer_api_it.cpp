@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace producer_api_it {
 
 using namespace std::chrono_literals;
 
@@ -41,8 +41,6 @@ kcoro::task<std::vector<kcoro::delivery_result>> send_values(Producer& p, std::s
     (void)co_await p.close(10s);
     co_return out;
 }
-
-}  // namespace
 
 TEST_CASE("make_producer takes serializer and partitioner objects and uses those objects") {
     const std::string topic = kcoro_it::unique_topic("policy-objects");
@@ -149,3 +147,5 @@ TEST_CASE("try_send on a full buffer says that it does not wait, not that max_bl
     CHECK(kcoro::run_until_complete(loop, producer.close(10s)));
     CHECK(kcoro_it::read_back_with_kcat(topic).size() == static_cast<std::size_t>(accepted));
 }
+
+}  // namespace producer_api_it

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace producer_it {
 
 using namespace std::chrono_literals;
 
@@ -23,8 +23,6 @@ struct sent_record {
     std::int64_t offset = -1;
     std::int64_t timestamp = -1;
 };
-
-
 
 // Sends `n` keyed records with headers, keeping up to `window` in flight through delivery
 // handles, and records where each one landed.
@@ -126,8 +124,6 @@ void round_trip(const std::string& stem, int n, kcoro::producer_config cfg) {
     check_read_back(topic, sent, 6, cfg.acks != kcoro::acks::none);
 }
 
-}  // namespace
-
 TEST_CASE("100,000 keyed records with headers arrive exactly once, in order, on Java's partition") {
     round_trip("keyed", 100000, {});
 }
@@ -184,3 +180,5 @@ TEST_CASE("records without a key spread over the partitions (uniform sticky)") {
     CHECK(per_partition.size() == 6);
     for (const auto& [part, n] : per_partition) CHECK_MESSAGE(n > 20000 / 6 / 4, "partition " << part << " got " << n);
 }
+
+}  // namespace producer_it

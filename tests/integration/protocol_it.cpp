@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace protocol_it {
 
 using namespace std::chrono_literals;
 
@@ -77,8 +77,6 @@ kcoro::task<std::string> produce_by_hand(kcoro::event_loop& loop, std::string to
     co_return "";
 }
 
-}  // namespace
-
 TEST_CASE("hand-built Produce requests at every shared version are accepted in order and read back intact") {
     const std::string topic = kcoro_it::unique_topic("raw-produce");
     kcoro_it::create_topic(topic, 1);
@@ -105,3 +103,5 @@ TEST_CASE("hand-built Produce requests at every shared version are accepted in o
         CHECK(got[i].headers[0] == std::make_pair(std::string("version"), std::to_string(out[i].version)));
     }
 }
+
+}  // namespace protocol_it

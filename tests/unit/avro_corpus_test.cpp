@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-namespace {
+namespace avro_corpus_test {
 
 namespace avro = kcoro::avro;
 using avro_corpus::entry;
@@ -56,8 +56,6 @@ void typed_matches(std::string_view name) {
         CHECK(encoded(*enc, value) == v.find("hex")->as_string());
     }
 }
-
-}  // namespace
 
 namespace corpus_types {
 
@@ -297,3 +295,5 @@ TEST_CASE("avro_corpus_test: invalid schemas are refused, saying where and why")
         CHECK(s.err().detail() == e.find("error")->as_string());
     }
 }
+
+}  // namespace avro_corpus_test

@@ -16,7 +16,7 @@
 #include <variant>
 #include <vector>
 
-namespace {
+namespace avro_encoder_test {
 
 namespace avro = kcoro::avro;
 using namespace std::chrono_literals;
@@ -64,8 +64,6 @@ std::string mismatch(std::string_view schema_text) {
     CHECK(enc.err() == kcoro::errc::schema_mismatch);
     return enc.err().detail();
 }
-
-}  // namespace
 
 TEST_CASE("avro_encoder_test: a datum converts where the value fits") {
     CHECK(encode_datum(R"("long")", avro::datum(std::int32_t{-1})) == "01");
@@ -412,3 +410,5 @@ TEST_CASE("avro_encoder_test: an encoder writes through any byte sink") {
     CHECK(enc->encode(std::vector<std::string>{"ab", "c"}, sink));
     CHECK(sink.n == 7);  // 04 04 'a' 'b' 02 'c' 00
 }
+
+}  // namespace avro_encoder_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace avro_schema_test {
 
 namespace avro = kcoro::avro;
 
@@ -24,8 +24,6 @@ std::string refusal(std::string_view text) {
     CHECK(s.err() == kcoro::errc::invalid_schema);
     return s.err().detail();
 }
-
-}  // namespace
 
 TEST_CASE("avro_schema_test: names take the enclosing namespace, a dotted name brings its own") {
     const avro::schema s = parsed(R"({"type": "record", "name": "Outer", "namespace": "a.b", "fields": [
@@ -229,3 +227,5 @@ TEST_CASE("avro_schema_test: deep nesting is refused, not a stack overflow") {
     limits.max_depth = 256;
     CHECK(avro::schema::parse(ok, limits));
 }
+
+}  // namespace avro_schema_test

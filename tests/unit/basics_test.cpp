@@ -4,6 +4,8 @@
 
 #include <string>
 
+namespace basics_test {
+
 TEST_CASE("errc maps Kafka codes, retriability and messages") {
     using kcoro::errc;
     CHECK(static_cast<int>(errc::not_leader_or_follower) == 6);
@@ -63,3 +65,5 @@ TEST_CASE("byte_buffer grows, keeps capacity on clear and compares") {
     CHECK(moved.size() == 4);
     CHECK(c.size() == 0);  // NOLINT: moved-from is empty by contract
 }
+
+}  // namespace basics_test

@@ -23,7 +23,7 @@
 #include <snappy-c.h>
 #endif
 
-namespace {
+namespace codec_levels_test {
 
 using bytes = std::vector<kcoro::byte>;
 using kcoro::compression_codec;
@@ -117,8 +117,6 @@ bytes sample(std::size_t n, unsigned seed) {
     return b;
 }
 
-}  // namespace
-
 TEST_CASE("codec_levels_test: alternating codecs and levels reuse contexts and stay decodable") {
     struct step {
         compression_codec codec;
@@ -175,3 +173,5 @@ TEST_CASE("codec_levels_test: a refused level fails cleanly and the next call su
     CHECK((kcoro::compress(compression_codec::gzip, kcoro::bytes_view{}, out).code() == kcoro::errc::unsupported_compression));
 #endif
 }
+
+}  // namespace codec_levels_test

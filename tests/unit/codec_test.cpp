@@ -24,7 +24,7 @@
 #include <snappy-c.h>
 #endif
 
-namespace {
+namespace codec_test {
 
 using bytes = std::vector<kcoro::byte>;
 using kcoro::compression_codec;
@@ -157,8 +157,6 @@ bytes reference_decompress(compression_codec c, const bytes& in, std::size_t exp
 
 const compression_codec all_codecs[] = {compression_codec::gzip, compression_codec::snappy, compression_codec::lz4,
                                         compression_codec::zstd};
-
-}  // namespace
 
 TEST_CASE("codec_test: every compiled-in codec round-trips through the reader and the reference library") {
     for (int n : {1, 10, 1000}) {
@@ -306,3 +304,5 @@ TEST_CASE("codec_test: a compressed batch with a corrupt payload and a valid CRC
         CHECK_FALSE(kcoro::read_record_batch(kcoro::bytes_view(bad.data(), bad.size()), d));
     }
 }
+
+}  // namespace codec_test

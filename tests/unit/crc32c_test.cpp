@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace crc32c_test {
 
 // Bit by bit, reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF.
 std::uint32_t crc32c_bitwise(const unsigned char* p, std::size_t n) {
@@ -20,8 +20,6 @@ std::uint32_t crc32c_bitwise(const unsigned char* p, std::size_t n) {
     }
     return ~crc;
 }
-
-}  // namespace
 
 TEST_CASE("crc32c_test: RFC 3720 and check vectors") {
     std::vector<unsigned char> zeros(32, 0x00), ones(32, 0xFF), ascending(32), descending(32);
@@ -110,3 +108,5 @@ TEST_CASE("crc32c_test: long inputs, cut into lanes on the hardware path, match 
         CHECK(kcoro::crc32c(buf.data() + off + cut, n - cut, kcoro::crc32c(buf.data() + off, cut)) == expected);
     }
 }
+
+}  // namespace crc32c_test

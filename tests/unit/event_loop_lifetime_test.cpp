@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
+namespace event_loop_lifetime_test {
+
 using namespace std::chrono_literals;
 using kcoro::errc;
-
-namespace {
 
 kcoro::task<bool> wait_on(kcoro::loop_timer* t, std::chrono::steady_clock::time_point when) { co_return co_await t->wait_until(when); }
 
@@ -58,8 +58,6 @@ struct send_outcome {
 kcoro::task<void> send_into(kcoro::producer<>* p, send_outcome* out) {
     out->result.emplace(co_await p->send({.topic = "orders", .value = "v"}));
 }
-
-}  // namespace
 
 TEST_CASE("a loop_timer moved while a wait is pending keeps the wait, and cancelling the moved timer ends it") {
     kcoro::event_loop loop;
@@ -176,3 +174,5 @@ TEST_CASE("a producer destroyed on kcoro's event loop, then the loop destroyed w
     loop.reset();  // the producer's suspended coroutines, the spawned sender and the producer's state go here
     CHECK_FALSE(out.result);  // never resumed: its frame was destroyed with the loop
 }
+
+}  // namespace event_loop_lifetime_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace http_test {
 
 std::string written(const kcoro::http_request& r) {
     kcoro::byte_buffer out;
@@ -78,8 +78,6 @@ std::string malformed(std::string_view text, bool close_after = false, const kco
     CHECK(p.code == kcoro::errc::malformed_http);
     return p.error;
 }
-
-}  // namespace
 
 TEST_CASE("http_test: requests carry Host and their body's length, and nothing else of the framing") {
     CHECK(written({.method = "GET", .target = "/subjects", .host = "registry:8081"}) ==
@@ -242,3 +240,5 @@ TEST_CASE("http_test: sizes are bounded") {
     CHECK_FALSE(parser.feed(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")));
     CHECK_FALSE(parser.finish());
 }
+
+}  // namespace http_test

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace json_reader_test {
 
 std::string error_of(std::string_view text, const kcoro::json_limits& limits = {}) {
     auto r = kcoro::parse_json(text, limits);
@@ -16,8 +16,6 @@ std::string error_of(std::string_view text, const kcoro::json_limits& limits = {
     CHECK(r.err() == kcoro::errc::invalid_json);
     return r.err().detail();
 }
-
-}  // namespace
 
 TEST_CASE("json_reader_test: values of every kind, with their offsets") {
     auto r = kcoro::parse_json(R"( {"a": [1, -2.5e3, true, false, null], "b": {"c": "d"}, "e": ""} )");
@@ -117,3 +115,5 @@ TEST_CASE("json_reader_test: position_of counts lines and columns in bytes") {
     CHECK(kcoro::position_of(text, 7).column == 1);
     CHECK(kcoro::position_of(text, 99).line == 4);
 }
+
+}  // namespace json_reader_test

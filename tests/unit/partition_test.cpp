@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace partition_test {
 
 kcoro::bytes_view key_of(std::string_view s) { return kcoro::as_bytes(s); }
 
@@ -58,8 +58,6 @@ kcoro::partition_context keyless(std::string_view topic, std::int32_t count, std
     ctx.batch_size = batch_size;
     return ctx;
 }
-
-}  // namespace
 
 TEST_CASE("partition_test: murmur2 matches Kafka's vectors") {
     CHECK(kcoro::murmur2(key_of("21")) == -973932308);
@@ -294,3 +292,5 @@ TEST_CASE("partition_test: random choices for null keys stay among available par
     keyed.key = key_of("123456789");
     CHECK(cr.partition(keyed) == static_cast<std::int32_t>(0xCBF43926u % 8));
 }
+
+}  // namespace partition_test

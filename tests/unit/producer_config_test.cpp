@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace producer_config_test {
+
 kcoro::producer_config good() {
     kcoro::producer_config c;
     c.bootstrap_servers = "127.0.0.1:9092";
@@ -15,7 +16,6 @@ kcoro::producer_config good() {
 bool names(const kcoro::result<void>& r, const char* field) {
     return !r && r.err() == kcoro::errc::bad_config && r.err().detail().rfind(field, 0) == 0;
 }
-}  // namespace
 
 TEST_CASE("bootstrap_servers parses host:port lists and IPv6 literals") {
     auto a = kcoro::parse_bootstrap_servers(" b1:9092, 127.0.0.1:19092 ,[::1]:9093");
@@ -170,3 +170,5 @@ TEST_CASE("a bad_config message is its detail and the code's name, without a boi
     REQUIRE_FALSE(r);
     CHECK(r.err().message() == "batch_size: must be greater than 0: bad_config");
 }
+
+}  // namespace producer_config_test

@@ -8,12 +8,12 @@
 #include <optional>
 #include <vector>
 
+namespace producer_delivery_reporter_test {
+
 using kcoro::delivery_reporter;
 using kcoro::delivery_result;
 using kcoro::delivery_slot;
 using kcoro::producer_batch;
-
-namespace {
 
 struct posted {
     std::vector<std::coroutine_handle<>> handles;
@@ -61,8 +61,6 @@ struct four_senders {
         batch.slots.push_back(std::move(awaiter));
     }
 };
-
-}  // namespace
 
 TEST_CASE("an acknowledged batch gives each record its offset, in order, and the create time it was given") {
     delivery_reporter r;
@@ -149,3 +147,5 @@ TEST_CASE("a handle already dropped by its owner is returned to the pool when it
     CHECK(r.handle_states().allocated() == before);
     r.handle_states().release(again);
 }
+
+}  // namespace producer_delivery_reporter_test

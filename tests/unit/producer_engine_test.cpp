@@ -15,14 +15,14 @@
 #include <string_view>
 #include <vector>
 
+namespace producer_engine_test {
+
 using namespace std::chrono_literals;
 using kcoro::errc;
 using kcoro_test::fake_broker;
 using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
 using kcoro_test::spawn;
-
-namespace {
 
 using engine = kcoro_test::string_producer;
 
@@ -63,8 +63,6 @@ void warm_up(manual_loop& loop, engine& p, const std::string& topic) {
     REQUIRE(loop.run_until([&] { return r->done() && f->done(); }, 10s));
     REQUIRE(*r->value);
 }
-
-}  // namespace
 
 // ---- 1. a batch leaves at first append + linger ---------------------------------------------------
 
@@ -355,7 +353,6 @@ TEST_CASE("stats() counts connection attempts, failures, reconnects and retries 
 
 // ---- 5. destroying a running producer --------------------------------------------------------------
 
-namespace {
 struct destroy_outcomes {
     kcoro::delivery_result awaited = kcoro::error(errc::none);
     kcoro::delivery_result parked = kcoro::error(errc::none);
@@ -384,7 +381,6 @@ kcoro::task<void> await_flush(engine* p, destroy_outcomes* o) {
     co_await p->flush();
     o->flush_returned = true;
 }
-}  // namespace
 
 TEST_CASE("destroying a running producer completes every pending record with producer_destroyed and releases everything") {
     manual_loop loop;
@@ -494,7 +490,6 @@ TEST_CASE("destroying a producer during close() resumes close() with producer_de
 
 // ---- 6. a record over max.message.bytes fails alone ------------------------------------------------
 
-namespace {
 struct split_outcome {
     std::vector<kcoro::delivery_result> results;
 };
@@ -508,7 +503,6 @@ kcoro::task<void> send_mixed(engine* p, std::vector<std::string>* values, split_
     co_await p->flush();
     for (auto& h : hs) out->results.push_back(co_await h);
 }
-}  // namespace
 
 TEST_CASE("a batch over the topic's max.message.bytes is split until the record that is too large fails alone") {
     for (const bool idempotent : {true, false}) {
@@ -576,3 +570,5 @@ TEST_CASE("a record sent without a timestamp is stamped with the runtime's wall 
     REQUIRE(r);
     CHECK(r->timestamp == sent_at);  // the virtual clock's instant, exactly
 }
+
+}  // namespace producer_engine_test

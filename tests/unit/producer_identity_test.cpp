@@ -6,18 +6,16 @@
 
 #include <limits>
 
+namespace producer_identity_test {
+
 using kcoro::partition_state;
 using kcoro::producer_batch;
 using kcoro::producer_identity;
-
-namespace {
 
 void fill(producer_batch& b, int records) {
     b.slots.clear();
     for (int i = 0; i < records; ++i) b.slots.emplace_back();
 }
-
-}  // namespace
 
 TEST_CASE("a plain producer stamps nothing and drains every partition") {
     producer_identity id(false);
@@ -187,3 +185,5 @@ TEST_CASE("InitProducerId errors: retried unless no retry can cure them") {
     CHECK_FALSE(producer_identity::init_error_is_fatal(error(errc::not_coordinator)));
     CHECK(producer_identity::init_error_is_fatal(error(errc::cluster_authorization_failed)));
 }
+
+}  // namespace producer_identity_test

@@ -12,14 +12,14 @@
 #include <chrono>
 #include <string>
 
+namespace producer_leader_move_test {
+
 using namespace std::chrono_literals;
 using kcoro_test::fake_broker;
 using kcoro_test::fake_cluster;
 using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
 using kcoro_test::spawn;
-
-namespace {
 
 using engine = kcoro_test::string_producer;
 
@@ -87,10 +87,10 @@ void leader_moves_while_in_flight(bool idempotent) {
     CHECK(old_leader.produce_log().size() == at_old_leader + 1);
 }
 
-}  // namespace
-
 TEST_CASE("a partition is in flight to one broker at a time across a leader move (idempotent)") { leader_moves_while_in_flight(true); }
 
 TEST_CASE("a partition is in flight to one broker at a time across a leader move (not idempotent)") {
     leader_moves_while_in_flight(false);
 }
+
+}  // namespace producer_leader_move_test

@@ -9,13 +9,13 @@
 #include <utility>
 #include <vector>
 
+namespace producer_led_partitions_test {
+
 using kcoro::cluster_metadata;
 using kcoro::led_partitions;
 using kcoro::partition_leader;
 using kcoro::record_accumulator;
 using kcoro::topic_state;
-
-namespace {
 
 struct cluster {
     kcoro::producer_config config;
@@ -52,8 +52,6 @@ std::vector<std::int32_t> drain_with_room(led_partitions& led, std::size_t room)
     });
     return taken;
 }
-
-}  // namespace
 
 TEST_CASE("a broker's list holds exactly the partitions it leads, in topic and partition order") {
     cluster c;
@@ -164,3 +162,5 @@ TEST_CASE("a shrinking list keeps the cursor inside it") {
     led.rebuild(1, c.accumulator.topics(), c.metadata, 2);
     CHECK(drain_with_room(led, 3) == std::vector<std::int32_t>{0});
 }
+
+}  // namespace producer_led_partitions_test

@@ -14,13 +14,13 @@
 #include <memory>
 #include <string>
 
+namespace producer_loop_turns_test {
+
 using namespace std::chrono_literals;
 using kcoro_test::fake_broker;
 using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
 using kcoro_test::spawn;
-
-namespace {
 
 using engine = kcoro_test::string_producer;
 
@@ -46,8 +46,6 @@ std::size_t turns_for_one_record(kcoro::producer_config cfg) {
     return loop.resumptions() - before;
 }
 
-}  // namespace
-
 TEST_CASE("one record, send to acknowledgement, in loop turns") {
     // Six on the record's own path: the sending coroutine's start; the broker's sender woken by
     // the append; the request's coroutine started; the connection's reader woken by the response;
@@ -62,8 +60,6 @@ TEST_CASE("one record, send to acknowledgement, in loop turns") {
     CHECK(turns_for_one_record({.linger = 0ms}) == 7);
     CHECK(turns_for_one_record({.linger = 5ms}) == 8);
 }
-
-namespace {
 
 // A producer that has sent one record and then nothing, past request_timeout: a connection's
 // watchdog wakes once at the deadline of its last request, which is over by then.
@@ -90,8 +86,6 @@ struct idle_producer {
     }
 };
 
-}  // namespace
-
 TEST_CASE("an idle producer does not wake for nothing") {
     // Connected, nothing queued, its metadata younger than metadata_max_age (five minutes): nothing
     // to do, so not one turn of the loop in a minute (185 before the senders, the metadata loop,
@@ -117,3 +111,5 @@ TEST_CASE("an idle producer's only turns are its metadata refresh every metadata
     // the watchdog's wake at the deadline of the refresh before, which it had armed for.
     CHECK(first == 6);
 }
+
+}  // namespace producer_loop_turns_test

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+namespace producer_parked_sends_test {
+
 using kcoro::park_reason;
 using kcoro::parked_send;
 using kcoro::parked_sends;
 using namespace std::chrono_literals;
-
-namespace {
 
 // A parked send that records what happened to it; `ready` says whether its next retry gets in.
 struct probe : parked_send {
@@ -37,8 +37,6 @@ struct probe : parked_send {
         };
     }
 };
-
-}  // namespace
 
 TEST_CASE("a retry goes in order and stops at the first send still waiting for memory") {
     std::vector<std::string> log;
@@ -115,3 +113,5 @@ TEST_CASE("failing a topic fails only the sends waiting for its metadata") {
     list.retry();
     CHECK(log == std::vector<std::string>{"retry b", "retry c"});
 }
+
+}  // namespace producer_parked_sends_test

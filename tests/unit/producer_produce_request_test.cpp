@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
+namespace producer_produce_request_test {
+
 using kcoro::produce_request_builder;
 using kcoro::producer_batch;
 using kcoro::topic_state;
-
-namespace {
 
 topic_state named(std::string name) {
     topic_state t;
@@ -46,8 +46,6 @@ kcoro::produce_partition_response answer(std::int32_t partition, std::int64_t of
     r.base_offset = offset;
     return r;
 }
-
-}  // namespace
 
 TEST_CASE("a Produce request has one entry per topic, each topic's batches in the order they were drained") {
     drained d;
@@ -91,3 +89,5 @@ TEST_CASE("each answer reaches its batch once, in the response's order; a batch 
                           {&d.batches[3], 10}, {&d.batches[1], 30}, {&d.batches[4], 50}, {&d.batches[0], 0}});
     CHECK(missing == std::vector<producer_batch*>{&d.batches[2]});
 }
+
+}  // namespace producer_produce_request_test

@@ -5,7 +5,8 @@
 #include <set>
 #include <string>
 
-namespace {
+namespace producer_properties_test {
+
 std::string all_text(const kcoro::producer_properties& p) {
     std::string s;
     for (const auto& d : p.diagnostics()) s += (d.error ? "E " : "W ") + d.text + "\n";
@@ -16,7 +17,6 @@ bool has(const kcoro::producer_properties& p, bool error, const std::string& par
         if (d.error == error && d.text.find(part) != std::string::npos) return true;
     return false;
 }
-}  // namespace
 
 TEST_CASE("properties text is read as java.util.Properties reads it") {
     const auto r = kcoro::parse_properties(
@@ -206,3 +206,5 @@ TEST_CASE("the property table: every name once, every applied row settable and p
     REQUIRE_MESSAGE(back, all_text(p));
     CHECK(kcoro::producer_properties::to_properties(*back) == kcoro::producer_properties::to_properties(original));
 }
+
+}  // namespace producer_properties_test

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
+namespace producer_record_accumulator_test {
+
 using kcoro::delivery_slot;
 using kcoro::producer_batch;
 using kcoro::record_accumulator;
 using kcoro::topic_state;
 using namespace std::chrono_literals;
 using outcome = record_accumulator::append_outcome;
-
-namespace {
 
 const kcoro::steady_time t0 = kcoro::steady_time{} + 1h;
 
@@ -51,8 +51,6 @@ kcoro::producer_config sized(std::size_t batch_size, std::size_t buffer_memory) 
     c.delivery_timeout = 30s;
     return c;
 }
-
-}  // namespace
 
 TEST_CASE("records join their partition's open batch until it is full, which seals it and opens the next") {
     bench b(sized(400, 1 << 20));
@@ -227,3 +225,5 @@ TEST_CASE("a partition in flight to one broker may not be sent to another until 
     ps.in_flight = 0;
     CHECK(ps.may_send_to(2));
 }
+
+}  // namespace producer_record_accumulator_test

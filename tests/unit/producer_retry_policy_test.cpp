@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <string>
 
+namespace producer_retry_policy_test {
+
 using kcoro::batch_action;
 using kcoro::batch_failure;
 using kcoro::errc;
 using kcoro::failure_reason;
-
-namespace {
 
 // A batch of three records, well within its deadline, from a running plain producer.
 batch_failure plain(errc e) {
@@ -47,8 +47,6 @@ batch_failure with(batch_failure f, F change) {
     change(f);
     return f;
 }
-
-}  // namespace
 
 TEST_CASE("the retry policy: error and batch facts in, the batch's fate out") {
     using A = batch_action;
@@ -153,3 +151,5 @@ TEST_CASE("the backoff doubles from its base up to its cap, with +-20% jitter fr
     CHECK(kcoro::retry_backoff(1, milliseconds(100), milliseconds(1000), highest) == milliseconds(120));  // 1.2 once rounded
     CHECK(kcoro::retry_backoff(1, milliseconds(0), milliseconds(0), highest) == milliseconds(0));
 }
+
+}  // namespace producer_retry_policy_test

@@ -9,9 +9,10 @@
 #include <string>
 #include <string_view>
 
+namespace producer_security_test {
+
 using namespace std::string_view_literals;
 
-namespace {
 kcoro::producer_config sasl_ssl() {
     kcoro::producer_config c;
     c.bootstrap_servers = "127.0.0.1:9093";
@@ -45,7 +46,6 @@ kcoro::sasl_authenticate_response authenticated(std::string_view bytes) {
     r.session_lifetime_ms = 3600000;
     return r;
 }
-}  // namespace
 
 TEST_CASE("security settings are validated, each error naming its field") {
 #if KCORO_HAS_OPENSSL
@@ -309,3 +309,5 @@ TEST_CASE("a TLS context refuses CA and key files it cannot use, naming the sett
     CHECK(cert.err().detail().rfind("ssl_certificate_location: reading", 0) == 0);
 }
 #endif
+
+}  // namespace producer_security_test

@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace {
+namespace producer_without_broker_test {
 
 using namespace std::chrono_literals;
 
@@ -36,16 +36,18 @@ struct order {
     ~order() { ++destroyed; }
 };
 
-}  // namespace
+}  // namespace producer_without_broker_test
 
 template <>
-struct kcoro::default_serializer<order> {
+struct kcoro::default_serializer<producer_without_broker_test::order> {
     template <kcoro::byte_sink S>
-    void serialize(const order& o, S& out) const {
+    void serialize(const producer_without_broker_test::order& o, S& out) const {
         kcoro::int64_serializer{}.serialize(o.id, out);
         out.write(o.item.data(), o.item.size());
     }
 };
+
+namespace producer_without_broker_test {
 
 static_assert(std::is_trivially_destructible_v<kcoro::producer_record<std::string, order>>);
 static_assert(std::is_trivially_copyable_v<kcoro::producer_record<std::string, order>>);
@@ -74,8 +76,6 @@ TEST_CASE("producer_record: a key or value that owns memory is referred to, a tr
     CHECK(*tombstone.key == "k");
     CHECK_FALSE(tombstone.value.has_value());
 }
-
-namespace {
 
 // Nothing listens on port 1 and max_block is short: every send fails soon, after the braced
 // record has been built, awaited and destroyed, which is what this test is about.
@@ -120,8 +120,6 @@ outcomes run_every_style(const Key& key, const Value& value) {
     return kcoro::run_until_complete(loop, every_style(**p, key, value));
 }
 
-}  // namespace
-
 TEST_CASE("producer_record: the braced idiom in every sending style with owning keys, values and user structs") {
     const std::string key = "order-key-longer-than-the-small-string-buffer";
     const std::string value = "{\"a value\": \"longer than the small-string buffer\"}";
@@ -161,3 +159,5 @@ TEST_CASE("wait_for_metadata gives up after its timeout, naming the topics still
     CHECK(r.err().detail() == "no metadata within 200 ms for 'orders', 'events'");
     CHECK(kcoro::run_until_complete(loop, (*p)->close(1s)));
 }
+
+}  // namespace producer_without_broker_test

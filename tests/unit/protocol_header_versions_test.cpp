@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
-using namespace std::chrono_literals;
+namespace protocol_header_versions_test {
 
-namespace {
+using namespace std::chrono_literals;
 
 // API key -> first flexible version; none for SaslHandshake.
 std::optional<int> first_flexible(int api_key) {
@@ -138,8 +138,6 @@ kcoro::task<handshake_outcome> handshake(kcoro::event_loop& loop, std::uint16_t 
     co_return out;
 }
 
-}  // namespace
-
 TEST_CASE("protocol headers: every generated API's request and response header versions follow Kafka's rule") {
     CHECK(every_api(kcoro::kafka_apis{}) >= 15);
 }
@@ -190,3 +188,5 @@ TEST_CASE("protocol headers: a connection sends SaslHandshake (never flexible) w
     // (no tagged fields), then Mechanism "PLAIN".
     CHECK(kcoro_test::hex(handshake_frame) == "00000012" "00110001000000020001" "74" "0005504c41494e");
 }
+
+}  // namespace protocol_header_versions_test

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace {
+namespace protocol_messages_test {
 
 using kcoro_test::unhex;
 using kcoro_test::hex;
@@ -54,8 +54,6 @@ static_assert(kcoro::kafka_request<kcoro::produce_request>);
 static_assert(kcoro::kafka_request<kcoro::init_producer_id_request>);
 static_assert(kcoro::kafka_request<kcoro::create_topics_request>);
 static_assert(kcoro::kafka_request<kcoro::delete_topics_request>);
-
-}  // namespace
 
 TEST_CASE("protocol_messages: ApiVersions request v0-v4") {
     using req_t = kcoro::api_versions_request;
@@ -699,3 +697,5 @@ TEST_CASE("protocol_messages: DeleteTopics v1, v4, v5, v6") {
     CHECK(rejects<resp_t>("0000000000000001ffff0000", 1));  // null name before v6
     CHECK(rejects<resp_t>("0000000000", 4));
 }
+
+}  // namespace protocol_messages_test

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace protocol_sasl_messages_test {
 
 using kcoro_test::unhex;
 using kcoro_test::hex;
@@ -34,8 +34,6 @@ void every_truncation_fails(std::string_view full_hex, std::int16_t version) {
         CHECK_FALSE(out);
     }
 }
-
-}  // namespace
 
 TEST_CASE("sasl_handshake request and response, versions 0-1") {
     using req_t = kcoro::sasl_handshake_request;
@@ -102,3 +100,5 @@ TEST_CASE("sasl_authenticate request and response, versions 0-2") {
     CHECK_FALSE(decoded<resp_t>(unhex("0000000a763d"), 2));
     CHECK_FALSE(decoded<resp_t>(unhex("000000ffffffffffffffffff01"), 2));  // varint too long
 }
+
+}  // namespace protocol_sasl_messages_test

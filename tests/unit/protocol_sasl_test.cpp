@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+namespace protocol_sasl_test {
+
 using namespace std::string_view_literals;
 
 TEST_CASE("sasl plain message is authzid NUL user NUL password") {
@@ -174,3 +176,5 @@ TEST_CASE("scram client created with a random nonce sends a fresh printable nonc
     CHECK(fa->find(',', 9) == std::string::npos);
 }
 #endif
+
+}  // namespace protocol_sasl_test

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace protocol_txn_test {
 
 using kcoro_test::unhex;
 using kcoro_test::hex;
@@ -38,8 +38,6 @@ void every_truncation_fails(std::string_view full_hex, std::int16_t version) {
         CHECK_FALSE(out);
     }
 }
-
-}  // namespace
 
 TEST_CASE("find_coordinator request, every version") {
     using req_t = kcoro::find_coordinator_request;
@@ -255,3 +253,5 @@ TEST_CASE("txn_offset_commit request and response, versions 0-5") {
     // A null topic name is malformed.
     CHECK_FALSE(decoded<resp_t>(unhex("0000000000000001ffff00000000"), 0));
 }
+
+}  // namespace protocol_txn_test

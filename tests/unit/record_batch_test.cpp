@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace record_batch_test {
 
 using bytes = std::vector<kcoro::byte>;
 
@@ -59,8 +59,6 @@ bool crc_valid(kcoro::bytes_view b) {
 }
 
 constexpr std::int64_t ts0 = 1700000000000;  // 0x0000018BCFE56800
-
-}  // namespace
 
 TEST_CASE("record_batch_test: one record, every header field written by hand") {
     kcoro::record_batch_builder b;
@@ -476,3 +474,5 @@ TEST_CASE("record_batch_test: with sizes known, a record past the limit is refus
     kcoro::record_batch_builder c;
     CHECK(c.try_append(ts0, kcoro::null_record_field{}, kcoro::as_bytes(v), {}, 10) == kcoro::append_status::appended);
 }
+
+}  // namespace record_batch_test

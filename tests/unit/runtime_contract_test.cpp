@@ -14,11 +14,12 @@
 #include <set>
 #include <vector>
 
+namespace runtime_contract_test {
+
 using namespace std::chrono_literals;
 using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
 
-namespace {
 // The contract checks what co_await yields, not only that a member exists.
 struct read_yields_int {
     struct awaiter {
@@ -49,7 +50,6 @@ std::vector<std::uint64_t> draws(manual_runtime rt, int n) {
     for (int i = 0; i < n; ++i) out.push_back(rt.random());
     return out;
 }
-}  // namespace
 
 TEST_CASE("manual_runtime: the wall clock starts at a fixed instant and moves with virtual time") {
     manual_loop loop;
@@ -83,3 +83,5 @@ TEST_CASE("event_loop_runtime: wall_now() is the system clock; random() differs 
     for (int i = 0; i < 4; ++i) differ = differ || a.random() != b.random();
     CHECK(differ);
 }
+
+}  // namespace runtime_contract_test

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-using namespace std::chrono_literals;
+namespace runtime_dns_test {
 
-namespace {
+using namespace std::chrono_literals;
 
 // Reads the question name of a query as dotted text.
 std::string question_name(const std::uint8_t* p, std::size_t n, std::size_t& at) {
@@ -186,8 +186,6 @@ outcome resolve(const std::string& host, kcoro::dns_config cfg, std::chrono::mil
     return kcoro::run_until_complete(loop, run(loop, host, std::move(cfg), timeout));
 }
 
-}  // namespace
-
 TEST_CASE("dns: A and AAAA answers behind a CNAME, IPv4 first, with the port") {
     fake_dns server({{"kafka-1.example.test", addresses({10, 1, 2, 3, 10, 1, 2, 4}, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})}});
     auto o = resolve("kafka-1.example.test", server.config());
@@ -270,3 +268,5 @@ TEST_CASE("dns: names that cannot be asked are refused") {
     long_label += ".test";  // appended: g++ 12 -O2 warns falsely on std::string&& + "..." (GCC bug 105329)
     CHECK(resolve(long_label, server.config()).error == kcoro::errc::resolve_failed);
 }
+
+}  // namespace runtime_dns_test

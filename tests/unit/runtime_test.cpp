@@ -12,9 +12,10 @@
 #include <thread>
 #include <vector>
 
+namespace runtime_test {
+
 using namespace std::chrono_literals;
 
-namespace {
 int thread_count() {
     int n = 0;
     if (DIR* d = ::opendir("/proc/self/task")) {
@@ -65,7 +66,6 @@ kcoro::task<kcoro::errc> refused(kcoro::event_loop& loop, std::uint16_t port) {
     auto s = co_await kcoro::tcp_connect(loop, "127.0.0.1", port, 2000ms);
     co_return s ? kcoro::errc::none : s.err().kind();
 }
-}  // namespace
 
 TEST_CASE("task chains of a million co_awaits run in constant stack") {
     kcoro::event_loop loop;
@@ -152,3 +152,5 @@ TEST_CASE("names resolve from literals, /etc/hosts and localhost without DNS; ot
     CHECK(r.err() == kcoro::errc::resolve_failed);
     CHECK(r.err().detail().find("/etc/hosts") != std::string::npos);
 }
+
+}  // namespace runtime_test

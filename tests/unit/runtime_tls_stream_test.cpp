@@ -24,11 +24,11 @@
 #include <string>
 #include <vector>
 
+namespace runtime_tls_stream_test {
+
 using namespace std::chrono_literals;
 using kcoro_test::manual_loop;
 using kcoro_test::manual_runtime;
-
-namespace {
 
 // A self-signed CA certificate naming `san` (e.g. "DNS:localhost,IP:127.0.0.1").
 struct test_certificate {
@@ -295,8 +295,6 @@ kcoro::task<kcoro::result<void>> handshake_only(manual_runtime& rt, const kcoro:
 
 std::string detail_of(const kcoro::result<std::string>& r) { return r ? std::string("(succeeded)") : r.err().detail(); }
 
-}  // namespace
-
 TEST_CASE("tls_stream: handshake, then small and large writes arrive whole and in order") {
     manual_loop loop;
     manual_runtime rt(loop);
@@ -521,3 +519,5 @@ TEST_CASE("tls_stream: a wildcard matches one whole leftmost label, never part o
 }
 
 #endif  // KCORO_HAS_OPENSSL
+
+}  // namespace runtime_tls_stream_test

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace serde_test {
 
 using bytes = std::vector<kcoro::byte>;
 
@@ -44,18 +44,20 @@ struct counting_sink {
 static_assert(kcoro::byte_sink<counting_sink>);
 static_assert(kcoro::byte_sink<kcoro::buffer_sink>);
 
-}  // namespace
+}  // namespace serde_test
 
 template <>
-struct kcoro::default_serializer<point> {
+struct kcoro::default_serializer<serde_test::point> {
     template <kcoro::byte_sink S>
-    void serialize(const point& p, S& out) const {
+    void serialize(const serde_test::point& p, S& out) const {
         kcoro::int32_serializer{}.serialize(p.x, out);
         kcoro::int16_serializer{}.serialize(p.y, out);
         out.put(static_cast<kcoro::byte>(p.label.size()));
         out.write(p.label.data(), p.label.size());
     }
 };
+
+namespace serde_test {
 
 struct no_serializer_here {};
 
@@ -130,3 +132,5 @@ TEST_CASE("serde_test: a serializer writes straight into a record batch") {
     REQUIRE(d.records[0].value);
     CHECK(bytes(d.records[0].value->begin(), d.records[0].value->end()) == bytes{0, 0, 0, 1, 0, 2, 1, 'z'});
 }
+
+}  // namespace serde_test

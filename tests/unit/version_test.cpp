@@ -5,6 +5,8 @@
 #include <string>
 #include <typeinfo>
 
+namespace version_test {
+
 #define KCORO_TEST_STR2(x) #x
 #define KCORO_TEST_STR(x) KCORO_TEST_STR2(x)
 
@@ -21,3 +23,5 @@ TEST_CASE("the version string and the ABI namespace are made from the version ma
     CHECK(std::string(KCORO_TEST_STR(KCORO_ABI_NS)) == ns);
     CHECK(std::string(typeid(kcoro::producer_config).name()).find(ns) != std::string::npos);
 }
+
+}  // namespace version_test

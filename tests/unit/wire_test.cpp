@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace {
+namespace wire_test {
 
 using bytes = std::vector<kcoro::byte>;
 
@@ -27,8 +27,6 @@ bytes written(F&& f) {
 }
 
 kcoro::bytes_view view(const bytes& b) { return {b.data(), b.size()}; }
-
-}  // namespace
 
 TEST_CASE("wire_test: fixed-width primitives are big-endian and round-trip") {
     const bytes enc = written([](kcoro::wire_writer& w) {
@@ -518,8 +516,6 @@ TEST_CASE("wire_test: patch_i32 and raw write in place") {
     CHECK(&w.buffer() == &buf);
 }
 
-namespace {
-
 // A sequence holding every primitive, in both encodings.
 bytes every_primitive() {
     return written([](kcoro::wire_writer& w) {
@@ -606,8 +602,6 @@ kcoro::result<void> read_every_primitive(kcoro::wire_reader& r) {
     return kcoro::ok();
 }
 
-}  // namespace
-
 TEST_CASE("wire_test: every primitive round-trips, and every truncation is errc::truncated") {
     const bytes enc = every_primitive();
     {
@@ -623,3 +617,5 @@ TEST_CASE("wire_test: every primitive round-trips, and every truncation is errc:
         CHECK(res.err() == kcoro::errc::truncated);
     }
 }
+
+}  // namespace wire_test
