@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace {
+namespace producer_config_test {
 kcoro::producer_config good() {
     kcoro::producer_config c;
     c.bootstrap_servers = "127.0.0.1:9092";
@@ -15,7 +15,6 @@ kcoro::producer_config good() {
 bool names(const kcoro::result<void>& r, const char* field) {
     return !r && r.err() == kcoro::errc::bad_config && r.err().detail().rfind(field, 0) == 0;
 }
-}  // namespace
 
 TEST_CASE("bootstrap_servers parses host:port lists and IPv6 literals") {
     auto a = kcoro::parse_bootstrap_servers(" b1:9092, 127.0.0.1:19092 ,[::1]:9093");
@@ -74,14 +73,16 @@ TEST_CASE("validate accepts the defaults and names the bad field") {
 
 }
 
-TEST_CASE("validate refuses transactional_id until transactions exist") {
-    // Accepted and ignored, it gave no transactions while read_committed consumers saw the records.
+TEST_CASE("validate takes a transactional_id, which implies idempotence and needs acks all") {
     auto c = good();
     c.transactional_id = "tx";
-    auto r = kcoro::validate(c);
-    CHECK(names(r, "transactional_id"));
-    CHECK(r.err().detail().find("not supported") != std::string::npos);
+    CHECK(kcoro::validate(c));
     c.enable_idempotence = false;
+    CHECK(kcoro::validate(c));
+    c.acks = kcoro::acks::leader;
+    CHECK(names(kcoro::validate(c), "acks"));
+    c = good();
+    c.transactional_id = std::string(32768, 't');
     CHECK(names(kcoro::validate(c), "transactional_id"));
 }
 
@@ -170,3 +171,5 @@ TEST_CASE("a bad_config message is its detail and the code's name, without a boi
     REQUIRE_FALSE(r);
     CHECK(r.err().message() == "batch_size: must be greater than 0: bad_config");
 }
+
+}  // namespace producer_config_test
