@@ -8533,7 +8533,8 @@ struct producer_config {
     // Idempotence (the default, as in the Java client since 3.0) keeps retries from writing a batch
     // twice or out of order; it needs acks=all and at most 5 requests in flight.
     bool enable_idempotence = true;
-    // Non-empty: a transactional producer (implies idempotence).
+    // Non-empty: a transactional producer (implies idempotence and needs acks::all): records go
+    // out only between begin_transaction() and commit_transaction() or abort_transaction().
     std::string transactional_id{};
     milliseconds transaction_timeout{60000};
 
@@ -8758,10 +8759,9 @@ inline result<void> validate(const producer_config& c) {
     if (!servers) return std::move(servers).err();
     if (auto s = detail::validate_security(c); !s) return s;
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
-    if (!c.transactional_id.empty())
-        return config_error("transactional_id",
-                            "transactions are not supported yet, so the records would not be transactional (read_committed "
-                            "consumers would see them at once); leave it empty");
+    if (c.transactional_id.size() > 32767) return config_error("transactional_id", "longer than 32767 bytes");
+    if (c.transaction_timeout.count() <= 0 || c.transaction_timeout.count() > 0x7fffffff)
+        return config_error("transaction_timeout", "must be positive and fit in an int32 of milliseconds");
     if (c.acks != acks::none && c.acks != acks::leader && c.acks != acks::all)
         return config_error("acks", "must be acks::none, acks::leader or acks::all");
     if (c.batch_size == 0) return config_error("batch_size", "must be greater than 0");
@@ -8785,6 +8785,8 @@ inline result<void> validate(const producer_config& c) {
     if (c.delivery_timeout < c.linger + c.request_timeout)
         return config_error("delivery_timeout", "must be at least linger + request_timeout");
     const bool idempotent = c.enable_idempotence || !c.transactional_id.empty();
+    if (!c.transactional_id.empty() && c.acks != acks::all)
+        return config_error("acks", "a transactional producer (transactional_id set) needs acks::all");
     if (idempotent && c.acks != acks::all)
         return config_error("acks", "idempotence needs acks::all; set acks = acks::all or enable_idempotence = false");
     if (idempotent && c.max_in_flight > 5)
@@ -11848,6 +11850,7 @@ struct batch_failure {
     bool current_epoch = false;     // stamped with the producer id and epoch in use now
     bool later_batch_acked = false; // a batch after it in this epoch is in the log already
     bool resend_pending = false;    // its partition is already resending after a retriable error
+    bool transactional = false;     // a transactional producer's: a new epoch comes only from EndTxn
 };
 
 enum class batch_action : std::uint8_t {
@@ -11887,6 +11890,12 @@ constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
         return d;
     }
     bool retriable = f.retriable_error;
+    if (f.transactional && (e == errc::out_of_order_sequence_number || e == errc::unknown_producer_id ||
+                            e == errc::invalid_producer_epoch)) {
+        // In a transaction the epoch is the coordinator's: the batch fails, which makes the
+        // transaction abortable, and the abort's EndTxn brings the next epoch (KIP-588).
+        return d;
+    }
     if (f.idempotent && e == errc::out_of_order_sequence_number) {
         if (f.has_sequence && f.current_epoch && f.later_batch_acked) {
             // A later batch of this epoch is already in the log: resending this one under a new
@@ -11914,7 +11923,7 @@ constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
     }
     d.action = batch_action::fail;
     // A batch given up after it got a sequence leaves a gap the broker would reject.
-    if (f.idempotent && f.has_sequence && !f.stopping) d.bump_epoch = true;
+    if (f.idempotent && f.has_sequence && !f.stopping && !f.transactional) d.bump_epoch = true;
     if (e == errc::message_too_large) d.reason = failure_reason::too_large;
     if (retriable && !f.within_deadline) d.reason = failure_reason::delivery_timeout;
     return d;
@@ -11940,7 +11949,9 @@ KCORO_NAMESPACE_END
 // three points, the seams where a transaction manager takes over when `transactional_id` is set:
 // may this partition drain now (may_drain), what a batch is stamped with (assign_sequence, id,
 // epoch), and what a failure means for it (describe, init_error_is_fatal). KIP-360: when the
-// sequences can no longer line up, a new epoch (bump) restarts every partition at sequence 0.
+// sequences can no longer line up, a new epoch (bump) restarts every partition at sequence 0. A
+// transactional producer never bumps on its own: a failed batch makes its transaction abortable,
+// and the coordinator hands out the next epoch at every EndTxn (transaction_manager.hpp).
 //
 // No runtime: InitProducerId is sent by the engine, which hands the answer to assign().
 
@@ -11956,9 +11967,12 @@ public:
     // no more may be in flight on one partition.
     static constexpr int max_in_flight_per_partition = 5;
 
-    explicit producer_identity(bool idempotent) noexcept : idempotent_(idempotent), ready_(!idempotent) {}
+    explicit producer_identity(bool idempotent, bool transactional = false) noexcept
+        : idempotent_(idempotent || transactional), transactional_(transactional), ready_(!idempotent_) {}
 
     bool idempotent() const noexcept { return idempotent_; }
+    // Batches carry the transactional bit, and the epoch changes only at the coordinator's word.
+    bool transactional() const noexcept { return transactional_; }
     // An id is held (or none is needed), and no bump is due: batches may be stamped.
     bool ready() const noexcept { return ready_ && !bump_needed_; }
     bool has_id() const noexcept { return ready_; }
@@ -11968,7 +11982,7 @@ public:
 
     // A gap the broker would reject, or a broker that lost our state: the next InitProducerId bumps.
     void need_bump() noexcept {
-        if (idempotent_) bump_needed_ = true;
+        if (idempotent_ && !transactional_) bump_needed_ = true;
     }
     // InitProducerId is due for a first id.
     bool needs_id() const noexcept { return !ready_; }
@@ -12021,6 +12035,7 @@ public:
     void describe(const partition_state& ps, const producer_batch& b, batch_failure& f) const noexcept {
         if (!idempotent_) return;
         f.idempotent = true;
+        f.transactional = transactional_;
         f.has_sequence = b.base_sequence >= 0;
         f.current_epoch = of_this_epoch(b);
         f.later_batch_acked = b.base_sequence <= ps.last_acked_sequence;
@@ -12042,6 +12057,7 @@ private:
     bool of_this_epoch(const producer_batch& b) const noexcept { return b.producer_epoch == epoch_ && b.producer_id == id_; }
 
     bool idempotent_;
+    bool transactional_;
     bool ready_;
     bool bump_needed_ = false;
     std::int64_t id_ = -1;
@@ -12077,13 +12093,489 @@ struct producer_stats {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_stats.hpp ----
+// ---- begin kcoro/producer/transaction_state.hpp ----
+// Where a transactional producer stands, and which calls that allows: the state machine the Java
+// client runs (uninitialized -> initializing -> ready -> in_transaction -> committing or aborting
+// -> ready, with abortable_error and the final fatal_error beside them), and what a coordinator's
+// error means for the call that got it. Pure: no runtime, no request; the transaction manager
+// (transaction_manager.hpp) drives it and tests/unit/producer_transaction_state_test.cpp walks it.
+//
+// A commit or abort that timed out stays where it was, so that calling it again resumes it (the
+// same EndTxn, never the other one): a commit whose outcome is unknown cannot become an abort.
+
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class transaction_phase : std::uint8_t {
+    uninitialized,    // init_transactions() not called, or not finished
+    initializing,     // init_transactions() timed out: calling it again resumes
+    ready,            // between transactions
+    in_transaction,   // begin_transaction() called: records may be sent
+    committing,       // commit_transaction() started; a timed-out one is resumed by calling it again
+    aborting,         // abort_transaction() started; likewise
+    abortable_error,  // a record of the transaction failed: only abort_transaction() is allowed
+    fatal_error,      // fenced or refused: the producer does no more work
+};
+
+constexpr std::string_view transaction_phase_name(transaction_phase p) noexcept {
+    switch (p) {
+        case transaction_phase::uninitialized: return "uninitialized";
+        case transaction_phase::initializing: return "initializing";
+        case transaction_phase::ready: return "ready";
+        case transaction_phase::in_transaction: return "in_transaction";
+        case transaction_phase::committing: return "committing";
+        case transaction_phase::aborting: return "aborting";
+        case transaction_phase::abortable_error: return "abortable_error";
+        case transaction_phase::fatal_error: return "fatal_error";
+    }
+    return "unknown";
+}
+
+// What the transaction coordinator's error means for the request that got it.
+enum class coordinator_verdict : std::uint8_t {
+    done,              // answered without error
+    find_coordinator,  // another broker coordinates the id now (or this one is loading it): look it up again
+    retry,             // the same request again after a backoff
+    abortable,         // the transaction must be aborted; the producer goes on
+    fatal,             // no retry will cure it: the producer stops
+};
+
+constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
+    switch (e) {
+        case errc::none: return coordinator_verdict::done;
+        case errc::not_coordinator:
+        case errc::coordinator_not_available:
+        case errc::coordinator_load_in_progress:
+        case errc::connection_lost:
+        case errc::connection_failed: return coordinator_verdict::find_coordinator;
+        // CONCURRENT_TRANSACTIONS: the coordinator is still completing the previous end (an abort
+        // right after a commit, or an InitProducerId that aborts a fenced producer's transaction).
+        case errc::concurrent_transactions: return coordinator_verdict::retry;
+        case errc::transaction_abortable: return coordinator_verdict::abortable;
+        default: return is_retriable(e) ? coordinator_verdict::retry : coordinator_verdict::fatal;
+    }
+}
+
+// A produce error that ends the producer rather than the transaction: another instance owns the
+// transactional id, or the principal may not use it.
+constexpr bool fatal_in_transaction(errc e) noexcept {
+    return e == errc::producer_fenced || e == errc::transactional_id_authorization_failed ||
+           e == errc::cluster_authorization_failed;
+}
+
+class transaction_state {
+public:
+    transaction_phase phase() const noexcept { return phase_; }
+    bool fatal() const noexcept { return phase_ == transaction_phase::fatal_error; }
+    // Records appended since begin_transaction(), and how many of them failed.
+    std::int64_t records() const noexcept { return records_; }
+    std::int64_t failed_records() const noexcept { return failed_; }
+    // Why the producer is in abortable_error or fatal_error.
+    const error& last_error() const noexcept { return last_error_; }
+
+    // ---- the calls, each checked against the phase -------------------------------------------
+
+    result<void> start_init() {
+        if (phase_ == transaction_phase::uninitialized || phase_ == transaction_phase::initializing) {
+            phase_ = transaction_phase::initializing;
+            return ok();
+        }
+        if (fatal()) return last_error_;
+        return refused("init_transactions()", "it was called already");
+    }
+    void initialized() noexcept { phase_ = transaction_phase::ready; }
+
+    result<void> begin() {
+        if (fatal()) return last_error_;
+        if (phase_ == transaction_phase::ready) {
+            phase_ = transaction_phase::in_transaction;
+            records_ = 0;
+            failed_ = 0;
+            return ok();
+        }
+        return refused("begin_transaction()", why_not_ready());
+    }
+
+    result<void> may_send() const {
+        if (phase_ == transaction_phase::in_transaction) return ok();
+        if (phase_ == transaction_phase::abortable_error || fatal()) return last_error_;
+        return refused("a send", phase_ == transaction_phase::ready ? "no transaction is open: call begin_transaction() first"
+                                                                    : why_not_ready());
+    }
+    void record_appended() noexcept { ++records_; }
+    // A record of the transaction failed: the transaction can only be aborted. The first failure
+    // is the one commit_transaction() reports.
+    void record_failed(const error& e, std::int64_t records = 1) {
+        if (phase_ != transaction_phase::in_transaction && phase_ != transaction_phase::committing) return;
+        if (failed_ == 0) first_failure_ = e;
+        failed_ += records;
+        if (phase_ == transaction_phase::in_transaction) to_abortable(e);
+    }
+
+    // commit_transaction(): from in_transaction, or again after it timed out.
+    result<void> start_commit() {
+        if (fatal()) return last_error_;
+        if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::committing) {
+            phase_ = transaction_phase::committing;
+            return ok();
+        }
+        if (phase_ == transaction_phase::abortable_error) return commit_refused();
+        if (phase_ == transaction_phase::aborting)
+            return refused("commit_transaction()", "an abort_transaction() that timed out is unresolved: call abort_transaction() again");
+        return refused("commit_transaction()", why_not_ready());
+    }
+    // Every record of the committing transaction is back: ok to send EndTxn, or the records' error
+    // (and the transaction must now be aborted).
+    result<void> commit_flushed() {
+        if (failed_ == 0) return ok();
+        to_abortable(first_failure_);
+        return commit_refused();
+    }
+
+    // abort_transaction(): from in_transaction or abortable_error, or again after it timed out.
+    result<void> start_abort() {
+        if (fatal()) return last_error_;
+        if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::abortable_error ||
+            phase_ == transaction_phase::aborting) {
+            phase_ = transaction_phase::aborting;
+            return ok();
+        }
+        if (phase_ == transaction_phase::committing)
+            return refused("abort_transaction()",
+                           "a commit_transaction() that timed out is unresolved (the commit may have happened): call "
+                           "commit_transaction() again");
+        return refused("abort_transaction()", why_not_ready());
+    }
+    // A transaction of no record has nothing at the coordinator to end (the v2 flow adds a
+    // partition with its first Produce).
+    bool needs_end_txn() const noexcept { return records_ > 0; }
+    // EndTxn answered (or was not needed): the next transaction may begin.
+    void ended() noexcept {
+        phase_ = transaction_phase::ready;
+        records_ = 0;
+        failed_ = 0;
+        first_failure_ = error();
+        last_error_ = error();
+    }
+
+    void to_abortable(const error& e) {
+        if (fatal()) return;
+        phase_ = transaction_phase::abortable_error;
+        last_error_ = e;
+    }
+    void to_fatal(const error& e) {
+        if (fatal()) return;
+        phase_ = transaction_phase::fatal_error;
+        last_error_ = e;
+    }
+
+private:
+    static error refused(std::string_view call, std::string_view why) {
+        return error(errc::invalid_txn_state, std::string(call) + " is not allowed now: " + std::string(why));
+    }
+    error commit_refused() const {
+        return error(first_failure_.code(), "commit_transaction(): " + std::to_string(failed_) + " of the transaction's " +
+                                                std::to_string(records_) +
+                                                " records were not delivered, so it cannot commit; call abort_transaction(). "
+                                                "The first: " + first_failure_.message());
+    }
+    std::string why_not_ready() const {
+        switch (phase_) {
+            case transaction_phase::uninitialized:
+            case transaction_phase::initializing: return "call init_transactions() first";
+            case transaction_phase::in_transaction: return "a transaction is open: commit or abort it first";
+            case transaction_phase::committing: return "a commit_transaction() is unresolved: call it again";
+            case transaction_phase::aborting: return "an abort_transaction() is unresolved: call it again";
+            case transaction_phase::abortable_error: return "a record of the transaction failed: call abort_transaction()";
+            case transaction_phase::ready: return "no transaction is open: call begin_transaction() first";
+            case transaction_phase::fatal_error: return last_error_.message();
+        }
+        return {};
+    }
+
+    transaction_phase phase_ = transaction_phase::uninitialized;
+    std::int64_t records_ = 0;
+    std::int64_t failed_ = 0;
+    error first_failure_;
+    error last_error_;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/transaction_state.hpp ----
+// ---- begin kcoro/producer/transaction_manager.hpp ----
+// The runtime side of a transactional producer (transactional_id set): the transaction
+// coordinator's connection (found with FindCoordinator, key type transaction, and found again when
+// it moves or is loading), InitProducerId for the transactional id, and EndTxn, each re-sent with
+// backoff until the coordinator answers or the call's deadline passes. It speaks the KIP-890 flow
+// (the cluster's finalized transaction.version 2 or more): Produce v12 adds each partition to the
+// transaction, and EndTxn v5 answers with the producer id and epoch of the next transaction.
+//
+// The phases and what each call may do live in transaction_state.hpp; the engine asks this part
+// for the round trips and keeps the records (it flushes a transaction before its EndTxn).
+
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime Runtime>
+class transaction_manager {
+public:
+    // What the manager asks of the engine that holds it.
+    class host {
+    public:
+        virtual bool stopping() const noexcept = 0;
+        virtual broker_connection<Runtime>* any_ready_connection() = 0;
+        virtual void request_metadata() = 0;  // no connection is up: the refresh makes one
+
+    protected:
+        ~host() = default;
+    };
+
+    struct parts {
+        Runtime& rt;
+        const producer_config& config;
+        detail::detached_scope& background;
+        host& engine;
+    };
+
+    // The producer id and epoch the coordinator handed out.
+    struct producer_identity_grant {
+        std::int64_t producer_id = -1;
+        std::int16_t producer_epoch = -1;
+    };
+
+    // The lowest finalized transaction.version whose flow this manager speaks.
+    static constexpr std::int16_t min_transaction_version = 2;
+
+    explicit transaction_manager(parts p) : p_(p) {}
+    transaction_manager(const transaction_manager&) = delete;
+    transaction_manager& operator=(const transaction_manager&) = delete;
+
+    transaction_state& state() noexcept { return state_; }
+    const transaction_state& state() const noexcept { return state_; }
+    bool busy() const noexcept {
+        if (coordinator_ && coordinator_->busy()) return true;
+        return std::any_of(retired_.begin(), retired_.end(), [](const auto& c) { return c->busy(); });
+    }
+    void close(const error& why) {
+        if (coordinator_) coordinator_->close(why);
+        for (auto& c : retired_) c->close(why);
+    }
+
+    // InitProducerId for the transactional id, after checking that the cluster runs the KIP-890
+    // flow. With `current` (a producer that held an id already) the coordinator bumps its epoch.
+    task<result<producer_identity_grant>> init_producer_id(steady_time deadline) {
+        auto version = co_await transaction_version(deadline);
+        if (!version) co_return std::move(version).err();
+        if (*version < min_transaction_version)
+            co_return error(errc::unsupported_version,
+                            "transactional_id '" + p_.config.transactional_id + "': the cluster's finalized transaction.version is " +
+                                std::to_string(*version) +
+                                ", and kcoro supports only the KIP-890 flow (transaction.version 2, the default of Kafka 4.0 "
+                                "and later) so far; the classic flow is not supported yet");
+        init_producer_id_request req;
+        req.transactional_id = std::string_view(p_.config.transactional_id);
+        req.transaction_timeout_ms = static_cast<std::int32_t>(p_.config.transaction_timeout.count());
+        auto r = co_await call(req, 3, "InitProducerId", deadline);
+        if (!r) co_return std::move(r).err();
+        co_return producer_identity_grant{r->producer_id, r->producer_epoch};
+    }
+
+    // EndTxn v5: commits or aborts the transaction of `current`; the answer names the id and epoch
+    // of the next transaction (the coordinator bumps the epoch at every end), which grant_of()
+    // reads. Not a coroutine of its own: the request is the manager's, one end at a time.
+    task<result<end_txn_response>> end_transaction(bool commit, producer_identity_grant current, steady_time deadline) {
+        end_request_.transactional_id = std::string_view(p_.config.transactional_id);
+        end_request_.producer_id = current.producer_id;
+        end_request_.producer_epoch = current.producer_epoch;
+        end_request_.committed = commit;
+        return call(end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+    }
+    static result<producer_identity_grant> grant_of(const end_txn_response& r) {
+        if (r.producer_id < 0) return error(errc::malformed_response, "EndTxn v5 answered without the next transaction's producer id");
+        return producer_identity_grant{r.producer_id, r.producer_epoch};
+    }
+
+    // The error a fencing answer becomes: the coordinator knows a newer epoch for the id.
+    error fenced(std::string_view call) const {
+        return error(errc::producer_fenced,
+                     std::string(call) + ": another producer instance with transactional_id '" + p_.config.transactional_id +
+                         "' took over (it called init_transactions() after this one); this producer can do no more work: "
+                         "create a new one");
+    }
+
+private:
+    // The request to the coordinator, found again and re-sent with backoff until it answers with
+    // anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
+    // needs (EndTxn v5 carries the epoch bump).
+    //
+    // Never inlined: g++ 12, inlining this coroutine's start into its caller's, stores the
+    // addresses of its resume and destroy parts from a constant outside the caller's COMDAT group;
+    // when the linker keeps another translation unit's copy of that group the constant refers to
+    // a discarded section and the link fails.
+    template <class Req>
+    [[gnu::noinline]] task<result<typename Req::response_type>> call(const Req& req, std::int16_t min_version, std::string_view what, steady_time deadline) {
+        int failures = 0;
+        error last(errc::timed_out);
+        for (;;) {
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            auto conn = co_await coordinator(deadline);
+            if (!conn) co_return std::move(conn).err();
+            auto v = negotiate<Req>((*conn)->versions());
+            if (!v || *v < min_version)
+                co_return error(errc::unsupported_version,
+                                std::string(what) + ": the coordinator " + (*conn)->host() + ":" + std::to_string((*conn)->port()) +
+                                    " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
+            auto r = co_await (*conn)->request(req, *v);
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            const errc code = r ? r->error_code : r.err().kind();
+            const coordinator_verdict verdict = judge_coordinator_error(code);
+            if (verdict == coordinator_verdict::done) co_return std::move(r);
+            if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
+                co_return final_error(code, what);
+            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator();
+            last = r ? error(code, std::string(what)) : std::move(r).err();
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out(what, last);
+        }
+    }
+
+    error final_error(errc code, std::string_view what) const {
+        if (code == errc::producer_fenced || code == errc::invalid_producer_epoch) return fenced(what);
+        return error(code, std::string(what) + " for transactional_id '" + p_.config.transactional_id + "'");
+    }
+
+    static error timed_out(std::string_view what, const error& last) {
+        return error(errc::timed_out, std::string(what) + " was not answered before the call's timeout; the last attempt: " + last.message());
+    }
+
+    // Waits the backoff of attempt `failures`, or false when it would end past `deadline`.
+    task<bool> back_off(int failures, steady_time deadline) {
+        const steady_time at = p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+        if (at >= deadline) co_return false;
+        detail::wake_signal<Runtime> pause(p_.rt);
+        co_await pause.wait_until(at);
+        co_return true;
+    }
+
+    void forget_coordinator() {
+        if (!coordinator_) return;
+        coordinator_->close(error(errc::not_coordinator, "the transaction coordinator moved"));
+        retired_.push_back(std::move(coordinator_));
+    }
+
+    // The coordinator's connection, looked up (FindCoordinator on any broker) and connected when
+    // there is none.
+    task<result<broker_connection<Runtime>*>> coordinator(steady_time deadline) {
+        std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
+        int failures = 0;
+        error last(errc::coordinator_not_available, "no broker was reachable to look the transaction coordinator up");
+        while (!coordinator_ || !coordinator_->ready()) {
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
+            if (coordinator_) forget_coordinator();
+            auto found = co_await find_coordinator();
+            if (found) {
+                coordinator_ = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                auto c = co_await coordinator_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                if (c) break;
+                last = std::move(c).err();
+            } else {
+                last = std::move(found).err();
+                if (last.kind() != errc::none && judge_coordinator_error(last.kind()) == coordinator_verdict::fatal)
+                    co_return error(last.code(), "FindCoordinator for transactional_id '" + p_.config.transactional_id + "': " + last.detail());
+            }
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out("finding the transaction coordinator", last);
+        }
+        co_return coordinator_.get();
+    }
+
+    struct coordinator_address {
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    task<result<coordinator_address>> find_coordinator() {
+        broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
+        if (conn == nullptr) {
+            p_.engine.request_metadata();
+            co_return error(errc::connection_failed, "no broker connection is up yet");
+        }
+        auto v = negotiate<find_coordinator_request>(conn->versions());
+        if (!v) co_return std::move(v).err();
+        find_coordinator_request req;
+        req.key_type = coordinator_type::transaction;
+        const std::string_view keys[] = {p_.config.transactional_id};
+        if (*v >= 4) req.coordinator_keys = keys;
+        else req.key = keys[0];
+        auto r = co_await conn->request(req, *v);
+        if (!r) co_return std::move(r).err();
+        if (*v >= 4) {
+            if (r->coordinators.empty()) co_return error(errc::malformed_response, "FindCoordinator answered no coordinator");
+            const auto& c = r->coordinators.front();
+            if (c.error_code != errc::none) co_return error(c.error_code, "FindCoordinator");
+            co_return coordinator_address{std::string(c.host), static_cast<std::uint16_t>(c.port)};
+        }
+        if (r->error_code != errc::none) co_return error(r->error_code, "FindCoordinator");
+        co_return coordinator_address{std::string(r->host), static_cast<std::uint16_t>(r->port)};
+    }
+
+    // The cluster's finalized transaction.version, from the coordinator's ApiVersions (v3+); 0
+    // when the broker finalizes none (a cluster that predates the feature).
+    task<result<std::int16_t>> transaction_version(steady_time deadline) {
+        int failures = 0;
+        for (;;) {
+            auto conn = co_await coordinator(deadline);
+            if (!conn) co_return std::move(conn).err();
+            auto v = negotiate<api_versions_request>((*conn)->versions());
+            if (!v) co_return std::move(v).err();
+            if (*v < 3) co_return std::int16_t{0};
+            api_versions_request req;
+            auto r = co_await (*conn)->request(req, *v);
+            if (r && r->error_code == errc::none) {
+                for (const auto& f : r->finalized_features)
+                    if (f.name == "transaction.version") co_return f.max_version_level;
+                co_return std::int16_t{0};
+            }
+            const error last = r ? error(r->error_code, "ApiVersions") : std::move(r).err();
+            forget_coordinator();
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out("ApiVersions at the transaction coordinator", last);
+        }
+    }
+
+    parts p_;
+    transaction_state state_;
+    end_txn_request end_request_;
+    std::unique_ptr<broker_connection<Runtime>> coordinator_;
+    std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_;  // closed, still busy
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/transaction_manager.hpp ----
 // ---- begin kcoro/producer/producer_engine.hpp ----
 // The producer engine: everything between a record's bytes and the broker's answer, instantiated
 // once per runtime. basic_producer (the front) serializes and partitions, then hands the record to
 // append(); the engine wires the parts that do the rest, each in its own header and owning its
 // state: the record accumulator, the parked sends, delivery reporting, the producer identity, the
-// retry policy, the metadata refresher and one sender per broker. It keeps the lifecycle, flush and
-// close, and the producer id loop. docs/architecture.md draws it.
+// retry policy, the metadata refresher, one sender per broker and, with a transactional_id, the
+// transaction manager. It keeps the lifecycle, flush and close, the producer id loop and the
+// transactional calls (each flushes its transaction before the coordinator ends it).
+// docs/architecture.md draws it.
 
 // ---- begin kcoro/producer/broker_sender.hpp ----
 // One broker's sender: its connection (made again after a loss, with backoff), the drain of the
@@ -12498,14 +12990,18 @@ KCORO_NAMESPACE_END
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
 class produce_request_builder {
 public:
-    // The request for `batches` (which, and whose topics, must outlive it).
-    produce_request build(std::span<producer_batch* const> batches, std::int16_t acks, std::int32_t timeout_ms) {
+    // The request for `batches` (which, and whose topics, must outlive it). A transactional
+    // producer's names its transactional_id, which (Produce v12, KIP-890) adds each partition to
+    // the open transaction.
+    produce_request build(std::span<producer_batch* const> batches, std::int16_t acks, std::int32_t timeout_ms,
+                          std::string_view transactional_id = {}) {
         topics_.clear();
         partitions_.clear();
         partitions_.reserve(batches.size());
@@ -12521,6 +13017,7 @@ public:
             k = j;
         }
         produce_request req;
+        if (!transactional_id.empty()) req.transactional_id = transactional_id;
         req.acks = acks;
         req.timeout_ms = timeout_ms;
         req.topics = std::span<const produce_topic_data>(topics_);
@@ -12787,7 +13284,7 @@ private:
             params.producer_id = pid;
             params.producer_epoch = epoch;
             params.base_sequence = identity.stamp_sequence(batch);
-            params.transactional = false;
+            params.transactional = identity.transactional();
             params.codec = p_.config.compression;
             params.compression_level = p_.config.compression_level;
             if (auto w = p_.accumulator.finish(batch, params); !w) {
@@ -12825,7 +13322,8 @@ private:
         std::vector<producer_batch*>& batches = *request;
         produce_request_builder builder;
         const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
-                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()));
+                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()),
+                                                  p_.config.transactional_id);
         ++p_.stats.requests_sent;
         p_.stats.batches_sent += batches.size();
 
@@ -12990,8 +13488,9 @@ KCORO_NAMESPACE_END
 // The runtime side of the producer identity: the loop that asks a broker for a producer id
 // (InitProducerId) before the first idempotent batch, and again for a new epoch when the identity
 // says a bump is due (KIP-360: with the current id and epoch, from v3), with backoff after a
-// retriable failure. The identity (producer_identity.hpp) keeps the id, the epoch and the rules; a
-// transaction manager, when transactional_id is set, will ask for its id through the same request.
+// retriable failure. The identity (producer_identity.hpp) keeps the id, the epoch and the rules. A
+// transactional producer does not run this loop: init_transactions() and every EndTxn assign its
+// id and epoch (transaction_manager.hpp).
 
 
 #include <chrono>
@@ -13061,7 +13560,7 @@ public:
                     identity.assign(r->producer_id, r->producer_epoch);
                     if (need_bump) {
                         ++p_.stats.epoch_bumps;
-                        restart_sequences();
+                        restart_sequences(p_.accumulator);
                     }
                     failures = 0;
                     p_.engine.producer_id_assigned();
@@ -13082,12 +13581,14 @@ public:
         p_.engine.coroutine_ended();
     }
 
-private:
-    // After an epoch bump every partition starts again at sequence 0, in queue order.
-    void restart_sequences() {
-        for (auto& [name, ts] : p_.accumulator.topics())
+    // After an epoch bump (or, for a transactional producer, at each new transaction) every
+    // partition starts again at sequence 0, in queue order.
+    static void restart_sequences(record_accumulator& accumulator) {
+        for (auto& [name, ts] : accumulator.topics())
             for (auto& ps : ts->partitions) producer_identity::restart(ps);
     }
+
+private:
 
     parts p_;
     detail::wake_signal<Runtime> wake_;
@@ -13115,27 +13616,30 @@ KCORO_NAMESPACE_BEGIN
 template <engine_runtime Runtime>
 class producer_engine final : private broker_sender<Runtime>::host,
                               private metadata_refresher<Runtime>::host,
-                              private producer_id_requester<Runtime>::host {
+                              private producer_id_requester<Runtime>::host,
+                              private transaction_manager<Runtime>::host {
     using sender = broker_sender<Runtime>;
     using refresher = metadata_refresher<Runtime>;
     using id_requester = producer_id_requester<Runtime>;
+    using txn_manager = transaction_manager<Runtime>;
 
 public:
     producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
         : rt_(std::move(rt)),
           config_(std::move(config)),
-          identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
+          identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
           refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
     producer_engine(const producer_engine&) = delete;
     producer_engine& operator=(const producer_engine&) = delete;
 
-    // Starts connecting: the metadata loop, and the producer id's when idempotent.
+    // Starts connecting: the metadata loop, and the producer id's when idempotent. A transactional
+    // producer gets its id from init_transactions() instead.
     void start() {
         ++live_coroutines_;
         detail::start_detached(rt_, background_, refresher_.loop());
-        if (identity_.idempotent()) {
+        if (identity_.idempotent() && !transactional()) {
             ++live_coroutines_;
             detail::start_detached(rt_, background_, id_requester_.loop());
         }
@@ -13187,10 +13691,22 @@ public:
     // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
     // interrupted them. Ok only if every record accepted or parked before close() was delivered;
     // otherwise the first failure, with how many there were.
+    //
+    // An open transaction is aborted first (within the same timeout), so that none of its records
+    // becomes visible to read_committed consumers; a failed abort is close()'s error.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed()) co_return ok();
         if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
+        std::optional<error> abort_failed;
+        if (transactional() && transaction_open() && !closing()) {
+            const steady_time started = rt_.now();
+            auto a = co_await abort_transaction(timeout);
+            if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+            if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
+            timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
+        }
+        if (closed()) co_return ok();
         state_ = lifecycle::closing;
         reporter_.watch_failures(true);
         ++flushing_;
@@ -13210,6 +13726,7 @@ public:
         fail_all_queued(why);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
         refresher_.close(error(errc::producer_closed), false);
+        txn_.close(error(errc::producer_closed));
         id_requester_.notify();
         while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
@@ -13219,11 +13736,77 @@ public:
         if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         state_ = lifecycle::closed;
         --flushing_;
+        if (abort_failed) co_return std::move(*abort_failed);
         if (reporter_.watched_failures() > 0)
             co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
                                                              " of the records pending when it was called failed; the first: " +
                                                              reporter_.first_watched_failure().detail());
         co_return ok();
+    }
+
+    // ---- transactions (transactional_id set) ----------------------------------------------------
+
+    bool transactional() const noexcept { return !config_.transactional_id.empty(); }
+    transaction_phase transaction() const noexcept { return txn_.state().phase(); }
+
+    // Finds the transaction coordinator and gets the producer id for the transactional id, which
+    // fences every older producer with the same id (the coordinator aborts a transaction one left
+    // open). Needed once, before the first begin_transaction(); begin does not do it. After a
+    // timeout, calling it again resumes.
+    task<result<void>> init_transactions(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("init_transactions()"); !t) co_return t;
+        if (auto s = txn_.state().start_init(); !s) co_return s;
+        auto grant = co_await txn_.init_producer_id(rt_.now() + timeout);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during init_transactions()");
+        if (!grant) co_return transaction_failed(std::move(grant).err(), "init_transactions()", timeout);
+        next_transaction_epoch(*grant);
+        txn_.state().initialized();
+        co_return ok();
+    }
+
+    // Opens a transaction: the records sent from now on are committed or aborted together. Nothing
+    // goes to the broker (a partition joins the transaction with its first Produce), so there is
+    // nothing to wait for.
+    result<void> begin_transaction() {
+        if (auto t = transactional_call("begin_transaction()"); !t) return t;
+        return txn_.state().begin();
+    }
+
+    // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
+    // A record that was not delivered fails the commit with that record's error; the transaction
+    // must then be aborted. A timeout leaves the outcome unknown: calling commit_transaction()
+    // again resumes it (abort_transaction() is refused until then).
+    task<result<void>> commit_transaction(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("commit_transaction()"); !t) co_return t;
+        if (auto s = txn_.state().start_commit(); !s) co_return s;
+        const steady_time deadline = rt_.now() + timeout;
+        const bool drained = co_await drain_transaction(deadline);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during commit_transaction()");
+        if (!drained)
+            co_return error(errc::timed_out, "commit_transaction(): the transaction's records were not all acknowledged within " +
+                                                 std::to_string(timeout.count()) +
+                                                 " ms; its outcome is unknown: call commit_transaction() again to resume it");
+        if (auto f = txn_.state().commit_flushed(); !f) co_return f;
+        co_return co_await complete_transaction(true, deadline, timeout);
+    }
+
+    // Aborts the transaction: records not yet sent fail with errc::cancelled, those in flight are
+    // awaited, then the coordinator aborts it (EndTxn), which read_committed consumers never see.
+    // After an abortable error this is the only way on. A timeout: call it again to resume.
+    task<result<void>> abort_transaction(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("abort_transaction()"); !t) co_return t;
+        if (auto s = txn_.state().start_abort(); !s) co_return s;
+        const steady_time deadline = rt_.now() + timeout;
+        discard_unsent(error(errc::cancelled, "abort_transaction() ended the transaction before the record was sent"));
+        const bool drained = co_await drain_transaction(deadline);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during abort_transaction()");
+        if (!drained)
+            co_return error(errc::timed_out, "abort_transaction(): records of the transaction were still in flight after " +
+                                                 std::to_string(timeout.count()) + " ms; call abort_transaction() again to resume it");
+        co_return co_await complete_transaction(false, deadline, timeout);
     }
 
     // With acks::none the broker never answers a Produce request, so "written to the socket" is all
@@ -13274,6 +13857,7 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
+        txn_.close(error(errc::producer_destroyed));
         id_requester_.notify();
         notify_idle();
     }
@@ -13302,6 +13886,13 @@ public:
             last_enqueue_error_ = *fatal_error_;
             a.status = enqueue_status::failed;
             return a;
+        }
+        if (transactional()) {
+            if (auto open = txn_.state().may_send(); !open) {
+                last_enqueue_error_ = std::move(open).err();
+                a.status = enqueue_status::failed;
+                return a;
+            }
         }
         topic_state& ts = topic(topic_name);
         const topic_metadata* md = refresher_.metadata().topic(topic_name);
@@ -13339,6 +13930,7 @@ public:
     void appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
         const producer_batch& b = *a.batch;
         ++stats_.records_enqueued;
+        if (transactional()) txn_.state().record_appended();
         // A new batch's linger starts now: the sender, which computed when to wake before this batch
         // existed, is woken if it would sleep past it.
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
@@ -13379,6 +13971,11 @@ private:
                                         "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
                                             ts.name + "' exceeds max_request_size (" + std::to_string(config_.max_request_size) +
                                             ") or buffer_memory");
+            // As in the Java client, a record the transaction could not take fails its commit.
+            if (transactional()) {
+                txn_.state().record_appended();
+                transaction_records_failed(last_enqueue_error_, 1);
+            }
         }
     }
 
@@ -13440,6 +14037,7 @@ private:
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
+        if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);
         // A batch given up after it got a sequence needs a new epoch (producer_identity::gave_up).
@@ -13519,7 +14117,7 @@ private:
     bool connections_busy() const {
         for (auto& [id, s] : senders_)
             if (s->busy()) return true;
-        return refresher_.busy();
+        return refresher_.busy() || txn_.busy();
     }
 
     // ---- the metadata refresher ---------------------------------------------------------------
@@ -13565,6 +14163,92 @@ private:
         fail_waiting_senders(*fatal_error_);
         fail_all_queued(*fatal_error_);
     }
+    // ---- transactions ---------------------------------------------------------------------------
+
+    result<void> transactional_call(std::string_view call) const {
+        if (!transactional())
+            return error(errc::invalid_txn_state, std::string(call) + " needs a transactional producer: set transactional_id");
+        if (fatal_error_ && !txn_.state().fatal()) return *fatal_error_;
+        if (stopping() || (closing() && txn_.state().phase() != transaction_phase::aborting))
+            return error(destroyed() ? errc::producer_destroyed : errc::producer_closed, std::string(call) + " after close()");
+        return ok();
+    }
+    bool transaction_open() const noexcept {
+        const transaction_phase p = txn_.state().phase();
+        return p == transaction_phase::in_transaction || p == transaction_phase::abortable_error || p == transaction_phase::aborting;
+    }
+
+    // Waits until no record of the transaction is buffered, parked or in flight, or `deadline`.
+    task<bool> drain_transaction(steady_time deadline) {
+        ++flushing_;
+        notify_all_senders();
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle() && !destroyed() && rt_.now() < deadline) co_await signal.wait_until(deadline);
+        std::erase(idle_waiters_, &signal);
+        --flushing_;
+        co_return idle();
+    }
+    // Records of an aborted transaction that have not left: they fail now rather than go out.
+    void discard_unsent(const error& why) {
+        fail_waiting_senders(why);
+        accumulator_.take_all([&](producer_batch* b) { fail_batch(b, why); });
+    }
+
+    // EndTxn when the transaction reached the broker; then the next transaction may begin, with the
+    // id and epoch the coordinator returned.
+    task<result<void>> complete_transaction(bool commit, steady_time deadline, std::chrono::milliseconds timeout) {
+        const char* call = commit ? "commit_transaction()" : "abort_transaction()";
+        if (txn_.state().needs_end_txn()) {
+            auto answer = co_await txn_.end_transaction(commit, {identity_.id(), identity_.epoch()}, deadline);
+            if (destroyed()) co_return error(errc::producer_destroyed, std::string("the producer was destroyed during ") + call);
+            if (!answer) co_return transaction_failed(std::move(answer).err(), call, timeout);
+            auto grant = txn_manager::grant_of(*answer);
+            if (!grant) co_return transaction_failed(std::move(grant).err(), call, timeout);
+            next_transaction_epoch(*grant);
+            ++stats_.epoch_bumps;
+        }
+        txn_.state().ended();
+        co_return ok();
+    }
+
+    // The coordinator's id and epoch for the next transaction: every partition restarts at
+    // sequence 0 (nothing is queued between transactions).
+    void next_transaction_epoch(const typename txn_manager::producer_identity_grant& g) {
+        identity_.assign(g.producer_id, g.producer_epoch);
+        id_requester::restart_sequences(accumulator_);
+        notify_all_senders();
+    }
+
+    // What a failed coordinator call leaves: a timeout or a closing producer changes nothing (the
+    // call may be made again); an abortable error leaves only abort; anything else is fatal.
+    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout) {
+        const errc k = e.kind();
+        if (k == errc::timed_out)
+            return error(errc::timed_out, std::string(call) + " did not finish within " + std::to_string(timeout.count()) +
+                                              " ms, so its outcome is unknown; call it again to resume it (" + e.detail() + ")");
+        if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
+        if (judge_coordinator_error(k) == coordinator_verdict::abortable) {
+            txn_.state().to_abortable(e);
+            return e;
+        }
+        transaction_fatal(e);
+        return e;
+    }
+    // The producer refuses all further work, saying why; what it still holds fails with the reason.
+    void transaction_fatal(const error& e) {
+        txn_.state().to_fatal(e);
+        if (!fatal_error_) fatal_error_ = e;
+        fail_waiting_senders(e);
+    }
+    // Records of the transaction failed: it can only be aborted now, or, for a fencing error, the
+    // producer is done.
+    void transaction_records_failed(const error& e, std::int64_t records) {
+        if (fatal_in_transaction(e.kind()) && !txn_.state().fatal())
+            transaction_fatal(e.kind() == errc::producer_fenced ? txn_.fenced("a Produce request") : e);
+        else txn_.state().record_failed(e, records);
+    }
+
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
@@ -13580,6 +14264,7 @@ private:
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
+    txn_manager txn_{{rt_, config_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;
@@ -13763,6 +14448,30 @@ public:
     // interrupted them. Ok only if every record accepted or parked before close() was delivered;
     // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) { return engine_.close(timeout); }
+
+    // ---- transactions (transactional_id set) --------------------------------------------------
+    //
+    //   co_await p.init_transactions(30s);                 // once; begin does not do it
+    //   p.begin_transaction();
+    //   co_await p.send(...); p.send_and_forget(...);      // every sending style
+    //   auto c = co_await p.commit_transaction(30s);       // or abort_transaction(30s)
+    //
+    // Each returns within its timeout, errors as values. A commit fails with a record's error when
+    // one was not delivered (then abort); errc::producer_fenced means another producer with the
+    // same transactional_id took over, and this one can do no more work. A timed-out commit or
+    // abort is resumed by calling it again. close() aborts an open transaction.
+
+    // Finds the coordinator and gets the producer id of the transactional id, fencing older
+    // producers with the same id.
+    task<result<void>> init_transactions(std::chrono::milliseconds timeout) { return engine_.init_transactions(timeout); }
+    // Opens a transaction; nothing to wait for (partitions join it with their first Produce).
+    result<void> begin_transaction() { return engine_.begin_transaction(); }
+    // Waits for every record of the transaction, then commits it.
+    task<result<void>> commit_transaction(std::chrono::milliseconds timeout) { return engine_.commit_transaction(timeout); }
+    // Fails the records not yet sent, waits for those in flight, then aborts it.
+    task<result<void>> abort_transaction(std::chrono::milliseconds timeout) { return engine_.abort_transaction(timeout); }
+    // Where the producer's transactions stand (uninitialized for a producer without transactional_id).
+    transaction_phase transaction() const noexcept { return engine_.transaction(); }
 
     const producer_stats& stats() const noexcept { return engine_.stats(); }
     const producer_config& config() const noexcept { return engine_.config(); }

@@ -7,7 +7,6 @@
 #include <string_view>
 
 namespace producer_config_test {
-
 kcoro::producer_config good() {
     kcoro::producer_config c;
     c.bootstrap_servers = "127.0.0.1:9092";
@@ -74,14 +73,16 @@ TEST_CASE("validate accepts the defaults and names the bad field") {
 
 }
 
-TEST_CASE("validate refuses transactional_id until transactions exist") {
-    // Accepted and ignored, it gave no transactions while read_committed consumers saw the records.
+TEST_CASE("validate takes a transactional_id, which implies idempotence and needs acks all") {
     auto c = good();
     c.transactional_id = "tx";
-    auto r = kcoro::validate(c);
-    CHECK(names(r, "transactional_id"));
-    CHECK(r.err().detail().find("not supported") != std::string::npos);
+    CHECK(kcoro::validate(c));
     c.enable_idempotence = false;
+    CHECK(kcoro::validate(c));
+    c.acks = kcoro::acks::leader;
+    CHECK(names(kcoro::validate(c), "acks"));
+    c = good();
+    c.transactional_id = std::string(32768, 't');
     CHECK(names(kcoro::validate(c), "transactional_id"));
 }
 

@@ -191,6 +191,30 @@ public:
     // otherwise the first failure, with how many there were.
     task<result<void>> close(std::chrono::milliseconds timeout) { return engine_.close(timeout); }
 
+    // ---- transactions (transactional_id set) --------------------------------------------------
+    //
+    //   co_await p.init_transactions(30s);                 // once; begin does not do it
+    //   p.begin_transaction();
+    //   co_await p.send(...); p.send_and_forget(...);      // every sending style
+    //   auto c = co_await p.commit_transaction(30s);       // or abort_transaction(30s)
+    //
+    // Each returns within its timeout, errors as values. A commit fails with a record's error when
+    // one was not delivered (then abort); errc::producer_fenced means another producer with the
+    // same transactional_id took over, and this one can do no more work. A timed-out commit or
+    // abort is resumed by calling it again. close() aborts an open transaction.
+
+    // Finds the coordinator and gets the producer id of the transactional id, fencing older
+    // producers with the same id.
+    task<result<void>> init_transactions(std::chrono::milliseconds timeout) { return engine_.init_transactions(timeout); }
+    // Opens a transaction; nothing to wait for (partitions join it with their first Produce).
+    result<void> begin_transaction() { return engine_.begin_transaction(); }
+    // Waits for every record of the transaction, then commits it.
+    task<result<void>> commit_transaction(std::chrono::milliseconds timeout) { return engine_.commit_transaction(timeout); }
+    // Fails the records not yet sent, waits for those in flight, then aborts it.
+    task<result<void>> abort_transaction(std::chrono::milliseconds timeout) { return engine_.abort_transaction(timeout); }
+    // Where the producer's transactions stand (uninitialized for a producer without transactional_id).
+    transaction_phase transaction() const noexcept { return engine_.transaction(); }
+
     const producer_stats& stats() const noexcept { return engine_.stats(); }
     const producer_config& config() const noexcept { return engine_.config(); }
     const cluster_metadata& metadata() const noexcept { return engine_.metadata(); }

@@ -253,7 +253,7 @@ private:
             params.producer_id = pid;
             params.producer_epoch = epoch;
             params.base_sequence = identity.stamp_sequence(batch);
-            params.transactional = false;
+            params.transactional = identity.transactional();
             params.codec = p_.config.compression;
             params.compression_level = p_.config.compression_level;
             if (auto w = p_.accumulator.finish(batch, params); !w) {
@@ -291,7 +291,8 @@ private:
         std::vector<producer_batch*>& batches = *request;
         produce_request_builder builder;
         const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
-                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()));
+                                                  static_cast<std::int32_t>(p_.config.request_timeout.count()),
+                                                  p_.config.transactional_id);
         ++p_.stats.requests_sent;
         p_.stats.batches_sent += batches.size();
 

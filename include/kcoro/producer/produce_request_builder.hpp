@@ -11,14 +11,18 @@
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
 class produce_request_builder {
 public:
-    // The request for `batches` (which, and whose topics, must outlive it).
-    produce_request build(std::span<producer_batch* const> batches, std::int16_t acks, std::int32_t timeout_ms) {
+    // The request for `batches` (which, and whose topics, must outlive it). A transactional
+    // producer's names its transactional_id, which (Produce v12, KIP-890) adds each partition to
+    // the open transaction.
+    produce_request build(std::span<producer_batch* const> batches, std::int16_t acks, std::int32_t timeout_ms,
+                          std::string_view transactional_id = {}) {
         topics_.clear();
         partitions_.clear();
         partitions_.reserve(batches.size());
@@ -34,6 +38,7 @@ public:
             k = j;
         }
         produce_request req;
+        if (!transactional_id.empty()) req.transactional_id = transactional_id;
         req.acks = acks;
         req.timeout_ms = timeout_ms;
         req.topics = std::span<const produce_topic_data>(topics_);

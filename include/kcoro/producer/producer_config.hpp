@@ -44,7 +44,8 @@ struct producer_config {
     // Idempotence (the default, as in the Java client since 3.0) keeps retries from writing a batch
     // twice or out of order; it needs acks=all and at most 5 requests in flight.
     bool enable_idempotence = true;
-    // Non-empty: a transactional producer (implies idempotence).
+    // Non-empty: a transactional producer (implies idempotence and needs acks::all): records go
+    // out only between begin_transaction() and commit_transaction() or abort_transaction().
     std::string transactional_id{};
     milliseconds transaction_timeout{60000};
 
@@ -269,10 +270,9 @@ inline result<void> validate(const producer_config& c) {
     if (!servers) return std::move(servers).err();
     if (auto s = detail::validate_security(c); !s) return s;
     if (c.client_id.size() > 32767) return config_error("client_id", "longer than 32767 bytes");
-    if (!c.transactional_id.empty())
-        return config_error("transactional_id",
-                            "transactions are not supported yet, so the records would not be transactional (read_committed "
-                            "consumers would see them at once); leave it empty");
+    if (c.transactional_id.size() > 32767) return config_error("transactional_id", "longer than 32767 bytes");
+    if (c.transaction_timeout.count() <= 0 || c.transaction_timeout.count() > 0x7fffffff)
+        return config_error("transaction_timeout", "must be positive and fit in an int32 of milliseconds");
     if (c.acks != acks::none && c.acks != acks::leader && c.acks != acks::all)
         return config_error("acks", "must be acks::none, acks::leader or acks::all");
     if (c.batch_size == 0) return config_error("batch_size", "must be greater than 0");
@@ -296,6 +296,8 @@ inline result<void> validate(const producer_config& c) {
     if (c.delivery_timeout < c.linger + c.request_timeout)
         return config_error("delivery_timeout", "must be at least linger + request_timeout");
     const bool idempotent = c.enable_idempotence || !c.transactional_id.empty();
+    if (!c.transactional_id.empty() && c.acks != acks::all)
+        return config_error("acks", "a transactional producer (transactional_id set) needs acks::all");
     if (idempotent && c.acks != acks::all)
         return config_error("acks", "idempotence needs acks::all; set acks = acks::all or enable_idempotence = false");
     if (idempotent && c.max_in_flight > 5)

@@ -2,8 +2,10 @@
 // once per runtime. basic_producer (the front) serializes and partitions, then hands the record to
 // append(); the engine wires the parts that do the rest, each in its own header and owning its
 // state: the record accumulator, the parked sends, delivery reporting, the producer identity, the
-// retry policy, the metadata refresher and one sender per broker. It keeps the lifecycle, flush and
-// close, and the producer id loop. docs/architecture.md draws it.
+// retry policy, the metadata refresher, one sender per broker and, with a transactional_id, the
+// transaction manager. It keeps the lifecycle, flush and close, the producer id loop and the
+// transactional calls (each flushes its transaction before the coordinator ends it).
+// docs/architecture.md draws it.
 #pragma once
 
 #include "../detail/prelude.hpp"
@@ -30,6 +32,8 @@
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
+#include "transaction_manager.hpp"
+#include "transaction_state.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -50,27 +54,30 @@ KCORO_NAMESPACE_BEGIN
 template <engine_runtime Runtime>
 class producer_engine final : private broker_sender<Runtime>::host,
                               private metadata_refresher<Runtime>::host,
-                              private producer_id_requester<Runtime>::host {
+                              private producer_id_requester<Runtime>::host,
+                              private transaction_manager<Runtime>::host {
     using sender = broker_sender<Runtime>;
     using refresher = metadata_refresher<Runtime>;
     using id_requester = producer_id_requester<Runtime>;
+    using txn_manager = transaction_manager<Runtime>;
 
 public:
     producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
         : rt_(std::move(rt)),
           config_(std::move(config)),
-          identity_(config_.enable_idempotence || !config_.transactional_id.empty()),
+          identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
           refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
         rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
     }
     producer_engine(const producer_engine&) = delete;
     producer_engine& operator=(const producer_engine&) = delete;
 
-    // Starts connecting: the metadata loop, and the producer id's when idempotent.
+    // Starts connecting: the metadata loop, and the producer id's when idempotent. A transactional
+    // producer gets its id from init_transactions() instead.
     void start() {
         ++live_coroutines_;
         detail::start_detached(rt_, background_, refresher_.loop());
-        if (identity_.idempotent()) {
+        if (identity_.idempotent() && !transactional()) {
             ++live_coroutines_;
             detail::start_detached(rt_, background_, id_requester_.loop());
         }
@@ -122,10 +129,22 @@ public:
     // can within the timeout; those that cannot fail with errc::producer_closed, saying close()
     // interrupted them. Ok only if every record accepted or parked before close() was delivered;
     // otherwise the first failure, with how many there were.
+    //
+    // An open transaction is aborted first (within the same timeout), so that none of its records
+    // becomes visible to read_committed consumers; a failed abort is close()'s error.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed()) co_return ok();
         if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
+        std::optional<error> abort_failed;
+        if (transactional() && transaction_open() && !closing()) {
+            const steady_time started = rt_.now();
+            auto a = co_await abort_transaction(timeout);
+            if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+            if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
+            timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
+        }
+        if (closed()) co_return ok();
         state_ = lifecycle::closing;
         reporter_.watch_failures(true);
         ++flushing_;
@@ -145,6 +164,7 @@ public:
         fail_all_queued(why);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
         refresher_.close(error(errc::producer_closed), false);
+        txn_.close(error(errc::producer_closed));
         id_requester_.notify();
         while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
             co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
@@ -154,11 +174,77 @@ public:
         if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
         state_ = lifecycle::closed;
         --flushing_;
+        if (abort_failed) co_return std::move(*abort_failed);
         if (reporter_.watched_failures() > 0)
             co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
                                                              " of the records pending when it was called failed; the first: " +
                                                              reporter_.first_watched_failure().detail());
         co_return ok();
+    }
+
+    // ---- transactions (transactional_id set) ----------------------------------------------------
+
+    bool transactional() const noexcept { return !config_.transactional_id.empty(); }
+    transaction_phase transaction() const noexcept { return txn_.state().phase(); }
+
+    // Finds the transaction coordinator and gets the producer id for the transactional id, which
+    // fences every older producer with the same id (the coordinator aborts a transaction one left
+    // open). Needed once, before the first begin_transaction(); begin does not do it. After a
+    // timeout, calling it again resumes.
+    task<result<void>> init_transactions(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("init_transactions()"); !t) co_return t;
+        if (auto s = txn_.state().start_init(); !s) co_return s;
+        auto grant = co_await txn_.init_producer_id(rt_.now() + timeout);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during init_transactions()");
+        if (!grant) co_return transaction_failed(std::move(grant).err(), "init_transactions()", timeout);
+        next_transaction_epoch(*grant);
+        txn_.state().initialized();
+        co_return ok();
+    }
+
+    // Opens a transaction: the records sent from now on are committed or aborted together. Nothing
+    // goes to the broker (a partition joins the transaction with its first Produce), so there is
+    // nothing to wait for.
+    result<void> begin_transaction() {
+        if (auto t = transactional_call("begin_transaction()"); !t) return t;
+        return txn_.state().begin();
+    }
+
+    // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
+    // A record that was not delivered fails the commit with that record's error; the transaction
+    // must then be aborted. A timeout leaves the outcome unknown: calling commit_transaction()
+    // again resumes it (abort_transaction() is refused until then).
+    task<result<void>> commit_transaction(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("commit_transaction()"); !t) co_return t;
+        if (auto s = txn_.state().start_commit(); !s) co_return s;
+        const steady_time deadline = rt_.now() + timeout;
+        const bool drained = co_await drain_transaction(deadline);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during commit_transaction()");
+        if (!drained)
+            co_return error(errc::timed_out, "commit_transaction(): the transaction's records were not all acknowledged within " +
+                                                 std::to_string(timeout.count()) +
+                                                 " ms; its outcome is unknown: call commit_transaction() again to resume it");
+        if (auto f = txn_.state().commit_flushed(); !f) co_return f;
+        co_return co_await complete_transaction(true, deadline, timeout);
+    }
+
+    // Aborts the transaction: records not yet sent fail with errc::cancelled, those in flight are
+    // awaited, then the coordinator aborts it (EndTxn), which read_committed consumers never see.
+    // After an abortable error this is the only way on. A timeout: call it again to resume.
+    task<result<void>> abort_transaction(std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("abort_transaction()"); !t) co_return t;
+        if (auto s = txn_.state().start_abort(); !s) co_return s;
+        const steady_time deadline = rt_.now() + timeout;
+        discard_unsent(error(errc::cancelled, "abort_transaction() ended the transaction before the record was sent"));
+        const bool drained = co_await drain_transaction(deadline);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during abort_transaction()");
+        if (!drained)
+            co_return error(errc::timed_out, "abort_transaction(): records of the transaction were still in flight after " +
+                                                 std::to_string(timeout.count()) + " ms; call abort_transaction() again to resume it");
+        co_return co_await complete_transaction(false, deadline, timeout);
     }
 
     // With acks::none the broker never answers a Produce request, so "written to the socket" is all
@@ -209,6 +295,7 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
+        txn_.close(error(errc::producer_destroyed));
         id_requester_.notify();
         notify_idle();
     }
@@ -237,6 +324,13 @@ public:
             last_enqueue_error_ = *fatal_error_;
             a.status = enqueue_status::failed;
             return a;
+        }
+        if (transactional()) {
+            if (auto open = txn_.state().may_send(); !open) {
+                last_enqueue_error_ = std::move(open).err();
+                a.status = enqueue_status::failed;
+                return a;
+            }
         }
         topic_state& ts = topic(topic_name);
         const topic_metadata* md = refresher_.metadata().topic(topic_name);
@@ -274,6 +368,7 @@ public:
     void appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
         const producer_batch& b = *a.batch;
         ++stats_.records_enqueued;
+        if (transactional()) txn_.state().record_appended();
         // A new batch's linger starts now: the sender, which computed when to wake before this batch
         // existed, is woken if it would sleep past it.
         if (b.sealed || config_.linger.count() == 0 || flushing_ > 0) wake_leader(ts.name, partition);
@@ -314,6 +409,11 @@ private:
                                         "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
                                             ts.name + "' exceeds max_request_size (" + std::to_string(config_.max_request_size) +
                                             ") or buffer_memory");
+            // As in the Java client, a record the transaction could not take fails its commit.
+            if (transactional()) {
+                txn_.state().record_appended();
+                transaction_records_failed(last_enqueue_error_, 1);
+            }
         }
     }
 
@@ -375,6 +475,7 @@ private:
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
+        if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);
         // A batch given up after it got a sequence needs a new epoch (producer_identity::gave_up).
@@ -454,7 +555,7 @@ private:
     bool connections_busy() const {
         for (auto& [id, s] : senders_)
             if (s->busy()) return true;
-        return refresher_.busy();
+        return refresher_.busy() || txn_.busy();
     }
 
     // ---- the metadata refresher ---------------------------------------------------------------
@@ -500,6 +601,92 @@ private:
         fail_waiting_senders(*fatal_error_);
         fail_all_queued(*fatal_error_);
     }
+    // ---- transactions ---------------------------------------------------------------------------
+
+    result<void> transactional_call(std::string_view call) const {
+        if (!transactional())
+            return error(errc::invalid_txn_state, std::string(call) + " needs a transactional producer: set transactional_id");
+        if (fatal_error_ && !txn_.state().fatal()) return *fatal_error_;
+        if (stopping() || (closing() && txn_.state().phase() != transaction_phase::aborting))
+            return error(destroyed() ? errc::producer_destroyed : errc::producer_closed, std::string(call) + " after close()");
+        return ok();
+    }
+    bool transaction_open() const noexcept {
+        const transaction_phase p = txn_.state().phase();
+        return p == transaction_phase::in_transaction || p == transaction_phase::abortable_error || p == transaction_phase::aborting;
+    }
+
+    // Waits until no record of the transaction is buffered, parked or in flight, or `deadline`.
+    task<bool> drain_transaction(steady_time deadline) {
+        ++flushing_;
+        notify_all_senders();
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (!idle() && !destroyed() && rt_.now() < deadline) co_await signal.wait_until(deadline);
+        std::erase(idle_waiters_, &signal);
+        --flushing_;
+        co_return idle();
+    }
+    // Records of an aborted transaction that have not left: they fail now rather than go out.
+    void discard_unsent(const error& why) {
+        fail_waiting_senders(why);
+        accumulator_.take_all([&](producer_batch* b) { fail_batch(b, why); });
+    }
+
+    // EndTxn when the transaction reached the broker; then the next transaction may begin, with the
+    // id and epoch the coordinator returned.
+    task<result<void>> complete_transaction(bool commit, steady_time deadline, std::chrono::milliseconds timeout) {
+        const char* call = commit ? "commit_transaction()" : "abort_transaction()";
+        if (txn_.state().needs_end_txn()) {
+            auto answer = co_await txn_.end_transaction(commit, {identity_.id(), identity_.epoch()}, deadline);
+            if (destroyed()) co_return error(errc::producer_destroyed, std::string("the producer was destroyed during ") + call);
+            if (!answer) co_return transaction_failed(std::move(answer).err(), call, timeout);
+            auto grant = txn_manager::grant_of(*answer);
+            if (!grant) co_return transaction_failed(std::move(grant).err(), call, timeout);
+            next_transaction_epoch(*grant);
+            ++stats_.epoch_bumps;
+        }
+        txn_.state().ended();
+        co_return ok();
+    }
+
+    // The coordinator's id and epoch for the next transaction: every partition restarts at
+    // sequence 0 (nothing is queued between transactions).
+    void next_transaction_epoch(const typename txn_manager::producer_identity_grant& g) {
+        identity_.assign(g.producer_id, g.producer_epoch);
+        id_requester::restart_sequences(accumulator_);
+        notify_all_senders();
+    }
+
+    // What a failed coordinator call leaves: a timeout or a closing producer changes nothing (the
+    // call may be made again); an abortable error leaves only abort; anything else is fatal.
+    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout) {
+        const errc k = e.kind();
+        if (k == errc::timed_out)
+            return error(errc::timed_out, std::string(call) + " did not finish within " + std::to_string(timeout.count()) +
+                                              " ms, so its outcome is unknown; call it again to resume it (" + e.detail() + ")");
+        if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
+        if (judge_coordinator_error(k) == coordinator_verdict::abortable) {
+            txn_.state().to_abortable(e);
+            return e;
+        }
+        transaction_fatal(e);
+        return e;
+    }
+    // The producer refuses all further work, saying why; what it still holds fails with the reason.
+    void transaction_fatal(const error& e) {
+        txn_.state().to_fatal(e);
+        if (!fatal_error_) fatal_error_ = e;
+        fail_waiting_senders(e);
+    }
+    // Records of the transaction failed: it can only be aborted now, or, for a fencing error, the
+    // producer is done.
+    void transaction_records_failed(const error& e, std::int64_t records) {
+        if (fatal_in_transaction(e.kind()) && !txn_.state().fatal())
+            transaction_fatal(e.kind() == errc::producer_fenced ? txn_.fenced("a Produce request") : e);
+        else txn_.state().record_failed(e, records);
+    }
+
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
@@ -515,6 +702,7 @@ private:
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
+    txn_manager txn_{{rt_, config_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;

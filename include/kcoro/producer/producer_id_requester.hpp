@@ -1,8 +1,9 @@
 // The runtime side of the producer identity: the loop that asks a broker for a producer id
 // (InitProducerId) before the first idempotent batch, and again for a new epoch when the identity
 // says a bump is due (KIP-360: with the current id and epoch, from v3), with backoff after a
-// retriable failure. The identity (producer_identity.hpp) keeps the id, the epoch and the rules; a
-// transaction manager, when transactional_id is set, will ask for its id through the same request.
+// retriable failure. The identity (producer_identity.hpp) keeps the id, the epoch and the rules. A
+// transactional producer does not run this loop: init_transactions() and every EndTxn assign its
+// id and epoch (transaction_manager.hpp).
 #pragma once
 
 #include "../detail/prelude.hpp"
@@ -85,7 +86,7 @@ public:
                     identity.assign(r->producer_id, r->producer_epoch);
                     if (need_bump) {
                         ++p_.stats.epoch_bumps;
-                        restart_sequences();
+                        restart_sequences(p_.accumulator);
                     }
                     failures = 0;
                     p_.engine.producer_id_assigned();
@@ -106,12 +107,14 @@ public:
         p_.engine.coroutine_ended();
     }
 
-private:
-    // After an epoch bump every partition starts again at sequence 0, in queue order.
-    void restart_sequences() {
-        for (auto& [name, ts] : p_.accumulator.topics())
+    // After an epoch bump (or, for a transactional producer, at each new transaction) every
+    // partition starts again at sequence 0, in queue order.
+    static void restart_sequences(record_accumulator& accumulator) {
+        for (auto& [name, ts] : accumulator.topics())
             for (auto& ps : ts->partitions) producer_identity::restart(ps);
     }
+
+private:
 
     parts p_;
     detail::wake_signal<Runtime> wake_;

@@ -3,7 +3,9 @@
 // three points, the seams where a transaction manager takes over when `transactional_id` is set:
 // may this partition drain now (may_drain), what a batch is stamped with (assign_sequence, id,
 // epoch), and what a failure means for it (describe, init_error_is_fatal). KIP-360: when the
-// sequences can no longer line up, a new epoch (bump) restarts every partition at sequence 0.
+// sequences can no longer line up, a new epoch (bump) restarts every partition at sequence 0. A
+// transactional producer never bumps on its own: a failed batch makes its transaction abortable,
+// and the coordinator hands out the next epoch at every EndTxn (transaction_manager.hpp).
 //
 // No runtime: InitProducerId is sent by the engine, which hands the answer to assign().
 #pragma once
@@ -24,9 +26,12 @@ public:
     // no more may be in flight on one partition.
     static constexpr int max_in_flight_per_partition = 5;
 
-    explicit producer_identity(bool idempotent) noexcept : idempotent_(idempotent), ready_(!idempotent) {}
+    explicit producer_identity(bool idempotent, bool transactional = false) noexcept
+        : idempotent_(idempotent || transactional), transactional_(transactional), ready_(!idempotent_) {}
 
     bool idempotent() const noexcept { return idempotent_; }
+    // Batches carry the transactional bit, and the epoch changes only at the coordinator's word.
+    bool transactional() const noexcept { return transactional_; }
     // An id is held (or none is needed), and no bump is due: batches may be stamped.
     bool ready() const noexcept { return ready_ && !bump_needed_; }
     bool has_id() const noexcept { return ready_; }
@@ -36,7 +41,7 @@ public:
 
     // A gap the broker would reject, or a broker that lost our state: the next InitProducerId bumps.
     void need_bump() noexcept {
-        if (idempotent_) bump_needed_ = true;
+        if (idempotent_ && !transactional_) bump_needed_ = true;
     }
     // InitProducerId is due for a first id.
     bool needs_id() const noexcept { return !ready_; }
@@ -89,6 +94,7 @@ public:
     void describe(const partition_state& ps, const producer_batch& b, batch_failure& f) const noexcept {
         if (!idempotent_) return;
         f.idempotent = true;
+        f.transactional = transactional_;
         f.has_sequence = b.base_sequence >= 0;
         f.current_epoch = of_this_epoch(b);
         f.later_batch_acked = b.base_sequence <= ps.last_acked_sequence;
@@ -110,6 +116,7 @@ private:
     bool of_this_epoch(const producer_batch& b) const noexcept { return b.producer_epoch == epoch_ && b.producer_id == id_; }
 
     bool idempotent_;
+    bool transactional_;
     bool ready_;
     bool bump_needed_ = false;
     std::int64_t id_ = -1;

@@ -27,6 +27,7 @@ struct batch_failure {
     bool current_epoch = false;     // stamped with the producer id and epoch in use now
     bool later_batch_acked = false; // a batch after it in this epoch is in the log already
     bool resend_pending = false;    // its partition is already resending after a retriable error
+    bool transactional = false;     // a transactional producer's: a new epoch comes only from EndTxn
 };
 
 enum class batch_action : std::uint8_t {
@@ -66,6 +67,12 @@ constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
         return d;
     }
     bool retriable = f.retriable_error;
+    if (f.transactional && (e == errc::out_of_order_sequence_number || e == errc::unknown_producer_id ||
+                            e == errc::invalid_producer_epoch)) {
+        // In a transaction the epoch is the coordinator's: the batch fails, which makes the
+        // transaction abortable, and the abort's EndTxn brings the next epoch (KIP-588).
+        return d;
+    }
     if (f.idempotent && e == errc::out_of_order_sequence_number) {
         if (f.has_sequence && f.current_epoch && f.later_batch_acked) {
             // A later batch of this epoch is already in the log: resending this one under a new
@@ -93,7 +100,7 @@ constexpr failure_decision decide_failure(const batch_failure& f) noexcept {
     }
     d.action = batch_action::fail;
     // A batch given up after it got a sequence leaves a gap the broker would reject.
-    if (f.idempotent && f.has_sequence && !f.stopping) d.bump_epoch = true;
+    if (f.idempotent && f.has_sequence && !f.stopping && !f.transactional) d.bump_epoch = true;
     if (e == errc::message_too_large) d.reason = failure_reason::too_large;
     if (retriable && !f.within_deadline) d.reason = failure_reason::delivery_timeout;
     return d;

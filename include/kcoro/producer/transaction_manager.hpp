@@ -1,0 +1,270 @@
+// The runtime side of a transactional producer (transactional_id set): the transaction
+// coordinator's connection (found with FindCoordinator, key type transaction, and found again when
+// it moves or is loading), InitProducerId for the transactional id, and EndTxn, each re-sent with
+// backoff until the coordinator answers or the call's deadline passes. It speaks the KIP-890 flow
+// (the cluster's finalized transaction.version 2 or more): Produce v12 adds each partition to the
+// transaction, and EndTxn v5 answers with the producer id and epoch of the next transaction.
+//
+// The phases and what each call may do live in transaction_state.hpp; the engine asks this part
+// for the round trips and keeps the records (it flushes a transaction before its EndTxn).
+#pragma once
+
+#include "../detail/prelude.hpp"
+#include "../protocol/protocol.hpp"
+#include "../result.hpp"
+#include "../runtime/detached_task.hpp"
+#include "../runtime/runtime_concepts.hpp"
+#include "../runtime/wake_signal.hpp"
+#include "broker_connection.hpp"
+#include "producer_config.hpp"
+#include "retry_policy.hpp"
+#include "transaction_state.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+template <engine_runtime Runtime>
+class transaction_manager {
+public:
+    // What the manager asks of the engine that holds it.
+    class host {
+    public:
+        virtual bool stopping() const noexcept = 0;
+        virtual broker_connection<Runtime>* any_ready_connection() = 0;
+        virtual void request_metadata() = 0;  // no connection is up: the refresh makes one
+
+    protected:
+        ~host() = default;
+    };
+
+    struct parts {
+        Runtime& rt;
+        const producer_config& config;
+        detail::detached_scope& background;
+        host& engine;
+    };
+
+    // The producer id and epoch the coordinator handed out.
+    struct producer_identity_grant {
+        std::int64_t producer_id = -1;
+        std::int16_t producer_epoch = -1;
+    };
+
+    // The lowest finalized transaction.version whose flow this manager speaks.
+    static constexpr std::int16_t min_transaction_version = 2;
+
+    explicit transaction_manager(parts p) : p_(p) {}
+    transaction_manager(const transaction_manager&) = delete;
+    transaction_manager& operator=(const transaction_manager&) = delete;
+
+    transaction_state& state() noexcept { return state_; }
+    const transaction_state& state() const noexcept { return state_; }
+    bool busy() const noexcept {
+        if (coordinator_ && coordinator_->busy()) return true;
+        return std::any_of(retired_.begin(), retired_.end(), [](const auto& c) { return c->busy(); });
+    }
+    void close(const error& why) {
+        if (coordinator_) coordinator_->close(why);
+        for (auto& c : retired_) c->close(why);
+    }
+
+    // InitProducerId for the transactional id, after checking that the cluster runs the KIP-890
+    // flow. With `current` (a producer that held an id already) the coordinator bumps its epoch.
+    task<result<producer_identity_grant>> init_producer_id(steady_time deadline) {
+        auto version = co_await transaction_version(deadline);
+        if (!version) co_return std::move(version).err();
+        if (*version < min_transaction_version)
+            co_return error(errc::unsupported_version,
+                            "transactional_id '" + p_.config.transactional_id + "': the cluster's finalized transaction.version is " +
+                                std::to_string(*version) +
+                                ", and kcoro supports only the KIP-890 flow (transaction.version 2, the default of Kafka 4.0 "
+                                "and later) so far; the classic flow is not supported yet");
+        init_producer_id_request req;
+        req.transactional_id = std::string_view(p_.config.transactional_id);
+        req.transaction_timeout_ms = static_cast<std::int32_t>(p_.config.transaction_timeout.count());
+        auto r = co_await call(req, 3, "InitProducerId", deadline);
+        if (!r) co_return std::move(r).err();
+        co_return producer_identity_grant{r->producer_id, r->producer_epoch};
+    }
+
+    // EndTxn v5: commits or aborts the transaction of `current`; the answer names the id and epoch
+    // of the next transaction (the coordinator bumps the epoch at every end), which grant_of()
+    // reads. Not a coroutine of its own: the request is the manager's, one end at a time.
+    task<result<end_txn_response>> end_transaction(bool commit, producer_identity_grant current, steady_time deadline) {
+        end_request_.transactional_id = std::string_view(p_.config.transactional_id);
+        end_request_.producer_id = current.producer_id;
+        end_request_.producer_epoch = current.producer_epoch;
+        end_request_.committed = commit;
+        return call(end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+    }
+    static result<producer_identity_grant> grant_of(const end_txn_response& r) {
+        if (r.producer_id < 0) return error(errc::malformed_response, "EndTxn v5 answered without the next transaction's producer id");
+        return producer_identity_grant{r.producer_id, r.producer_epoch};
+    }
+
+    // The error a fencing answer becomes: the coordinator knows a newer epoch for the id.
+    error fenced(std::string_view call) const {
+        return error(errc::producer_fenced,
+                     std::string(call) + ": another producer instance with transactional_id '" + p_.config.transactional_id +
+                         "' took over (it called init_transactions() after this one); this producer can do no more work: "
+                         "create a new one");
+    }
+
+private:
+    // The request to the coordinator, found again and re-sent with backoff until it answers with
+    // anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
+    // needs (EndTxn v5 carries the epoch bump).
+    //
+    // Never inlined: g++ 12, inlining this coroutine's start into its caller's, stores the
+    // addresses of its resume and destroy parts from a constant outside the caller's COMDAT group;
+    // when the linker keeps another translation unit's copy of that group the constant refers to
+    // a discarded section and the link fails.
+    template <class Req>
+    [[gnu::noinline]] task<result<typename Req::response_type>> call(const Req& req, std::int16_t min_version, std::string_view what, steady_time deadline) {
+        int failures = 0;
+        error last(errc::timed_out);
+        for (;;) {
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            auto conn = co_await coordinator(deadline);
+            if (!conn) co_return std::move(conn).err();
+            auto v = negotiate<Req>((*conn)->versions());
+            if (!v || *v < min_version)
+                co_return error(errc::unsupported_version,
+                                std::string(what) + ": the coordinator " + (*conn)->host() + ":" + std::to_string((*conn)->port()) +
+                                    " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
+            auto r = co_await (*conn)->request(req, *v);
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            const errc code = r ? r->error_code : r.err().kind();
+            const coordinator_verdict verdict = judge_coordinator_error(code);
+            if (verdict == coordinator_verdict::done) co_return std::move(r);
+            if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
+                co_return final_error(code, what);
+            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator();
+            last = r ? error(code, std::string(what)) : std::move(r).err();
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out(what, last);
+        }
+    }
+
+    error final_error(errc code, std::string_view what) const {
+        if (code == errc::producer_fenced || code == errc::invalid_producer_epoch) return fenced(what);
+        return error(code, std::string(what) + " for transactional_id '" + p_.config.transactional_id + "'");
+    }
+
+    static error timed_out(std::string_view what, const error& last) {
+        return error(errc::timed_out, std::string(what) + " was not answered before the call's timeout; the last attempt: " + last.message());
+    }
+
+    // Waits the backoff of attempt `failures`, or false when it would end past `deadline`.
+    task<bool> back_off(int failures, steady_time deadline) {
+        const steady_time at = p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+        if (at >= deadline) co_return false;
+        detail::wake_signal<Runtime> pause(p_.rt);
+        co_await pause.wait_until(at);
+        co_return true;
+    }
+
+    void forget_coordinator() {
+        if (!coordinator_) return;
+        coordinator_->close(error(errc::not_coordinator, "the transaction coordinator moved"));
+        retired_.push_back(std::move(coordinator_));
+    }
+
+    // The coordinator's connection, looked up (FindCoordinator on any broker) and connected when
+    // there is none.
+    task<result<broker_connection<Runtime>*>> coordinator(steady_time deadline) {
+        std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
+        int failures = 0;
+        error last(errc::coordinator_not_available, "no broker was reachable to look the transaction coordinator up");
+        while (!coordinator_ || !coordinator_->ready()) {
+            if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
+            if (coordinator_) forget_coordinator();
+            auto found = co_await find_coordinator();
+            if (found) {
+                coordinator_ = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                auto c = co_await coordinator_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                if (c) break;
+                last = std::move(c).err();
+            } else {
+                last = std::move(found).err();
+                if (last.kind() != errc::none && judge_coordinator_error(last.kind()) == coordinator_verdict::fatal)
+                    co_return error(last.code(), "FindCoordinator for transactional_id '" + p_.config.transactional_id + "': " + last.detail());
+            }
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out("finding the transaction coordinator", last);
+        }
+        co_return coordinator_.get();
+    }
+
+    struct coordinator_address {
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    task<result<coordinator_address>> find_coordinator() {
+        broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
+        if (conn == nullptr) {
+            p_.engine.request_metadata();
+            co_return error(errc::connection_failed, "no broker connection is up yet");
+        }
+        auto v = negotiate<find_coordinator_request>(conn->versions());
+        if (!v) co_return std::move(v).err();
+        find_coordinator_request req;
+        req.key_type = coordinator_type::transaction;
+        const std::string_view keys[] = {p_.config.transactional_id};
+        if (*v >= 4) req.coordinator_keys = keys;
+        else req.key = keys[0];
+        auto r = co_await conn->request(req, *v);
+        if (!r) co_return std::move(r).err();
+        if (*v >= 4) {
+            if (r->coordinators.empty()) co_return error(errc::malformed_response, "FindCoordinator answered no coordinator");
+            const auto& c = r->coordinators.front();
+            if (c.error_code != errc::none) co_return error(c.error_code, "FindCoordinator");
+            co_return coordinator_address{std::string(c.host), static_cast<std::uint16_t>(c.port)};
+        }
+        if (r->error_code != errc::none) co_return error(r->error_code, "FindCoordinator");
+        co_return coordinator_address{std::string(r->host), static_cast<std::uint16_t>(r->port)};
+    }
+
+    // The cluster's finalized transaction.version, from the coordinator's ApiVersions (v3+); 0
+    // when the broker finalizes none (a cluster that predates the feature).
+    task<result<std::int16_t>> transaction_version(steady_time deadline) {
+        int failures = 0;
+        for (;;) {
+            auto conn = co_await coordinator(deadline);
+            if (!conn) co_return std::move(conn).err();
+            auto v = negotiate<api_versions_request>((*conn)->versions());
+            if (!v) co_return std::move(v).err();
+            if (*v < 3) co_return std::int16_t{0};
+            api_versions_request req;
+            auto r = co_await (*conn)->request(req, *v);
+            if (r && r->error_code == errc::none) {
+                for (const auto& f : r->finalized_features)
+                    if (f.name == "transaction.version") co_return f.max_version_level;
+                co_return std::int16_t{0};
+            }
+            const error last = r ? error(r->error_code, "ApiVersions") : std::move(r).err();
+            forget_coordinator();
+            ++failures;
+            const bool again = co_await back_off(failures, deadline);
+            if (!again) co_return timed_out("ApiVersions at the transaction coordinator", last);
+        }
+    }
+
+    parts p_;
+    transaction_state state_;
+    end_txn_request end_request_;
+    std::unique_ptr<broker_connection<Runtime>> coordinator_;
+    std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_;  // closed, still busy
+};
+
+KCORO_NAMESPACE_END
