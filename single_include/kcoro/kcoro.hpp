@@ -6517,6 +6517,8 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/runtime/runtime.hpp ----
 // Aggregates the runtime layer; kcoro.hpp includes this.
 // ---- begin kcoro/runtime/runtime_concepts.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
 // The runtime's contract: what the producer engine needs from the runtime it is given, and
 // nothing more. The engine never reaches for a global clock, random source, socket or thread:
 // everything comes through an `engine_runtime`. kcoro's own event loop provides one
@@ -6669,8 +6671,11 @@ concept engine_runtime = std::move_constructible<R> && executor<R> && runtime_no
                          runtime_random<R> && runtime_make_timer<R> && runtime_connect<R>;
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
 // ---- end kcoro/runtime/runtime_concepts.hpp ----
 // ---- begin kcoro/runtime/task.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
 // task<T>: a lazy coroutine that starts when awaited and resumes its awaiter by symmetric
 // transfer, so chains of any depth run in constant stack. Errors travel as values (T is often
 // result<X>); an escaping exception terminates, which is also what -fno-exceptions builds get.
@@ -6781,8 +6786,11 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 }  // namespace detail
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
 // ---- end kcoro/runtime/task.hpp ----
 // ---- begin kcoro/runtime/detached_task.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
 // detached_task: a coroutine that runs on its own once posted and frees its frame when it ends;
 // detached_scope: the ones of one owner, destroyed with the runtime they are suspended on.
 
@@ -6930,6 +6938,7 @@ void start_detached(E& ex, detached_scope& scope, detached_task t) {
 }  // namespace detail
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
 // ---- end kcoro/runtime/detached_task.hpp ----
 // ---- begin kcoro/runtime/wake_signal.hpp ----
 // wake_signal: one waiter sleeps until a deadline or until notify(), on any runtime's timer.
