@@ -8,7 +8,8 @@
 // twice for the same subject asks once. Every request is bounded by request_timeout, the connect
 // included. Errors are values: what the registry answered (schema_registry_category(): its
 // error_code, the HTTP status and its message in the detail), or why it could not be asked
-// (connection_failed, timed_out, connection_lost, malformed_http).
+// (connection_failed, timed_out, connection_lost, malformed_http). Destroy the client only once
+// no request is in flight: a request's coroutine refers to it until it returns.
 //
 //   auto registry = kcoro::schema_registry_client<kcoro::event_loop_runtime>::create(
 //       rt, {.url = "http://127.0.0.1:8081"});
