@@ -6009,6 +6009,9 @@ KCORO_NAMESPACE_END
 //   kcoro::producer<std::int64_t, order>& p = ...;
 //   order o{42, "book"};
 //   co_await p.send({.topic = "orders", .key = o.id, .value = o});  // the record refers to o
+//
+// A serializer whose serialize() returns kcoro::result<void> may fail (fallible_serializer_for):
+// the record it refuses fails alone, with its error, and nothing of it is enqueued.
 
 
 #include <bit>
@@ -6026,6 +6029,15 @@ KCORO_NAMESPACE_BEGIN
 // S serializes T when it can write a T through any byte sink.
 template <class S, class T>
 concept serializer_for = requires(const S& s, const T& v, detail::byte_sink_archetype& sink) { s.serialize(v, sink); };
+
+// A serializer that may refuse a value (one that does not fit its schema, a null where none is
+// allowed): its serialize() returns kcoro::result<void>. The producer then fails that record alone
+// with the serializer's error, before it takes any place in a batch; the bytes written before the
+// refusal are dropped. Serializers that cannot fail return void and keep the direct path.
+template <class S, class T>
+concept fallible_serializer_for = serializer_for<S, T> && requires(const S& s, const T& v, detail::byte_sink_archetype& sink) {
+    { s.serialize(v, sink) } -> std::same_as<result<void>>;
+};
 
 // Bytes as they are.
 struct bytes_serializer {
@@ -6505,6 +6517,8 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/runtime/runtime.hpp ----
 // Aggregates the runtime layer; kcoro.hpp includes this.
 // ---- begin kcoro/runtime/runtime_concepts.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
 // The runtime's contract: what the producer engine needs from the runtime it is given, and
 // nothing more. The engine never reaches for a global clock, random source, socket or thread:
 // everything comes through an `engine_runtime`. kcoro's own event loop provides one
@@ -6657,8 +6671,11 @@ concept engine_runtime = std::move_constructible<R> && executor<R> && runtime_no
                          runtime_random<R> && runtime_make_timer<R> && runtime_connect<R>;
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_RUNTIME_CONCEPTS_HPP
 // ---- end kcoro/runtime/runtime_concepts.hpp ----
 // ---- begin kcoro/runtime/task.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
 // task<T>: a lazy coroutine that starts when awaited and resumes its awaiter by symmetric
 // transfer, so chains of any depth run in constant stack. Errors travel as values (T is often
 // result<X>); an escaping exception terminates, which is also what -fno-exceptions builds get.
@@ -6769,8 +6786,11 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 }  // namespace detail
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_TASK_HPP
 // ---- end kcoro/runtime/task.hpp ----
 // ---- begin kcoro/runtime/detached_task.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
+#define KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
 // detached_task: a coroutine that runs on its own once posted and frees its frame when it ends;
 // detached_scope: the ones of one owner, destroyed with the runtime they are suspended on.
 
@@ -6918,6 +6938,7 @@ void start_detached(E& ex, detached_scope& scope, detached_task t) {
 }  // namespace detail
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
 // ---- end kcoro/runtime/detached_task.hpp ----
 // ---- begin kcoro/runtime/wake_signal.hpp ----
 // wake_signal: one waiter sleeps until a deadline or until notify(), on any runtime's timer.
@@ -14625,13 +14646,28 @@ private:
         bytes_view key_bytes{};
         const bool has_key = rec.key.has_value();
         if (has_key) {
-            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
+            if constexpr (fallible_serializer_for<KeySerializer, Key>) {
+                key_scratch_.clear();
+                buffer_sink ks{key_scratch_};
+                if (auto r = key_serializer_.serialize(*rec.key, ks); !r) return refused_by_serializer("key", rec.topic, r.err());
+                key_bytes = key_scratch_.view();
+            } else if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
                 key_bytes = key_serializer_.bytes_of(*rec.key);
             } else {
                 key_scratch_.clear();
                 buffer_sink ks{key_scratch_};
                 key_serializer_.serialize(*rec.key, ks);
                 key_bytes = key_scratch_.view();
+            }
+        }
+        // A value serializer that may refuse the value writes it aside first, before the partitioner
+        // is asked: a refused record then leaves no trace, not even in the partitioner's state. The
+        // batch copies the bytes; infallible serializers keep writing straight into it.
+        if constexpr (fallible_serializer_for<ValueSerializer, Value>) {
+            if (rec.value) {
+                value_scratch_.clear();
+                buffer_sink vs{value_scratch_};
+                if (auto r = value_serializer_.serialize(*rec.value, vs); !r) return refused_by_serializer("value", rec.topic, r.err());
             }
         }
 
@@ -14660,9 +14696,11 @@ private:
         // The key is already bytes; the value is written by its serializer straight into the batch,
         // once, when the serializer can tell its size first.
         bytes_view key_writer = key_bytes;
-        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        [[maybe_unused]] auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
         auto value_writer = [&] {
-            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
+            if constexpr (fallible_serializer_for<ValueSerializer, Value>)
+                return value_scratch_.view();
+            else if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
                 return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
             else
                 return write_value;
@@ -14683,6 +14721,15 @@ private:
         return enqueue_status::enqueued;
     }
 
+    // The record fails alone with the serializer's own error code; the detail says which part of
+    // which topic's record it refused.
+    enqueue_status refused_by_serializer(std::string_view part, std::string_view topic, const error& why) {
+        engine_.last_enqueue_error() =
+            error(why.code(), "the " + std::string(part) + " serializer refused a record for topic '" + std::string(topic) + "'" +
+                                  (why.detail().empty() ? std::string() : ": " + why.detail()));
+        return enqueue_status::failed;
+    }
+
     // ---- partitioning -------------------------------------------------------------------------
 
     std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
@@ -14701,6 +14748,7 @@ private:
     [[no_unique_address]] ValueSerializer value_serializer_;
     Partitioner partitioner_;
     byte_buffer key_scratch_;
+    byte_buffer value_scratch_;  // a fallible value serializer's bytes, until the batch copies them
     teardown_hook teardown_hook_;
 };
 

@@ -367,13 +367,28 @@ private:
         bytes_view key_bytes{};
         const bool has_key = rec.key.has_value();
         if (has_key) {
-            if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
+            if constexpr (fallible_serializer_for<KeySerializer, Key>) {
+                key_scratch_.clear();
+                buffer_sink ks{key_scratch_};
+                if (auto r = key_serializer_.serialize(*rec.key, ks); !r) return refused_by_serializer("key", rec.topic, r.err());
+                key_bytes = key_scratch_.view();
+            } else if constexpr (requires { { key_serializer_.bytes_of(*rec.key) } -> std::convertible_to<bytes_view>; }) {
                 key_bytes = key_serializer_.bytes_of(*rec.key);
             } else {
                 key_scratch_.clear();
                 buffer_sink ks{key_scratch_};
                 key_serializer_.serialize(*rec.key, ks);
                 key_bytes = key_scratch_.view();
+            }
+        }
+        // A value serializer that may refuse the value writes it aside first, before the partitioner
+        // is asked: a refused record then leaves no trace, not even in the partitioner's state. The
+        // batch copies the bytes; infallible serializers keep writing straight into it.
+        if constexpr (fallible_serializer_for<ValueSerializer, Value>) {
+            if (rec.value) {
+                value_scratch_.clear();
+                buffer_sink vs{value_scratch_};
+                if (auto r = value_serializer_.serialize(*rec.value, vs); !r) return refused_by_serializer("value", rec.topic, r.err());
             }
         }
 
@@ -402,9 +417,11 @@ private:
         // The key is already bytes; the value is written by its serializer straight into the batch,
         // once, when the serializer can tell its size first.
         bytes_view key_writer = key_bytes;
-        auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
+        [[maybe_unused]] auto write_value = [&](auto& sink) { value_serializer_.serialize(*rec.value, sink); };
         auto value_writer = [&] {
-            if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
+            if constexpr (fallible_serializer_for<ValueSerializer, Value>)
+                return value_scratch_.view();
+            else if constexpr (requires { value_serializer_.serialized_size(*rec.value); })
                 return sized_record_field{rec.value ? value_serializer_.serialized_size(*rec.value) : 0, write_value};
             else
                 return write_value;
@@ -425,6 +442,15 @@ private:
         return enqueue_status::enqueued;
     }
 
+    // The record fails alone with the serializer's own error code; the detail says which part of
+    // which topic's record it refused.
+    enqueue_status refused_by_serializer(std::string_view part, std::string_view topic, const error& why) {
+        engine_.last_enqueue_error() =
+            error(why.code(), "the " + std::string(part) + " serializer refused a record for topic '" + std::string(topic) + "'" +
+                                  (why.detail().empty() ? std::string() : ": " + why.detail()));
+        return enqueue_status::failed;
+    }
+
     // ---- partitioning -------------------------------------------------------------------------
 
     std::int32_t choose_partition(topic_state& ts, const topic_metadata& md, bool keyed, bytes_view key) {
@@ -443,6 +469,7 @@ private:
     [[no_unique_address]] ValueSerializer value_serializer_;
     Partitioner partitioner_;
     byte_buffer key_scratch_;
+    byte_buffer value_scratch_;  // a fallible value serializer's bytes, until the batch copies them
     teardown_hook teardown_hook_;
 };
 

@@ -15,11 +15,15 @@
 //   kcoro::producer<std::int64_t, order>& p = ...;
 //   order o{42, "book"};
 //   co_await p.send({.topic = "orders", .key = o.id, .value = o});  // the record refers to o
+//
+// A serializer whose serialize() returns kcoro::result<void> may fail (fallible_serializer_for):
+// the record it refuses fails alone, with its error, and nothing of it is enqueued.
 #pragma once
 
 #include "../bytes.hpp"
 #include "../detail/prelude.hpp"
 #include "../byte_sink.hpp"
+#include "../result.hpp"
 
 #include <bit>
 #include <concepts>
@@ -36,6 +40,15 @@ KCORO_NAMESPACE_BEGIN
 // S serializes T when it can write a T through any byte sink.
 template <class S, class T>
 concept serializer_for = requires(const S& s, const T& v, detail::byte_sink_archetype& sink) { s.serialize(v, sink); };
+
+// A serializer that may refuse a value (one that does not fit its schema, a null where none is
+// allowed): its serialize() returns kcoro::result<void>. The producer then fails that record alone
+// with the serializer's error, before it takes any place in a batch; the bytes written before the
+// refusal are dropped. Serializers that cannot fail return void and keep the direct path.
+template <class S, class T>
+concept fallible_serializer_for = serializer_for<S, T> && requires(const S& s, const T& v, detail::byte_sink_archetype& sink) {
+    { s.serialize(v, sink) } -> std::same_as<result<void>>;
+};
 
 // Bytes as they are.
 struct bytes_serializer {
