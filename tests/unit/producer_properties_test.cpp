@@ -5,7 +5,8 @@
 #include <set>
 #include <string>
 
-namespace {
+namespace producer_properties_test {
+
 std::string all_text(const kcoro::producer_properties& p) {
     std::string s;
     for (const auto& d : p.diagnostics()) s += (d.error ? "E " : "W ") + d.text + "\n";
@@ -16,7 +17,6 @@ bool has(const kcoro::producer_properties& p, bool error, const std::string& par
         if (d.error == error && d.text.find(part) != std::string::npos) return true;
     return false;
 }
-}  // namespace
 
 TEST_CASE("properties text is read as java.util.Properties reads it") {
     const auto r = kcoro::parse_properties(
@@ -172,6 +172,22 @@ TEST_CASE("the codec's level comes from its own property or librdkafka's compres
     CHECK_FALSE(kcoro::producer_properties().set_pair("novalue"));
 }
 
+TEST_CASE("transactional.id and transaction.timeout.ms make a transactional producer") {
+    kcoro::producer_properties p;
+    REQUIRE(p.add_text("bootstrap.servers=a:1\ntransactional.id=orders-tx\ntransaction.timeout.ms=30000\n", "txn"));
+    auto c = p.to_config();
+    REQUIRE_MESSAGE(c, all_text(p));
+    CHECK(c->transactional_id == "orders-tx");
+    CHECK(c->transaction_timeout == kcoro::milliseconds(30000));
+    CHECK(c->enable_idempotence);
+    CHECK(c->acks == kcoro::acks::all);
+    CHECK(kcoro::producer_properties::to_properties(*c).find("transactional.id=orders-tx") != std::string::npos);
+
+    kcoro::producer_properties too_long;
+    REQUIRE(too_long.add_text("bootstrap.servers=a:1\ntransactional.id=" + std::string(32768, 't') + "\n", "txn"));
+    CHECK_FALSE(too_long.to_config());
+}
+
 TEST_CASE("the property table: every name once, every applied row settable and printable back") {
     std::set<std::string> names;
     for (const auto& row : kcoro::producer_properties_table()) {
@@ -206,3 +222,5 @@ TEST_CASE("the property table: every name once, every applied row settable and p
     REQUIRE_MESSAGE(back, all_text(p));
     CHECK(kcoro::producer_properties::to_properties(*back) == kcoro::producer_properties::to_properties(original));
 }
+
+}  // namespace producer_properties_test
