@@ -172,6 +172,22 @@ TEST_CASE("the codec's level comes from its own property or librdkafka's compres
     CHECK_FALSE(kcoro::producer_properties().set_pair("novalue"));
 }
 
+TEST_CASE("transactional.id and transaction.timeout.ms make a transactional producer") {
+    kcoro::producer_properties p;
+    REQUIRE(p.add_text("bootstrap.servers=a:1\ntransactional.id=orders-tx\ntransaction.timeout.ms=30000\n", "txn"));
+    auto c = p.to_config();
+    REQUIRE_MESSAGE(c, all_text(p));
+    CHECK(c->transactional_id == "orders-tx");
+    CHECK(c->transaction_timeout == kcoro::milliseconds(30000));
+    CHECK(c->enable_idempotence);
+    CHECK(c->acks == kcoro::acks::all);
+    CHECK(kcoro::producer_properties::to_properties(*c).find("transactional.id=orders-tx") != std::string::npos);
+
+    kcoro::producer_properties too_long;
+    REQUIRE(too_long.add_text("bootstrap.servers=a:1\ntransactional.id=" + std::string(32768, 't') + "\n", "txn"));
+    CHECK_FALSE(too_long.to_config());
+}
+
 TEST_CASE("the property table: every name once, every applied row settable and printable back") {
     std::set<std::string> names;
     for (const auto& row : kcoro::producer_properties_table()) {

@@ -111,6 +111,53 @@ TEST_CASE("a record larger than max_request_size is refused and holds no memory"
     CHECK(b.ts->partitions[0].queue.empty());
 }
 
+TEST_CASE("a record larger than max_request_size fails alone, whatever open batch it would join") {
+    auto c = sized(16384, 1 << 20);
+    c.max_request_size = 4096;
+
+    // The largest record accepted alone, as a batch of one, and the smallest refused.
+    std::size_t fits = 0, refused_bytes = 0;
+    for (std::size_t v = 3800; v < 4200 && refused_bytes == 0; ++v) {
+        bench alone(c);
+        auto r = alone.add(0, v);
+        if (r.status == outcome::opened) {
+            CHECK(r.batch->builder.size_bytes() + record_accumulator::record_batch_overhead <= 4096);
+            fits = v;
+        } else {
+            CHECK(r.status == outcome::too_large);
+            refused_bytes = r.too_large_bytes;
+        }
+    }
+    REQUIRE(fits > 0);
+    REQUIRE(refused_bytes > 4096);
+
+    bench b(c);
+    auto first = b.add(0, 100);
+    REQUIRE(first.status == outcome::opened);
+    const std::size_t queued = b.ts->queued_bytes[0];
+    const std::size_t memory = b.acc.used_memory();
+
+    auto big = b.add(0, 8192);
+    CHECK(big.status == outcome::too_large);
+    CHECK(big.batch == nullptr);
+    CHECK(big.too_large_bytes > 8192);
+    auto over = b.add(0, fits + 1);
+    CHECK(over.status == outcome::too_large);
+    CHECK(over.too_large_bytes == refused_bytes);  // sized as a batch of its own
+    // The open batch is as it was: neither sealed nor grown, and it takes the next record.
+    CHECK_FALSE(big.sealed_previous);
+    CHECK_FALSE(over.sealed_previous);
+    CHECK_FALSE(first.batch->sealed);
+    CHECK(first.batch->record_count() == 1);
+    CHECK(b.ts->queued_bytes[0] == queued);
+    CHECK(b.acc.used_memory() == memory);
+    CHECK(b.acc.outstanding_batches() == 1);
+    auto largest = b.add(0, fits);
+    CHECK(largest.status == outcome::appended);
+    CHECK(largest.batch == first.batch);
+    CHECK(b.add(0, 100).status != outcome::too_large);
+}
+
 TEST_CASE("a batch may leave once sealed, once not alone, at first append + linger, or when everything goes") {
     bench b(sized(16384, 1 << 20));
     b.add(0, 10, t0);

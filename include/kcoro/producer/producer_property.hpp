@@ -27,7 +27,7 @@ enum class property_effect : std::uint8_t {
     checked,      // kcoro has one behaviour: values that ask for it are accepted, others are errors
     ignored,      // changes nothing in kcoro: accepted with a warning
     unsupported,  // asks for something kcoro does not do: an error saying what to do instead
-    not_yet,      // security (TLS, SASL) and transactions, still to come: an error that says so
+    not_yet,      // security settings still to come: an error that says so
 };
 
 namespace detail {
@@ -443,7 +443,11 @@ inline constexpr producer_property producer_property_rows[] = {
     applied("partitioner.ignore.keys", {}, {}, "partitioner_ignore_keys", "true, false", "keyed records are partitioned as if keyless",
             set_bool<&producer_config::partitioner_ignore_keys>, show_bool<&producer_config::partitioner_ignore_keys>),
     applied("transaction.timeout.ms", "transaction.timeout.ms", {}, "transaction_timeout", "milliseconds",
-            "sent in InitProducerId; used once transactions land", set_ms<&producer_config::transaction_timeout>, show_ms<&producer_config::transaction_timeout>),
+            "how long the coordinator lets a transaction stay open before it aborts it; sent in InitProducerId",
+            set_ms<&producer_config::transaction_timeout>, show_ms<&producer_config::transaction_timeout>),
+    applied("transactional.id", "transactional.id", {}, "transactional_id", "text (at most 32767 bytes)",
+            "makes the producer transactional (idempotent, acks=all); the same id fences an earlier producer that used it",
+            set_text<&producer_config::transactional_id>, show_text<&producer_config::transactional_id>),
     applied("security.protocol", "security.protocol", {}, "security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (any case)",
             "what every connection speaks: TLS (SSL, SASL_SSL), SASL (SASL_PLAINTEXT, SASL_SSL), both or neither", set_security_protocol,
             show_security_protocol),
@@ -574,7 +578,6 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported("ssl.engine.factory.class", {}, "a Java class"),
 
     // ---- not yet: transactions, the TLS and SASL settings beyond those above
-    not_yet("transactional.id", "transactional.id", "transactions are not supported yet"),
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
     not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),

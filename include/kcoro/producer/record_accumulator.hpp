@@ -96,18 +96,27 @@ public:
                          KW& key, bool has_value, VW& value, std::span<const record_header> headers, delivery_slot& slot) {
         append_result out;
         partition_state& ps = ts.partitions[static_cast<std::size_t>(partition)];
-        producer_batch* b = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
-        if (b != nullptr) {
-            const std::size_t before = b->builder.size_bytes();
-            if (append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts))) {
-                queued_bytes_of(*b) += b->builder.size_bytes() - before;
-                took(ts, *b, slot, timestamp);
-                out.batch = b;
+        producer_batch* const open = (!ps.queue.empty() && !ps.queue.back()->sealed) ? ps.queue.back() : nullptr;
+        if (open != nullptr) {
+            // A record joins only if it is surely small enough to be sent alone: its bytes in the
+            // batch (never fewer than alone, where its deltas are 0) within what a batch of one
+            // may hold. One that is not is sized alone below, and fails alone if too large.
+            const std::size_t before = open->builder.size_bytes();
+            const std::size_t limit = std::min(append_limit(ts), before + largest_record_alone());
+            if (append_record(*open, timestamp, has_key, key, has_value, value, headers, limit)) {
+                queued_bytes_of(*open) += open->builder.size_bytes() - before;
+                took(ts, *open, slot, timestamp);
+                out.batch = open;
                 return out;
             }
-            b->sealed = true;  // full: the sender may take it now
-            out.sealed_previous = true;
         }
+        // The open batch took no more: sealed, so that the sender may take it now, unless the
+        // record fails alone as too large, which leaves every batch as it was.
+        const auto seal_open = [&] {
+            if (open == nullptr) return;
+            open->sealed = true;
+            out.sealed_previous = true;
+        };
 
         // A new batch holds room for the records it is expected to take and, when compressing, as
         // much again for the compressed copy it will hold from the drain on: reserved now, so that
@@ -118,10 +127,11 @@ public:
         const std::size_t first_reservation =
             config_->compression == compression_codec::none ? expected_bytes : 2 * expected_bytes;
         if (used_memory_ > 0 && used_memory_ + first_reservation > config_->buffer_memory) {
+            seal_open();
             out.status = append_outcome::blocked_memory;
             return out;
         }
-        b = pool_.acquire();
+        producer_batch* const b = pool_.acquire();
         b->builder.reserve(expected_bytes);
         if (b->slots.capacity() < ts.records_per_batch) b->slots.reserve(ts.records_per_batch);
         b->topic = &ts;
@@ -133,18 +143,27 @@ public:
         ++outstanding_batches_;
         append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts));
         const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
-        if (size > config_->max_request_size || size > config_->buffer_memory) {
+        if (size > largest_batch_alone()) {
             release(b);
             out.status = append_outcome::too_large;
             out.too_large_bytes = size;
             return out;
         }
+        seal_open();
         ps.queue.push_back(b);
         queued_bytes_of(*b) += b->builder.size_bytes();
         took(ts, *b, slot, timestamp);
         out.status = append_outcome::opened;
         out.batch = b;
         return out;
+    }
+
+    // The largest batch of one record the producer takes, with its overhead: more is too large.
+    std::size_t largest_batch_alone() const noexcept { return std::min(config_->max_request_size, config_->buffer_memory); }
+    // The most bytes a record of a batch of one (as a batch's records section) may take.
+    std::size_t largest_record_alone() const noexcept {
+        const std::size_t framing = record_layout::header_size + record_batch_overhead;
+        return largest_batch_alone() > framing ? largest_batch_alone() - framing : 0;
     }
 
     // How many uncompressed bytes a batch of this topic may take. batch_size bounds what is sent, so
