@@ -74,7 +74,9 @@ public:
 
 private:
     struct conn {
-        std::shared_ptr<memory_pipe> pipe;
+        // Weak: the pipe holds the reader that holds this, and a strong pointer back would keep
+        // both alive after the client drops its end without closing it.
+        std::weak_ptr<memory_pipe> pipe;
         std::string in;
     };
 
@@ -87,7 +89,9 @@ private:
             c->in.append(reinterpret_cast<const char*>(b.data()), b.size());
             serve(*c);
         };
-        p->on_client_close = [c] { c->pipe->on_client_bytes = nullptr; };
+        p->on_client_close = [c] {
+            if (auto pipe = c->pipe.lock()) pipe->on_client_bytes = nullptr;
+        };
     }
 
     static std::string lower(std::string s) {
@@ -126,9 +130,11 @@ private:
             std::string out = "HTTP/1.1 " + std::to_string(a.status) + " Whatever\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\n";
             if (close_after_each) out += "Connection: close\r\n";
             out += "Content-Length: " + std::to_string(a.body.size()) + "\r\n\r\n" + a.body;
-            c.pipe->send_to_client(kcoro::as_bytes(std::string_view(out)));
+            auto pipe = c.pipe.lock();
+            if (!pipe) return;
+            pipe->send_to_client(kcoro::as_bytes(std::string_view(out)));
             if (close_after_each) {
-                c.pipe->close_from_server();
+                pipe->close_from_server();
                 return;
             }
         }
