@@ -46,7 +46,7 @@ std::string page() {
            "- **checked**: kcoro has one behaviour; the values listed are accepted, others are errors;\n"
            "- **ignored**: changes nothing in kcoro; accepted with a warning;\n"
            "- **refused**: asks for something kcoro does not do; an error that says what to do instead;\n"
-           "- **not yet**: TLS, SASL and transactions are still to come; an error that says so.\n\n"
+           "- **not yet**: TLS and SASL settings kcoro does not read yet (key stores, Kerberos, login classes...); an error that says so.\n\n"
            "Any other key is an error naming the closest known key. A bad value is an error naming the\n"
            "key and the value (never the value of a password). Later properties win over earlier ones.\n";
     struct section {

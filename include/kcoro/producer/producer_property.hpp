@@ -27,7 +27,7 @@ enum class property_effect : std::uint8_t {
     checked,      // kcoro has one behaviour: values that ask for it are accepted, others are errors
     ignored,      // changes nothing in kcoro: accepted with a warning
     unsupported,  // asks for something kcoro does not do: an error saying what to do instead
-    not_yet,      // security settings still to come: an error that says so
+    not_yet,      // TLS and SASL settings kcoro does not read yet: an error that says so
 };
 
 namespace detail {
@@ -577,7 +577,7 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported({}, "ssl_engine_callback_data", callback_note),
     unsupported("ssl.engine.factory.class", {}, "a Java class"),
 
-    // ---- not yet: transactions, the TLS and SASL settings beyond those above
+    // ---- not yet: the TLS and SASL settings beyond those above
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
     not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
