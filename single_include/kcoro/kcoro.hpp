@@ -12451,6 +12451,17 @@ public:
         return producer_identity_grant{r.producer_id, r.producer_epoch};
     }
 
+    // For a producer being destroyed with a transaction open: EndTxn (abort) once, not awaited by
+    // anyone, over the coordinator connection if one is up, then the connections close. Without it
+    // the transaction would stay open until transaction_timeout, and read_committed consumers of
+    // its partitions would wait that long. Records still in flight do no harm: EndTxn v5 bumps the
+    // epoch, and a Produce of the old epoch that arrives after the abort is refused. The
+    // producer's memory lasts until this coroutine ends: one round trip, at most request_timeout.
+    // With no connection up, the coordinator aborts the transaction once transaction_timeout passes.
+    void abandon_transaction(producer_identity_grant current) {
+        detail::start_detached(p_.rt, p_.background, abort_abandoned(current));
+    }
+
     // The error a fencing answer becomes: the coordinator knows a newer epoch for the id.
     error fenced(std::string_view call) const {
         // Appended piece by piece: g++ 12 at -O2 and above warns (-Wrestrict, falsely) on a chain
@@ -12497,6 +12508,20 @@ private:
             const bool again = co_await back_off(failures, deadline);
             if (!again) co_return timed_out(what, last);
         }
+    }
+
+    detail::detached_task abort_abandoned(producer_identity_grant current) {
+        if (coordinator_ && coordinator_->ready()) {
+            // Its own request: a call of the destroyed producer's may still hold end_request_.
+            end_txn_request req;
+            req.transactional_id = std::string_view(p_.config.transactional_id);
+            req.producer_id = current.producer_id;
+            req.producer_epoch = current.producer_epoch;
+            req.committed = false;
+            if (auto v = negotiate<end_txn_request>(coordinator_->versions()); v && *v >= 5)
+                (void)co_await coordinator_->request(req, *v);
+        }
+        close(error(errc::producer_destroyed));
     }
 
     error final_error(errc code, std::string_view what) const {
@@ -13903,7 +13928,13 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
-        txn_.close(error(errc::producer_destroyed));
+        // A transaction whose records reached the broker is aborted, unless a commit's EndTxn got
+        // there first: the coordinator takes the first end it gets and refuses the other.
+        const transaction_phase phase = txn_.state().phase();
+        if (txn_.state().needs_end_txn() && (transaction_open() || phase == transaction_phase::committing))
+            txn_.abandon_transaction({identity_.id(), identity_.epoch()});
+        else
+            txn_.close(error(errc::producer_destroyed));
         id_requester_.notify();
         notify_idle();
     }
@@ -14389,7 +14420,10 @@ public:
     // and the connections close. The producer's memory is released once its coroutines, woken
     // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
     // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
-    // Do not destroy a producer from inside one of its own delivery callbacks.
+    // An open transaction whose records reached the broker is aborted at its coordinator, if the
+    // connection to it is up, within one round trip (the memory waits for its answer); otherwise
+    // the coordinator aborts it once transaction_timeout has passed. close() is the way to know
+    // the outcome. Do not destroy a producer from inside one of its own delivery callbacks.
     static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
         p->engine_.abandon();
         if (p->engine_.background().live() == 0) {

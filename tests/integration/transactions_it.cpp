@@ -236,6 +236,53 @@ TEST_CASE("close() with an open transaction aborts it: its records are invisible
     CHECK(values_when(topic, "read_uncommitted", 11).size() == 11);
 }
 
+// Destroys a transactional producer whose transaction is open, then writes one record to the
+// same partition without a transaction. read_committed reads nothing past an open transaction, so
+// "after" shows within seconds only if the destruction aborted the transaction: left to the
+// coordinator, it would stay open for the whole transaction_timeout (two minutes here).
+kcoro::task<std::vector<std::string>> destroy_open(kcoro::event_loop& loop, const std::string& topic, const std::string& id) {
+    std::vector<std::string> failures;
+    auto config = transactional_config(id);
+    config.transaction_timeout = 120000ms;
+    auto made = kcoro::make_producer(loop, config);
+    if (!made) co_return std::vector<std::string>{made.err().message()};
+    if (auto r = co_await (*made)->init_transactions(60s); !r) failures.push_back("init: " + r.err().message());
+    if (auto r = (*made)->begin_transaction(); !r) failures.push_back("begin: " + r.err().message());
+    for (int i = 0; i < 10; ++i) {
+        const std::string v = "open-" + std::to_string(i);
+        auto d = co_await (*made)->send({.topic = topic, .key = v, .value = v});
+        if (!d) failures.push_back("send: " + d.err().message());
+    }
+    made->reset();
+    co_return failures;
+}
+
+kcoro::task<std::vector<std::string>> send_after(kcoro::event_loop& loop, const std::string& topic) {
+    kcoro::producer_config config;
+    config.bootstrap_servers = kcoro_it::bootstrap();
+    auto made = kcoro::make_producer(loop, config);
+    if (!made) co_return std::vector<std::string>{made.err().message()};
+    std::vector<std::string> failures;
+    if (auto d = co_await (*made)->send({.topic = topic, .key = "after", .value = "after"}); !d)
+        failures.push_back("send after: " + d.err().message());
+    if (auto r = co_await (*made)->close(10s); !r) failures.push_back("close: " + r.err().message());
+    co_return failures;
+}
+
+TEST_CASE("destroying a producer with an open transaction aborts it at once, without waiting for transaction_timeout") {
+    const std::string topic = kcoro_it::unique_topic("txn-destroy");
+    kcoro_it::create_topic(topic, 1);
+    kcoro::event_loop loop;
+    auto failures = kcoro::run_until_complete(loop, destroy_open(loop, topic, unique_transactional_id("destroy")));
+    loop.run();  // until the destroyed producer's last coroutine (its abort) has ended
+    for (auto& f : kcoro::run_until_complete(loop, send_after(loop, topic))) failures.push_back(std::move(f));
+    for (const auto& f : failures) FAIL_CHECK(f);
+    const auto got = values_when(topic, "read_committed", 1);  // gives up after 30 s
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == "after");
+    CHECK(values_when(topic, "read_uncommitted", 11).size() == 11);  // the ten were written, then aborted
+}
+
 kcoro::task<std::vector<std::string>> undelivered_run(kcoro::event_loop& loop, const std::string& topic, const std::string& id) {
     std::vector<std::string> failures;
     auto config = transactional_config(id);

@@ -85,7 +85,10 @@ public:
     // and the connections close. The producer's memory is released once its coroutines, woken
     // with the error, have ended on the runtime: within a few turns of a running loop. A runtime
     // destroyed before that (kcoro's event_loop, Asio's execution context) destroys them instead.
-    // Do not destroy a producer from inside one of its own delivery callbacks.
+    // An open transaction whose records reached the broker is aborted at its coordinator, if the
+    // connection to it is up, within one round trip (the memory waits for its answer); otherwise
+    // the coordinator aborts it once transaction_timeout has passed. close() is the way to know
+    // the outcome. Do not destroy a producer from inside one of its own delivery callbacks.
     static void operator delete(basic_producer* p, std::destroying_delete_t) noexcept {
         p->engine_.abandon();
         if (p->engine_.background().live() == 0) {

@@ -295,7 +295,13 @@ public:
         fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
         for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
         refresher_.close(error(errc::producer_destroyed), true);
-        txn_.close(error(errc::producer_destroyed));
+        // A transaction whose records reached the broker is aborted, unless a commit's EndTxn got
+        // there first: the coordinator takes the first end it gets and refuses the other.
+        const transaction_phase phase = txn_.state().phase();
+        if (txn_.state().needs_end_txn() && (transaction_open() || phase == transaction_phase::committing))
+            txn_.abandon_transaction({identity_.id(), identity_.epoch()});
+        else
+            txn_.close(error(errc::producer_destroyed));
         id_requester_.notify();
         notify_idle();
     }

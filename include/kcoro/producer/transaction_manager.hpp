@@ -110,6 +110,17 @@ public:
         return producer_identity_grant{r.producer_id, r.producer_epoch};
     }
 
+    // For a producer being destroyed with a transaction open: EndTxn (abort) once, not awaited by
+    // anyone, over the coordinator connection if one is up, then the connections close. Without it
+    // the transaction would stay open until transaction_timeout, and read_committed consumers of
+    // its partitions would wait that long. Records still in flight do no harm: EndTxn v5 bumps the
+    // epoch, and a Produce of the old epoch that arrives after the abort is refused. The
+    // producer's memory lasts until this coroutine ends: one round trip, at most request_timeout.
+    // With no connection up, the coordinator aborts the transaction once transaction_timeout passes.
+    void abandon_transaction(producer_identity_grant current) {
+        detail::start_detached(p_.rt, p_.background, abort_abandoned(current));
+    }
+
     // The error a fencing answer becomes: the coordinator knows a newer epoch for the id.
     error fenced(std::string_view call) const {
         // Appended piece by piece: g++ 12 at -O2 and above warns (-Wrestrict, falsely) on a chain
@@ -156,6 +167,20 @@ private:
             const bool again = co_await back_off(failures, deadline);
             if (!again) co_return timed_out(what, last);
         }
+    }
+
+    detail::detached_task abort_abandoned(producer_identity_grant current) {
+        if (coordinator_ && coordinator_->ready()) {
+            // Its own request: a call of the destroyed producer's may still hold end_request_.
+            end_txn_request req;
+            req.transactional_id = std::string_view(p_.config.transactional_id);
+            req.producer_id = current.producer_id;
+            req.producer_epoch = current.producer_epoch;
+            req.committed = false;
+            if (auto v = negotiate<end_txn_request>(coordinator_->versions()); v && *v >= 5)
+                (void)co_await coordinator_->request(req, *v);
+        }
+        close(error(errc::producer_destroyed));
     }
 
     error final_error(errc code, std::string_view what) const {
