@@ -5,9 +5,11 @@
 
 : "${root:?set root to the repository root before sourcing fuzz.sh}"
 
-# fuzz_build DIR: the fuzz targets (clang, ASan+UBSan) and nothing else, in DIR.
+# fuzz_build DIR: the fuzz targets (clang, ASan+UBSan) and nothing else, in DIR. Line tables only:
+# a crash's stack still names file and line.
 fuzz_build() {
   cmake -S "$root" -B "$1" -G Ninja -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only \
         -DKCORO_BUILD_TESTS=ON -DKCORO_BUILD_FUZZERS=ON -DKCORO_BUILD_TOOLS=OFF -DKCORO_BUILD_EXAMPLES=OFF \
         -DKCORO_TEST_SINGLE_HEADER=OFF &&
   cmake --build "$1" -j "${KCORO_JOBS:-$(nproc)}" --target kcoro_fuzzers
