@@ -1,8 +1,11 @@
-// Transactions: each order and its audit entry are written to two topics atomically. A
-// read_committed consumer sees both or neither; every third transaction is aborted to show that
-// its records never become visible.
+// Transactions: each order and its audit entry are written to two topics atomically, together with
+// the offset of the request they were made from, as a consume-transform-produce loop commits it
+// for its consumer group. A read_committed consumer sees both records or neither, and the group
+// moves on only if they were committed; every third transaction is aborted to show that its
+// records never become visible and its offset never the group's. (The requests are invented here:
+// five per transaction, read from partition 0 of the requests topic.)
 //
-//   transactions <bootstrap servers> <orders topic> <audit topic> [transactions]
+//   transactions <bootstrap servers> <requests topic> <orders topic> <audit topic> [transactions]
 #include <kcoro/kcoro.hpp>
 
 #include <chrono>
@@ -12,11 +15,12 @@
 
 using namespace std::chrono_literals;
 
-kcoro::task<int> run(kcoro::producer<>& producer, std::string orders, std::string audit, int transactions) {
+kcoro::task<int> run(kcoro::producer<>& producer, std::string requests, std::string orders, std::string audit, int transactions) {
     if (auto init = co_await producer.init_transactions(30s); !init) {
         std::printf("init_transactions: %s\n", init.err().message().c_str());
         co_return 1;
     }
+    const std::string group = "kcoro-example-" + requests;  // the consumer group of the loop
     int failures = 0;
     for (int t = 0; t < transactions; ++t) {
         if (auto begin = producer.begin_transaction(); !begin) {
@@ -31,6 +35,14 @@ kcoro::task<int> run(kcoro::producer<>& producer, std::string orders, std::strin
             (void)co_await producer.send_and_forget({.topic = orders, .key = key, .value = order});
             (void)co_await producer.send_and_forget({.topic = audit, .key = key, .value = entry});
         }
+        // The next request to read: the group resumes there if this transaction commits.
+        const kcoro::topic_partition_offset consumed[] = {
+            {.topic = requests, .partition = 0, .offset = (t + 1) * 5, .leader_epoch = -1, .metadata = ""}};
+        if (auto sent = co_await producer.send_offsets_to_transaction(consumed, group, 30s);
+            !sent && sent.err() == kcoro::errc::producer_fenced) {
+            std::printf("fenced: %s\n", sent.err().message().c_str());
+            co_return 1;
+        }  // another error leaves the transaction abortable: the commit below reports it
         const bool commit = t % 3 != 2;
         kcoro::result<void> end = kcoro::ok();
         if (commit) end = co_await producer.commit_transaction(30s);
@@ -61,18 +73,18 @@ kcoro::task<int> run(kcoro::producer<>& producer, std::string orders, std::strin
 }
 
 int main(int argc, char** argv) {
-    if (argc < 4) {
-        std::fprintf(stderr, "usage: %s <bootstrap servers> <orders topic> <audit topic> [transactions]\n", argv[0]);
+    if (argc < 5) {
+        std::fprintf(stderr, "usage: %s <bootstrap servers> <requests topic> <orders topic> <audit topic> [transactions]\n", argv[0]);
         return 2;
     }
     kcoro::producer_config config;
     config.bootstrap_servers = argv[1];
-    config.transactional_id = "kcoro-example-" + std::string(argv[2]);
+    config.transactional_id = "kcoro-example-" + std::string(argv[3]);
     kcoro::event_loop loop;
     auto producer = kcoro::make_producer(loop, config);
     if (!producer) {
         std::fprintf(stderr, "%s\n", producer.err().message().c_str());
         return 2;
     }
-    return kcoro::run_until_complete(loop, run(**producer, argv[2], argv[3], argc > 4 ? std::atoi(argv[4]) : 6));
+    return kcoro::run_until_complete(loop, run(**producer, argv[2], argv[3], argv[4], argc > 5 ? std::atoi(argv[5]) : 6));
 }

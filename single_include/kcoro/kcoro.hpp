@@ -12136,6 +12136,50 @@ struct producer_stats {
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_stats.hpp ----
+// ---- begin kcoro/producer/consumer_group_metadata.hpp ----
+// The consumer group whose offsets a transaction commits (send_offsets_to_transaction), as the
+// group's consumer knows it. The group coordinator checks the generation and member against its
+// own; the defaults (generation -1, no member) skip that check, as the group id alone does in the
+// Java client. The full metadata fences a consumer the group has rebalanced away from: its
+// offsets are refused and the transaction must be aborted (a zombie cannot commit).
+
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct consumer_group_metadata {
+    std::string group_id;
+    std::int32_t generation_id = -1;
+    std::string member_id;
+    std::optional<std::string> group_instance_id;  // static membership (group.instance.id), if the consumer has one
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/consumer_group_metadata.hpp ----
+// ---- begin kcoro/producer/topic_partition_offset.hpp ----
+// One partition's position for a consumer group, as send_offsets_to_transaction() commits it.
+// `offset` is the next offset the group should consume (the last one processed plus one), as in
+// the Java client's OffsetAndMetadata.
+
+
+#include <cstdint>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct topic_partition_offset {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::int32_t leader_epoch = -1;  // the epoch of the leader the record was read from; -1: unknown
+    std::string metadata;            // kept with the offset, returned to whoever reads it
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/topic_partition_offset.hpp ----
 // ---- begin kcoro/producer/transaction_state.hpp ----
 // Where a transactional producer stands, and which calls that allows: the state machine the Java
 // client runs (uninitialized -> initializing -> ready -> in_transaction -> committing or aborting
@@ -12145,6 +12189,9 @@ KCORO_NAMESPACE_END
 //
 // A commit or abort that timed out stays where it was, so that calling it again resumes it (the
 // same EndTxn, never the other one): a commit whose outcome is unknown cannot become an abort.
+// Likewise offsets sent to the transaction whose answer did not come: the commit is refused until
+// they are sent again (or the transaction aborted), so that no transaction commits its records
+// without the offsets its caller meant to go with them.
 
 
 #include <cstdint>
@@ -12203,6 +12250,23 @@ constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
     }
 }
 
+// What the group coordinator's answer to TxnOffsetCommit means, for each partition, as the Java
+// client's TransactionManager judges it: the group refusing the member, its generation or its
+// instance id (a consumer the group rebalanced away from, which must not commit), or refusing the
+// principal, leaves only abort; a partition the coordinator does not know yet, or a request that
+// timed out there, is retried; the rest as any coordinator's answer.
+constexpr coordinator_verdict judge_offset_commit_error(errc e) noexcept {
+    switch (e) {
+        case errc::unknown_member_id:
+        case errc::illegal_generation:
+        case errc::fenced_instance_id:
+        case errc::group_authorization_failed: return coordinator_verdict::abortable;
+        case errc::request_timed_out: return coordinator_verdict::find_coordinator;
+        case errc::unknown_topic_or_partition: return coordinator_verdict::retry;
+        default: return judge_coordinator_error(e);
+    }
+}
+
 // A produce error that ends the producer rather than the transaction: another instance owns the
 // transactional id, or the principal may not use it.
 constexpr bool fatal_in_transaction(errc e) noexcept {
@@ -12238,6 +12302,7 @@ public:
             phase_ = transaction_phase::in_transaction;
             records_ = 0;
             failed_ = 0;
+            offsets_ = offsets_progress::none;
             return ok();
         }
         return refused("begin_transaction()", why_not_ready());
@@ -12259,14 +12324,43 @@ public:
         if (phase_ == transaction_phase::in_transaction) to_abortable(e);
     }
 
+    // send_offsets_to_transaction(): inside an open transaction, one at a time. A call that did not
+    // finish (it timed out) is resumed by calling it again.
+    result<void> start_send_offsets() {
+        if (phase_ == transaction_phase::abortable_error || fatal()) return last_error_;
+        if (phase_ != transaction_phase::in_transaction)
+            return refused("send_offsets_to_transaction()", phase_ == transaction_phase::ready
+                                                                ? "no transaction is open: call begin_transaction() first"
+                                                                : why_not_ready());
+        if (offsets_ == offsets_progress::in_flight)
+            return refused("send_offsets_to_transaction()", "another one is in flight: await it first");
+        offsets_ = offsets_progress::in_flight;
+        return ok();
+    }
+    // The coordinator took the offsets: the group is part of the transaction.
+    void offsets_sent() noexcept { offsets_ = offsets_progress::sent; }
+    // No answer, or an error: whether the coordinator holds the offsets is unknown.
+    void offsets_unresolved() noexcept { offsets_ = offsets_progress::unresolved; }
+
     // commit_transaction(): from in_transaction, or again after it timed out.
     result<void> start_commit() {
         if (fatal()) return last_error_;
+        if (phase_ == transaction_phase::in_transaction && offsets_ == offsets_progress::in_flight)
+            return refused("commit_transaction()", "a send_offsets_to_transaction() is in flight: await it first");
+        if (phase_ == transaction_phase::in_transaction && offsets_ == offsets_progress::unresolved)
+            return refused("commit_transaction()",
+                           "a send_offsets_to_transaction() did not finish, so the transaction may lack its offsets: call it "
+                           "again, or abort_transaction()");
         if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::committing) {
             phase_ = transaction_phase::committing;
             return ok();
         }
-        if (phase_ == transaction_phase::abortable_error) return commit_refused();
+        if (phase_ == transaction_phase::abortable_error) {
+            if (failed_ > 0) return commit_refused();
+            // A coordinator's answer, not a record, made the transaction abortable.
+            return error(last_error_.code(), "commit_transaction() is not allowed now: the transaction must be aborted "
+                                             "(call abort_transaction()): " + last_error_.message());
+        }
         if (phase_ == transaction_phase::aborting)
             return refused("commit_transaction()", "an abort_transaction() that timed out is unresolved: call abort_transaction() again");
         return refused("commit_transaction()", why_not_ready());
@@ -12282,6 +12376,9 @@ public:
     // abort_transaction(): from in_transaction or abortable_error, or again after it timed out.
     result<void> start_abort() {
         if (fatal()) return last_error_;
+        // An EndTxn now would bump the epoch under the TxnOffsetCommit, which would come back fenced.
+        if (offsets_ == offsets_progress::in_flight)
+            return refused("abort_transaction()", "a send_offsets_to_transaction() is in flight: await it first");
         if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::abortable_error ||
             phase_ == transaction_phase::aborting) {
             phase_ = transaction_phase::aborting;
@@ -12293,14 +12390,16 @@ public:
                            "commit_transaction() again");
         return refused("abort_transaction()", why_not_ready());
     }
-    // A transaction of no record has nothing at the coordinator to end (the v2 flow adds a
-    // partition with its first Produce).
-    bool needs_end_txn() const noexcept { return records_ > 0; }
+    // A transaction of no record and no offsets has nothing at the coordinator to end (the v2 flow
+    // adds a partition with its first Produce, and the group with its first TxnOffsetCommit, which
+    // may have arrived even when its answer did not).
+    bool needs_end_txn() const noexcept { return records_ > 0 || offsets_ != offsets_progress::none; }
     // EndTxn answered (or was not needed): the next transaction may begin.
     void ended() noexcept {
         phase_ = transaction_phase::ready;
         records_ = 0;
         failed_ = 0;
+        offsets_ = offsets_progress::none;
         first_failure_ = error();
         last_error_ = error();
     }
@@ -12340,7 +12439,16 @@ private:
         return {};
     }
 
+    // Where the transaction's send_offsets_to_transaction() calls stand.
+    enum class offsets_progress : std::uint8_t {
+        none,        // none made
+        in_flight,   // one awaits the coordinator
+        unresolved,  // the last one did not finish
+        sent,        // the coordinator took them all
+    };
+
     transaction_phase phase_ = transaction_phase::uninitialized;
+    offsets_progress offsets_ = offsets_progress::none;
     std::int64_t records_ = 0;
     std::int64_t failed_ = 0;
     error first_failure_;
@@ -12350,12 +12458,15 @@ private:
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/transaction_state.hpp ----
 // ---- begin kcoro/producer/transaction_manager.hpp ----
-// The runtime side of a transactional producer (transactional_id set): the transaction
-// coordinator's connection (found with FindCoordinator, key type transaction, and found again when
-// it moves or is loading), InitProducerId for the transactional id, and EndTxn, each re-sent with
-// backoff until the coordinator answers or the call's deadline passes. It speaks the KIP-890 flow
-// (the cluster's finalized transaction.version 2 or more): Produce v12 adds each partition to the
-// transaction, and EndTxn v5 answers with the producer id and epoch of the next transaction.
+// The runtime side of a transactional producer (transactional_id set): a connection to each
+// coordinator it needs, the transaction's (FindCoordinator key type transaction, the
+// transactional id) and the consumer group's whose offsets it commits (key type group, the group
+// id), each found again when it moves or is loading; InitProducerId for the transactional id,
+// TxnOffsetCommit to the group's, and EndTxn, each re-sent with backoff until its coordinator
+// answers or the call's deadline passes. It speaks the KIP-890 flow (the cluster's finalized
+// transaction.version 2 or more): Produce v12 adds each partition to the transaction,
+// TxnOffsetCommit v5 the group, and EndTxn v5 answers with the producer id and epoch of the next
+// transaction.
 //
 // The phases and what each call may do live in transaction_state.hpp; the engine asks this part
 // for the round trips and keeps the records (it flushes a transaction before its EndTxn).
@@ -12409,11 +12520,13 @@ public:
     transaction_state& state() noexcept { return state_; }
     const transaction_state& state() const noexcept { return state_; }
     bool busy() const noexcept {
-        if (coordinator_ && coordinator_->busy()) return true;
+        for (const coordinator_link* l : {&txn_coordinator_, &group_coordinator_})
+            if (l->connection && l->connection->busy()) return true;
         return std::any_of(retired_.begin(), retired_.end(), [](const auto& c) { return c->busy(); });
     }
     void close(const error& why) {
-        if (coordinator_) coordinator_->close(why);
+        for (coordinator_link* l : {&txn_coordinator_, &group_coordinator_})
+            if (l->connection) l->connection->close(why);
         for (auto& c : retired_) c->close(why);
     }
 
@@ -12431,7 +12544,7 @@ public:
         init_producer_id_request req;
         req.transactional_id = std::string_view(p_.config.transactional_id);
         req.transaction_timeout_ms = static_cast<std::int32_t>(p_.config.transaction_timeout.count());
-        auto r = co_await call(req, 3, "InitProducerId", deadline);
+        auto r = co_await call(txn_coordinator_, req, 3, "InitProducerId", deadline);
         if (!r) co_return std::move(r).err();
         co_return producer_identity_grant{r->producer_id, r->producer_epoch};
     }
@@ -12444,7 +12557,48 @@ public:
         end_request_.producer_id = current.producer_id;
         end_request_.producer_epoch = current.producer_epoch;
         end_request_.committed = commit;
-        return call(end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+        return call(txn_coordinator_, end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+    }
+
+    // TxnOffsetCommit v5 to the group's coordinator: the offsets become the group's if the
+    // transaction of `current` commits (the v5 request adds the group to it). Every partition's
+    // answer is judged (judge_offset_commit_error); one to retry sends them all again, which the
+    // coordinator takes as the same commit.
+    task<result<void>> commit_offsets(std::vector<topic_partition_offset> offsets, consumer_group_metadata group,
+                                      producer_identity_grant current, steady_time deadline) {
+        if (group_coordinator_.key != group.group_id) {
+            forget_coordinator(group_coordinator_);
+            group_coordinator_.key = group.group_id;
+        }
+        // The request's topics and partitions, in the order each topic first appears.
+        std::vector<std::string_view> topic_names;
+        std::vector<std::vector<txn_offset_commit_request::txn_offset_commit_request_partition>> partitions;
+        for (const topic_partition_offset& o : offsets) {
+            const auto at = std::find(topic_names.begin(), topic_names.end(), std::string_view(o.topic));
+            const auto i = static_cast<std::size_t>(at - topic_names.begin());
+            if (at == topic_names.end()) {
+                topic_names.push_back(o.topic);
+                partitions.emplace_back();
+            }
+            partitions[i].push_back({.partition_index = o.partition,
+                                     .committed_offset = o.offset,
+                                     .committed_leader_epoch = o.leader_epoch,
+                                     .committed_metadata = std::string_view(o.metadata)});
+        }
+        std::vector<txn_offset_commit_request::txn_offset_commit_request_topic> topics;
+        for (std::size_t i = 0; i < topic_names.size(); ++i) topics.push_back({.name = topic_names[i], .partitions = partitions[i]});
+        txn_offset_commit_request req;
+        req.transactional_id = std::string_view(p_.config.transactional_id);
+        req.group_id = std::string_view(group.group_id);
+        req.producer_id = current.producer_id;
+        req.producer_epoch = current.producer_epoch;
+        req.generation_id = group.generation_id;
+        req.member_id = std::string_view(group.member_id);
+        if (group.group_instance_id) req.group_instance_id = std::string_view(*group.group_instance_id);
+        req.topics = topics;
+        auto r = co_await call(group_coordinator_, req, 5, "TxnOffsetCommit", deadline);
+        if (!r) co_return std::move(r).err();
+        co_return ok();
     }
     static result<producer_identity_grant> grant_of(const end_txn_response& r) {
         if (r.producer_id < 0) return error(errc::malformed_response, "EndTxn v5 answered without the next transaction's producer id");
@@ -12474,21 +12628,57 @@ public:
     }
 
 private:
-    // The request to the coordinator, found again and re-sent with backoff until it answers with
-    // anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
-    // needs (EndTxn v5 carries the epoch bump).
+    // One coordinator the producer talks to: which (the key type and key FindCoordinator is asked
+    // for) and the connection to it, when there is one.
+    struct coordinator_link {
+        coordinator_type type;
+        std::string key;  // the transactional id, or the group id
+        std::unique_ptr<broker_connection<Runtime>> connection;
+    };
+
+    // What an answer means: its error, and the verdict on it. TxnOffsetCommit answers for each
+    // partition; the gravest partition's error stands for the answer.
+    template <class Resp>
+    static std::pair<errc, coordinator_verdict> judge_answer(const Resp& r) {
+        return {r.error_code, judge_coordinator_error(r.error_code)};
+    }
+    static std::pair<errc, coordinator_verdict> judge_answer(const txn_offset_commit_response& r) {
+        // Looking the coordinator up again also retries; abortable and fatal end the call.
+        constexpr auto gravity = [](coordinator_verdict v) {
+            switch (v) {
+                case coordinator_verdict::done: return 0;
+                case coordinator_verdict::retry: return 1;
+                case coordinator_verdict::find_coordinator: return 2;
+                case coordinator_verdict::abortable: return 3;
+                case coordinator_verdict::fatal: return 4;
+            }
+            return 4;
+        };
+        std::pair<errc, coordinator_verdict> worst{errc::none, coordinator_verdict::done};
+        for (const auto& t : r.topics)
+            for (const auto& p : t.partitions) {
+                const coordinator_verdict v = judge_offset_commit_error(p.error_code);
+                if (gravity(v) > gravity(worst.second)) worst = {p.error_code, v};
+            }
+        return worst;
+    }
+
+    // The request to the link's coordinator, found again and re-sent with backoff until it answers
+    // with anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
+    // needs (EndTxn v5 carries the epoch bump, TxnOffsetCommit v5 adds the group).
     //
     // Never inlined: g++ 12, inlining this coroutine's start into its caller's, stores the
     // addresses of its resume and destroy parts from a constant outside the caller's COMDAT group;
     // when the linker keeps another translation unit's copy of that group the constant refers to
     // a discarded section and the link fails.
     template <class Req>
-    [[gnu::noinline]] task<result<typename Req::response_type>> call(const Req& req, std::int16_t min_version, std::string_view what, steady_time deadline) {
+    [[gnu::noinline]] task<result<typename Req::response_type>> call(coordinator_link& link, const Req& req, std::int16_t min_version,
+                                                                      std::string_view what, steady_time deadline) {
         int failures = 0;
         error last(errc::timed_out);
         for (;;) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
-            auto conn = co_await coordinator(deadline);
+            auto conn = co_await coordinator(link, deadline);
             if (!conn) co_return std::move(conn).err();
             auto v = negotiate<Req>((*conn)->versions());
             if (!v || *v < min_version)
@@ -12497,12 +12687,11 @@ private:
                                     " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
             auto r = co_await (*conn)->request(req, *v);
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
-            const errc code = r ? r->error_code : r.err().kind();
-            const coordinator_verdict verdict = judge_coordinator_error(code);
+            const auto [code, verdict] = r ? judge_answer(*r) : std::pair{r.err().kind(), judge_coordinator_error(r.err().kind())};
             if (verdict == coordinator_verdict::done) co_return std::move(r);
             if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
-                co_return final_error(code, what);
-            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator();
+                co_return final_error(link, code, what);
+            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator(link);
             last = r ? error(code, std::string(what)) : std::move(r).err();
             ++failures;
             const bool again = co_await back_off(failures, deadline);
@@ -12511,22 +12700,34 @@ private:
     }
 
     detail::detached_task abort_abandoned(producer_identity_grant current) {
-        if (coordinator_ && coordinator_->ready()) {
+        if (txn_coordinator_.connection && txn_coordinator_.connection->ready()) {
             // Its own request: a call of the destroyed producer's may still hold end_request_.
             end_txn_request req;
             req.transactional_id = std::string_view(p_.config.transactional_id);
             req.producer_id = current.producer_id;
             req.producer_epoch = current.producer_epoch;
             req.committed = false;
-            if (auto v = negotiate<end_txn_request>(coordinator_->versions()); v && *v >= 5)
-                (void)co_await coordinator_->request(req, *v);
+            if (auto v = negotiate<end_txn_request>(txn_coordinator_.connection->versions()); v && *v >= 5)
+                (void)co_await txn_coordinator_.connection->request(req, *v);
         }
         close(error(errc::producer_destroyed));
     }
 
-    error final_error(errc code, std::string_view what) const {
+    error final_error(const coordinator_link& link, errc code, std::string_view what) const {
         if (code == errc::producer_fenced || code == errc::invalid_producer_epoch) return fenced(what);
-        return error(code, std::string(what) + " for transactional_id '" + p_.config.transactional_id + "'");
+        std::string m(what);
+        m += " for ";
+        m += describe(link);
+        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id)
+            m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
+                 "transaction and go on from the group's committed offsets";
+        return error(code, std::move(m));
+    }
+    static std::string describe(const coordinator_link& link) {
+        std::string m(link.type == coordinator_type::group ? "group '" : "transactional_id '");
+        m += link.key;
+        m += "'";
+        return m;
     }
 
     static error timed_out(std::string_view what, const error& last) {
@@ -12542,44 +12743,52 @@ private:
         co_return true;
     }
 
-    void forget_coordinator() {
-        if (!coordinator_) return;
-        coordinator_->close(error(errc::not_coordinator, "the transaction coordinator moved"));
-        retired_.push_back(std::move(coordinator_));
+    void forget_coordinator(coordinator_link& link) {
+        if (!link.connection) return;
+        link.connection->close(error(errc::not_coordinator, "the coordinator moved"));
+        retired_.push_back(std::move(link.connection));
     }
 
-    // The coordinator's connection, looked up (FindCoordinator on any broker) and connected when
-    // there is none.
-    task<result<broker_connection<Runtime>*>> coordinator(steady_time deadline) {
+    // The link's connection, looked up (FindCoordinator on any broker) and connected when there is
+    // none.
+    task<result<broker_connection<Runtime>*>> coordinator(coordinator_link& link, steady_time deadline) {
         std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
+        const std::string_view which = link.type == coordinator_type::group ? "the group coordinator" : "the transaction coordinator";
         int failures = 0;
-        error last(errc::coordinator_not_available, "no broker was reachable to look the transaction coordinator up");
-        while (!coordinator_ || !coordinator_->ready()) {
+        std::string nobody("no broker was reachable to look ");
+        nobody += which;
+        nobody += " up";
+        error last(errc::coordinator_not_available, std::move(nobody));
+        while (!link.connection || !link.connection->ready()) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
-            if (coordinator_) forget_coordinator();
-            auto found = co_await find_coordinator();
+            if (link.connection) forget_coordinator(link);
+            auto found = co_await find_coordinator(link);
             if (found) {
-                coordinator_ = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
-                auto c = co_await coordinator_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                auto c = co_await link.connection->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
                 if (c) break;
                 last = std::move(c).err();
             } else {
                 last = std::move(found).err();
                 if (last.kind() != errc::none && judge_coordinator_error(last.kind()) == coordinator_verdict::fatal)
-                    co_return error(last.code(), "FindCoordinator for transactional_id '" + p_.config.transactional_id + "': " + last.detail());
+                    co_return error(last.code(), "FindCoordinator for " + describe(link) + ": " + last.detail());
             }
             ++failures;
             const bool again = co_await back_off(failures, deadline);
-            if (!again) co_return timed_out("finding the transaction coordinator", last);
+            if (!again) {
+                std::string finding("finding ");
+                finding += which;
+                co_return timed_out(finding, last);
+            }
         }
-        co_return coordinator_.get();
+        co_return link.connection.get();
     }
 
     struct coordinator_address {
         std::string host;
         std::uint16_t port = 0;
     };
-    task<result<coordinator_address>> find_coordinator() {
+    task<result<coordinator_address>> find_coordinator(const coordinator_link& link) {
         broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
         if (conn == nullptr) {
             p_.engine.request_metadata();
@@ -12588,8 +12797,8 @@ private:
         auto v = negotiate<find_coordinator_request>(conn->versions());
         if (!v) co_return std::move(v).err();
         find_coordinator_request req;
-        req.key_type = coordinator_type::transaction;
-        const std::string_view keys[] = {p_.config.transactional_id};
+        req.key_type = link.type;
+        const std::string_view keys[] = {link.key};
         if (*v >= 4) req.coordinator_keys = keys;
         else req.key = keys[0];
         auto r = co_await conn->request(req, *v);
@@ -12609,7 +12818,7 @@ private:
     task<result<std::int16_t>> transaction_version(steady_time deadline) {
         int failures = 0;
         for (;;) {
-            auto conn = co_await coordinator(deadline);
+            auto conn = co_await coordinator(txn_coordinator_, deadline);
             if (!conn) co_return std::move(conn).err();
             auto v = negotiate<api_versions_request>((*conn)->versions());
             if (!v) co_return std::move(v).err();
@@ -12622,7 +12831,7 @@ private:
                 co_return std::int16_t{0};
             }
             const error last = r ? error(r->error_code, "ApiVersions") : std::move(r).err();
-            forget_coordinator();
+            forget_coordinator(txn_coordinator_);
             ++failures;
             const bool again = co_await back_off(failures, deadline);
             if (!again) co_return timed_out("ApiVersions at the transaction coordinator", last);
@@ -12632,7 +12841,8 @@ private:
     parts p_;
     transaction_state state_;
     end_txn_request end_request_;
-    std::unique_ptr<broker_connection<Runtime>> coordinator_;
+    coordinator_link txn_coordinator_{coordinator_type::transaction, p_.config.transactional_id, nullptr};
+    coordinator_link group_coordinator_{coordinator_type::group, {}, nullptr};
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_;  // closed, still busy
 };
 
@@ -13844,6 +14054,24 @@ public:
         return txn_.state().begin();
     }
 
+    // Commits the consumer group's offsets inside the open transaction (TxnOffsetCommit to the
+    // group's coordinator): the group sees them only if the transaction commits, which is what makes
+    // a consume-transform-produce loop exactly-once. With the full metadata of the group's consumer
+    // the coordinator refuses a consumer the group rebalanced away from (the transaction must then
+    // be aborted); the group id alone skips that check. The offsets and the group are copied: they
+    // need not outlive the call. Commit and abort are refused while it is in flight; after it timed
+    // out the commit is refused until it is called again (abort is not).
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets,
+                                                   const consumer_group_metadata& group, std::chrono::milliseconds timeout) {
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), group, timeout);
+    }
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
+                                                   std::chrono::milliseconds timeout) {
+        consumer_group_metadata group;
+        group.group_id = group_id;
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
+    }
+
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
     // A record that was not delivered fails the commit with that record's error; the transaction
     // must then be aborted. A timeout leaves the outcome unknown: calling commit_transaction()
@@ -14272,6 +14500,24 @@ private:
         accumulator_.take_all([&](producer_batch* b) { fail_batch(b, why); });
     }
 
+    // The work of send_offsets_to_transaction(), on copies held by the coroutine.
+    task<result<void>> offsets_to_transaction(std::vector<topic_partition_offset> offsets, consumer_group_metadata group,
+                                              std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("send_offsets_to_transaction()"); !t) co_return t;
+        if (group.group_id.empty()) co_return error(errc::invalid_group_id, "send_offsets_to_transaction(): the group id is empty");
+        if (auto s = txn_.state().start_send_offsets(); !s) co_return s;
+        auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
+                                                 rt_.now() + timeout);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
+        if (!sent) {
+            txn_.state().offsets_unresolved();
+            co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
+        }
+        txn_.state().offsets_sent();
+        co_return ok();
+    }
+
     // EndTxn when the transaction reached the broker; then the next transaction may begin, with the
     // id and epoch the coordinator returned.
     task<result<void>> complete_transaction(bool commit, steady_time deadline, std::chrono::milliseconds timeout) {
@@ -14298,14 +14544,16 @@ private:
     }
 
     // What a failed coordinator call leaves: a timeout or a closing producer changes nothing (the
-    // call may be made again); an abortable error leaves only abort; anything else is fatal.
-    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout) {
+    // call may be made again); an abortable error (as `judge` tells them) leaves only abort;
+    // anything else is fatal.
+    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout,
+                             coordinator_verdict (*judge)(errc) noexcept = judge_coordinator_error) {
         const errc k = e.kind();
         if (k == errc::timed_out)
             return error(errc::timed_out, std::string(call) + " did not finish within " + std::to_string(timeout.count()) +
                                               " ms, so its outcome is unknown; call it again to resume it (" + e.detail() + ")");
         if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
-        if (judge_coordinator_error(k) == coordinator_verdict::abortable) {
+        if (judge(k) == coordinator_verdict::abortable) {
             txn_.state().to_abortable(e);
             return e;
         }
@@ -14534,6 +14782,7 @@ public:
     //   co_await p.init_transactions(30s);                 // once; begin does not do it
     //   p.begin_transaction();
     //   co_await p.send(...); p.send_and_forget(...);      // every sending style
+    //   co_await p.send_offsets_to_transaction(offsets, group_metadata, 30s);  // consume-transform-produce
     //   auto c = co_await p.commit_transaction(30s);       // or abort_transaction(30s)
     //
     // Each returns within its timeout, errors as values. A commit fails with a record's error when
@@ -14546,6 +14795,18 @@ public:
     task<result<void>> init_transactions(std::chrono::milliseconds timeout) { return engine_.init_transactions(timeout); }
     // Opens a transaction; nothing to wait for (partitions join it with their first Produce).
     result<void> begin_transaction() { return engine_.begin_transaction(); }
+    // Commits the consumer group's offsets (the next offset to consume, for each partition) inside
+    // the transaction: the group sees them only if it commits. The full group metadata lets the
+    // coordinator refuse a consumer the group has rebalanced away from (then abort); the group id
+    // alone does not. The arguments are copied.
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets,
+                                                   const consumer_group_metadata& group, std::chrono::milliseconds timeout) {
+        return engine_.send_offsets_to_transaction(offsets, group, timeout);
+    }
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
+                                                   std::chrono::milliseconds timeout) {
+        return engine_.send_offsets_to_transaction(offsets, group_id, timeout);
+    }
     // Waits for every record of the transaction, then commits it.
     task<result<void>> commit_transaction(std::chrono::milliseconds timeout) { return engine_.commit_transaction(timeout); }
     // Fails the records not yet sent, waits for those in flight, then aborts it.

@@ -37,6 +37,18 @@ else
   fail "game_loop:"; echo "$out" | tail -n 5
 fi
 
+# Transactions: orders and audit entries written atomically, each transaction with the offset of
+# the requests it was made from (the requests topic must exist: the group coordinator takes offsets
+# only for partitions that do).
+[ -x "$build/examples/transactions" ] || { echo "FAIL examples: $build/examples/transactions is not built"; exit 1; }
+for t in requests orders audit; do "$root/scripts/kafka" topic "$kafka_dir" create "examples-transactions-$t-$$" 1; done
+if out=$("$build/examples/transactions" "$boot" "examples-transactions-requests-$$" "examples-transactions-orders-$$" \
+           "examples-transactions-audit-$$" 3 2>&1) && grep -q "transaction 2 aborted" <<<"$out"; then
+  pass "transactions: $(grep -c committed <<<"$out") committed, $(grep -c aborted <<<"$out") aborted"
+else
+  fail "transactions:"; echo "$out" | tail -n 5
+fi
+
 # The README's quickstart, as printed: its produce() runs against a producer of the harness, once
 # delivering to its topic, once failing to send (nothing listens on port 1).
 "$root/scripts/kafka" topic "$kafka_dir" describe orders >/dev/null 2>&1 || "$root/scripts/kafka" topic "$kafka_dir" create orders 3

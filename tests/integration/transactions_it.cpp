@@ -1,8 +1,10 @@
 // Transactions against the real broker (Kafka 4.1, transaction.version 2): what a transactional
 // producer commits is read back complete by a read_committed consumer, what it aborts is invisible
-// to that consumer and visible to a read_uncommitted one, a second producer with the same
+// to that consumer and visible to a read_uncommitted one, offsets sent in a committed transaction
+// become the group's and those of an aborted one do not, a second producer with the same
 // transactional_id fences the first, and close() aborts an open transaction. The consumer is kcat
-// (librdkafka), independent of kcoro. Counts are small so that the file runs in seconds.
+// (librdkafka) and the group's offsets are read by Kafka's own ConsumerGroupCommand, both
+// independent of kcoro.
 #include <kcoro/kcoro.hpp>
 
 #include <doctest/doctest.h>
@@ -10,8 +12,13 @@
 #include "support.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -112,8 +119,8 @@ TEST_CASE("committed transactions are read back complete by read_committed; abor
     const std::string b = kcoro_it::unique_topic("txn-b");
     kcoro_it::create_topic(a, 3);
     kcoro_it::create_topic(b, 3);
-    constexpr int transactions = 10;  // even ones committed, odd ones aborted
-    constexpr int records = 1000;
+    constexpr int transactions = 20;  // even ones committed, odd ones aborted
+    constexpr int records = 10000;
     kcoro::event_loop loop;
     auto made = kcoro::make_producer(loop, transactional_config(unique_transactional_id("commit-abort")));
     REQUIRE_MESSAGE(made, (made ? "" : made.err().message()));
@@ -287,7 +294,6 @@ kcoro::task<std::vector<std::string>> undelivered_run(kcoro::event_loop& loop, c
     std::vector<std::string> failures;
     auto config = transactional_config(id);
     config.max_request_size = 4096;
-    config.batch_size = 1024;  // the large record opens a batch of its own, where its size is checked
     auto made = kcoro::make_producer(loop, config);
     if (!made) co_return std::vector<std::string>{made.err().message()};
     kcoro::producer<>& p = **made;
@@ -328,6 +334,116 @@ TEST_CASE("a record that was not delivered fails the commit with its error; afte
     const auto got = values_when(topic, "read_committed", 1);
     REQUIRE(got.size() == 1);
     CHECK(got[0] == "next");
+}
+
+// The group's committed offsets for `topic`, by partition, as Kafka's ConsumerGroupCommand
+// (kafka-consumer-groups --describe --offsets) prints them; none for a group that does not exist.
+std::map<std::int32_t, std::int64_t> group_offsets(const std::string& group, const std::string& topic) {
+    const char* source = std::getenv("KCORO_SOURCE_DIR");
+    const std::string cmd = "timeout 120 '" + std::string(source ? source : ".") +
+                            "/scripts/kafka' run org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server '" +
+                            kcoro_it::bootstrap() + "' --describe --offsets --group '" + group + "' 2>/dev/null";
+    std::map<std::int32_t, std::int64_t> out;
+    std::istringstream lines(kcoro_it::detail::run_command(cmd).first);
+    // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string g, t, partition, offset;
+        if (!(fields >> g >> t >> partition >> offset) || g != group || t != topic || offset == "-") continue;
+        out[std::stoi(partition)] = std::stoll(offset);
+    }
+    return out;
+}
+
+// The coordinator writes the group's commit marker after it answers EndTxn: read until `expected`
+// is there, or 60 s.
+std::map<std::int32_t, std::int64_t> group_offsets_when(const std::string& group, const std::string& topic,
+                                                        const std::map<std::int32_t, std::int64_t>& expected) {
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    auto got = group_offsets(group, topic);
+    while (got != expected && std::chrono::steady_clock::now() < until) {
+        ::usleep(500 * 1000);
+        got = group_offsets(group, topic);
+    }
+    return got;
+}
+
+std::vector<kcoro::topic_partition_offset> offsets_of(const std::string& topic, std::initializer_list<std::int64_t> by_partition) {
+    std::vector<kcoro::topic_partition_offset> out;
+    std::int32_t partition = 0;
+    for (std::int64_t o : by_partition) out.push_back({.topic = topic, .partition = partition++, .offset = o, .leader_epoch = -1, .metadata = ""});
+    return out;
+}
+
+// Four transactions of a consume-transform-produce loop over `input`: offsets and records
+// committed (group `committed`); offsets and records aborted (group `aborted`); offsets under the
+// full metadata of a member the group never had, which the coordinator refuses (a zombie), then
+// aborted; and offsets alone, committed.
+kcoro::task<std::vector<std::string>> offsets_run(kcoro::producer<>& p, std::string input, std::string output, std::string committed,
+                                                  std::string aborted) {
+    std::vector<std::string> failures;
+    if (auto r = co_await p.init_transactions(60s); !r) failures.push_back("init: " + r.err().message());
+
+    if (auto r = p.begin_transaction(); !r) failures.push_back("begin 1: " + r.err().message());
+    for (int i = 0; i < 10; ++i) {
+        const std::string v = "committed-" + std::to_string(i);
+        if (auto r = co_await p.send_and_forget({.topic = output, .key = v, .value = v}); !r)
+            failures.push_back("send 1: " + r.err().message());
+    }
+    const auto first = offsets_of(input, {10, 20, 30});
+    if (auto r = co_await p.send_offsets_to_transaction(first, committed, 30s); !r) failures.push_back("offsets 1: " + r.err().message());
+    if (auto r = co_await p.commit_transaction(30s); !r) failures.push_back("commit 1: " + r.err().message());
+
+    if (auto r = p.begin_transaction(); !r) failures.push_back("begin 2: " + r.err().message());
+    for (int i = 0; i < 10; ++i) {
+        const std::string v = "aborted-" + std::to_string(i);
+        if (auto r = co_await p.send_and_forget({.topic = output, .key = v, .value = v}); !r)
+            failures.push_back("send 2: " + r.err().message());
+    }
+    const auto second = offsets_of(input, {11, 21, 31});
+    if (auto r = co_await p.send_offsets_to_transaction(second, aborted, 30s); !r) failures.push_back("offsets 2: " + r.err().message());
+    co_await p.flush();
+    if (auto r = co_await p.abort_transaction(30s); !r) failures.push_back("abort 2: " + r.err().message());
+
+    if (auto r = p.begin_transaction(); !r) failures.push_back("begin 3: " + r.err().message());
+    const kcoro::consumer_group_metadata zombie{.group_id = committed, .generation_id = 7, .member_id = "a-member-the-group-never-had",
+                                                .group_instance_id = std::nullopt};
+    const auto third = offsets_of(input, {99, 99, 99});
+    if (auto r = co_await p.send_offsets_to_transaction(third, zombie, 30s); r)
+        failures.push_back("the offsets of a member the group does not have were taken");
+    else if (p.transaction() != kcoro::transaction_phase::abortable_error)
+        failures.push_back("the refused offsets did not leave the transaction abortable: " + r.err().message());
+    if (auto r = co_await p.abort_transaction(30s); !r) failures.push_back("abort 3: " + r.err().message());
+
+    if (auto r = p.begin_transaction(); !r) failures.push_back("begin 4: " + r.err().message());
+    const auto fourth = offsets_of(input, {12});
+    if (auto r = co_await p.send_offsets_to_transaction(fourth, committed, 30s); !r) failures.push_back("offsets 4: " + r.err().message());
+    if (auto r = co_await p.commit_transaction(30s); !r) failures.push_back("commit 4: " + r.err().message());
+    if (auto r = co_await p.close(10s); !r) failures.push_back("close: " + r.err().message());
+    co_return failures;
+}
+
+TEST_CASE("offsets sent in a committed transaction become the group's; those of an aborted or refused one do not") {
+    const std::string input = kcoro_it::unique_topic("txn-offsets-in");
+    const std::string output = kcoro_it::unique_topic("txn-offsets-out");
+    kcoro_it::create_topic(input, 3);  // the coordinator takes offsets only for partitions that exist
+    kcoro_it::create_topic(output, 1);
+    const std::string committed = kcoro_it::unique_topic("txn-group-committed");
+    const std::string aborted = kcoro_it::unique_topic("txn-group-aborted");
+    kcoro::event_loop loop;
+    auto made = kcoro::make_producer(loop, transactional_config(unique_transactional_id("offsets")));
+    REQUIRE_MESSAGE(made, (made ? "" : made.err().message()));
+    const auto failures = kcoro::run_until_complete(loop, offsets_run(**made, input, output, committed, aborted));
+    for (const auto& f : failures) FAIL_CHECK(f);
+
+    const std::map<std::int32_t, std::int64_t> expected{{0, 12}, {1, 20}, {2, 30}};
+    CHECK(group_offsets_when(committed, input, expected) == expected);
+    CHECK(group_offsets(aborted, input).empty());
+    const auto got = values_when(output, "read_committed", 10);
+    const std::multiset<std::string> seen(got.begin(), got.end());
+    std::multiset<std::string> want;
+    for (int i = 0; i < 10; ++i) want.insert("committed-" + std::to_string(i));
+    CHECK(seen == want);
 }
 
 }  // namespace transactions_it

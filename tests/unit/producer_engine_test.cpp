@@ -1,9 +1,16 @@
 // The producer engine on a runtime with a manual clock, against an in-memory broker: when batches
-// leave, what errors say, what close() and the destructor report, how an oversized batch is split.
+// leave, what errors say, what close() and the destructor report, how an oversized batch is split,
+// how a transaction's offsets reach the group's coordinator through its errors.
 // Everything runs in virtual time, so every instant asserted here is exact and every run the same.
 #include <kcoro/kcoro.hpp>
 
 #include <doctest/doctest.h>
+
+// The broker side of the protocol is not in the single header: the fake coordinator below, and the
+// cases it serves, are built against include/ only.
+#ifndef KCORO_TEST_SINGLE_HEADER
+#include <kcoro/protocol/broker/messages.hpp>
+#endif
 
 #include "../support/fake_broker.hpp"
 #include "../support/manual_runtime.hpp"
@@ -11,6 +18,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -570,5 +578,358 @@ TEST_CASE("a record sent without a timestamp is stamped with the runtime's wall 
     REQUIRE(r);
     CHECK(r->timestamp == sent_at);  // the virtual clock's instant, exactly
 }
+
+// ---- a transaction's offsets, through the group coordinator's errors --------------------------------
+
+#ifndef KCORO_TEST_SINGLE_HEADER
+
+// A one-node cluster that coordinates transactions and consumer groups in the KIP-890 flow
+// (transaction.version 2 finalized): ApiVersions, Metadata, FindCoordinator, InitProducerId,
+// TxnOffsetCommit and EndTxn, read and answered with kcoro's generated broker side. Each
+// TxnOffsetCommit takes the next of `offset_commit_errors` (none once they run out) as the answer
+// for the request's last partition, the others answered without error, so that a partition's
+// error is seen among good ones.
+class fake_coordinator {
+public:
+    struct offset_commit {
+        std::int16_t version = -1;
+        std::string group_id, member_id;
+        std::int32_t generation_id = -1;
+        std::optional<std::string> group_instance_id;
+        std::int64_t producer_id = -1;
+        std::int16_t producer_epoch = -1;
+        std::vector<std::string> partitions;  // "topic/partition=offset,epoch,metadata", in request order
+    };
+
+    explicit fake_coordinator(manual_loop& loop) : loop_(&loop) {
+        loop_->listen(host, port, [this](std::shared_ptr<kcoro_test::memory_pipe> p) { accept(std::move(p)); });
+    }
+    fake_coordinator(const fake_coordinator&) = delete;
+    fake_coordinator& operator=(const fake_coordinator&) = delete;
+    ~fake_coordinator() {
+        loop_->unlisten(host, port);
+        for (auto& c : connections_) {
+            c->pipe->on_client_bytes = nullptr;
+            c->pipe->on_client_close = nullptr;
+        }
+    }
+
+    static constexpr const char* host = "127.0.0.1";
+    static constexpr std::uint16_t port = 9092;
+    std::vector<errc> offset_commit_errors;
+
+    const std::vector<offset_commit>& offset_commits() const noexcept { return offset_commits_; }
+    int group_lookups() const noexcept { return group_lookups_; }
+    const std::vector<bool>& ends() const noexcept { return ends_; }  // each EndTxn: committed?
+
+private:
+    template <class M>
+    using outgoing = kcoro::with_storage_t<M, kcoro::spans_storage>;
+    struct connection {
+        std::shared_ptr<kcoro_test::memory_pipe> pipe;
+        std::vector<kcoro::byte> in;
+    };
+
+    void accept(std::shared_ptr<kcoro_test::memory_pipe> p) {
+        auto c = std::make_unique<connection>();
+        c->pipe = std::move(p);
+        connection* raw = c.get();
+        raw->pipe->on_client_bytes = [this, raw](kcoro::bytes_view b) { on_bytes(*raw, b); };
+        raw->pipe->on_client_close = [raw] { raw->pipe->on_client_bytes = nullptr; };
+        connections_.push_back(std::move(c));
+    }
+
+    void on_bytes(connection& c, kcoro::bytes_view b) {
+        c.in.insert(c.in.end(), b.begin(), b.end());
+        std::size_t at = 0;
+        while (c.in.size() - at >= 4) {
+            const auto size = static_cast<std::size_t>(kcoro::detail::load_be(c.in.data() + at, 4));
+            if (c.in.size() - at - 4 < size) break;
+            handle(c, kcoro::bytes_view(c.in.data() + at + 4, size));
+            at += 4 + size;
+        }
+        c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+
+    void handle(connection& c, kcoro::bytes_view frame) {
+        kcoro::wire_reader peek(frame);
+        const auto key = *peek.i16();
+        const auto version = *peek.i16();
+        switch (key) {
+            case kcoro::api_versions_request::api_key: serve<kcoro::api_versions_request>(c, frame, version); break;
+            case kcoro::metadata_request::api_key: serve<kcoro::metadata_request>(c, frame, version); break;
+            case kcoro::find_coordinator_request::api_key: serve<kcoro::find_coordinator_request>(c, frame, version); break;
+            case kcoro::init_producer_id_request::api_key: serve<kcoro::init_producer_id_request>(c, frame, version); break;
+            case kcoro::txn_offset_commit_request::api_key: serve<kcoro::txn_offset_commit_request>(c, frame, version); break;
+            case kcoro::end_txn_request::api_key: serve<kcoro::end_txn_request>(c, frame, version); break;
+            default: FAIL("the fake coordinator got API key " << key);
+        }
+    }
+
+    template <class Req>
+    void serve(connection& c, kcoro::bytes_view frame, std::int16_t version) {
+        kcoro::wire_reader r(frame);
+        kcoro::received_request_header header;
+        REQUIRE(kcoro::decode_header(r, Req::request_header_version(version), header));
+        kcoro::with_storage_t<Req, kcoro::frame_storage> req;
+        REQUIRE(kcoro::decode_request(r, version, req));
+        kcoro::byte_buffer out;
+        kcoro::wire_writer w(out);
+        w.i32(0);  // the size, patched below
+        kcoro::encode_header(w, Req::response_header_version(version), kcoro::response_header{.correlation_id = header.correlation_id});
+        respond(req, version, w);
+        w.patch_i32(0, static_cast<std::int32_t>(out.size() - 4));
+        c.pipe->send_to_client(out.view());
+    }
+
+    // Every version the client speaks, of the APIs named.
+    template <class... Reqs>
+    static std::vector<outgoing<kcoro::api_versions_response>::api_version> ranges() {
+        return {{Reqs::api_key, Reqs::min_version, Reqs::max_version}...};
+    }
+
+    void respond(const kcoro::received_api_versions_request&, std::int16_t version, kcoro::wire_writer& w) {
+        using response = outgoing<kcoro::api_versions_response>;
+        const auto keys = ranges<kcoro::api_versions_request, kcoro::metadata_request, kcoro::find_coordinator_request,
+                                 kcoro::init_producer_id_request, kcoro::txn_offset_commit_request, kcoro::end_txn_request,
+                                 kcoro::produce_request>();
+        const response::finalized_feature_key features[] = {{"transaction.version", 2, 2}};
+        response resp;
+        resp.api_keys = keys;
+        resp.finalized_features_epoch = 1;
+        resp.finalized_features = features;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    void respond(const kcoro::received_metadata_request&, std::int16_t version, kcoro::wire_writer& w) {
+        using response = outgoing<kcoro::metadata_response>;
+        const response::metadata_response_broker self[] = {{node_id, host, port, std::nullopt}};
+        response resp;
+        resp.brokers = self;
+        resp.cluster_id = "fake-coordinator";
+        resp.controller_id = node_id;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    void respond(const kcoro::received_find_coordinator_request& req, std::int16_t version, kcoro::wire_writer& w) {
+        if (req.key_type == kcoro::coordinator_type::group) ++group_lookups_;
+        using response = outgoing<kcoro::find_coordinator_response>;
+        response resp;
+        const std::string_view key = version >= 4 ? (req.coordinator_keys.empty() ? std::string_view() : req.coordinator_keys.front())
+                                                  : std::string_view(req.key);
+        const response::coordinator found[] = {{key, node_id, host, port, errc::none, std::nullopt}};
+        resp.node_id = node_id;
+        resp.host = host;
+        resp.port = port;
+        if (version >= 4) resp.coordinators = found;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    void respond(const kcoro::received_init_producer_id_request&, std::int16_t version, kcoro::wire_writer& w) {
+        outgoing<kcoro::init_producer_id_response> resp;
+        resp.producer_id = producer_id_;
+        resp.producer_epoch = epoch_;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    void respond(const kcoro::received_txn_offset_commit_request& req, std::int16_t version, kcoro::wire_writer& w) {
+        offset_commit got;
+        got.version = version;
+        got.group_id = req.group_id;
+        got.member_id = req.member_id;
+        got.generation_id = req.generation_id;
+        if (req.group_instance_id) got.group_instance_id = std::string(*req.group_instance_id);
+        got.producer_id = req.producer_id;
+        got.producer_epoch = req.producer_epoch;
+        using response = outgoing<kcoro::txn_offset_commit_response>;
+        std::vector<std::vector<response::txn_offset_commit_response_partition>> answers;
+        std::vector<response::txn_offset_commit_response_topic> topics;
+        for (const auto& t : req.topics) {
+            auto& a = answers.emplace_back();
+            for (const auto& p : t.partitions) {
+                // Appended piece by piece: g++ 12 warns falsely (-Wstringop-overflow) on "/" + a temporary.
+                std::string seen(t.name);
+                for (const std::string& piece : {std::string("/"), std::to_string(p.partition_index), std::string("="),
+                                                 std::to_string(p.committed_offset), std::string(","),
+                                                 std::to_string(p.committed_leader_epoch), std::string(",")})
+                    seen += piece;
+                seen += p.committed_metadata.value_or("(null)");
+                got.partitions.push_back(std::move(seen));
+                a.push_back({p.partition_index, errc::none});
+            }
+        }
+        if (!offset_commit_errors.empty() && !answers.empty() && !answers.back().empty()) {
+            answers.back().back().error_code = offset_commit_errors.front();
+            offset_commit_errors.erase(offset_commit_errors.begin());
+        }
+        for (std::size_t i = 0; i < answers.size(); ++i) topics.push_back({req.topics[i].name, answers[i]});
+        offset_commits_.push_back(std::move(got));
+        response resp;
+        resp.topics = topics;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    void respond(const kcoro::received_end_txn_request& req, std::int16_t version, kcoro::wire_writer& w) {
+        ends_.push_back(req.committed);
+        outgoing<kcoro::end_txn_response> resp;
+        if (req.producer_epoch == epoch_) ++epoch_;
+        else resp.error_code = errc::producer_fenced;
+        resp.producer_id = producer_id_;
+        resp.producer_epoch = epoch_;
+        kcoro::encode_response(w, version, resp);
+    }
+
+    static constexpr std::int32_t node_id = 1;
+    manual_loop* loop_;
+    std::vector<std::unique_ptr<connection>> connections_;
+    std::vector<offset_commit> offset_commits_;
+    std::vector<bool> ends_;
+    int group_lookups_ = 0;
+    std::int64_t producer_id_ = 4000;
+    std::int16_t epoch_ = 0;
+};
+
+kcoro::task<kcoro::result<void>> init_it(engine* p) { co_return co_await p->init_transactions(10s); }
+kcoro::task<kcoro::result<void>> commit_it(engine* p) { co_return co_await p->commit_transaction(10s); }
+kcoro::task<kcoro::result<void>> abort_it(engine* p) { co_return co_await p->abort_transaction(10s); }
+kcoro::task<kcoro::result<void>> offsets_it(engine* p, std::vector<kcoro::topic_partition_offset> offsets,
+                                            kcoro::consumer_group_metadata group, std::chrono::milliseconds timeout) {
+    co_return co_await p->send_offsets_to_transaction(offsets, group, timeout);
+}
+kcoro::task<kcoro::result<void>> group_id_offsets_it(engine* p, std::vector<kcoro::topic_partition_offset> offsets, std::string group) {
+    co_return co_await p->send_offsets_to_transaction(offsets, group, 10s);
+}
+
+// Runs a call to its end on the loop and returns what it returned.
+kcoro::result<void> run_call(manual_loop& loop, kcoro::task<kcoro::result<void>> call, std::chrono::nanoseconds limit = 30s) {
+    auto r = spawn(loop, std::move(call));
+    REQUIRE(loop.run_until([&] { return r->done(); }, limit));
+    return std::move(*r->value);
+}
+
+// A transactional producer on the fake coordinator with an open transaction.
+std::unique_ptr<engine> in_transaction(manual_loop& loop) {
+    auto p = make_engine(loop, {.transactional_id = "tx"});
+    auto init = run_call(loop, init_it(p.get()));
+    REQUIRE_MESSAGE(init, (init ? "" : init.err().message()));
+    REQUIRE(p->begin_transaction());
+    return p;
+}
+
+std::vector<kcoro::topic_partition_offset> three_offsets() {
+    return {{.topic = "in-a", .partition = 0, .offset = 42, .leader_epoch = 3, .metadata = "m"},
+            {.topic = "in-b", .partition = 2, .offset = 7, .leader_epoch = -1, .metadata = ""},
+            {.topic = "in-a", .partition = 1, .offset = 9, .leader_epoch = 3, .metadata = ""}};
+}
+
+TEST_CASE("send_offsets_to_transaction: TxnOffsetCommit v5 to the group's coordinator, found again and retried until it takes them") {
+    manual_loop loop;
+    fake_coordinator coordinator(loop);
+    auto p = in_transaction(loop);
+    // One partition's error among good ones: load in progress and not coordinator send the
+    // producer to FindCoordinator again, concurrent transactions (the previous end still
+    // completing) to a retry at the same coordinator.
+    coordinator.offset_commit_errors = {errc::coordinator_load_in_progress, errc::not_coordinator, errc::concurrent_transactions};
+    const kcoro::consumer_group_metadata group{.group_id = "g", .generation_id = 5, .member_id = "m-1", .group_instance_id = "i-1"};
+    auto sent = run_call(loop, offsets_it(p.get(), three_offsets(), group, 10s));
+    REQUIRE_MESSAGE(sent, (sent ? "" : sent.err().message()));
+    REQUIRE(coordinator.offset_commits().size() == 4);
+    CHECK(coordinator.group_lookups() == 3);
+    for (const auto& c : coordinator.offset_commits()) {
+        CHECK(c.version == 5);
+        CHECK(c.group_id == "g");
+        CHECK(c.generation_id == 5);
+        CHECK(c.member_id == "m-1");
+        CHECK(c.group_instance_id == std::optional<std::string>("i-1"));
+        CHECK(c.producer_id == p->producer_id());
+        CHECK(c.producer_epoch == p->producer_epoch());
+        // Grouped by topic, in the order each first appears.
+        CHECK(c.partitions == std::vector<std::string>{"in-a/0=42,3,m", "in-a/1=9,3,", "in-b/2=7,-1,"});
+    }
+    CHECK(p->transaction() == kcoro::transaction_phase::in_transaction);
+    // A transaction of offsets and no record is ended all the same: the group is in it.
+    const auto epoch = p->producer_epoch();
+    auto commit = run_call(loop, commit_it(p.get()));
+    REQUIRE_MESSAGE(commit, (commit ? "" : commit.err().message()));
+    CHECK(coordinator.ends() == std::vector<bool>{true});
+    CHECK(p->producer_epoch() == epoch + 1);
+
+    // The group id alone: no generation or member for the coordinator to check.
+    REQUIRE(p->begin_transaction());
+    auto by_id = run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g2"));
+    REQUIRE_MESSAGE(by_id, (by_id ? "" : by_id.err().message()));
+    CHECK(coordinator.offset_commits().back().group_id == "g2");
+    CHECK(coordinator.offset_commits().back().generation_id == -1);
+    CHECK(coordinator.offset_commits().back().member_id.empty());
+    CHECK_FALSE(coordinator.offset_commits().back().group_instance_id);
+    CHECK(coordinator.group_lookups() == 4);  // another group: its coordinator looked up
+    REQUIRE(run_call(loop, abort_it(p.get())));
+    CHECK(coordinator.ends() == std::vector<bool>{true, false});
+    CHECK(close_and_wait(loop, *p));
+}
+
+TEST_CASE("send_offsets_to_transaction: a group that moved on leaves only abort; a fencing answer ends the producer") {
+    SUBCASE("the group rebalanced: abortable, and the producer goes on after the abort") {
+        for (errc refusal : {errc::illegal_generation, errc::unknown_member_id, errc::fenced_instance_id}) {
+            CAPTURE(kcoro::error(refusal).message());
+            manual_loop loop;
+            fake_coordinator coordinator(loop);
+            auto p = in_transaction(loop);
+            coordinator.offset_commit_errors = {refusal};
+            auto sent = run_call(loop, offsets_it(p.get(), three_offsets(), {.group_id = "g", .generation_id = 4, .member_id = "m", .group_instance_id = std::nullopt}, 10s));
+            REQUIRE_FALSE(sent);
+            CHECK(sent.err() == refusal);
+            CHECK(contains(sent.err().message(), "group 'g'"));
+            CHECK(contains(sent.err().message(), "abort the transaction"));
+            CHECK(p->transaction() == kcoro::transaction_phase::abortable_error);
+            auto commit = run_call(loop, commit_it(p.get()));
+            CHECK(commit.err() == refusal);
+            REQUIRE(run_call(loop, abort_it(p.get())));
+            CHECK(coordinator.ends() == std::vector<bool>{false});  // the group was in the transaction: ended
+            REQUIRE(p->begin_transaction());
+            CHECK(run_call(loop, offsets_it(p.get(), three_offsets(), {.group_id = "g", .generation_id = 5, .member_id = "m", .group_instance_id = std::nullopt}, 10s)));
+            CHECK(run_call(loop, commit_it(p.get())));
+            CHECK(close_and_wait(loop, *p));
+        }
+    }
+    SUBCASE("fenced: fatal, saying another instance took over") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        coordinator.offset_commit_errors = {errc::producer_fenced};
+        auto sent = run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+        REQUIRE_FALSE(sent);
+        CHECK(sent.err() == errc::producer_fenced);
+        CHECK(contains(sent.err().message(), "another producer instance"));
+        CHECK(p->transaction() == kcoro::transaction_phase::fatal_error);
+        CHECK(p->begin_transaction().err() == errc::producer_fenced);
+        (void)close_and_wait(loop, *p);
+    }
+}
+
+TEST_CASE("send_offsets_to_transaction returns within its timeout; the commit is refused until the offsets are sent again") {
+    manual_loop loop;
+    fake_coordinator coordinator(loop);
+    auto p = in_transaction(loop);
+    coordinator.offset_commit_errors.assign(1000, errc::coordinator_load_in_progress);
+    const auto started = loop.now();
+    auto sent = run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+    REQUIRE_FALSE(sent);
+    CHECK(sent.err() == errc::timed_out);
+    CHECK(loop.now() - started <= 10s);
+    CHECK(coordinator.offset_commits().size() > 5);  // retried until the deadline
+    CHECK(p->transaction() == kcoro::transaction_phase::in_transaction);
+    auto commit = run_call(loop, commit_it(p.get()));
+    CHECK(commit.err() == errc::invalid_txn_state);
+    CHECK(contains(commit.err().message(), "may lack its offsets"));
+    CHECK(coordinator.ends().empty());
+    coordinator.offset_commit_errors.clear();
+    REQUIRE(run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g")));
+    REQUIRE(run_call(loop, commit_it(p.get())));
+    CHECK(coordinator.ends() == std::vector<bool>{true});
+    CHECK(close_and_wait(loop, *p));
+}
+
+#endif  // KCORO_TEST_SINGLE_HEADER
 
 }  // namespace producer_engine_test

@@ -133,6 +133,87 @@ TEST_CASE("transaction_state: fatal is final, and every call says why") {
     CHECK(s.fatal());
 }
 
+TEST_CASE("transaction_state: offsets are sent only inside a transaction, one call at a time, before its end") {
+    kcoro::transaction_state uninitialized;
+    CHECK(mentions(uninitialized.start_send_offsets(), "call init_transactions() first"));
+    auto s = ready_state();
+    auto outside = s.start_send_offsets();
+    CHECK(outside.err() == errc::invalid_txn_state);
+    CHECK(mentions(outside, "call begin_transaction() first"));
+
+    REQUIRE(s.begin());
+    REQUIRE(s.start_send_offsets());
+    CHECK(s.needs_end_txn());  // the request may have reached the coordinator: the group may be in the transaction
+    CHECK(mentions(s.start_send_offsets(), "another one is in flight"));
+    // Ending the transaction under the request would bump the epoch it carries.
+    CHECK(mentions(s.start_commit(), "send_offsets_to_transaction() is in flight"));
+    CHECK(mentions(s.start_abort(), "send_offsets_to_transaction() is in flight"));
+    CHECK(s.phase() == transaction_phase::in_transaction);
+    CHECK(s.may_send());  // records still go out meanwhile
+    s.offsets_sent();
+    REQUIRE(s.start_send_offsets());  // again, for more partitions
+    s.offsets_sent();
+    REQUIRE(s.start_commit());  // a transaction of offsets and no record is ended too
+    CHECK(s.needs_end_txn());
+    s.ended();
+    REQUIRE(s.begin());
+    CHECK_FALSE(s.needs_end_txn());  // the next transaction starts with none
+
+    // A call that did not finish: the commit is refused until it is made again; abort is not.
+    REQUIRE(s.start_send_offsets());
+    s.offsets_unresolved();
+    auto commit = s.start_commit();
+    CHECK(commit.err() == errc::invalid_txn_state);
+    CHECK(mentions(commit, "may lack its offsets"));
+    REQUIRE(s.start_send_offsets());
+    s.offsets_sent();
+    REQUIRE(s.start_commit());
+    s.ended();
+    REQUIRE(s.begin());
+    REQUIRE(s.start_send_offsets());
+    s.offsets_unresolved();
+    REQUIRE(s.start_abort());
+    CHECK(s.needs_end_txn());
+    s.ended();
+
+    // The coordinator refused them (the group rebalanced): the commit says so, the abort goes on.
+    REQUIRE(s.begin());
+    REQUIRE(s.start_send_offsets());
+    s.offsets_unresolved();
+    s.to_abortable(kcoro::error(errc::illegal_generation, "TxnOffsetCommit for group 'g'"));
+    auto refused = s.start_commit();
+    CHECK(refused.err() == errc::illegal_generation);
+    CHECK(mentions(refused, "call abort_transaction()"));
+    CHECK(mentions(refused, "group 'g'"));
+    REQUIRE(s.start_abort());
+    s.ended();
+
+    // After a failed record only abort is left: no offsets either.
+    REQUIRE(s.begin());
+    s.record_appended();
+    s.record_failed(kcoro::error(errc::record_too_large, "topic 't' partition 0"));
+    CHECK(s.start_send_offsets().err() == errc::record_too_large);
+    s.to_fatal(kcoro::error(errc::producer_fenced, "another producer instance took over"));
+    CHECK(mentions(s.start_send_offsets(), "another producer instance took over"));
+}
+
+TEST_CASE("judge_offset_commit_error: a group that moved on leaves only abort; fencing is fatal") {
+    using kcoro::coordinator_verdict;
+    using kcoro::judge_offset_commit_error;
+    CHECK(judge_offset_commit_error(errc::none) == coordinator_verdict::done);
+    for (errc e : {errc::unknown_member_id, errc::illegal_generation, errc::fenced_instance_id, errc::group_authorization_failed,
+                   errc::transaction_abortable})
+        CHECK_MESSAGE(judge_offset_commit_error(e) == coordinator_verdict::abortable, kcoro::error(e).message());
+    for (errc e : {errc::not_coordinator, errc::coordinator_not_available, errc::coordinator_load_in_progress, errc::request_timed_out,
+                   errc::connection_lost})
+        CHECK_MESSAGE(judge_offset_commit_error(e) == coordinator_verdict::find_coordinator, kcoro::error(e).message());
+    for (errc e : {errc::concurrent_transactions, errc::unknown_topic_or_partition})
+        CHECK_MESSAGE(judge_offset_commit_error(e) == coordinator_verdict::retry, kcoro::error(e).message());
+    for (errc e : {errc::producer_fenced, errc::invalid_producer_epoch, errc::transactional_id_authorization_failed,
+                   errc::unsupported_for_message_format})
+        CHECK_MESSAGE(judge_offset_commit_error(e) == coordinator_verdict::fatal, kcoro::error(e).message());
+}
+
 TEST_CASE("judge_coordinator_error: found again, retried, abortable or fatal") {
     using kcoro::coordinator_verdict;
     CHECK(kcoro::judge_coordinator_error(errc::none) == coordinator_verdict::done);

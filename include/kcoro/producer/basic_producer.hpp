@@ -11,6 +11,7 @@
 #include "../runtime/runtime.hpp"
 #include "../serde/serde.hpp"
 #include "cluster_metadata.hpp"
+#include "consumer_group_metadata.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
 #include "delivery_reporter.hpp"
@@ -23,6 +24,7 @@
 #include "producer_record.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
+#include "topic_partition_offset.hpp"
 
 #include <chrono>
 #include <coroutine>
@@ -199,6 +201,7 @@ public:
     //   co_await p.init_transactions(30s);                 // once; begin does not do it
     //   p.begin_transaction();
     //   co_await p.send(...); p.send_and_forget(...);      // every sending style
+    //   co_await p.send_offsets_to_transaction(offsets, group_metadata, 30s);  // consume-transform-produce
     //   auto c = co_await p.commit_transaction(30s);       // or abort_transaction(30s)
     //
     // Each returns within its timeout, errors as values. A commit fails with a record's error when
@@ -211,6 +214,18 @@ public:
     task<result<void>> init_transactions(std::chrono::milliseconds timeout) { return engine_.init_transactions(timeout); }
     // Opens a transaction; nothing to wait for (partitions join it with their first Produce).
     result<void> begin_transaction() { return engine_.begin_transaction(); }
+    // Commits the consumer group's offsets (the next offset to consume, for each partition) inside
+    // the transaction: the group sees them only if it commits. The full group metadata lets the
+    // coordinator refuse a consumer the group has rebalanced away from (then abort); the group id
+    // alone does not. The arguments are copied.
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets,
+                                                   const consumer_group_metadata& group, std::chrono::milliseconds timeout) {
+        return engine_.send_offsets_to_transaction(offsets, group, timeout);
+    }
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
+                                                   std::chrono::milliseconds timeout) {
+        return engine_.send_offsets_to_transaction(offsets, group_id, timeout);
+    }
     // Waits for every record of the transaction, then commits it.
     task<result<void>> commit_transaction(std::chrono::milliseconds timeout) { return engine_.commit_transaction(timeout); }
     // Fails the records not yet sent, waits for those in flight, then aborts it.

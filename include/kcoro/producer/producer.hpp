@@ -19,6 +19,8 @@
 #include "retry_policy.hpp"
 #include "producer_identity.hpp"
 #include "producer_stats.hpp"
+#include "consumer_group_metadata.hpp"
+#include "topic_partition_offset.hpp"
 #include "transaction_state.hpp"
 #include "transaction_manager.hpp"
 #include "producer_engine.hpp"

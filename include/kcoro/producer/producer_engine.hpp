@@ -19,6 +19,7 @@
 #include "broker_connection.hpp"
 #include "broker_sender.hpp"
 #include "cluster_metadata.hpp"
+#include "consumer_group_metadata.hpp"
 #include "delivery.hpp"
 #include "delivery_handle.hpp"
 #include "delivery_reporter.hpp"
@@ -32,6 +33,7 @@
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
+#include "topic_partition_offset.hpp"
 #include "transaction_manager.hpp"
 #include "transaction_state.hpp"
 
@@ -209,6 +211,24 @@ public:
     result<void> begin_transaction() {
         if (auto t = transactional_call("begin_transaction()"); !t) return t;
         return txn_.state().begin();
+    }
+
+    // Commits the consumer group's offsets inside the open transaction (TxnOffsetCommit to the
+    // group's coordinator): the group sees them only if the transaction commits, which is what makes
+    // a consume-transform-produce loop exactly-once. With the full metadata of the group's consumer
+    // the coordinator refuses a consumer the group rebalanced away from (the transaction must then
+    // be aborted); the group id alone skips that check. The offsets and the group are copied: they
+    // need not outlive the call. Commit and abort are refused while it is in flight; after it timed
+    // out the commit is refused until it is called again (abort is not).
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets,
+                                                   const consumer_group_metadata& group, std::chrono::milliseconds timeout) {
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), group, timeout);
+    }
+    task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
+                                                   std::chrono::milliseconds timeout) {
+        consumer_group_metadata group;
+        group.group_id = group_id;
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
     }
 
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
@@ -639,6 +659,24 @@ private:
         accumulator_.take_all([&](producer_batch* b) { fail_batch(b, why); });
     }
 
+    // The work of send_offsets_to_transaction(), on copies held by the coroutine.
+    task<result<void>> offsets_to_transaction(std::vector<topic_partition_offset> offsets, consumer_group_metadata group,
+                                              std::chrono::milliseconds timeout) {
+        const detail::detached_scope::hold keep(background_);
+        if (auto t = transactional_call("send_offsets_to_transaction()"); !t) co_return t;
+        if (group.group_id.empty()) co_return error(errc::invalid_group_id, "send_offsets_to_transaction(): the group id is empty");
+        if (auto s = txn_.state().start_send_offsets(); !s) co_return s;
+        auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
+                                                 rt_.now() + timeout);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
+        if (!sent) {
+            txn_.state().offsets_unresolved();
+            co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
+        }
+        txn_.state().offsets_sent();
+        co_return ok();
+    }
+
     // EndTxn when the transaction reached the broker; then the next transaction may begin, with the
     // id and epoch the coordinator returned.
     task<result<void>> complete_transaction(bool commit, steady_time deadline, std::chrono::milliseconds timeout) {
@@ -665,14 +703,16 @@ private:
     }
 
     // What a failed coordinator call leaves: a timeout or a closing producer changes nothing (the
-    // call may be made again); an abortable error leaves only abort; anything else is fatal.
-    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout) {
+    // call may be made again); an abortable error (as `judge` tells them) leaves only abort;
+    // anything else is fatal.
+    error transaction_failed(error e, std::string_view call, std::chrono::milliseconds timeout,
+                             coordinator_verdict (*judge)(errc) noexcept = judge_coordinator_error) {
         const errc k = e.kind();
         if (k == errc::timed_out)
             return error(errc::timed_out, std::string(call) + " did not finish within " + std::to_string(timeout.count()) +
                                               " ms, so its outcome is unknown; call it again to resume it (" + e.detail() + ")");
         if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
-        if (judge_coordinator_error(k) == coordinator_verdict::abortable) {
+        if (judge(k) == coordinator_verdict::abortable) {
             txn_.state().to_abortable(e);
             return e;
         }

@@ -1,9 +1,12 @@
-// The runtime side of a transactional producer (transactional_id set): the transaction
-// coordinator's connection (found with FindCoordinator, key type transaction, and found again when
-// it moves or is loading), InitProducerId for the transactional id, and EndTxn, each re-sent with
-// backoff until the coordinator answers or the call's deadline passes. It speaks the KIP-890 flow
-// (the cluster's finalized transaction.version 2 or more): Produce v12 adds each partition to the
-// transaction, and EndTxn v5 answers with the producer id and epoch of the next transaction.
+// The runtime side of a transactional producer (transactional_id set): a connection to each
+// coordinator it needs, the transaction's (FindCoordinator key type transaction, the
+// transactional id) and the consumer group's whose offsets it commits (key type group, the group
+// id), each found again when it moves or is loading; InitProducerId for the transactional id,
+// TxnOffsetCommit to the group's, and EndTxn, each re-sent with backoff until its coordinator
+// answers or the call's deadline passes. It speaks the KIP-890 flow (the cluster's finalized
+// transaction.version 2 or more): Produce v12 adds each partition to the transaction,
+// TxnOffsetCommit v5 the group, and EndTxn v5 answers with the producer id and epoch of the next
+// transaction.
 //
 // The phases and what each call may do live in transaction_state.hpp; the engine asks this part
 // for the round trips and keeps the records (it flushes a transaction before its EndTxn).
@@ -16,8 +19,10 @@
 #include "../runtime/runtime_concepts.hpp"
 #include "../runtime/wake_signal.hpp"
 #include "broker_connection.hpp"
+#include "consumer_group_metadata.hpp"
 #include "producer_config.hpp"
 #include "retry_policy.hpp"
+#include "topic_partition_offset.hpp"
 #include "transaction_state.hpp"
 
 #include <algorithm>
@@ -68,11 +73,13 @@ public:
     transaction_state& state() noexcept { return state_; }
     const transaction_state& state() const noexcept { return state_; }
     bool busy() const noexcept {
-        if (coordinator_ && coordinator_->busy()) return true;
+        for (const coordinator_link* l : {&txn_coordinator_, &group_coordinator_})
+            if (l->connection && l->connection->busy()) return true;
         return std::any_of(retired_.begin(), retired_.end(), [](const auto& c) { return c->busy(); });
     }
     void close(const error& why) {
-        if (coordinator_) coordinator_->close(why);
+        for (coordinator_link* l : {&txn_coordinator_, &group_coordinator_})
+            if (l->connection) l->connection->close(why);
         for (auto& c : retired_) c->close(why);
     }
 
@@ -90,7 +97,7 @@ public:
         init_producer_id_request req;
         req.transactional_id = std::string_view(p_.config.transactional_id);
         req.transaction_timeout_ms = static_cast<std::int32_t>(p_.config.transaction_timeout.count());
-        auto r = co_await call(req, 3, "InitProducerId", deadline);
+        auto r = co_await call(txn_coordinator_, req, 3, "InitProducerId", deadline);
         if (!r) co_return std::move(r).err();
         co_return producer_identity_grant{r->producer_id, r->producer_epoch};
     }
@@ -103,7 +110,48 @@ public:
         end_request_.producer_id = current.producer_id;
         end_request_.producer_epoch = current.producer_epoch;
         end_request_.committed = commit;
-        return call(end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+        return call(txn_coordinator_, end_request_, 5, commit ? "EndTxn (commit)" : "EndTxn (abort)", deadline);
+    }
+
+    // TxnOffsetCommit v5 to the group's coordinator: the offsets become the group's if the
+    // transaction of `current` commits (the v5 request adds the group to it). Every partition's
+    // answer is judged (judge_offset_commit_error); one to retry sends them all again, which the
+    // coordinator takes as the same commit.
+    task<result<void>> commit_offsets(std::vector<topic_partition_offset> offsets, consumer_group_metadata group,
+                                      producer_identity_grant current, steady_time deadline) {
+        if (group_coordinator_.key != group.group_id) {
+            forget_coordinator(group_coordinator_);
+            group_coordinator_.key = group.group_id;
+        }
+        // The request's topics and partitions, in the order each topic first appears.
+        std::vector<std::string_view> topic_names;
+        std::vector<std::vector<txn_offset_commit_request::txn_offset_commit_request_partition>> partitions;
+        for (const topic_partition_offset& o : offsets) {
+            const auto at = std::find(topic_names.begin(), topic_names.end(), std::string_view(o.topic));
+            const auto i = static_cast<std::size_t>(at - topic_names.begin());
+            if (at == topic_names.end()) {
+                topic_names.push_back(o.topic);
+                partitions.emplace_back();
+            }
+            partitions[i].push_back({.partition_index = o.partition,
+                                     .committed_offset = o.offset,
+                                     .committed_leader_epoch = o.leader_epoch,
+                                     .committed_metadata = std::string_view(o.metadata)});
+        }
+        std::vector<txn_offset_commit_request::txn_offset_commit_request_topic> topics;
+        for (std::size_t i = 0; i < topic_names.size(); ++i) topics.push_back({.name = topic_names[i], .partitions = partitions[i]});
+        txn_offset_commit_request req;
+        req.transactional_id = std::string_view(p_.config.transactional_id);
+        req.group_id = std::string_view(group.group_id);
+        req.producer_id = current.producer_id;
+        req.producer_epoch = current.producer_epoch;
+        req.generation_id = group.generation_id;
+        req.member_id = std::string_view(group.member_id);
+        if (group.group_instance_id) req.group_instance_id = std::string_view(*group.group_instance_id);
+        req.topics = topics;
+        auto r = co_await call(group_coordinator_, req, 5, "TxnOffsetCommit", deadline);
+        if (!r) co_return std::move(r).err();
+        co_return ok();
     }
     static result<producer_identity_grant> grant_of(const end_txn_response& r) {
         if (r.producer_id < 0) return error(errc::malformed_response, "EndTxn v5 answered without the next transaction's producer id");
@@ -133,21 +181,57 @@ public:
     }
 
 private:
-    // The request to the coordinator, found again and re-sent with backoff until it answers with
-    // anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
-    // needs (EndTxn v5 carries the epoch bump).
+    // One coordinator the producer talks to: which (the key type and key FindCoordinator is asked
+    // for) and the connection to it, when there is one.
+    struct coordinator_link {
+        coordinator_type type;
+        std::string key;  // the transactional id, or the group id
+        std::unique_ptr<broker_connection<Runtime>> connection;
+    };
+
+    // What an answer means: its error, and the verdict on it. TxnOffsetCommit answers for each
+    // partition; the gravest partition's error stands for the answer.
+    template <class Resp>
+    static std::pair<errc, coordinator_verdict> judge_answer(const Resp& r) {
+        return {r.error_code, judge_coordinator_error(r.error_code)};
+    }
+    static std::pair<errc, coordinator_verdict> judge_answer(const txn_offset_commit_response& r) {
+        // Looking the coordinator up again also retries; abortable and fatal end the call.
+        constexpr auto gravity = [](coordinator_verdict v) {
+            switch (v) {
+                case coordinator_verdict::done: return 0;
+                case coordinator_verdict::retry: return 1;
+                case coordinator_verdict::find_coordinator: return 2;
+                case coordinator_verdict::abortable: return 3;
+                case coordinator_verdict::fatal: return 4;
+            }
+            return 4;
+        };
+        std::pair<errc, coordinator_verdict> worst{errc::none, coordinator_verdict::done};
+        for (const auto& t : r.topics)
+            for (const auto& p : t.partitions) {
+                const coordinator_verdict v = judge_offset_commit_error(p.error_code);
+                if (gravity(v) > gravity(worst.second)) worst = {p.error_code, v};
+            }
+        return worst;
+    }
+
+    // The request to the link's coordinator, found again and re-sent with backoff until it answers
+    // with anything but a retriable error or `deadline` passes. `min_version`: the lowest this flow
+    // needs (EndTxn v5 carries the epoch bump, TxnOffsetCommit v5 adds the group).
     //
     // Never inlined: g++ 12, inlining this coroutine's start into its caller's, stores the
     // addresses of its resume and destroy parts from a constant outside the caller's COMDAT group;
     // when the linker keeps another translation unit's copy of that group the constant refers to
     // a discarded section and the link fails.
     template <class Req>
-    [[gnu::noinline]] task<result<typename Req::response_type>> call(const Req& req, std::int16_t min_version, std::string_view what, steady_time deadline) {
+    [[gnu::noinline]] task<result<typename Req::response_type>> call(coordinator_link& link, const Req& req, std::int16_t min_version,
+                                                                      std::string_view what, steady_time deadline) {
         int failures = 0;
         error last(errc::timed_out);
         for (;;) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
-            auto conn = co_await coordinator(deadline);
+            auto conn = co_await coordinator(link, deadline);
             if (!conn) co_return std::move(conn).err();
             auto v = negotiate<Req>((*conn)->versions());
             if (!v || *v < min_version)
@@ -156,12 +240,11 @@ private:
                                     " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
             auto r = co_await (*conn)->request(req, *v);
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
-            const errc code = r ? r->error_code : r.err().kind();
-            const coordinator_verdict verdict = judge_coordinator_error(code);
+            const auto [code, verdict] = r ? judge_answer(*r) : std::pair{r.err().kind(), judge_coordinator_error(r.err().kind())};
             if (verdict == coordinator_verdict::done) co_return std::move(r);
             if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
-                co_return final_error(code, what);
-            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator();
+                co_return final_error(link, code, what);
+            if (verdict == coordinator_verdict::find_coordinator) forget_coordinator(link);
             last = r ? error(code, std::string(what)) : std::move(r).err();
             ++failures;
             const bool again = co_await back_off(failures, deadline);
@@ -170,22 +253,34 @@ private:
     }
 
     detail::detached_task abort_abandoned(producer_identity_grant current) {
-        if (coordinator_ && coordinator_->ready()) {
+        if (txn_coordinator_.connection && txn_coordinator_.connection->ready()) {
             // Its own request: a call of the destroyed producer's may still hold end_request_.
             end_txn_request req;
             req.transactional_id = std::string_view(p_.config.transactional_id);
             req.producer_id = current.producer_id;
             req.producer_epoch = current.producer_epoch;
             req.committed = false;
-            if (auto v = negotiate<end_txn_request>(coordinator_->versions()); v && *v >= 5)
-                (void)co_await coordinator_->request(req, *v);
+            if (auto v = negotiate<end_txn_request>(txn_coordinator_.connection->versions()); v && *v >= 5)
+                (void)co_await txn_coordinator_.connection->request(req, *v);
         }
         close(error(errc::producer_destroyed));
     }
 
-    error final_error(errc code, std::string_view what) const {
+    error final_error(const coordinator_link& link, errc code, std::string_view what) const {
         if (code == errc::producer_fenced || code == errc::invalid_producer_epoch) return fenced(what);
-        return error(code, std::string(what) + " for transactional_id '" + p_.config.transactional_id + "'");
+        std::string m(what);
+        m += " for ";
+        m += describe(link);
+        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id)
+            m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
+                 "transaction and go on from the group's committed offsets";
+        return error(code, std::move(m));
+    }
+    static std::string describe(const coordinator_link& link) {
+        std::string m(link.type == coordinator_type::group ? "group '" : "transactional_id '");
+        m += link.key;
+        m += "'";
+        return m;
     }
 
     static error timed_out(std::string_view what, const error& last) {
@@ -201,44 +296,52 @@ private:
         co_return true;
     }
 
-    void forget_coordinator() {
-        if (!coordinator_) return;
-        coordinator_->close(error(errc::not_coordinator, "the transaction coordinator moved"));
-        retired_.push_back(std::move(coordinator_));
+    void forget_coordinator(coordinator_link& link) {
+        if (!link.connection) return;
+        link.connection->close(error(errc::not_coordinator, "the coordinator moved"));
+        retired_.push_back(std::move(link.connection));
     }
 
-    // The coordinator's connection, looked up (FindCoordinator on any broker) and connected when
-    // there is none.
-    task<result<broker_connection<Runtime>*>> coordinator(steady_time deadline) {
+    // The link's connection, looked up (FindCoordinator on any broker) and connected when there is
+    // none.
+    task<result<broker_connection<Runtime>*>> coordinator(coordinator_link& link, steady_time deadline) {
         std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
+        const std::string_view which = link.type == coordinator_type::group ? "the group coordinator" : "the transaction coordinator";
         int failures = 0;
-        error last(errc::coordinator_not_available, "no broker was reachable to look the transaction coordinator up");
-        while (!coordinator_ || !coordinator_->ready()) {
+        std::string nobody("no broker was reachable to look ");
+        nobody += which;
+        nobody += " up";
+        error last(errc::coordinator_not_available, std::move(nobody));
+        while (!link.connection || !link.connection->ready()) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
-            if (coordinator_) forget_coordinator();
-            auto found = co_await find_coordinator();
+            if (link.connection) forget_coordinator(link);
+            auto found = co_await find_coordinator(link);
             if (found) {
-                coordinator_ = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
-                auto c = co_await coordinator_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                auto c = co_await link.connection->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
                 if (c) break;
                 last = std::move(c).err();
             } else {
                 last = std::move(found).err();
                 if (last.kind() != errc::none && judge_coordinator_error(last.kind()) == coordinator_verdict::fatal)
-                    co_return error(last.code(), "FindCoordinator for transactional_id '" + p_.config.transactional_id + "': " + last.detail());
+                    co_return error(last.code(), "FindCoordinator for " + describe(link) + ": " + last.detail());
             }
             ++failures;
             const bool again = co_await back_off(failures, deadline);
-            if (!again) co_return timed_out("finding the transaction coordinator", last);
+            if (!again) {
+                std::string finding("finding ");
+                finding += which;
+                co_return timed_out(finding, last);
+            }
         }
-        co_return coordinator_.get();
+        co_return link.connection.get();
     }
 
     struct coordinator_address {
         std::string host;
         std::uint16_t port = 0;
     };
-    task<result<coordinator_address>> find_coordinator() {
+    task<result<coordinator_address>> find_coordinator(const coordinator_link& link) {
         broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
         if (conn == nullptr) {
             p_.engine.request_metadata();
@@ -247,8 +350,8 @@ private:
         auto v = negotiate<find_coordinator_request>(conn->versions());
         if (!v) co_return std::move(v).err();
         find_coordinator_request req;
-        req.key_type = coordinator_type::transaction;
-        const std::string_view keys[] = {p_.config.transactional_id};
+        req.key_type = link.type;
+        const std::string_view keys[] = {link.key};
         if (*v >= 4) req.coordinator_keys = keys;
         else req.key = keys[0];
         auto r = co_await conn->request(req, *v);
@@ -268,7 +371,7 @@ private:
     task<result<std::int16_t>> transaction_version(steady_time deadline) {
         int failures = 0;
         for (;;) {
-            auto conn = co_await coordinator(deadline);
+            auto conn = co_await coordinator(txn_coordinator_, deadline);
             if (!conn) co_return std::move(conn).err();
             auto v = negotiate<api_versions_request>((*conn)->versions());
             if (!v) co_return std::move(v).err();
@@ -281,7 +384,7 @@ private:
                 co_return std::int16_t{0};
             }
             const error last = r ? error(r->error_code, "ApiVersions") : std::move(r).err();
-            forget_coordinator();
+            forget_coordinator(txn_coordinator_);
             ++failures;
             const bool again = co_await back_off(failures, deadline);
             if (!again) co_return timed_out("ApiVersions at the transaction coordinator", last);
@@ -291,7 +394,8 @@ private:
     parts p_;
     transaction_state state_;
     end_txn_request end_request_;
-    std::unique_ptr<broker_connection<Runtime>> coordinator_;
+    coordinator_link txn_coordinator_{coordinator_type::transaction, p_.config.transactional_id, nullptr};
+    coordinator_link group_coordinator_{coordinator_type::group, {}, nullptr};
     std::vector<std::unique_ptr<broker_connection<Runtime>>> retired_;  // closed, still busy
 };
 

@@ -6,6 +6,9 @@
 //
 // A commit or abort that timed out stays where it was, so that calling it again resumes it (the
 // same EndTxn, never the other one): a commit whose outcome is unknown cannot become an abort.
+// Likewise offsets sent to the transaction whose answer did not come: the commit is refused until
+// they are sent again (or the transaction aborted), so that no transaction commits its records
+// without the offsets its caller meant to go with them.
 #pragma once
 
 #include "../detail/prelude.hpp"
@@ -68,6 +71,23 @@ constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
     }
 }
 
+// What the group coordinator's answer to TxnOffsetCommit means, for each partition, as the Java
+// client's TransactionManager judges it: the group refusing the member, its generation or its
+// instance id (a consumer the group rebalanced away from, which must not commit), or refusing the
+// principal, leaves only abort; a partition the coordinator does not know yet, or a request that
+// timed out there, is retried; the rest as any coordinator's answer.
+constexpr coordinator_verdict judge_offset_commit_error(errc e) noexcept {
+    switch (e) {
+        case errc::unknown_member_id:
+        case errc::illegal_generation:
+        case errc::fenced_instance_id:
+        case errc::group_authorization_failed: return coordinator_verdict::abortable;
+        case errc::request_timed_out: return coordinator_verdict::find_coordinator;
+        case errc::unknown_topic_or_partition: return coordinator_verdict::retry;
+        default: return judge_coordinator_error(e);
+    }
+}
+
 // A produce error that ends the producer rather than the transaction: another instance owns the
 // transactional id, or the principal may not use it.
 constexpr bool fatal_in_transaction(errc e) noexcept {
@@ -103,6 +123,7 @@ public:
             phase_ = transaction_phase::in_transaction;
             records_ = 0;
             failed_ = 0;
+            offsets_ = offsets_progress::none;
             return ok();
         }
         return refused("begin_transaction()", why_not_ready());
@@ -124,14 +145,43 @@ public:
         if (phase_ == transaction_phase::in_transaction) to_abortable(e);
     }
 
+    // send_offsets_to_transaction(): inside an open transaction, one at a time. A call that did not
+    // finish (it timed out) is resumed by calling it again.
+    result<void> start_send_offsets() {
+        if (phase_ == transaction_phase::abortable_error || fatal()) return last_error_;
+        if (phase_ != transaction_phase::in_transaction)
+            return refused("send_offsets_to_transaction()", phase_ == transaction_phase::ready
+                                                                ? "no transaction is open: call begin_transaction() first"
+                                                                : why_not_ready());
+        if (offsets_ == offsets_progress::in_flight)
+            return refused("send_offsets_to_transaction()", "another one is in flight: await it first");
+        offsets_ = offsets_progress::in_flight;
+        return ok();
+    }
+    // The coordinator took the offsets: the group is part of the transaction.
+    void offsets_sent() noexcept { offsets_ = offsets_progress::sent; }
+    // No answer, or an error: whether the coordinator holds the offsets is unknown.
+    void offsets_unresolved() noexcept { offsets_ = offsets_progress::unresolved; }
+
     // commit_transaction(): from in_transaction, or again after it timed out.
     result<void> start_commit() {
         if (fatal()) return last_error_;
+        if (phase_ == transaction_phase::in_transaction && offsets_ == offsets_progress::in_flight)
+            return refused("commit_transaction()", "a send_offsets_to_transaction() is in flight: await it first");
+        if (phase_ == transaction_phase::in_transaction && offsets_ == offsets_progress::unresolved)
+            return refused("commit_transaction()",
+                           "a send_offsets_to_transaction() did not finish, so the transaction may lack its offsets: call it "
+                           "again, or abort_transaction()");
         if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::committing) {
             phase_ = transaction_phase::committing;
             return ok();
         }
-        if (phase_ == transaction_phase::abortable_error) return commit_refused();
+        if (phase_ == transaction_phase::abortable_error) {
+            if (failed_ > 0) return commit_refused();
+            // A coordinator's answer, not a record, made the transaction abortable.
+            return error(last_error_.code(), "commit_transaction() is not allowed now: the transaction must be aborted "
+                                             "(call abort_transaction()): " + last_error_.message());
+        }
         if (phase_ == transaction_phase::aborting)
             return refused("commit_transaction()", "an abort_transaction() that timed out is unresolved: call abort_transaction() again");
         return refused("commit_transaction()", why_not_ready());
@@ -147,6 +197,9 @@ public:
     // abort_transaction(): from in_transaction or abortable_error, or again after it timed out.
     result<void> start_abort() {
         if (fatal()) return last_error_;
+        // An EndTxn now would bump the epoch under the TxnOffsetCommit, which would come back fenced.
+        if (offsets_ == offsets_progress::in_flight)
+            return refused("abort_transaction()", "a send_offsets_to_transaction() is in flight: await it first");
         if (phase_ == transaction_phase::in_transaction || phase_ == transaction_phase::abortable_error ||
             phase_ == transaction_phase::aborting) {
             phase_ = transaction_phase::aborting;
@@ -158,14 +211,16 @@ public:
                            "commit_transaction() again");
         return refused("abort_transaction()", why_not_ready());
     }
-    // A transaction of no record has nothing at the coordinator to end (the v2 flow adds a
-    // partition with its first Produce).
-    bool needs_end_txn() const noexcept { return records_ > 0; }
+    // A transaction of no record and no offsets has nothing at the coordinator to end (the v2 flow
+    // adds a partition with its first Produce, and the group with its first TxnOffsetCommit, which
+    // may have arrived even when its answer did not).
+    bool needs_end_txn() const noexcept { return records_ > 0 || offsets_ != offsets_progress::none; }
     // EndTxn answered (or was not needed): the next transaction may begin.
     void ended() noexcept {
         phase_ = transaction_phase::ready;
         records_ = 0;
         failed_ = 0;
+        offsets_ = offsets_progress::none;
         first_failure_ = error();
         last_error_ = error();
     }
@@ -205,7 +260,16 @@ private:
         return {};
     }
 
+    // Where the transaction's send_offsets_to_transaction() calls stand.
+    enum class offsets_progress : std::uint8_t {
+        none,        // none made
+        in_flight,   // one awaits the coordinator
+        unresolved,  // the last one did not finish
+        sent,        // the coordinator took them all
+    };
+
     transaction_phase phase_ = transaction_phase::uninitialized;
+    offsets_progress offsets_ = offsets_progress::none;
     std::int64_t records_ = 0;
     std::int64_t failed_ = 0;
     error first_failure_;
