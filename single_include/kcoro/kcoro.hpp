@@ -4561,6 +4561,8 @@ KCORO_NAMESPACE_END
 // Parsing and encoding need nothing; the key derivation needs OpenSSL's libcrypto.
 
 // ---- begin kcoro/detail/base64.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
 // Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
 
 
@@ -4640,6 +4642,7 @@ inline result<std::string> base64_decode(std::string_view in) {
 
 }  // namespace detail
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
 // ---- end kcoro/detail/base64.hpp ----
 
 #include <array>
