@@ -1,7 +1,8 @@
 // Avro records with a Schema Registry: an order struct mapped to its schema, the schema registered
-// once under "<topic>-value" (Confluent's TopicNameStrategy), then a stream of records each framed
-// as Confluent's deserializers expect (byte 0, the schema id, the Avro body). No record waits on
-// the registry: it is asked when the serializer is made, and never again.
+// once under "<topic>-value" (Confluent's TopicNameStrategy), or the subject's latest version used,
+// then a stream of records each framed as Confluent's deserializers expect (byte 0, the schema id,
+// the Avro body). No record waits on the registry: it is asked when the serializer is made, and
+// never again.
 //
 //   avro_registry <bootstrap servers> <registry url> <topic> <count> [options]
 //     --schema 1|2|3          1: id, item, qty, price; 2: adds "note" with a default (a BACKWARD-
@@ -10,6 +11,8 @@
 //     --bad-every N           every Nth record has a status that is none of the enum's symbols:
 //                             it fails alone, and the others are delivered
 //     --lookup-only           do not register: look the schema up (registered beforehand)
+//     --use-latest            do not register: write the subject's latest version (the struct of
+//                             --schema is checked against it; members it lacks get their defaults)
 //
 // Prints "schema id N" once made, then "delivered D refused R failed F requests Q", where Q counts
 // the HTTP requests the registry client sent. Exit status 0 when every record that fits its schema
@@ -101,6 +104,7 @@ struct options {
     std::string compatibility;
     long bad_every = 0;
     bool lookup_only = false;
+    bool use_latest = false;
 };
 
 using registry_client = kcoro::schema_registry_client<kcoro::event_loop_runtime>;
@@ -108,6 +112,14 @@ using registry_client = kcoro::schema_registry_client<kcoro::event_loop_runtime>
 struct tally {
     long delivered = 0, refused = 0, failed = 0;
 };
+
+template <class Order>
+kcoro::task<kcoro::result<kcoro::confluent_avro_serializer<Order>>> make_serializer(registry_client& registry, const options& opt,
+                                                                                   const std::string& subject,
+                                                                                   const kcoro::avro::schema& schema) {
+    if (opt.use_latest) co_return co_await kcoro::confluent_avro_serializer<Order>::make(registry, subject, {.use_latest_version = true});
+    co_return co_await kcoro::confluent_avro_serializer<Order>::make(registry, subject, schema, {.auto_register_schemas = !opt.lookup_only});
+}
 
 template <class Order, class MakeOrder>
 kcoro::task<int> produce(kcoro::event_loop& loop, registry_client& registry, const options& opt, std::string_view schema_text,
@@ -124,9 +136,9 @@ kcoro::task<int> produce(kcoro::event_loop& loop, registry_client& registry, con
             co_return 1;
         }
     }
-    // The one time the registry is asked: registration (or look-up), and the id cached from then on.
-    auto serializer = co_await kcoro::confluent_avro_serializer<Order>::make(registry, subject, *schema,
-                                                                             {.auto_register_schemas = !opt.lookup_only});
+    // The one time the registry is asked: registration (or look-up, or the latest version), and the
+    // id cached from then on.
+    auto serializer = co_await make_serializer<Order>(registry, opt, subject, *schema);
     if (!serializer) {
         std::printf("refused: %s\n", serializer.err().message().c_str());
         co_return serializer.err().code().category() == kcoro::schema_registry_category() ? 3 : 1;
@@ -167,7 +179,7 @@ kcoro::task<int> produce(kcoro::event_loop& loop, registry_client& registry, con
 int usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: %s <bootstrap servers> <registry url> <topic> <count> [--schema 1|2|3] [--compatibility LEVEL] "
-                 "[--bad-every N] [--lookup-only]\n",
+                 "[--bad-every N] [--lookup-only] [--use-latest]\n",
                  argv0);
     return 2;
 }
@@ -188,6 +200,7 @@ int main(int argc, char** argv) {
         else if (a == "--compatibility" && has_value) opt.compatibility = argv[++i];
         else if (a == "--bad-every" && has_value) opt.bad_every = std::atol(argv[++i]);
         else if (a == "--lookup-only") opt.lookup_only = true;
+        else if (a == "--use-latest") opt.use_latest = true;
         else return usage(argv[0]);
     }
     kcoro::event_loop loop;

@@ -5039,16 +5039,102 @@ struct std::is_error_code_enum<kcoro::schema_registry_errc> : std::true_type {};
 //
 // Ids are cached: by (subject, schema) for register and look-up (the schema's Parsing Canonical
 // Form for an avro::schema, its text for a string), by id for fetches, so that a serializer made
-// twice for the same subject asks once. Every request is bounded by request_timeout, the connect
-// included. Errors are values: what the registry answered (schema_registry_category(): its
-// error_code, the HTTP status and its message in the detail), or why it could not be asked
-// (connection_failed, timed_out, connection_lost, malformed_http). Destroy the client only once
-// no request is in flight: a request's coroutine refers to it until it returns.
+// twice for the same subject asks once; a subject's latest version for latest_cache_ttl, and
+// forgotten when this client registers a schema under the subject. Every request is bounded by
+// request_timeout, the connect included. Errors are values: what the registry answered
+// (schema_registry_category(): its error_code, the HTTP status and its message in the detail), or
+// why it could not be asked (connection_failed, timed_out, connection_lost, malformed_http).
+// Destroy the client only once no request is in flight: a request's coroutine refers to it until
+// it returns.
 //
 //   auto registry = kcoro::schema_registry_client<kcoro::event_loop_runtime>::create(
-//       rt, {.url = "http://127.0.0.1:8081"});
+//       rt, {.url = "http://127.0.0.1:8081", .basic_auth_user_info = "user:secret"});
 //   auto id = co_await (*registry)->register_schema("orders-value", schema);   // result<std::int32_t>
 
+// ---- begin kcoro/detail/base64.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+// Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+namespace detail {
+
+inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    out.reserve(out.size() + (n + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (n - i == 1) {
+        const std::uint32_t v = std::uint32_t{p[i]} << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += "==";
+    } else if (n - i == 2) {
+        const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += '=';
+    }
+}
+
+constexpr int base64_value(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// Strict: padded, canonical (unused low bits zero), no whitespace. A SCRAM server that sends
+// anything else is not speaking SCRAM, and leniency here would only widen what a fuzzer can reach.
+inline result<std::string> base64_decode(std::string_view in) {
+    if (in.size() % 4 != 0) return error(errc::malformed_response, "base64: length is not a multiple of 4");
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    for (std::size_t i = 0; i < in.size(); i += 4) {
+        const bool last = i + 4 == in.size();
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; ++k) {
+            const char c = in[i + static_cast<std::size_t>(k)];
+            if (c == '=' && last && k >= 2) {
+                v[k] = 0;
+                ++pad;
+                continue;
+            }
+            if (pad != 0) return error(errc::malformed_response, "base64: data after padding");
+            v[k] = base64_value(c);
+            if (v[k] < 0) return error(errc::malformed_response, "base64: invalid character");
+        }
+        const std::uint32_t w = (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
+                                (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+        if ((pad == 1 && (w & 0xffu) != 0) || (pad == 2 && (w & 0xffffu) != 0))
+            return error(errc::malformed_response, "base64: non-canonical padding bits");
+        out += static_cast<char>((w >> 16) & 0xff);
+        if (pad < 2) out += static_cast<char>((w >> 8) & 0xff);
+        if (pad < 1) out += static_cast<char>(w & 0xff);
+    }
+    return out;
+}
+
+}  // namespace detail
+KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+// ---- end kcoro/detail/base64.hpp ----
 // ---- begin kcoro/runtime/detached_task.hpp ----
 #ifndef KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
 #define KCORO_SINGLE_HEADER_KCORO_RUNTIME_DETACHED_TASK_HPP
@@ -5497,6 +5583,13 @@ struct schema_registry_config {
     std::chrono::milliseconds request_timeout{30000};
     // Sent with every request, e.g. {"Authorization", "Bearer ..."}.
     std::vector<std::pair<std::string, std::string>> headers{};
+    // "user:password" for HTTP Basic authentication (RFC 7617), sent as "Authorization: Basic
+    // <base64>" with every request; empty for none. Confluent's basic.auth.user.info, with
+    // basic.auth.credentials.source=USER_INFO. It never appears in an error.
+    std::string basic_auth_user_info{};
+    // How long latest_version() answers a subject from what it last read: negative, for the
+    // client's lifetime (Confluent's latest.cache.ttl.sec default, -1); zero, never cached.
+    std::chrono::milliseconds latest_cache_ttl{-1};
     http_limits limits{};
 };
 
@@ -5614,8 +5707,19 @@ public:
             const http_header h{name, value};
             byte_buffer probe;
             KCORO_TRY(write_http_request({.method = "GET", .target = "/", .host = "h", .headers = std::span(&h, 1)}, probe));
+            if (!config.basic_auth_user_info.empty() && detail::http_iequals(name, "Authorization"))
+                return error(errc::bad_config, "schema registry: basic_auth_user_info and an Authorization header in headers: set one");
         }
-        return std::unique_ptr<schema_registry_client>(new schema_registry_client(std::move(rt), std::move(config), std::move(*ep)));
+        std::string authorization;
+        if (!config.basic_auth_user_info.empty()) {
+            if (config.basic_auth_user_info.find(':') == std::string::npos)
+                return error(errc::bad_config, "schema registry: basic_auth_user_info must be \"user:password\" (it has no ':')");
+            authorization = "Basic ";
+            detail::base64_encode_into(authorization, reinterpret_cast<const unsigned char*>(config.basic_auth_user_info.data()),
+                                       config.basic_auth_user_info.size());
+        }
+        return std::unique_ptr<schema_registry_client>(
+            new schema_registry_client(std::move(rt), std::move(config), std::move(*ep), std::move(authorization)));
     }
 
     schema_registry_client(const schema_registry_client&) = delete;
@@ -5663,15 +5767,25 @@ public:
         co_return out;
     }
 
-    // ---- uncached --------------------------------------------------------------------------------
+    // ---- latest version (cached for latest_cache_ttl) ----------------------------------------
 
-    // The subject's latest version (GET /subjects/{subject}/versions/latest).
+    // The subject's latest version (GET /subjects/{subject}/versions/latest), as last read if that
+    // was less than latest_cache_ttl ago and this client has registered nothing under it since.
     task<result<registered_schema>> latest_version(std::string subject) {
+        const auto ttl = config_.latest_cache_ttl;
+        if (auto it = latest_.find(subject); it != latest_.end()) {
+            if (ttl.count() < 0 || rt_.now() - it->second.read_at < ttl) co_return it->second.schema;
+            latest_.erase(it);
+        }
         const std::string target = "/subjects/" + detail::percent_encode_segment(subject) + "/versions/latest";
         auto r = co_await request("GET", target, std::nullopt);
         if (!r) co_return std::move(r).err();
-        co_return read_subject_version(*r, "GET " + target);
+        auto out = read_subject_version(*r, "GET " + target);
+        if (out && ttl.count() != 0) latest_.insert_or_assign(std::move(subject), cached_latest{*out, rt_.now()});
+        co_return out;
     }
+
+    // ---- uncached --------------------------------------------------------------------------------
 
     // Sets the subject's compatibility level (PUT /config/{subject}): "BACKWARD", "FORWARD",
     // "FULL", "NONE", or their _TRANSITIVE forms.
@@ -5689,8 +5803,8 @@ public:
     const schema_registry_config& config() const noexcept { return config_; }
 
 private:
-    schema_registry_client(Runtime rt, schema_registry_config config, detail::registry_endpoint ep)
-        : rt_(std::move(rt)), config_(std::move(config)), ep_(std::move(ep)) {}
+    schema_registry_client(Runtime rt, schema_registry_config config, detail::registry_endpoint ep, std::string authorization)
+        : rt_(std::move(rt)), config_(std::move(config)), ep_(std::move(ep)), authorization_(std::move(authorization)) {}
 
     task<result<std::int32_t>> id_of(std::string subject, std::string schema, std::string schema_type, std::string key, bool do_register) {
         auto cache_key = std::make_pair(subject, std::move(key));
@@ -5711,6 +5825,7 @@ private:
         const auto v = id ? id->as_int64() : std::nullopt;
         if (!v || *v < 0 || *v > 0x7fffffff) co_return reply_error("POST " + target, "has no schema \"id\" that fits 32 bits");
         const auto out = static_cast<std::int32_t>(*v);
+        if (do_register) latest_.erase(cache_key.first);  // the subject may have a new latest version
         ids_.emplace(std::move(cache_key), out);
         co_return out;
     }
@@ -5791,9 +5906,10 @@ private:
     task<result<http_response>> exchange(const std::string& method, const std::string& target, const std::optional<std::string>& body) {
         const std::string full_target = ep_.base_path + target;
         std::vector<http_header> headers;
-        headers.reserve(config_.headers.size() + 2);
+        headers.reserve(config_.headers.size() + 3);
         headers.push_back({"Accept", "application/vnd.schemaregistry.v1+json, application/json"});
         if (body) headers.push_back({"Content-Type", "application/vnd.schemaregistry.v1+json"});
+        if (!authorization_.empty()) headers.push_back({"Authorization", authorization_});
         for (const auto& [n, v] : config_.headers) headers.push_back({n, v});
         byte_buffer wire;
         auto written = write_http_request({.method = method, .target = full_target, .host = ep_.host_header, .headers = headers,
@@ -5892,14 +6008,21 @@ private:
         co_return parser.take();
     }
 
+    struct cached_latest {
+        registered_schema schema;
+        steady_time read_at;
+    };
+
     Runtime rt_;
     schema_registry_config config_;
     detail::registry_endpoint ep_;
+    std::string authorization_;  // the Authorization header basic_auth_user_info makes; empty for none
     std::optional<stream_type> stream_;
     bool busy_ = false;
     std::deque<std::coroutine_handle<>> waiting_;
     std::map<std::pair<std::string, std::string>, std::int32_t> ids_;
     std::map<std::int32_t, registered_schema> by_id_;
+    std::map<std::string, cached_latest> latest_;
     std::uint64_t requests_sent_ = 0;
 };
 
@@ -5912,14 +6035,19 @@ KCORO_NAMESPACE_END
 //
 // Made once per subject, with a co_await: the registry is asked for the schema's id then (it
 // registers the schema first when auto_register_schemas is set, as Confluent's serializers do by
-// default), and never again; every record is framed with the id it got. It is then a producer's
-// key or value serializer like any other, one that may refuse a value that does not fit its schema
-// (kcoro::fallible_serializer_for): that record alone fails, naming the field.
+// default), or, with use_latest_version, for the subject's latest version, whose schema is then
+// the one written; and never again: every record is framed with the id it got. It is then a
+// producer's key or value serializer like any other, one that may refuse a value that does not
+// fit its schema (kcoro::fallible_serializer_for): that record alone fails, naming the field.
 //
 //   auto ser = co_await kcoro::confluent_avro_serializer<shop::order>::make(*registry,
 //                  kcoro::topic_name_subject("orders", false), schema);
 //   if (!ser) return ser.err();      // the registry's answer, or the mapping's first mismatch
 //   auto p = producer_type::create(rt, cfg, {}, std::move(*ser));
+//
+//   // Schemas registered by a pipeline, the latest written:
+//   auto latest = co_await kcoro::confluent_avro_serializer<shop::order>::make(*registry, "orders-value",
+//                     {.use_latest_version = true});
 
 
 #include <cstdint>
@@ -5933,6 +6061,14 @@ struct confluent_serializer_options {
     // Register the schema under the subject (true, Confluent's default), or only look its id up
     // and fail when the subject does not hold it (false: schemas registered ahead, by a pipeline).
     bool auto_register_schemas = true;
+    // Write the subject's latest version (Confluent's use.latest.version, default false): made
+    // with make(registry, subject, options), with no schema of its own, the serializer reads the
+    // latest version from the registry (through the client's cache, which keeps it for
+    // schema_registry_config::latest_cache_ttl), checks T against that schema and frames every
+    // record with its id. A made serializer keeps the version it was made with. Nothing is
+    // registered: auto_register_schemas does not apply (Confluent's serializers, too, use the
+    // latest version only when they do not register).
+    bool use_latest_version = false;
 };
 
 // Subject names, as Confluent's subject name strategies make them.
@@ -5965,6 +6101,9 @@ public:
     template <class Registry>
     static task<result<confluent_avro_serializer>> make(Registry& registry, std::string subject, avro::schema schema,
                                                         confluent_serializer_options options = {}) {
+        if (options.use_latest_version)
+            co_return error(errc::bad_config, "confluent_avro_serializer: use_latest_version writes the subject's latest schema, not one "
+                                              "given: make it with make(registry, subject, options)");
         // The mapping first: a struct that does not fit the schema is a bug the registry need not hear of.
         auto enc = avro::encoder<T>::make(schema);
         if (!enc) co_return std::move(enc).err();
@@ -5973,6 +6112,27 @@ public:
         auto id = co_await std::move(ask);
         if (!id) co_return std::move(id).err();
         co_return confluent_avro_serializer(*id, std::move(*enc));
+    }
+
+    // With use_latest_version: asks the registry for the subject's latest version, and checks T
+    // against its schema (the error says which version a member does not fit).
+    template <class Registry>
+    static task<result<confluent_avro_serializer>> make(Registry& registry, std::string subject, confluent_serializer_options options) {
+        if (!options.use_latest_version)
+            co_return error(errc::bad_config, "confluent_avro_serializer: made without a schema, it writes the subject's latest version: "
+                                              "set use_latest_version");
+        auto latest = co_await registry.latest_version(subject);
+        if (!latest) co_return std::move(latest).err();
+        const std::string which = "the latest version of subject " + subject + " (version " + std::to_string(latest->version) +
+                                  ", id " + std::to_string(latest->id) + ")";
+        if (latest->schema_type != "AVRO")
+            co_return error(errc::schema_mismatch,
+                            "confluent_avro_serializer: " + which + " is a " + latest->schema_type + " schema, not Avro");
+        auto schema = avro::schema::parse(latest->schema);
+        if (!schema) co_return error(schema.err().code(), "confluent_avro_serializer: " + which + ": " + schema.err().detail());
+        auto enc = avro::encoder<T>::make(*schema);
+        if (!enc) co_return error(enc.err().code(), which + ": " + enc.err().detail());
+        co_return confluent_avro_serializer(latest->id, std::move(*enc));
     }
 
     // For a schema whose id is already known (read from configuration, or a registry asked elsewhere).

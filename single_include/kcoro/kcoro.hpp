@@ -4560,30 +4560,18 @@ KCORO_NAMESPACE_END
 // go into SaslAuthenticate requests and come out of their responses; nothing here touches a socket.
 // Parsing and encoding need nothing; the key derivation needs OpenSSL's libcrypto.
 
+// ---- begin kcoro/detail/base64.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+#define KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+// Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
 
-#include <array>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-
-#if KCORO_HAS_OPENSSL
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#endif
 
 KCORO_NAMESPACE_BEGIN
-
-enum class scram_algorithm : std::uint8_t { sha256, sha512 };
-
-// The name SaslHandshake announces and the broker's sasl.enabled.mechanisms lists.
-constexpr std::string_view scram_mechanism_name(scram_algorithm a) noexcept {
-    return a == scram_algorithm::sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
-}
-
 namespace detail {
 
 inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
@@ -4620,8 +4608,8 @@ constexpr int base64_value(char c) noexcept {
     return -1;
 }
 
-// Strict: padded, canonical (unused low bits zero), no whitespace. A server that sends anything
-// else is not speaking SCRAM, and leniency here would only widen what a fuzzer can reach.
+// Strict: padded, canonical (unused low bits zero), no whitespace. A SCRAM server that sends
+// anything else is not speaking SCRAM, and leniency here would only widen what a fuzzer can reach.
 inline result<std::string> base64_decode(std::string_view in) {
     if (in.size() % 4 != 0) return error(errc::malformed_response, "base64: length is not a multiple of 4");
     std::string out;
@@ -4651,6 +4639,36 @@ inline result<std::string> base64_decode(std::string_view in) {
     }
     return out;
 }
+
+}  // namespace detail
+KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
+// ---- end kcoro/detail/base64.hpp ----
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#if KCORO_HAS_OPENSSL
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#endif
+
+KCORO_NAMESPACE_BEGIN
+
+enum class scram_algorithm : std::uint8_t { sha256, sha512 };
+
+// The name SaslHandshake announces and the broker's sasl.enabled.mechanisms lists.
+constexpr std::string_view scram_mechanism_name(scram_algorithm a) noexcept {
+    return a == scram_algorithm::sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
+}
+
+namespace detail {
 
 // RFC 5802 5.1: ',' and '=' in the user name are written as "=2C" and "=3D".
 inline void scram_escape_name_into(std::string& out, std::string_view name) {

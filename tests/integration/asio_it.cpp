@@ -1,5 +1,6 @@
 // The Asio adapter against the real broker: completion tokens (callback, deferred, use_awaitable
-// inside asio::awaitable) deliver records that kcat reads back.
+// inside asio::awaitable) deliver records that kcat reads back, and transactions committed and
+// aborted through the async_ calls are read back by kcat at read_committed and read_uncommitted.
 #include <kcoro/kcoro.hpp>
 
 #if KCORO_HAS_ASIO && KCORO_HAS_EXCEPTIONS  // asio::awaitable needs exceptions; kcoro's core does not
@@ -20,9 +21,20 @@ inline constexpr auto& deferred = asio::deferred;
 
 #include "support.hpp"
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <set>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace asio_it {
+
+using namespace std::chrono_literals;
+using txn_producer = kcoro::asio_producer<>;
 
 TEST_CASE("asio: callback, deferred and use_awaitable sends are delivered") {
     const std::string topic = kcoro_it::unique_topic("asio");
@@ -58,6 +70,167 @@ TEST_CASE("asio: callback, deferred and use_awaitable sends are delivered") {
     CHECK(deferred == 1);
     CHECK(awaited == 10);
     CHECK(kcoro_it::read_back_with_kcat(topic).size() == 12);
+}
+
+kcoro::producer_config transactional_config(const std::string& stem) {
+    kcoro::producer_config c;
+    c.bootstrap_servers = kcoro_it::bootstrap();
+    c.transactional_id = kcoro_it::unique_topic("asio-txn-" + stem);
+    c.transaction_timeout = 30000ms;
+    return c;
+}
+
+// What each transaction of a run sends: `committed`, then `aborted` (each record delivered before
+// the abort, so that a read_uncommitted consumer sees it was written), then `after`, committed, so
+// that read_committed reads past the aborted records rather than stopping at a pending transaction.
+struct txn_values {
+    std::vector<std::string> committed, aborted, after;
+    explicit txn_values(const std::string& stem) {
+        for (int i = 0; i < 10; ++i) {
+            committed.push_back(stem + "-committed-" + std::to_string(i));
+            aborted.push_back(stem + "-aborted-" + std::to_string(i));
+        }
+        after.push_back(stem + "-after");
+    }
+};
+
+void note(std::vector<std::string>& failures, const std::string& what, const kcoro::result<void>& r) {
+    if (!r) failures.push_back(what + ": " + r.err().message());
+}
+
+// Each transaction also commits one offset of the group `group_of(topic)` for partition
+// `offset_partition` (a consumer's position), which becomes the group's only if it commits.
+std::string group_of(const std::string& topic) { return topic + "-group"; }
+
+asio::awaitable<void> awaited_transaction(txn_producer& p, const std::string& topic, const std::vector<std::string>& values, bool commit,
+                                          std::int32_t offset_partition, std::vector<std::string>& failures) {
+    note(failures, "begin", p->begin_transaction());
+    for (const auto& v : values) {
+        auto d = co_await p.async_send({.topic = topic, .key = v, .value = v}, asio::use_awaitable);
+        if (!d) failures.push_back("send " + v + ": " + d.err().message());
+    }
+    const kcoro::topic_partition_offset position{.topic = topic, .partition = offset_partition, .offset = 5 + offset_partition};
+    const auto sent = co_await p.async_send_offsets_to_transaction(std::span(&position, 1), group_of(topic), 30s, asio::use_awaitable);
+    note(failures, "send offsets", sent);
+    kcoro::result<void> end = kcoro::ok();  // not co_await inside ?:, which g++ 12 mishandles
+    if (commit) end = co_await p.async_commit_transaction(30s, asio::use_awaitable);
+    else end = co_await p.async_abort_transaction(30s, asio::use_awaitable);
+    note(failures, commit ? "commit" : "abort", end);
+}
+
+asio::awaitable<void> awaited_run(txn_producer& p, const std::string& topic, const txn_values& v, std::vector<std::string>& failures) {
+    const auto init = co_await p.async_init_transactions(60s, asio::use_awaitable);
+    note(failures, "init", init);
+    co_await awaited_transaction(p, topic, v.committed, true, 0, failures);
+    co_await awaited_transaction(p, topic, v.aborted, false, 1, failures);
+    co_await awaited_transaction(p, topic, v.after, true, 2, failures);
+    const auto closed = co_await p.async_close(10s, asio::use_awaitable);
+    note(failures, "close", closed);
+}
+
+// The same run with plain callbacks, each step started from the handler of the one before. A
+// transaction's records are sent without waiting, then it is committed (which waits for them), or
+// flushed and aborted.
+struct callback_run {
+    txn_producer& p;
+    const std::string& topic;
+    const txn_values& v;
+    std::vector<std::string> failures;
+
+    void start() {
+        p.async_init_transactions(60s, [this](kcoro::result<void> r) {
+            note(failures, "init", r);
+            transaction(v.committed, true, [this] {
+                transaction(v.aborted, false, [this] {
+                    transaction(v.after, true, [this] { p.async_close(10s, [this](kcoro::result<void> c) { note(failures, "close", c); }); });
+                });
+            });
+        });
+    }
+
+    void transaction(const std::vector<std::string>& values, bool commit, std::function<void()> next) {
+        note(failures, "begin", p->begin_transaction());
+        for (const auto& value : values)
+            p.async_send({.topic = topic, .key = value, .value = value}, [this, &value](kcoro::delivery_result d) {
+                if (!d) failures.push_back("send " + value + ": " + d.err().message());
+            });
+        auto ended = [this, commit, next = std::move(next)](kcoro::result<void> r) {
+            note(failures, commit ? "commit" : "abort", r);
+            next();
+        };
+        if (commit) {
+            p.async_commit_transaction(30s, std::move(ended));
+            return;
+        }
+        p.async_flush([this, ended = std::move(ended)]() mutable { p.async_abort_transaction(30s, std::move(ended)); });
+    }
+};
+
+// What kcat reads at each isolation level: the committed records and `after`, each once, and
+// nothing aborted at read_committed; every record at read_uncommitted.
+void check_read_back(const std::string& topic, const txn_values& v) {
+    std::multiset<std::string> expected(v.committed.begin(), v.committed.end());
+    expected.insert(v.after.begin(), v.after.end());
+    const auto committed = kcoro_it::values_of(kcoro_it::read_back_at_least(topic, kcoro_it::isolation::read_committed, expected.size()));
+    CHECK(std::multiset<std::string>(committed.begin(), committed.end()) == expected);
+    expected.insert(v.aborted.begin(), v.aborted.end());
+    const auto all = kcoro_it::values_of(kcoro_it::read_back_at_least(topic, kcoro_it::isolation::read_uncommitted, expected.size()));
+    CHECK(std::multiset<std::string>(all.begin(), all.end()) == expected);
+}
+
+TEST_CASE("asio: transactions committed and aborted with use_awaitable are read back at read_committed") {
+    const std::string topic = kcoro_it::unique_topic("asio-txn-awaited");
+    kcoro_it::create_topic(topic, 3);
+    asio::io_context io;
+    auto p = txn_producer::create(io.get_executor(), transactional_config("awaited"));
+    REQUIRE_MESSAGE(p, (p ? "" : p.err().message()));
+    const txn_values v("awaited");
+    std::vector<std::string> failures;
+    asio::co_spawn(io, awaited_run(*p, topic, v, failures), asio::detached);
+    io.run();
+    for (const auto& f : failures) FAIL_CHECK(f);
+    check_read_back(topic, v);
+    // Partitions 0 and 2 were committed with their transactions; 1 was aborted with its own.
+    const std::map<std::int32_t, std::int64_t> committed{{0, 5}, {2, 7}};
+    CHECK(kcoro_it::group_offsets_when(group_of(topic), topic, committed) == committed);
+}
+
+TEST_CASE("asio: transactions committed and aborted with callbacks are read back at read_committed") {
+    const std::string topic = kcoro_it::unique_topic("asio-txn-callback");
+    kcoro_it::create_topic(topic, 3);
+    asio::io_context io;
+    auto p = txn_producer::create(io.get_executor(), transactional_config("callback"));
+    REQUIRE_MESSAGE(p, (p ? "" : p.err().message()));
+    const txn_values v("callback");
+    callback_run run{*p, topic, v, {}};
+    run.start();
+    io.run();
+    for (const auto& f : run.failures) FAIL_CHECK(f);
+    check_read_back(topic, v);
+}
+
+TEST_CASE("asio: the transactional calls complete with the engine's error through deferred and use_future too") {
+    asio::io_context io;
+    auto p = kcoro::asio_producer<>::create(io.get_executor(), {.bootstrap_servers = kcoro_it::bootstrap()});
+    REQUIRE(p);
+    kcoro::result<void> init = kcoro::ok();
+    p->async_init_transactions(1s, kcoro_it::deferred)([&](kcoro::result<void> r) { init = std::move(r); });
+    std::future<kcoro::result<void>> commit = p->async_commit_transaction(1s, asio::use_future);
+    kcoro::result<void> aborted = kcoro::ok();
+    p->async_abort_transaction(1s, [&](kcoro::result<void> r) { aborted = std::move(r); });
+    p->async_close(10s, [](kcoro::result<void>) {});
+    io.run();
+    // A producer without transactional_id: each call says what it needs.
+    REQUIRE(!init);
+    CHECK(init.err() == kcoro::errc::invalid_txn_state);
+    CHECK_MESSAGE(init.err().message().find("init_transactions() needs a transactional producer") != std::string::npos, init.err().message());
+    REQUIRE(commit.wait_for(0s) == std::future_status::ready);
+    const auto c = commit.get();
+    REQUIRE(!c);
+    CHECK(c.err() == kcoro::errc::invalid_txn_state);
+    CHECK_MESSAGE(c.err().message().find("commit_transaction()") != std::string::npos, c.err().message());
+    REQUIRE(!aborted);
+    CHECK(aborted.err() == kcoro::errc::invalid_txn_state);
 }
 
 }  // namespace asio_it

@@ -11,6 +11,9 @@
 #     records are read back with their own id; an incompatible one (a type changed) is refused with
 #     the registry's HTTP 409 and its reason, and no record is sent;
 #   - look-up only (no registration) finds the registered schema, and fails for an unknown subject;
+#   - use_latest_version: with v1 and v2 registered, a v1 struct is written with the latest version
+#     (v2, its new field's default filled in), with one request and nothing registered, and read
+#     back through the registry; an unknown subject fails with the registry's 40401;
 #   - a stream whose registry goes away after the serializer was made is not stopped: its records
 #     are read back with fastavro and the schema fetched by id beforehand.
 set -euo pipefail
@@ -79,7 +82,8 @@ id_of() { sed -n 's/^schema id \([0-9]*\)$/\1/p' "$work/$1.out"; }
 shown() { tail -n 3 "$work/$1.out" "$work/$1.err" | tr '\n' ' '; }
 
 # read_back MODE TOPIC SPEC...: reads the whole topic and checks every record against the specs,
-# ID:VERSION:COUNT:BAD_EVERY each (the records the example sent with that schema id). MODE is
+# ID:VALUES:COUNT:BAD_EVERY each (the records the example sent with that schema id; VALUES is 1 or 2
+# for the values of schema 1 or 2, "1-as-2" for values of schema 1 written with schema 2). MODE is
 # "registry" (Confluent's AvroDeserializer asks the registry at URL) or "fastavro:FILE" (schemas
 # by id from FILE, a JSON object {id: schema}).
 read_back() {
@@ -93,8 +97,8 @@ from confluent_kafka.serialization import SerializationContext, MessageField
 mode, boot, topic, url = sys.argv[1:5]
 specs = {}
 for s in sys.argv[5:]:
-    sid, version, count, bad = (int(x) for x in s.split(":"))
-    specs[sid] = (version, count, bad)
+    sid, version, count, bad = s.split(":")
+    specs[int(sid)] = (version, int(count), int(bad))
 
 if mode == "registry":
     from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -110,8 +114,10 @@ else:
 
 def expected(version, i):
     v = {"id": i, "item": "item-%d" % i, "qty": i % 1000, "price": i / 4, "status": "shipped" if i % 3 == 0 else "open"}
-    if version == 2:
+    if version == "2":
         v["note"] = "note-%d" % i if i % 2 == 0 else None
+    elif version == "1-as-2":
+        v["note"] = None  # the field schema 1 lacks, written as its default
     return v
 
 consumer = Consumer({"bootstrap.servers": boot, "group.id": "kcoro-registry-test", "enable.auto.commit": False})
@@ -191,11 +197,33 @@ run lookup-unknown "$topic-unknown" 10 --lookup-only
 check lookup-unknown-subject "exit $(rc lookup-unknown): $(shown lookup-unknown)" \
   bash -c "test $(rc lookup-unknown) = 3 && grep -q 'HTTP 404.*error_code 40401' '$work/lookup-unknown.out'"
 
+# ---- the subject's latest version, registering nothing ---------------------------------------------
+latest_topic="$topic-latest"
+"$kafka" topic "$dir" create "$latest_topic" 3 >/dev/null
+run latest-v1 "$latest_topic" 0 --compatibility BACKWARD
+run latest-v2 "$latest_topic" 0 --schema 2
+id_latest=$(id_of latest-v2)
+check latest-registered "exit $(rc latest-v1), $(rc latest-v2): $(shown latest-v2)" \
+  test "$(rc latest-v1)" = 0 -a "$(rc latest-v2)" = 0 -a -n "$id_latest" -a "$(id_of latest-v1)" != "$id_latest"
+run latest "$latest_topic" 1000 --use-latest
+check latest-version-used "exit $(rc latest): $(shown latest); v2's id $id_latest" test "$(rc latest)" = 0 -a "$(id_of latest)" = "$id_latest"
+check latest-one-request "$(shown latest)" grep -q "^delivered 1000 refused 0 failed 0 requests 1$" "$work/latest.out"
+versions=$(get "/subjects/$latest_topic-value/versions" "print(v)")
+check latest-registers-nothing "versions: $versions" test "$versions" = "[1, 2]"
+run latest-unknown "$topic-nothing" 10 --use-latest
+check latest-unknown-subject "exit $(rc latest-unknown): $(shown latest-unknown)" \
+  bash -c "test $(rc latest-unknown) = 3 && grep -q 'HTTP 404.*error_code 40401' '$work/latest-unknown.out'"
+
 # ---- read back through the registry ---------------------------------------------------------------
 if read_back registry "$topic" "$id1:1:100000:1000" "$id2:2:1000:0" >"$work/read.out" 2>&1; then
   pass "read-back: $(tail -n 1 "$work/read.out") with Confluent's AvroDeserializer"
 else
   fail read-back "$(head -n 12 "$work/read.out" | tr '\n' ' ')"
+fi
+if read_back registry "$latest_topic" "$id_latest:1-as-2:1000:0" >"$work/read-latest.out" 2>&1; then
+  pass "read-back-latest: $(tail -n 1 "$work/read-latest.out") with Confluent's AvroDeserializer"
+else
+  fail read-back-latest "$(head -n 12 "$work/read-latest.out" | tr '\n' ' ')"
 fi
 
 # ---- the registry goes away after the serializer is made --------------------------------------------

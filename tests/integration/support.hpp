@@ -1,5 +1,6 @@
 // Shared by the integration tests: the broker's address, unique topic names, and reading a topic
-// back with kcat, an independent consumer (librdkafka underneath), to compare with what was sent.
+// back with kcat, an independent consumer (librdkafka underneath), at either isolation level, to
+// compare with what was sent.
 #pragma once
 
 #include <kcoro/kcoro.hpp>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <utility>
@@ -63,11 +65,17 @@ inline std::string unhex(const std::string& s) {
 }
 }  // namespace detail
 
+// What a consumer reads of transactional records: read_committed (librdkafka's default, so what
+// read_back_with_kcat reads unless told) skips aborted ones and stops before open transactions.
+enum class isolation { read_committed, read_uncommitted };
+
 // Reads every record of the topic from the beginning until the end (kcat -e). Keys and values are
 // compared as printed by kcat, so tests use printable data; `-Z` prints NULL for null fields.
-inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic, int timeout_s = 60) {
+inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic, int timeout_s = 60,
+                                                        isolation level = isolation::read_committed) {
     std::string cmd = "timeout " + std::to_string(timeout_s) + " kcat -C -Z -q -e -b '" + bootstrap() + "' -t '" + topic +
-                      "' -f '%p\x1f%o\x1f%T\x1f%k\x1f%s\x1f%h\x1e' 2>/dev/null";
+                      "' -X isolation.level=" + (level == isolation::read_committed ? "read_committed" : "read_uncommitted") +
+                      " -f '%p\x1f%o\x1f%T\x1f%k\x1f%s\x1f%h\x1e' 2>/dev/null";
     std::vector<consumed_record> out;
     const std::string all = detail::run_command(cmd).first;
     std::size_t pos = 0;
@@ -104,6 +112,59 @@ inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic
         }
         out.push_back(std::move(r));
     }
+    return out;
+}
+
+// The topic read back at `level` once it holds at least `expected` records, or as it is after 30 s.
+// The coordinator answers EndTxn before every partition has its marker, and a read_committed
+// consumer sees a transaction's records only once the marker is written.
+inline std::vector<consumed_record> read_back_at_least(const std::string& topic, isolation level, std::size_t expected) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<consumed_record> got = read_back_with_kcat(topic, 30, level);
+    while (got.size() < expected && std::chrono::steady_clock::now() < until) {
+        ::usleep(200 * 1000);
+        got = read_back_with_kcat(topic, 30, level);
+    }
+    return got;
+}
+
+// The group's committed offsets for `topic`, by partition, as Kafka's ConsumerGroupCommand
+// (kafka-consumer-groups --describe --offsets) prints them; none for a group that does not exist.
+inline std::map<std::int32_t, std::int64_t> group_offsets(const std::string& group, const std::string& topic) {
+    const char* source = std::getenv("KCORO_SOURCE_DIR");
+    const std::string cmd = "timeout 120 '" + std::string(source ? source : ".") +
+                            "/scripts/kafka' run org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server '" +
+                            bootstrap() + "' --describe --offsets --group '" + group + "' 2>/dev/null";
+    std::map<std::int32_t, std::int64_t> out;
+    std::istringstream lines(detail::run_command(cmd).first);
+    // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string g, t, partition, offset;
+        if (!(fields >> g >> t >> partition >> offset) || g != group || t != topic || offset == "-") continue;
+        out[std::stoi(partition)] = std::stoll(offset);
+    }
+    return out;
+}
+
+// The coordinator writes the group's commit marker after it answers EndTxn: read until `expected`
+// is there, or 60 s.
+inline std::map<std::int32_t, std::int64_t> group_offsets_when(const std::string& group, const std::string& topic,
+                                                               const std::map<std::int32_t, std::int64_t>& expected) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto got = group_offsets(group, topic);
+    while (got != expected && std::chrono::steady_clock::now() < until) {
+        ::usleep(500 * 1000);
+        got = group_offsets(group, topic);
+    }
+    return got;
+}
+
+// The values of records read back, in the order read; a null value reads as "NULL".
+inline std::vector<std::string> values_of(const std::vector<consumed_record>& records) {
+    std::vector<std::string> out;
+    out.reserve(records.size());
+    for (const auto& r : records) out.push_back(r.value.value_or("NULL"));
     return out;
 }
 

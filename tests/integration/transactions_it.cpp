@@ -37,33 +37,9 @@ kcoro::producer_config transactional_config(const std::string& transactional_id)
     return c;
 }
 
-// The values in the topic, as kcat reads them at `isolation` (read_committed or read_uncommitted).
-std::vector<std::string> values(const std::string& topic, const std::string& isolation) {
-    const std::string cmd = "timeout 30 kcat -C -q -e -b '" + kcoro_it::bootstrap() + "' -t '" + topic + "' -X isolation.level=" +
-                            isolation + " -f '%s\\n' 2>/dev/null";
-    std::vector<std::string> out;
-    const std::string all = kcoro_it::detail::run_command(cmd).first;
-    std::size_t pos = 0;
-    while (pos < all.size()) {
-        const std::size_t end = all.find('\n', pos);
-        if (end == std::string::npos) break;
-        out.push_back(all.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
-
-// The coordinator answers EndTxn before every partition has its marker, and a read_committed
-// consumer sees a transaction's records only once its marker is written: read until `expected`
-// records are there, or 30 s.
-std::vector<std::string> values_when(const std::string& topic, const std::string& isolation, std::size_t expected) {
-    const auto until = std::chrono::steady_clock::now() + 30s;
-    std::vector<std::string> got = values(topic, isolation);
-    while (got.size() < expected && std::chrono::steady_clock::now() < until) {
-        ::usleep(200 * 1000);
-        got = values(topic, isolation);
-    }
-    return got;
+// The values of the topic at `level` once it holds `expected` records, or as it is after 30 s.
+std::vector<std::string> values_when(const std::string& topic, kcoro_it::isolation level, std::size_t expected) {
+    return kcoro_it::values_of(kcoro_it::read_back_at_least(topic, level, expected));
 }
 
 std::string value_of(int transaction, int record) { return "t" + std::to_string(transaction) + "-r" + std::to_string(record); }
@@ -138,12 +114,12 @@ TEST_CASE("committed transactions are read back complete by read_committed; abor
         }
     std::multiset<std::string> read_committed;
     for (const auto& topic : {a, b})
-        for (auto& v : values_when(topic, "read_committed", committed.size() / 2)) read_committed.insert(std::move(v));
+        for (auto& v : values_when(topic, kcoro_it::isolation::read_committed, committed.size() / 2)) read_committed.insert(std::move(v));
     CHECK(read_committed.size() == committed.size());
     CHECK(read_committed == committed);  // each committed record once, no aborted one
     std::multiset<std::string> read_uncommitted;
     for (const auto& topic : {a, b})
-        for (auto& v : values_when(topic, "read_uncommitted", all.size() / 2)) read_uncommitted.insert(std::move(v));
+        for (auto& v : values_when(topic, kcoro_it::isolation::read_uncommitted, all.size() / 2)) read_uncommitted.insert(std::move(v));
     CHECK(read_uncommitted == all);  // the aborted ones were sent
 }
 
@@ -196,11 +172,11 @@ TEST_CASE("a second producer with the same transactional_id fences the first, wh
     kcoro::event_loop loop;
     const auto failures = kcoro::run_until_complete(loop, fenced_run(loop, topic, unique_transactional_id("fenced")));
     for (const auto& f : failures) FAIL_CHECK(f);
-    const auto got = values_when(topic, "read_committed", 5);
+    const auto got = values_when(topic, kcoro_it::isolation::read_committed, 5);
     const std::set<std::string> seen(got.begin(), got.end());
     CHECK(got.size() == 5);
     for (int i = 0; i < 5; ++i) CHECK(seen.count("second-" + std::to_string(i)) == 1);
-    CHECK(values_when(topic, "read_uncommitted", 15).size() == 15);  // the first's ten were written, then aborted
+    CHECK(values_when(topic, kcoro_it::isolation::read_uncommitted, 15).size() == 15);  // the first's ten were written, then aborted
 }
 
 kcoro::task<std::vector<std::string>> close_open(kcoro::event_loop& loop, const std::string& topic, const std::string& id) {
@@ -237,10 +213,10 @@ TEST_CASE("close() with an open transaction aborts it: its records are invisible
     kcoro::event_loop loop;
     const auto failures = kcoro::run_until_complete(loop, close_open(loop, topic, unique_transactional_id("close")));
     for (const auto& f : failures) FAIL_CHECK(f);
-    const auto got = values_when(topic, "read_committed", 1);
+    const auto got = values_when(topic, kcoro_it::isolation::read_committed, 1);
     REQUIRE(got.size() == 1);
     CHECK(got[0] == "after");
-    CHECK(values_when(topic, "read_uncommitted", 11).size() == 11);
+    CHECK(values_when(topic, kcoro_it::isolation::read_uncommitted, 11).size() == 11);
 }
 
 // Destroys a transactional producer whose transaction is open, then writes one record to the
@@ -284,10 +260,10 @@ TEST_CASE("destroying a producer with an open transaction aborts it at once, wit
     loop.run();  // until the destroyed producer's last coroutine (its abort) has ended
     for (auto& f : kcoro::run_until_complete(loop, send_after(loop, topic))) failures.push_back(std::move(f));
     for (const auto& f : failures) FAIL_CHECK(f);
-    const auto got = values_when(topic, "read_committed", 1);  // gives up after 30 s
+    const auto got = values_when(topic, kcoro_it::isolation::read_committed, 1);  // gives up after 30 s
     REQUIRE(got.size() == 1);
     CHECK(got[0] == "after");
-    CHECK(values_when(topic, "read_uncommitted", 11).size() == 11);  // the ten were written, then aborted
+    CHECK(values_when(topic, kcoro_it::isolation::read_uncommitted, 11).size() == 11);  // the ten were written, then aborted
 }
 
 kcoro::task<std::vector<std::string>> undelivered_run(kcoro::event_loop& loop, const std::string& topic, const std::string& id) {
@@ -331,41 +307,9 @@ TEST_CASE("a record that was not delivered fails the commit with its error; afte
     kcoro::event_loop loop;
     const auto failures = kcoro::run_until_complete(loop, undelivered_run(loop, topic, unique_transactional_id("undelivered")));
     for (const auto& f : failures) FAIL_CHECK(f);
-    const auto got = values_when(topic, "read_committed", 1);
+    const auto got = values_when(topic, kcoro_it::isolation::read_committed, 1);
     REQUIRE(got.size() == 1);
     CHECK(got[0] == "next");
-}
-
-// The group's committed offsets for `topic`, by partition, as Kafka's ConsumerGroupCommand
-// (kafka-consumer-groups --describe --offsets) prints them; none for a group that does not exist.
-std::map<std::int32_t, std::int64_t> group_offsets(const std::string& group, const std::string& topic) {
-    const char* source = std::getenv("KCORO_SOURCE_DIR");
-    const std::string cmd = "timeout 120 '" + std::string(source ? source : ".") +
-                            "/scripts/kafka' run org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server '" +
-                            kcoro_it::bootstrap() + "' --describe --offsets --group '" + group + "' 2>/dev/null";
-    std::map<std::int32_t, std::int64_t> out;
-    std::istringstream lines(kcoro_it::detail::run_command(cmd).first);
-    // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream fields(line);
-        std::string g, t, partition, offset;
-        if (!(fields >> g >> t >> partition >> offset) || g != group || t != topic || offset == "-") continue;
-        out[std::stoi(partition)] = std::stoll(offset);
-    }
-    return out;
-}
-
-// The coordinator writes the group's commit marker after it answers EndTxn: read until `expected`
-// is there, or 60 s.
-std::map<std::int32_t, std::int64_t> group_offsets_when(const std::string& group, const std::string& topic,
-                                                        const std::map<std::int32_t, std::int64_t>& expected) {
-    const auto until = std::chrono::steady_clock::now() + 60s;
-    auto got = group_offsets(group, topic);
-    while (got != expected && std::chrono::steady_clock::now() < until) {
-        ::usleep(500 * 1000);
-        got = group_offsets(group, topic);
-    }
-    return got;
 }
 
 std::vector<kcoro::topic_partition_offset> offsets_of(const std::string& topic, std::initializer_list<std::int64_t> by_partition) {
@@ -437,9 +381,9 @@ TEST_CASE("offsets sent in a committed transaction become the group's; those of 
     for (const auto& f : failures) FAIL_CHECK(f);
 
     const std::map<std::int32_t, std::int64_t> expected{{0, 12}, {1, 20}, {2, 30}};
-    CHECK(group_offsets_when(committed, input, expected) == expected);
-    CHECK(group_offsets(aborted, input).empty());
-    const auto got = values_when(output, "read_committed", 10);
+    CHECK(kcoro_it::group_offsets_when(committed, input, expected) == expected);
+    CHECK(kcoro_it::group_offsets(aborted, input).empty());
+    const auto got = values_when(output, kcoro_it::isolation::read_committed, 10);
     const std::multiset<std::string> seen(got.begin(), got.end());
     std::multiset<std::string> want;
     for (int i = 0; i < 10; ++i) want.insert("committed-" + std::to_string(i));

@@ -2,7 +2,9 @@
 // writes, the ids it caches, the registry's refusals as error values, the connection kept alive
 // and opened again, and the bounds on a registry that refuses connections or never answers. Then
 // the Confluent framing (byte 0, the id big-endian, the Avro body) against hand-computed bytes, the
-// serializer made through the registry, and a record that does not fit its schema failing alone.
+// serializer made through the registry (with the schema given, or the subject's latest version),
+// and a record that does not fit its schema failing alone. Basic authentication's header, and the
+// latest version's cache lifetime.
 // Apicurio itself is exercised by tests/integration/registry_test.sh.
 #include <kcoro/avro.hpp>
 #include <kcoro/kcoro.hpp>
@@ -39,8 +41,9 @@ namespace avro = kcoro::avro;
 using client = kcoro::schema_registry_client<manual_runtime>;
 
 // A registry that speaks just enough of Confluent's API: registration (one id per distinct schema
-// text, whatever the subject), look-up, fetch by id, config; and switches for what a real one does
-// to a client: answers with an error, closes a kept-alive connection, never answers.
+// text, whatever the subject), look-up, fetch by id, a subject's latest version, config; and
+// switches for what a real one does to a client: answers with an error, closes a kept-alive
+// connection, never answers.
 class fake_registry {
 public:
     struct request {
@@ -181,6 +184,15 @@ private:
             auto& versions = subjects[subject];
             if (std::find(versions.begin(), versions.end(), id) == versions.end()) versions.push_back(id);
             return {200, "{\"id\":" + std::to_string(id) + "}"};
+        }
+        if (r.method == "GET" && r.target.starts_with(subjects_prefix) && r.target.ends_with("/versions/latest")) {
+            const std::string subject = r.target.substr(subjects_prefix.size(), r.target.size() - subjects_prefix.size() - 16);
+            auto it = subjects.find(subject);
+            if (it == subjects.end() || it->second.empty())
+                return {404, R"({"error_code":40401,"message":"Subject ')" + subject + R"(' not found."})"};
+            const std::int32_t id = it->second.back();
+            return {200, "{\"subject\":" + quoted(subject) + ",\"version\":" + std::to_string(it->second.size()) + ",\"id\":" +
+                             std::to_string(id) + ",\"schema\":" + quoted(schemas[id]) + "}"};
         }
         const std::string ids_prefix = "/schemas/ids/";
         if (r.method == "GET" && r.target.starts_with(ids_prefix)) {
@@ -460,6 +472,92 @@ TEST_CASE("registry_test: headers given in the configuration go with every reque
     CHECK(reg.requests[0].headers.at("authorization") == "Bearer t0ken");
 }
 
+TEST_CASE("registry_test: basic_auth_user_info goes as an Authorization: Basic header with every request, and is never shown") {
+    manual_loop loop;
+    fake_registry reg(loop);
+    // RFC 7617's example: a space in the password, and padding in the encoding.
+    auto c = client::create(manual_runtime(loop), {.url = "http://registry.test:8081", .basic_auth_user_info = "Aladdin:open sesame"});
+    REQUIRE_MESSAGE(c, (c ? "" : c.err().message()));
+    REQUIRE(run(loop, (*c)->register_schema("a", "\"long\"", "AVRO")));
+    REQUIRE(run(loop, (*c)->latest_version("a")));
+    REQUIRE(reg.requests.size() == 2);
+    for (const auto& r : reg.requests) CHECK(r.headers.at("authorization") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+
+    // Refused: the error says so, without the credentials.
+    reg.next_answer = fake_registry::canned{401, R"({"error_code":401,"message":"Unauthorized"})"};
+    auto refused = run(loop, (*c)->register_schema("b", "\"int\"", "AVRO"));
+    REQUIRE(!refused);
+    CHECK(refused.err().code() == schema_registry_errc::unauthorized);
+    CHECK(!contains(refused.err().message(), "sesame"));
+    CHECK(!contains(refused.err().message(), "QWxhZGRpbjpvcGVuIHNlc2FtZQ"));
+
+    auto no_colon = client::create(manual_runtime(loop), {.url = "http://registry.test:8081", .basic_auth_user_info = "s3cret-token"});
+    REQUIRE(!no_colon);
+    CHECK(no_colon.err() == errc::bad_config);
+    CHECK_MESSAGE(contains(no_colon.err().message(), "basic_auth_user_info must be \"user:password\""), no_colon.err().message());
+    CHECK(!contains(no_colon.err().message(), "s3cret"));
+    auto both = client::create(manual_runtime(loop), {.url = "http://registry.test:8081",
+                                                      .headers = {{"authorization", "Bearer t0ken"}},
+                                                      .basic_auth_user_info = "u:p"});
+    REQUIRE(!both);
+    CHECK(both.err() == errc::bad_config);
+    CHECK(!contains(both.err().message(), "t0ken"));
+}
+
+TEST_CASE("registry_test: the latest version is cached for latest_cache_ttl, and forgotten when this client registers under it") {
+    manual_loop loop;
+    fake_registry reg(loop);
+    auto pipeline = make_client(loop);  // registers behind the client's back, as another service would
+    REQUIRE(run(loop, pipeline->register_schema("s", "\"long\"", "AVRO")));
+    const auto gets = [&] {
+        return std::count_if(reg.requests.begin(), reg.requests.end(), [](const fake_registry::request& r) { return r.method == "GET"; });
+    };
+    SUBCASE("by default, for the client's lifetime (Confluent's -1)") {
+        auto c = make_client(loop);
+        CHECK(c->config().latest_cache_ttl.count() < 0);
+        REQUIRE(run(loop, c->latest_version("s")));
+        REQUIRE(run(loop, pipeline->register_schema("s", "\"int\"", "AVRO")));
+        loop.advance(24h);
+        auto latest = run(loop, c->latest_version("s"));
+        REQUIRE(latest);
+        CHECK(latest->id == 1);
+        CHECK(gets() == 1);
+    }
+    SUBCASE("a lifetime: read again once it has passed") {
+        auto made = client::create(manual_runtime(loop), {.url = "http://registry.test:8081", .latest_cache_ttl = 10s});
+        REQUIRE(made);
+        auto& c = *made;
+        auto first = run(loop, c->latest_version("s"));
+        REQUIRE(first);
+        CHECK(first->version == 1);
+        REQUIRE(run(loop, pipeline->register_schema("s", "\"int\"", "AVRO")));
+        loop.advance(9s);
+        auto cached = run(loop, c->latest_version("s"));
+        REQUIRE(cached);
+        CHECK(cached->id == 1);
+        CHECK(gets() == 1);
+        loop.advance(1s);
+        auto fresh = run(loop, c->latest_version("s"));
+        REQUIRE(fresh);
+        CHECK(fresh->id == 2);
+        CHECK(fresh->version == 2);
+        CHECK(gets() == 2);
+        // Registering under the subject makes what was read stale.
+        REQUIRE(run(loop, c->register_schema("s", "\"string\"", "AVRO")));
+        auto after = run(loop, c->latest_version("s"));
+        REQUIRE(after);
+        CHECK(after->id == 3);
+        CHECK(gets() == 3);
+    }
+    SUBCASE("zero: never cached") {
+        auto made = client::create(manual_runtime(loop), {.url = "http://registry.test:8081", .latest_cache_ttl = 0s});
+        REQUIRE(made);
+        REQUIRE(run(loop, (*made)->latest_version("s")));
+        REQUIRE(run(loop, (*made)->latest_version("s")));
+        CHECK(gets() == 2);
+    }
+}
+
 // ---- the Confluent framing ----------------------------------------------------------------------
 
 std::string hex(const kcoro::byte_buffer& b) {
@@ -546,6 +644,80 @@ TEST_CASE("registry_test: the serializer asks the registry once: registering, or
         auto s = run(loop, ser_t::make(*c, "orders-value", parsed(R"({"type":"record","name":"Order","fields":[{"name":"id","type":"string"}]})")));
         REQUIRE(!s);
         CHECK(s.err() == errc::schema_mismatch);
+        CHECK(reg.requests.empty());
+    }
+}
+
+// Order with a field added that has a default: order leaves it out, and its default is written.
+constexpr std::string_view order_schema_v2 = R"({"type": "record", "name": "Order", "namespace": "shop",
+  "fields": [{"name": "id", "type": "long"}, {"name": "item", "type": "string"}, {"name": "qty", "type": "int"},
+             {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["open", "shipped"]}},
+             {"name": "note", "type": ["null", "string"], "default": null}]})";
+
+TEST_CASE("registry_test: use_latest_version writes the subject's latest version, read once, registering nothing") {
+    manual_loop loop;
+    fake_registry reg(loop);
+    auto pipeline = make_client(loop);
+    REQUIRE(run(loop, pipeline->register_schema("orders-value", parsed(order_schema))));
+    REQUIRE(run(loop, pipeline->register_schema("orders-value", parsed(order_schema_v2))));
+    const auto registered = reg.requests.size();
+    auto c = make_client(loop);
+    using ser_t = kcoro::confluent_avro_serializer<order>;
+    auto s = run(loop, ser_t::make(*c, "orders-value", {.use_latest_version = true}));
+    REQUIRE_MESSAGE(s, (s ? "" : s.err().message()));
+    CHECK(s->schema_id() == 2);
+    REQUIRE(reg.requests.size() == registered + 1);
+    CHECK(reg.requests.back().method == "GET");
+    CHECK(reg.requests.back().target == "/subjects/orders-value/versions/latest");
+    CHECK(reg.subjects["orders-value"].size() == 2);
+    kcoro::byte_buffer out;
+    kcoro::buffer_sink sink{out};
+    REQUIRE(s->serialize(order{1, "ab", 3, "shipped"}, sink));
+    // 00 | id 2 | long 1 = 02 | "ab" = 04 61 62 | int 3 = 06 | symbol 1 = 02 | note: the union's null = 00
+    CHECK(hex(out) == "000000000202046162060200");
+    // Made again (a second producer, a restart of the stream): the client's cache answers.
+    auto again = run(loop, ser_t::make(*c, "orders-value", {.use_latest_version = true}));
+    REQUIRE(again);
+    CHECK(again->schema_id() == 2);
+    CHECK(reg.requests.size() == registered + 1);
+}
+
+TEST_CASE("registry_test: use_latest_version refuses a latest version T does not fit, or is not Avro, naming it") {
+    manual_loop loop;
+    fake_registry reg(loop);
+    auto c = make_client(loop);
+    using ser_t = kcoro::confluent_avro_serializer<order>;
+    SUBCASE("no such subject") {
+        auto s = run(loop, ser_t::make(*c, "orders-value", {.use_latest_version = true}));
+        REQUIRE(!s);
+        CHECK(s.err().code() == schema_registry_errc::subject_not_found);
+    }
+    SUBCASE("a member of T the latest version dropped") {
+        constexpr std::string_view without_qty = R"({"type": "record", "name": "Order", "namespace": "shop",
+          "fields": [{"name": "id", "type": "long"}, {"name": "item", "type": "string"},
+                     {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["open", "shipped"]}}]})";
+        REQUIRE(run(loop, c->register_schema("orders-value", parsed(without_qty))));
+        auto s = run(loop, ser_t::make(*c, "orders-value", {.use_latest_version = true}));
+        REQUIRE(!s);
+        CHECK(s.err() == errc::schema_mismatch);
+        CHECK_MESSAGE(contains(s.err().message(),
+                               "the latest version of subject orders-value (version 1, id 1): avro: shop.Order.qty: the C++ member is not a field"),
+                      s.err().message());
+    }
+    SUBCASE("a JSON Schema") {
+        reg.next_answer = fake_registry::canned{200, R"({"subject":"orders-value","version":4,"id":7,"schemaType":"JSON","schema":"{}"})"};
+        auto s = run(loop, ser_t::make(*c, "orders-value", {.use_latest_version = true}));
+        REQUIRE(!s);
+        CHECK(s.err() == errc::schema_mismatch);
+        CHECK_MESSAGE(contains(s.err().message(), "(version 4, id 7) is a JSON schema, not Avro"), s.err().message());
+    }
+    SUBCASE("a schema given as well, or no schema and no use_latest_version: nothing asked") {
+        auto with_schema = run(loop, ser_t::make(*c, "orders-value", parsed(order_schema), {.use_latest_version = true}));
+        REQUIRE(!with_schema);
+        CHECK(with_schema.err() == errc::bad_config);
+        auto neither = run(loop, ser_t::make(*c, "orders-value", kcoro::confluent_serializer_options{}));
+        REQUIRE(!neither);
+        CHECK(neither.err() == errc::bad_config);
         CHECK(reg.requests.empty());
     }
 }

@@ -1,21 +1,43 @@
-// asio_producer: the producer engine on an asio_runtime, with sends, flush and close as Asio
-// asynchronous operations that take any completion token (callbacks, use_awaitable, deferred,
-// use_future).
+// asio_producer: the producer engine on an asio_runtime, with sends, flush, close and the
+// transactional calls as Asio asynchronous operations that take any completion token (callbacks,
+// use_awaitable, deferred, use_future).
 #pragma once
 
 #include "../detail/prelude.hpp"
 #include "../kcoro.hpp"
+#include "../runtime/wake_signal.hpp"
 #include "runtime.hpp"
 #include "send_operation.hpp"
 
 #include <asio.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
+
+namespace detail {
+// An Asio operation that ends with what an engine call's task<T> returns completes with void(T);
+// one that ends with a task<void>, with void().
+template <class Task>
+struct asio_completion_of;
+template <class T>
+struct asio_completion_of<task<T>> {
+    using value_type = T;
+    using signature = void(T);
+};
+template <>
+struct asio_completion_of<task<void>> {
+    using value_type = void;
+    using signature = void();
+};
+}  // namespace detail
 
 // A producer on an Asio executor. Everything of kcoro::basic_producer is reachable with `->`;
 // the async_ functions are Asio asynchronous operations taking any completion token.
@@ -57,22 +79,54 @@ public:
     // Completes once every record so far is acknowledged or failed.
     template <class CompletionToken>
     auto async_flush(CompletionToken&& token) {
-        return asio::async_initiate<CompletionToken, void()>(
-            [this](auto handler) {
-                detail::start_detached(engine_->runtime(), engine_->background(), flush_then_complete(*engine_, std::move(handler)));
-            },
-            token);
+        return async_engine_call(std::forward<CompletionToken>(token), [](engine_type& p) { return p.flush(); });
     }
 
     // Delivers or fails every record within `timeout`, then completes with the close result.
     template <class CompletionToken>
     auto async_close(std::chrono::milliseconds timeout, CompletionToken&& token) {
-        return asio::async_initiate<CompletionToken, void(result<void>)>(
-            [this, timeout](auto handler) {
-                detail::start_detached(engine_->runtime(), engine_->background(),
-                                       close_then_complete(*engine_, timeout, std::move(handler)));
-            },
-            token);
+        return async_engine_call(std::forward<CompletionToken>(token), [timeout](engine_type& p) { return p.close(timeout); });
+    }
+
+    // The transactional calls of basic_producer, each completing with its result<void> within
+    // `timeout` (begin_transaction() has nothing to wait for: call it through `->`):
+    //
+    //   co_await p.async_init_transactions(30s, asio::use_awaitable);   // once
+    //   p->begin_transaction();
+    //   co_await p.async_send(..., asio::use_awaitable);                 // any send style
+    //   auto c = co_await p.async_commit_transaction(30s, asio::use_awaitable);
+    template <class CompletionToken>
+    auto async_init_transactions(std::chrono::milliseconds timeout, CompletionToken&& token) {
+        return async_engine_call(std::forward<CompletionToken>(token), [timeout](engine_type& p) { return p.init_transactions(timeout); });
+    }
+    // The commit comes after every record async_send took before it, also one still waiting for
+    // its topic's metadata or for buffer space, all within `timeout`.
+    template <class CompletionToken>
+    auto async_commit_transaction(std::chrono::milliseconds timeout, CompletionToken&& token) {
+        return async_engine_call(std::forward<CompletionToken>(token),
+                                 [pool = detail::asio_send_pool_ref(pool_.get()), timeout](engine_type& p) {
+                                     return commit_after_waiting_sends(p, pool.get(), timeout);
+                                 });
+    }
+    // The consumer group's offsets, committed with the transaction (basic_producer's
+    // send_offsets_to_transaction). The offsets and the group are copied before this returns.
+    template <class CompletionToken>
+    auto async_send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, consumer_group_metadata group,
+                                           std::chrono::milliseconds timeout, CompletionToken&& token) {
+        return async_engine_call(std::forward<CompletionToken>(token),
+                                 [o = std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), g = std::move(group),
+                                  timeout](engine_type& p) { return p.send_offsets_to_transaction(o, g, timeout); });
+    }
+    template <class CompletionToken>
+    auto async_send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
+                                           std::chrono::milliseconds timeout, CompletionToken&& token) {
+        consumer_group_metadata group;
+        group.group_id = group_id;
+        return async_send_offsets_to_transaction(offsets, std::move(group), timeout, std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    auto async_abort_transaction(std::chrono::milliseconds timeout, CompletionToken&& token) {
+        return async_engine_call(std::forward<CompletionToken>(token), [timeout](engine_type& p) { return p.abort_transaction(timeout); });
     }
 
 private:
@@ -128,17 +182,58 @@ private:
         else r = std::move(enqueued).err();
         asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
-    template <class Handler>
-    static detail::detached_task flush_then_complete(engine_type& p, Handler handler) {
-        auto ex = asio::get_associated_executor(handler, p.runtime().executor());
-        co_await p.flush();
-        asio::dispatch(ex, [h = std::move(handler)]() mutable { std::move(h)(); });
+    template <class Call>
+    using call_task = std::invoke_result_t<Call&, engine_type&>;
+
+    // Every async_ operation but async_send: `call(engine)` makes the engine's task, run as one of
+    // the producer's background coroutines, and the handler gets what it returns. The call is kept
+    // in that coroutine's frame until the task ends, so what it captured by value outlives the
+    // engine's use of it.
+    template <class CompletionToken, class Call>
+    auto async_engine_call(CompletionToken&& token, Call call) {
+        return asio::async_initiate<CompletionToken, typename detail::asio_completion_of<call_task<Call>>::signature>(
+            [this](auto handler, Call c) {
+                detail::start_detached(engine_->runtime(), engine_->background(),
+                                       call_then_complete(*engine_, std::move(c), std::move(handler)));
+            },
+            token, std::move(call));
     }
-    template <class Handler>
-    static detail::detached_task close_then_complete(engine_type& p, std::chrono::milliseconds timeout, Handler handler) {
+    template <class Call, class Handler>
+    static detail::detached_task call_then_complete(engine_type& p, Call call, Handler handler) {
         auto ex = asio::get_associated_executor(handler, p.runtime().executor());
-        auto r = co_await p.close(timeout);
-        asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+        if constexpr (std::is_void_v<typename detail::asio_completion_of<call_task<Call>>::value_type>) {
+            co_await call(p);
+            asio::dispatch(ex, [h = std::move(handler)]() mutable { std::move(h)(); });
+        } else {
+            auto r = co_await call(p);
+            asio::dispatch(ex, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+        }
+    }
+
+    // A record async_send could not enqueue at once waits in a coroutine of its own (send_when_room);
+    // a commit that began before it joined the transaction would have the engine refuse it, as a
+    // record sent during the commit. So the commit first waits until no send waits, within its
+    // timeout. Sends made meanwhile queue behind the waiting ones and join the transaction too.
+    struct sends_watch {
+        detail::asio_send_pool* pool;
+        sends_watch(detail::asio_send_pool* p, detail::wake_signal<asio_runtime>& drained) : pool(p) {
+            pool->watch({[](void* s) noexcept { static_cast<detail::wake_signal<asio_runtime>*>(s)->notify(); }, &drained});
+            self = &drained;
+        }
+        sends_watch(const sends_watch&) = delete;
+        sends_watch& operator=(const sends_watch&) = delete;
+        ~sends_watch() { pool->unwatch(self); }
+        void* self = nullptr;
+    };
+    static task<result<void>> commit_after_waiting_sends(engine_type& p, detail::asio_send_pool* pool, std::chrono::milliseconds timeout) {
+        const steady_time deadline = p.runtime().now() + timeout;
+        if (pool->has_waiting()) {
+            detail::wake_signal<asio_runtime> drained(p.runtime());
+            sends_watch watch(pool, drained);
+            while (pool->has_waiting() && p.runtime().now() < deadline) co_await drained.wait_until(deadline);
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p.runtime().now());
+        co_return co_await p.commit_transaction(std::max(left, std::chrono::milliseconds(0)));
     }
 
     // Before the engine: destroying the engine completes the sends still pending, whose state

@@ -74,13 +74,32 @@ public:
     bool has_waiting() const noexcept { return waiting_ != 0; }
     void begin_wait() noexcept { ++waiting_; }
     void end_wait() noexcept {
-        --waiting_;
+        if (--waiting_ == 0)
+            for (const auto& w : watchers_) w.wake(w.self);
+        delete_if_unused();
+    }
+
+    // An operation that must come after the sends waiting now (a commit, which would otherwise
+    // begin before they join the transaction) is woken when none waits any more. It stays
+    // registered, and keeps the pool alive, until it unwatches.
+    struct watcher {
+        void (*wake)(void*) noexcept;
+        void* self;
+    };
+    void watch(watcher w) { watchers_.push_back(w); }
+    void unwatch(void* self) noexcept { std::erase_if(watchers_, [self](const watcher& w) { return w.self == self; }); }
+
+    // Held by an operation that refers to the pool (asio_send_pool_ref), which may outlive the
+    // producer.
+    void retain() noexcept { ++refs_; }
+    void release_ref() noexcept {
+        --refs_;
         delete_if_unused();
     }
 
 private:
     void delete_if_unused() noexcept {
-        if (orphaned_ && live_ == 0 && waiting_ == 0) delete this;
+        if (orphaned_ && live_ == 0 && waiting_ == 0 && refs_ == 0) delete this;
     }
 
     union block {
@@ -102,7 +121,22 @@ private:
     block* free_ = nullptr;
     std::size_t live_ = 0;
     std::size_t waiting_ = 0;
+    std::vector<watcher> watchers_;
+    std::size_t refs_ = 0;
     bool orphaned_ = false;
+};
+
+// The pool, kept alive for as long as this lives.
+class asio_send_pool_ref {
+public:
+    explicit asio_send_pool_ref(asio_send_pool* p) noexcept : p_(p) { p_->retain(); }
+    asio_send_pool_ref(const asio_send_pool_ref& o) noexcept : p_(o.p_) { p_->retain(); }
+    asio_send_pool_ref& operator=(const asio_send_pool_ref&) = delete;
+    ~asio_send_pool_ref() { p_->release_ref(); }
+    asio_send_pool* get() const noexcept { return p_; }
+
+private:
+    asio_send_pool* p_;
 };
 
 struct asio_send_pool_orphan {

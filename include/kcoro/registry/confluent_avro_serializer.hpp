@@ -4,14 +4,19 @@
 //
 // Made once per subject, with a co_await: the registry is asked for the schema's id then (it
 // registers the schema first when auto_register_schemas is set, as Confluent's serializers do by
-// default), and never again; every record is framed with the id it got. It is then a producer's
-// key or value serializer like any other, one that may refuse a value that does not fit its schema
-// (kcoro::fallible_serializer_for): that record alone fails, naming the field.
+// default), or, with use_latest_version, for the subject's latest version, whose schema is then
+// the one written; and never again: every record is framed with the id it got. It is then a
+// producer's key or value serializer like any other, one that may refuse a value that does not
+// fit its schema (kcoro::fallible_serializer_for): that record alone fails, naming the field.
 //
 //   auto ser = co_await kcoro::confluent_avro_serializer<shop::order>::make(*registry,
 //                  kcoro::topic_name_subject("orders", false), schema);
 //   if (!ser) return ser.err();      // the registry's answer, or the mapping's first mismatch
 //   auto p = producer_type::create(rt, cfg, {}, std::move(*ser));
+//
+//   // Schemas registered by a pipeline, the latest written:
+//   auto latest = co_await kcoro::confluent_avro_serializer<shop::order>::make(*registry, "orders-value",
+//                     {.use_latest_version = true});
 #pragma once
 
 #include "../avro/encoder.hpp"
@@ -33,6 +38,14 @@ struct confluent_serializer_options {
     // Register the schema under the subject (true, Confluent's default), or only look its id up
     // and fail when the subject does not hold it (false: schemas registered ahead, by a pipeline).
     bool auto_register_schemas = true;
+    // Write the subject's latest version (Confluent's use.latest.version, default false): made
+    // with make(registry, subject, options), with no schema of its own, the serializer reads the
+    // latest version from the registry (through the client's cache, which keeps it for
+    // schema_registry_config::latest_cache_ttl), checks T against that schema and frames every
+    // record with its id. A made serializer keeps the version it was made with. Nothing is
+    // registered: auto_register_schemas does not apply (Confluent's serializers, too, use the
+    // latest version only when they do not register).
+    bool use_latest_version = false;
 };
 
 // Subject names, as Confluent's subject name strategies make them.
@@ -65,6 +78,9 @@ public:
     template <class Registry>
     static task<result<confluent_avro_serializer>> make(Registry& registry, std::string subject, avro::schema schema,
                                                         confluent_serializer_options options = {}) {
+        if (options.use_latest_version)
+            co_return error(errc::bad_config, "confluent_avro_serializer: use_latest_version writes the subject's latest schema, not one "
+                                              "given: make it with make(registry, subject, options)");
         // The mapping first: a struct that does not fit the schema is a bug the registry need not hear of.
         auto enc = avro::encoder<T>::make(schema);
         if (!enc) co_return std::move(enc).err();
@@ -73,6 +89,27 @@ public:
         auto id = co_await std::move(ask);
         if (!id) co_return std::move(id).err();
         co_return confluent_avro_serializer(*id, std::move(*enc));
+    }
+
+    // With use_latest_version: asks the registry for the subject's latest version, and checks T
+    // against its schema (the error says which version a member does not fit).
+    template <class Registry>
+    static task<result<confluent_avro_serializer>> make(Registry& registry, std::string subject, confluent_serializer_options options) {
+        if (!options.use_latest_version)
+            co_return error(errc::bad_config, "confluent_avro_serializer: made without a schema, it writes the subject's latest version: "
+                                              "set use_latest_version");
+        auto latest = co_await registry.latest_version(subject);
+        if (!latest) co_return std::move(latest).err();
+        const std::string which = "the latest version of subject " + subject + " (version " + std::to_string(latest->version) +
+                                  ", id " + std::to_string(latest->id) + ")";
+        if (latest->schema_type != "AVRO")
+            co_return error(errc::schema_mismatch,
+                            "confluent_avro_serializer: " + which + " is a " + latest->schema_type + " schema, not Avro");
+        auto schema = avro::schema::parse(latest->schema);
+        if (!schema) co_return error(schema.err().code(), "confluent_avro_serializer: " + which + ": " + schema.err().detail());
+        auto enc = avro::encoder<T>::make(*schema);
+        if (!enc) co_return error(enc.err().code(), which + ": " + enc.err().detail());
+        co_return confluent_avro_serializer(latest->id, std::move(*enc));
     }
 
     // For a schema whose id is already known (read from configuration, or a registry asked elsewhere).

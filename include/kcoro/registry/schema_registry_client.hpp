@@ -5,19 +5,22 @@
 //
 // Ids are cached: by (subject, schema) for register and look-up (the schema's Parsing Canonical
 // Form for an avro::schema, its text for a string), by id for fetches, so that a serializer made
-// twice for the same subject asks once. Every request is bounded by request_timeout, the connect
-// included. Errors are values: what the registry answered (schema_registry_category(): its
-// error_code, the HTTP status and its message in the detail), or why it could not be asked
-// (connection_failed, timed_out, connection_lost, malformed_http). Destroy the client only once
-// no request is in flight: a request's coroutine refers to it until it returns.
+// twice for the same subject asks once; a subject's latest version for latest_cache_ttl, and
+// forgotten when this client registers a schema under the subject. Every request is bounded by
+// request_timeout, the connect included. Errors are values: what the registry answered
+// (schema_registry_category(): its error_code, the HTTP status and its message in the detail), or
+// why it could not be asked (connection_failed, timed_out, connection_lost, malformed_http).
+// Destroy the client only once no request is in flight: a request's coroutine refers to it until
+// it returns.
 //
 //   auto registry = kcoro::schema_registry_client<kcoro::event_loop_runtime>::create(
-//       rt, {.url = "http://127.0.0.1:8081"});
+//       rt, {.url = "http://127.0.0.1:8081", .basic_auth_user_info = "user:secret"});
 //   auto id = co_await (*registry)->register_schema("orders-value", schema);   // result<std::int32_t>
 #pragma once
 
 #include "../avro/schema.hpp"
 #include "../bytes.hpp"
+#include "../detail/base64.hpp"
 #include "../detail/prelude.hpp"
 #include "../error.hpp"
 #include "../http/http_request.hpp"
@@ -55,6 +58,13 @@ struct schema_registry_config {
     std::chrono::milliseconds request_timeout{30000};
     // Sent with every request, e.g. {"Authorization", "Bearer ..."}.
     std::vector<std::pair<std::string, std::string>> headers{};
+    // "user:password" for HTTP Basic authentication (RFC 7617), sent as "Authorization: Basic
+    // <base64>" with every request; empty for none. Confluent's basic.auth.user.info, with
+    // basic.auth.credentials.source=USER_INFO. It never appears in an error.
+    std::string basic_auth_user_info{};
+    // How long latest_version() answers a subject from what it last read: negative, for the
+    // client's lifetime (Confluent's latest.cache.ttl.sec default, -1); zero, never cached.
+    std::chrono::milliseconds latest_cache_ttl{-1};
     http_limits limits{};
 };
 
@@ -172,8 +182,19 @@ public:
             const http_header h{name, value};
             byte_buffer probe;
             KCORO_TRY(write_http_request({.method = "GET", .target = "/", .host = "h", .headers = std::span(&h, 1)}, probe));
+            if (!config.basic_auth_user_info.empty() && detail::http_iequals(name, "Authorization"))
+                return error(errc::bad_config, "schema registry: basic_auth_user_info and an Authorization header in headers: set one");
         }
-        return std::unique_ptr<schema_registry_client>(new schema_registry_client(std::move(rt), std::move(config), std::move(*ep)));
+        std::string authorization;
+        if (!config.basic_auth_user_info.empty()) {
+            if (config.basic_auth_user_info.find(':') == std::string::npos)
+                return error(errc::bad_config, "schema registry: basic_auth_user_info must be \"user:password\" (it has no ':')");
+            authorization = "Basic ";
+            detail::base64_encode_into(authorization, reinterpret_cast<const unsigned char*>(config.basic_auth_user_info.data()),
+                                       config.basic_auth_user_info.size());
+        }
+        return std::unique_ptr<schema_registry_client>(
+            new schema_registry_client(std::move(rt), std::move(config), std::move(*ep), std::move(authorization)));
     }
 
     schema_registry_client(const schema_registry_client&) = delete;
@@ -221,15 +242,25 @@ public:
         co_return out;
     }
 
-    // ---- uncached --------------------------------------------------------------------------------
+    // ---- latest version (cached for latest_cache_ttl) ----------------------------------------
 
-    // The subject's latest version (GET /subjects/{subject}/versions/latest).
+    // The subject's latest version (GET /subjects/{subject}/versions/latest), as last read if that
+    // was less than latest_cache_ttl ago and this client has registered nothing under it since.
     task<result<registered_schema>> latest_version(std::string subject) {
+        const auto ttl = config_.latest_cache_ttl;
+        if (auto it = latest_.find(subject); it != latest_.end()) {
+            if (ttl.count() < 0 || rt_.now() - it->second.read_at < ttl) co_return it->second.schema;
+            latest_.erase(it);
+        }
         const std::string target = "/subjects/" + detail::percent_encode_segment(subject) + "/versions/latest";
         auto r = co_await request("GET", target, std::nullopt);
         if (!r) co_return std::move(r).err();
-        co_return read_subject_version(*r, "GET " + target);
+        auto out = read_subject_version(*r, "GET " + target);
+        if (out && ttl.count() != 0) latest_.insert_or_assign(std::move(subject), cached_latest{*out, rt_.now()});
+        co_return out;
     }
+
+    // ---- uncached --------------------------------------------------------------------------------
 
     // Sets the subject's compatibility level (PUT /config/{subject}): "BACKWARD", "FORWARD",
     // "FULL", "NONE", or their _TRANSITIVE forms.
@@ -247,8 +278,8 @@ public:
     const schema_registry_config& config() const noexcept { return config_; }
 
 private:
-    schema_registry_client(Runtime rt, schema_registry_config config, detail::registry_endpoint ep)
-        : rt_(std::move(rt)), config_(std::move(config)), ep_(std::move(ep)) {}
+    schema_registry_client(Runtime rt, schema_registry_config config, detail::registry_endpoint ep, std::string authorization)
+        : rt_(std::move(rt)), config_(std::move(config)), ep_(std::move(ep)), authorization_(std::move(authorization)) {}
 
     task<result<std::int32_t>> id_of(std::string subject, std::string schema, std::string schema_type, std::string key, bool do_register) {
         auto cache_key = std::make_pair(subject, std::move(key));
@@ -269,6 +300,7 @@ private:
         const auto v = id ? id->as_int64() : std::nullopt;
         if (!v || *v < 0 || *v > 0x7fffffff) co_return reply_error("POST " + target, "has no schema \"id\" that fits 32 bits");
         const auto out = static_cast<std::int32_t>(*v);
+        if (do_register) latest_.erase(cache_key.first);  // the subject may have a new latest version
         ids_.emplace(std::move(cache_key), out);
         co_return out;
     }
@@ -349,9 +381,10 @@ private:
     task<result<http_response>> exchange(const std::string& method, const std::string& target, const std::optional<std::string>& body) {
         const std::string full_target = ep_.base_path + target;
         std::vector<http_header> headers;
-        headers.reserve(config_.headers.size() + 2);
+        headers.reserve(config_.headers.size() + 3);
         headers.push_back({"Accept", "application/vnd.schemaregistry.v1+json, application/json"});
         if (body) headers.push_back({"Content-Type", "application/vnd.schemaregistry.v1+json"});
+        if (!authorization_.empty()) headers.push_back({"Authorization", authorization_});
         for (const auto& [n, v] : config_.headers) headers.push_back({n, v});
         byte_buffer wire;
         auto written = write_http_request({.method = method, .target = full_target, .host = ep_.host_header, .headers = headers,
@@ -450,14 +483,21 @@ private:
         co_return parser.take();
     }
 
+    struct cached_latest {
+        registered_schema schema;
+        steady_time read_at;
+    };
+
     Runtime rt_;
     schema_registry_config config_;
     detail::registry_endpoint ep_;
+    std::string authorization_;  // the Authorization header basic_auth_user_info makes; empty for none
     std::optional<stream_type> stream_;
     bool busy_ = false;
     std::deque<std::coroutine_handle<>> waiting_;
     std::map<std::pair<std::string, std::string>, std::int32_t> ids_;
     std::map<std::int32_t, registered_schema> by_id_;
+    std::map<std::string, cached_latest> latest_;
     std::uint64_t requests_sent_ = 0;
 };
 
