@@ -109,7 +109,8 @@ asio::awaitable<void> awaited_transaction(txn_producer& p, const std::string& to
         auto d = co_await p.async_send({.topic = topic, .key = v, .value = v}, asio::use_awaitable);
         if (!d) failures.push_back("send " + v + ": " + d.err().message());
     }
-    const kcoro::topic_partition_offset position{.topic = topic, .partition = offset_partition, .offset = 5 + offset_partition};
+    const kcoro::topic_partition_offset position{
+        .topic = topic, .partition = offset_partition, .offset = 5 + offset_partition, .leader_epoch = -1, .metadata = {}};
     const auto sent = co_await p.async_send_offsets_to_transaction(std::span(&position, 1), group_of(topic), 30s, asio::use_awaitable);
     note(failures, "send offsets", sent);
     kcoro::result<void> end = kcoro::ok();  // not co_await inside ?:, which g++ 12 mishandles
