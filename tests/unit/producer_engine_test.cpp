@@ -617,6 +617,7 @@ public:
     static constexpr const char* host = "127.0.0.1";
     static constexpr std::uint16_t port = 9092;
     std::vector<errc> offset_commit_errors;
+    std::int16_t transaction_version = 2;  // the finalized feature ApiVersions reports
 
     const std::vector<offset_commit>& offset_commits() const noexcept { return offset_commits_; }
     int group_lookups() const noexcept { return group_lookups_; }
@@ -693,7 +694,10 @@ private:
         const auto keys = ranges<kcoro::api_versions_request, kcoro::metadata_request, kcoro::find_coordinator_request,
                                  kcoro::init_producer_id_request, kcoro::txn_offset_commit_request, kcoro::end_txn_request,
                                  kcoro::produce_request>();
-        const response::finalized_feature_key features[] = {{"transaction.version", 2, 2}};
+        // A cluster that finalizes no transaction.version (older than Kafka 3.9, or formatted
+        // without it) lists none.
+        std::vector<response::finalized_feature_key> features;
+        if (transaction_version > 0) features.push_back({"transaction.version", transaction_version, transaction_version});
         response resp;
         resp.api_keys = keys;
         resp.finalized_features_epoch = 1;
@@ -866,6 +870,43 @@ TEST_CASE("send_offsets_to_transaction: TxnOffsetCommit v5 to the group's coordi
     REQUIRE(run_call(loop, abort_it(p.get())));
     CHECK(coordinator.ends() == std::vector<bool>{true, false});
     CHECK(close_and_wait(loop, *p));
+}
+
+TEST_CASE("init_transactions on a cluster without transaction.version 2 says that the classic flow is not supported yet") {
+    for (const std::int16_t version : {0, 1}) {
+        CAPTURE(version);
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        coordinator.transaction_version = version;
+        auto p = make_engine(loop, {.transactional_id = "tx"});
+        auto init = run_call(loop, init_it(p.get()));
+        REQUIRE_FALSE(init);
+        CHECK(init.err() == errc::unsupported_version);
+        CHECK_MESSAGE(contains(init.err().message(), "transaction.version is " + std::to_string(version)), init.err().message());
+        CHECK_MESSAGE(contains(init.err().message(), "classic flow is not supported yet"), init.err().message());
+        CHECK(p->producer_id() == -1);  // no InitProducerId was sent
+        CHECK(close_and_wait(loop, *p));
+    }
+}
+
+TEST_CASE("destroying a producer whose transaction reached the coordinator sends one EndTxn (abort); one that did not, none") {
+    SUBCASE("offsets sent: the transaction is at the coordinator") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        REQUIRE(run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g")));
+        p.reset();
+        loop.run_idle(1s);
+        CHECK(coordinator.ends() == std::vector<bool>{false});
+    }
+    SUBCASE("begun, nothing sent: nothing to end") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        p.reset();
+        loop.run_idle(1s);
+        CHECK(coordinator.ends().empty());
+    }
 }
 
 TEST_CASE("send_offsets_to_transaction: a group that moved on leaves only abort; a fencing answer ends the producer") {
