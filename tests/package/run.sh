@@ -38,7 +38,14 @@ find_package_way() {
   # The pkg-config file must be enough on its own too.
   local pc_flags
   read -r -a pc_flags <<<"$(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" pkg-config --cflags --libs kcoro)" &&
-  $CXX "${pc_flags[@]}" -Wall -Wextra -Wpedantic -Werror "$root/tests/package/consumer.cpp" -o "$work/pc-consumer" && "$work/pc-consumer"
+  $CXX "${pc_flags[@]}" -Wall -Wextra -Wpedantic -Werror "$root/tests/package/consumer.cpp" -o "$work/pc-consumer" && "$work/pc-consumer" &&
+  # Separate compilation from the installed headers: a program with two producer types declares
+  # the engine, and the one file that includes <kcoro/impl/src.hpp> compiles it.
+  printf '#include <kcoro/impl/src.hpp>\n' >"$work/engine.cpp" &&
+  $CXX "${pc_flags[@]}" -DKCORO_SEPARATE_COMPILATION -Wall -Wextra -Wpedantic -Werror -c "$root/tests/standalone/engine_once.cpp" -o "$work/two-producers.o" &&
+  $CXX "${pc_flags[@]}" -DKCORO_SEPARATE_COMPILATION -Wall -Wextra -Wpedantic -Werror -c "$work/engine.cpp" -o "$work/engine.o" &&
+  $CXX "$work/two-producers.o" "$work/engine.o" "${pc_flags[@]}" -o "$work/separate" && "$work/separate" &&
+  echo "installed: CMake and pkg-config files, LICENSE; a pkg-config consumer and a separately compiled one run"
 }
 
 add_subdirectory_way() {

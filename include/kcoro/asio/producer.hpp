@@ -243,3 +243,9 @@ private:
 };
 
 KCORO_NAMESPACE_END
+
+// Built with KCORO_SEPARATE_COMPILATION, a file only declares the engine for asio_runtime; the one
+// file that includes <kcoro/asio/impl/src.hpp> compiles it (producer/engine_instances.hpp).
+#ifdef KCORO_SEPARATE_COMPILATION
+KCORO_DECLARE_ENGINE(::kcoro::asio_runtime);
+#endif

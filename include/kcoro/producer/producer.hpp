@@ -26,6 +26,7 @@
 #include "producer_engine.hpp"
 #include "basic_producer.hpp"
 #include "admin.hpp"
+#include "engine_instances.hpp"
 
 KCORO_NAMESPACE_BEGIN
 
@@ -67,3 +68,9 @@ auto make_producer(event_loop& loop, producer_config config, KeySerializer key_s
 }
 
 KCORO_NAMESPACE_END
+
+// Built with KCORO_SEPARATE_COMPILATION, a file only declares the engine for kcoro's event loop;
+// the one file that includes <kcoro/impl/src.hpp> compiles it (engine_instances.hpp says how).
+#ifdef KCORO_SEPARATE_COMPILATION
+KCORO_DECLARE_ENGINE(::kcoro::event_loop_runtime);
+#endif
