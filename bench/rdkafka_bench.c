@@ -1,5 +1,7 @@
 // librdkafka's producer under producer_bench's workload: the same options, the same records and the
-// same RESULT line (client=librdkafka), so that scripts/bench can put both clients side by side.
+// same RESULT line (client=librdkafka, and the version of the library it ran on, which may be another
+// than the header's: scripts/bench runs it on Debian's and on the newest), so that scripts/bench can
+// put the clients side by side.
 // Throughput, CPU time per record (getrusage covers librdkafka's own threads), send-to-acknowledgement
 // latency percentiles and peak RSS.
 //
@@ -7,6 +9,7 @@
 //                 [--keyed 0|1 =1] [--acks 0|1|all =all] [--linger-ms L=5]
 //                 [--codec none|gzip|snappy|lz4|zstd =none] [--rate R=0] [--batch-size BYTES=16384]
 //                 [--idempotence 0|1 =1 with acks=all, else 0] [--warmup N=0]
+//   rdkafka_bench --version    the version of the librdkafka it runs on
 //
 // Records go through rd_kafka_producev with a copy of the payload; a full queue is librdkafka's
 // backpressure, answered by serving delivery reports for a millisecond and trying the same record
@@ -77,7 +80,11 @@ static struct options parse(int argc, char** argv) {
     };
     for (int i = 1; i < argc; i += 2) {
         const char* name = argv[i];
-        if (i + 1 >= argc) usage(argv[0], "every option takes a value");
+        if (strcmp(name, "--version") == 0) {  // the library's, which scripts/bench may swap for another
+            printf("%s\n", rd_kafka_version_str());
+            exit(0);
+        }
+        if (i + 1 >= argc) usage(argv[0], "every option but --version takes a value");
         const char* v = argv[i + 1];
         if (strcmp(name, "--bootstrap") == 0) o.bootstrap = v;
         else if (strcmp(name, "--topic") == 0) o.topic = v;
@@ -322,9 +329,10 @@ int main(int argc, char** argv) {
     const double p999 = quantile_us(lat, m, 0.999);
     printf("RESULT client=librdkafka records=%ld delivered=%ld failed=%ld value_bytes=%ld keyed=%d acks=%s "
            "linger_ms=%ld codec=%s rate=%.0f seconds=%.3f rps=%.0f mbps=%.2f cpu_s_per_m=%.3f p50_us=%.1f "
-           "p99_us=%.1f p999_us=%.1f peak_rss_mb=%.1f warmup=%ld\n",
+           "p99_us=%.1f p999_us=%.1f peak_rss_mb=%.1f warmup=%ld version=%s\n",
            o.records, t.delivered, t.failed, o.value_bytes, o.keyed ? 1 : 0, o.acks, o.linger_ms, o.codec, o.rate,
-           wall, n / wall, n * (double)o.value_bytes / wall / 1e6, cpu / n * 1e6, p50, p99, p999, peak_rss_mb(), o.warmup);
+           wall, n / wall, n * (double)o.value_bytes / wall / 1e6, cpu / n * 1e6, p50, p99, p999, peak_rss_mb(), o.warmup,
+           rd_kafka_version_str());
     free(lat);
     free(value);
     free(t.latency_ns);
