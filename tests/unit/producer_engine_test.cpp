@@ -1122,6 +1122,42 @@ TEST_CASE("commit_transaction whose EndTxn answer comes after its timeout return
     CHECK(close_and_wait(loop, *p));
 }
 
+TEST_CASE("close() during send_offsets_to_transaction waits for it within its timeout, then aborts the transaction") {
+    SUBCASE("the offsets are answered within close()'s timeout: aborted, close() is ok") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        coordinator.delay_next(kcoro::txn_offset_commit_request::api_key, 3s);
+        const auto started = loop.now();
+        auto sent = spawn(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+        loop.advance(1s);
+        REQUIRE_FALSE(sent->done());
+        auto closed = close_and_wait(loop, *p, 10s);
+        CHECK_MESSAGE(closed, (closed ? "" : closed.err().message()));
+        REQUIRE(sent->done());
+        CHECK_MESSAGE(*sent->value, (*sent->value ? "" : sent->value->err().message()));
+        CHECK(coordinator.ends() == std::vector<bool>{false});  // the transaction, with the group in it, aborted
+        CHECK(loop.now() - started < 3s + 100ms);
+    }
+    SUBCASE("close()'s timeout passes first: no abort, and close() says why") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        coordinator.delay_next(kcoro::txn_offset_commit_request::api_key, 8s);
+        auto sent = spawn(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+        loop.advance(1s);
+        const auto closing = loop.now();
+        auto closed = close_and_wait(loop, *p, 2s);
+        CHECK(loop.now() - closing <= 2s + 100ms);
+        REQUIRE_FALSE(closed);
+        CHECK(closed.err() == errc::timed_out);
+        CHECK_MESSAGE(contains(closed.err().message(), "send_offsets_to_transaction() was still in flight"), closed.err().message());
+        CHECK(coordinator.ends().empty());
+        REQUIRE(sent->done());
+        CHECK(sent->value->err() == errc::producer_closed);
+    }
+}
+
 #endif  // KCORO_TEST_SINGLE_HEADER
 
 }  // namespace producer_engine_test

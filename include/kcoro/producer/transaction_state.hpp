@@ -162,6 +162,7 @@ public:
     void offsets_sent() noexcept { offsets_ = offsets_progress::sent; }
     // No answer, or an error: whether the coordinator holds the offsets is unknown.
     void offsets_unresolved() noexcept { offsets_ = offsets_progress::unresolved; }
+    bool offsets_in_flight() const noexcept { return offsets_ == offsets_progress::in_flight; }
 
     // commit_transaction(): from in_transaction, or again after it timed out.
     result<void> start_commit() {
