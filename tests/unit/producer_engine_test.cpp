@@ -955,7 +955,9 @@ TEST_CASE("destroying a producer whose transaction reached the coordinator sends
 
 TEST_CASE("send_offsets_to_transaction: a group that moved on leaves only abort; a fencing answer ends the producer") {
     SUBCASE("the group rebalanced: abortable, and the producer goes on after the abort") {
-        for (errc refusal : {errc::illegal_generation, errc::unknown_member_id, errc::fenced_instance_id}) {
+        // STALE_MEMBER_EPOCH: a member of a KIP-848 group whose epoch moved on (what the Java
+        // client treats as ILLEGAL_GENERATION since KIP-1319).
+        for (errc refusal : {errc::illegal_generation, errc::unknown_member_id, errc::fenced_instance_id, errc::stale_member_epoch}) {
             CAPTURE(kcoro::error(refusal).message());
             manual_loop loop;
             fake_coordinator coordinator(loop);
