@@ -12233,6 +12233,7 @@ KCORO_NAMESPACE_END
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -12241,6 +12242,14 @@ struct consumer_group_metadata {
     std::int32_t generation_id = -1;
     std::string member_id;
     std::optional<std::string> group_instance_id;  // static membership (group.instance.id), if the consumer has one
+
+    // The group id alone (Java's `new ConsumerGroupMetadata(groupId)`): what every
+    // send_offsets_to_transaction() overload taking a group id sends.
+    static consumer_group_metadata from_group_id(std::string_view group_id) {
+        consumer_group_metadata g;
+        g.group_id = group_id;
+        return g;
+    }
 };
 
 KCORO_NAMESPACE_END
@@ -14177,9 +14186,8 @@ public:
     }
     task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
                                                    std::chrono::milliseconds timeout) {
-        consumer_group_metadata group;
-        group.group_id = group_id;
-        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()),
+                                      consumer_group_metadata::from_group_id(group_id), timeout);
     }
 
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).

@@ -903,6 +903,11 @@ TEST_CASE("send_offsets_to_transaction: TxnOffsetCommit v5 to the group's coordi
     CHECK(p->producer_epoch() == epoch + 1);
 
     // The group id alone: no generation or member for the coordinator to check.
+    const auto alone = kcoro::consumer_group_metadata::from_group_id("g2");
+    CHECK(alone.group_id == "g2");
+    CHECK(alone.generation_id == -1);
+    CHECK(alone.member_id.empty());
+    CHECK_FALSE(alone.group_instance_id);
     REQUIRE(p->begin_transaction());
     auto by_id = run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g2"));
     REQUIRE_MESSAGE(by_id, (by_id ? "" : by_id.err().message()));

@@ -238,9 +238,8 @@ public:
     }
     task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
                                                    std::chrono::milliseconds timeout) {
-        consumer_group_metadata group;
-        group.group_id = group_id;
-        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()),
+                                      consumer_group_metadata::from_group_id(group_id), timeout);
     }
 
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
