@@ -12870,7 +12870,8 @@ private:
             if (found) {
                 link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
                 // Bounded by the call's deadline as well: a call returns within its timeout.
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now());
+                const auto left = std::max(std::chrono::milliseconds::zero(),
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
                 auto c = co_await link.connection->connect(std::min(p_.config.socket_connection_setup_timeout, left),
                                                            p_.config.request_timeout, deadline);
                 if (c) break;
