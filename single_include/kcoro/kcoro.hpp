@@ -10969,7 +10969,9 @@ private:
             ++own_deadlines_;
         }
         waiters_.push_back({.w = &w, .correlation_id = corr, .api_key = Req::api_key, .expires = expires});
-        if (std::min(w.deadline, expires) < watchdog_at_) watchdog_.notify();
+        // The first request outstanding arms the watchdog (as it always has); a later one only when
+        // its own deadline comes before the watchdog's next wake.
+        if (waiters_.size() == 1 || w.deadline < watchdog_at_) watchdog_.notify();
 
         auto written = co_await write_frame(frame, splices);
         // A requester that gave up while its frame was being written still loses a broken connection.
