@@ -10607,6 +10607,13 @@ KCORO_NAMESPACE_END
 // Kafka answers requests on a connection strictly in the order they were sent, so the waiting
 // requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
 // the peer is not speaking Kafka, and the connection is closed (never the process).
+//
+// Two deadlines bound a request. request_timeout is the connection's: an answer later than that
+// means the broker is gone or stuck, and the connection closes. A caller may give a request a
+// deadline of its own (a transactional call's timeout): past it the caller resumes with
+// errc::timed_out, the request's outcome unknown, while the connection stays up and reads the
+// answer when it comes, checks it against the request and drops it, so that the answers after it
+// still find their requesters.
 
 
 #include <chrono>
@@ -10646,7 +10653,9 @@ public:
     std::size_t in_flight() const noexcept { return waiters_.size(); }
 
     // Connects, negotiates ApiVersions and starts the reader. Only one caller at a time.
-    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
+    // `deadline`: a caller's own, which bounds the ApiVersions exchange as a request's does.
+    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout,
+                               steady_time deadline = steady_time::max()) {
         state_ = state::connecting;
         request_timeout_ = request_timeout;
         const std::uint64_t gen = generation_;
@@ -10705,8 +10714,8 @@ public:
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
         api_versions_request req;
-        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version);
-        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
+        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version, deadline);
+        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0, deadline);
         if (!r) {
             close(r.err());
             if (!r.err().detail().empty()) co_return std::move(r).err();
@@ -10739,6 +10748,16 @@ public:
     template <kafka_request Req>
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
         co_return co_await roundtrip_unnegotiated(req, version);
+    }
+
+    // The same, given up at `deadline` when that comes before request_timeout: the caller resumes
+    // then with errc::timed_out (the broker may have carried the request out), and the answer,
+    // when it comes, is dropped. A deadline already past sends nothing.
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req, std::int16_t version, steady_time deadline) {
+        if (deadline <= rt_.now())
+            co_return error(errc::timed_out, std::string(api_name(Req::api_key)) + " to " + where() + " not sent: the call's timeout has passed");
+        co_return co_await roundtrip_unnegotiated(req, version, deadline);
     }
 
     // A request whose response the broker never sends (Produce with acks=0): resumes once written.
@@ -10842,9 +10861,12 @@ private:
         switch (key) {
             case 0: return "Produce";
             case 3: return "Metadata";
+            case 10: return "FindCoordinator";
             case 17: return "SaslHandshake";
             case 18: return "ApiVersions";
             case 22: return "InitProducerId";
+            case 26: return "EndTxn";
+            case 28: return "TxnOffsetCommit";
             case 36: return "SaslAuthenticate";
             default: return "a request";
         }
@@ -10855,7 +10877,7 @@ private:
     error hung_up(const error& e) const {
         if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
-                                                api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
+                                                api_name(waiters_.front().api_key) + ": is this a TLS or SASL listener?");
     }
     enum class state { closed, connecting, handshaking, negotiating, ready };
 
@@ -10866,15 +10888,24 @@ private:
         return stream_.has_value();
     }
 
+    // A requester awaiting its answer, in its own frame.
     struct waiter {
-        std::int32_t correlation_id = 0;
-        std::int16_t api_key = 0;
         std::int16_t response_header_version = 0;
-        steady_time deadline{};
+        steady_time deadline = steady_time::max();  // the caller's own, when before request_timeout
         byte_buffer* frame = nullptr;       // where the reader puts the response (after the size)
         error* failure = nullptr;
         std::coroutine_handle<> handle;
         bool done = false;
+        bool given_up = false;  // resumed at its deadline, before the answer
+    };
+
+    // A request sent and not answered yet, in the order sent. The connection holds it, not the
+    // requester: `w` is null once the requester gave up, and the answer is then checked and dropped.
+    struct outstanding {
+        waiter* w = nullptr;
+        std::int32_t correlation_id = 0;
+        std::int16_t api_key = 0;
+        steady_time expires{};  // sent + request_timeout: the broker is taken for stuck past it
     };
 
     // Suspends until the reader or the watchdog completes the waiter.
@@ -10915,7 +10946,8 @@ private:
     };
 
     template <class Req>
-    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version) {
+    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version,
+                                                                      steady_time deadline = steady_time::max()) {
         using response = typename Req::response_type;
         active_request_guard guard(active_requests_);
         if (state_ != state::ready && state_ != state::negotiating)
@@ -10928,17 +10960,22 @@ private:
         byte_buffer response_frame;
         error failure;
         waiter w;
-        w.correlation_id = corr;
-        w.api_key = Req::api_key;
         w.response_header_version = Req::response_header_version(version);
-        w.deadline = rt_.now() + request_timeout_;
         w.frame = &response_frame;
         w.failure = &failure;
-        waiters_.push_back(&w);
-        if (waiters_.size() == 1) watchdog_.notify();
+        const steady_time expires = rt_.now() + request_timeout_;
+        if (deadline < expires) {
+            w.deadline = deadline;
+            ++own_deadlines_;
+        }
+        waiters_.push_back({.w = &w, .correlation_id = corr, .api_key = Req::api_key, .expires = expires});
+        // The first request outstanding arms the watchdog (as it always has); a later one only when
+        // its own deadline comes before the watchdog's next wake.
+        if (waiters_.size() == 1 || w.deadline < watchdog_at_) watchdog_.notify();
 
         auto written = co_await write_frame(frame, splices);
-        if (!written && !w.done) {
+        // A requester that gave up while its frame was being written still loses a broken connection.
+        if (!written && (!w.done || w.given_up)) {
             close(hung_up(written.err()));
         }
         co_await response_awaiter{*this, &w};
@@ -11016,22 +11053,42 @@ private:
     }
 
     void complete_front(byte_buffer&& frame_body) {
-        waiter* w = waiters_.front();
+        const outstanding o = waiters_.front();
         waiters_.pop_front();
-        if (w->api_key != api_versions_request::api_key) answered_past_versions_ = true;
-        *w->frame = std::move(frame_body);
-        w->done = true;
-        if (w->handle) rt_.post(w->handle);
+        if (o.api_key != api_versions_request::api_key) answered_past_versions_ = true;
+        if (o.w == nullptr) return;  // its requester gave up: the answer is dropped
+        *o.w->frame = std::move(frame_body);
+        finish(*o.w);
     }
 
     void fail_all(const error& why) {
         while (!waiters_.empty()) {
-            waiter* w = waiters_.front();
+            const outstanding o = waiters_.front();
             waiters_.pop_front();
-            *w->failure = why;
-            w->done = true;
-            if (w->handle) rt_.post(w->handle);
+            if (o.w == nullptr) continue;
+            *o.w->failure = why;
+            finish(*o.w);
         }
+    }
+
+    // The requester's deadline passed before the answer: it resumes with the outcome unknown; the
+    // request stays outstanding, so that its answer is read in its turn.
+    void give_up(outstanding& o) {
+        waiter* w = std::exchange(o.w, nullptr);
+        std::string m(api_name(o.api_key));
+        m += " to ";
+        m += where();
+        m += " was not answered within the call's timeout: the broker may have carried it out, so its outcome is unknown "
+             "(the connection stays up and drops the answer when it comes)";
+        *w->failure = error(errc::timed_out, std::move(m));
+        w->given_up = true;
+        finish(*w);
+    }
+
+    void finish(waiter& w) {
+        if (w.deadline != steady_time::max()) --own_deadlines_;
+        w.done = true;
+        if (w.handle) rt_.post(w.handle);
     }
 
     detail::detached_task read_loop(std::uint64_t gen) {
@@ -11049,7 +11106,7 @@ private:
                     const bool tls = (p[0] == 21 || p[0] == 22) && p[1] == 3;
                     if (!answered_past_versions_ && tls)
                         close(error(errc::malformed_response, "broker " + where() + " answered " +
-                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front()->api_key)) + " ") +
+                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front().api_key)) + " ") +
                                                                    "with a TLS record: it is a TLS listener"));
                     else close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
                     break;
@@ -11061,7 +11118,7 @@ private:
                 }
                 const std::int32_t corr = static_cast<std::int32_t>(
                     (std::uint32_t(p[4]) << 24) | (std::uint32_t(p[5]) << 16) | (std::uint32_t(p[6]) << 8) | std::uint32_t(p[7]));
-                if (corr != waiters_.front()->correlation_id) {
+                if (corr != waiters_.front().correlation_id) {
                     close(error(errc::malformed_response, "correlation id out of order"));
                     break;
                 }
@@ -11097,7 +11154,9 @@ private:
     }
 
     // Closes the connection when the oldest request outlives request_timeout: the broker is gone
-    // or stuck, and everything on this connection is retried elsewhere.
+    // or stuck, and everything on this connection is retried elsewhere. Resumes each requester
+    // whose own deadline passes first, wherever it is in the queue (requests sent together may
+    // have deadlines in any order; request_timeout is the same for all, so the oldest's comes first).
     detail::detached_task watchdog_loop(std::uint64_t gen) {
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
@@ -11111,14 +11170,23 @@ private:
                 next = handshake_deadline_;
             }
             if (!waiters_.empty()) {
-                if (rt_.now() >= waiters_.front()->deadline) {
+                const steady_time now = rt_.now();
+                if (now >= waiters_.front().expires) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
                                                              " within request_timeout"));
                     break;
                 }
-                next = std::min(next, waiters_.front()->deadline);
+                next = std::min(next, waiters_.front().expires);
+                if (own_deadlines_ > 0)
+                    for (outstanding& o : waiters_) {
+                        if (o.w == nullptr || o.w->deadline == steady_time::max()) continue;
+                        if (now >= o.w->deadline) give_up(o);
+                        else next = std::min(next, o.w->deadline);
+                    }
             }
+            watchdog_at_ = next;
             co_await watchdog_.wait_until(next);
+            watchdog_at_ = steady_time::min();  // running: a new deadline needs no wake-up
         }
         --live_coroutines_;
     }
@@ -11138,7 +11206,9 @@ private:
     error closed_because_;
     state state_ = state::closed;
     api_version_ranges versions_;
-    std::deque<waiter*> waiters_;
+    std::deque<outstanding> waiters_;
+    int own_deadlines_ = 0;                          // waiting requesters with a deadline of their own
+    steady_time watchdog_at_ = steady_time::min();   // when the watchdog wakes next (min: not asleep)
     std::int32_t next_correlation_id_ = 1;
     std::uint64_t generation_ = 0;
     std::chrono::milliseconds request_timeout_{30000};
@@ -12165,6 +12235,7 @@ KCORO_NAMESPACE_END
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -12173,6 +12244,14 @@ struct consumer_group_metadata {
     std::int32_t generation_id = -1;
     std::string member_id;
     std::optional<std::string> group_instance_id;  // static membership (group.instance.id), if the consumer has one
+
+    // The group id alone (Java's `new ConsumerGroupMetadata(groupId)`): what every
+    // send_offsets_to_transaction() overload taking a group id sends.
+    static consumer_group_metadata from_group_id(std::string_view group_id) {
+        consumer_group_metadata g;
+        g.group_id = group_id;
+        return g;
+    }
 };
 
 KCORO_NAMESPACE_END
@@ -12272,11 +12351,15 @@ constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
 // client's TransactionManager judges it: the group refusing the member, its generation or its
 // instance id (a consumer the group rebalanced away from, which must not commit), or refusing the
 // principal, leaves only abort; a partition the coordinator does not know yet, or a request that
-// timed out there, is retried; the rest as any coordinator's answer.
+// timed out there, is retried; the rest as any coordinator's answer. STALE_MEMBER_EPOCH is a
+// KIP-848 group's ILLEGAL_GENERATION (the member's epoch moved on), and GROUP_ID_NOT_FOUND (v6+)
+// a group that is gone: both are abortable in the Java client too (KIP-1319), not fatal.
 constexpr coordinator_verdict judge_offset_commit_error(errc e) noexcept {
     switch (e) {
         case errc::unknown_member_id:
         case errc::illegal_generation:
+        case errc::stale_member_epoch:
+        case errc::group_id_not_found:
         case errc::fenced_instance_id:
         case errc::group_authorization_failed: return coordinator_verdict::abortable;
         case errc::request_timed_out: return coordinator_verdict::find_coordinator;
@@ -12359,6 +12442,7 @@ public:
     void offsets_sent() noexcept { offsets_ = offsets_progress::sent; }
     // No answer, or an error: whether the coordinator holds the offsets is unknown.
     void offsets_unresolved() noexcept { offsets_ = offsets_progress::unresolved; }
+    bool offsets_in_flight() const noexcept { return offsets_ == offsets_progress::in_flight; }
 
     // commit_transaction(): from in_transaction, or again after it timed out.
     result<void> start_commit() {
@@ -12703,8 +12787,11 @@ private:
                 co_return error(errc::unsupported_version,
                                 std::string(what) + ": the coordinator " + (*conn)->host() + ":" + std::to_string((*conn)->port()) +
                                     " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
-            auto r = co_await (*conn)->request(req, *v);
+            auto r = co_await (*conn)->request(req, *v, deadline);
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            // The call's deadline came before the answer: the connection drops the answer when it
+            // comes, and the call ends now with the outcome unknown.
+            if (!r && r.err().kind() == errc::timed_out) co_return timed_out(what, r.err());
             const auto [code, verdict] = r ? judge_answer(*r) : std::pair{r.err().kind(), judge_coordinator_error(r.err().kind())};
             if (verdict == coordinator_verdict::done) co_return std::move(r);
             if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
@@ -12736,7 +12823,8 @@ private:
         std::string m(what);
         m += " for ";
         m += describe(link);
-        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id)
+        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id ||
+            code == errc::stale_member_epoch || code == errc::group_id_not_found)
             m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
                  "transaction and go on from the group's committed offsets";
         return error(code, std::move(m));
@@ -12780,10 +12868,14 @@ private:
         while (!link.connection || !link.connection->ready()) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
             if (link.connection) forget_coordinator(link);
-            auto found = co_await find_coordinator(link);
+            auto found = co_await find_coordinator(link, deadline);
             if (found) {
                 link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
-                auto c = co_await link.connection->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                // Bounded by the call's deadline as well: a call returns within its timeout.
+                const auto left = std::max(std::chrono::milliseconds::zero(),
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
+                auto c = co_await link.connection->connect(std::min(p_.config.socket_connection_setup_timeout, left),
+                                                           p_.config.request_timeout, deadline);
                 if (c) break;
                 last = std::move(c).err();
             } else {
@@ -12806,7 +12898,7 @@ private:
         std::string host;
         std::uint16_t port = 0;
     };
-    task<result<coordinator_address>> find_coordinator(const coordinator_link& link) {
+    task<result<coordinator_address>> find_coordinator(const coordinator_link& link, steady_time deadline) {
         broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
         if (conn == nullptr) {
             p_.engine.request_metadata();
@@ -12819,7 +12911,7 @@ private:
         const std::string_view keys[] = {link.key};
         if (*v >= 4) req.coordinator_keys = keys;
         else req.key = keys[0];
-        auto r = co_await conn->request(req, *v);
+        auto r = co_await conn->request(req, *v, deadline);
         if (!r) co_return std::move(r).err();
         if (*v >= 4) {
             if (r->coordinators.empty()) co_return error(errc::malformed_response, "FindCoordinator answered no coordinator");
@@ -12842,7 +12934,7 @@ private:
             if (!v) co_return std::move(v).err();
             if (*v < 3) co_return std::int16_t{0};
             api_versions_request req;
-            auto r = co_await (*conn)->request(req, *v);
+            auto r = co_await (*conn)->request(req, *v, deadline);
             if (r && r->error_code == errc::none) {
                 for (const auto& f : r->finalized_features)
                     if (f.name == "transaction.version") co_return f.max_version_level;
@@ -13992,7 +14084,9 @@ public:
     // otherwise the first failure, with how many there were.
     //
     // An open transaction is aborted first (within the same timeout), so that none of its records
-    // becomes visible to read_committed consumers; a failed abort is close()'s error.
+    // becomes visible to read_committed consumers; a failed abort is close()'s error. A
+    // send_offsets_to_transaction() in flight is awaited first, within the timeout too: the abort's
+    // EndTxn would otherwise bump the epoch under its TxnOffsetCommit.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed()) co_return ok();
@@ -14000,10 +14094,20 @@ public:
         std::optional<error> abort_failed;
         if (transactional() && transaction_open() && !closing()) {
             const steady_time started = rt_.now();
-            auto a = co_await abort_transaction(timeout);
+            const bool settled = co_await offsets_settled(started + timeout);
             if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-            if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
             timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
+            if (!settled) {
+                abort_failed = error(errc::timed_out, "close(): a send_offsets_to_transaction() was still in flight when close()'s "
+                                                      "timeout passed, so the open transaction was not aborted; its coordinator "
+                                                      "aborts it once transaction_timeout passes");
+            } else if (transaction_open()) {
+                const steady_time aborting = rt_.now();
+                auto a = co_await abort_transaction(timeout);
+                if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+                if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
+                timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - aborting));
+            }
         }
         if (closed()) co_return ok();
         state_ = lifecycle::closing;
@@ -14085,9 +14189,8 @@ public:
     }
     task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
                                                    std::chrono::milliseconds timeout) {
-        consumer_group_metadata group;
-        group.group_id = group_id;
-        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()),
+                                      consumer_group_metadata::from_group_id(group_id), timeout);
     }
 
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
@@ -14512,6 +14615,15 @@ private:
         --flushing_;
         co_return idle();
     }
+    // Waits until no send_offsets_to_transaction() is in flight (each one's end notifies the idle
+    // waiters), or `deadline`; false when one still is.
+    task<bool> offsets_settled(steady_time deadline) {
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (txn_.state().offsets_in_flight() && !destroyed() && rt_.now() < deadline) co_await signal.wait_until(deadline);
+        std::erase(idle_waiters_, &signal);
+        co_return !txn_.state().offsets_in_flight();
+    }
     // Records of an aborted transaction that have not left: they fail now rather than go out.
     void discard_unsent(const error& why) {
         fail_waiting_senders(why);
@@ -14528,11 +14640,10 @@ private:
         auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
                                                  rt_.now() + timeout);
         if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
-        if (!sent) {
-            txn_.state().offsets_unresolved();
-            co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
-        }
-        txn_.state().offsets_sent();
+        if (sent) txn_.state().offsets_sent();
+        else txn_.state().offsets_unresolved();
+        notify_idle();  // a close() may be waiting for this call to end
+        if (!sent) co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
         co_return ok();
     }
 

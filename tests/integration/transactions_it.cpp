@@ -390,4 +390,63 @@ TEST_CASE("offsets sent in a committed transaction become the group's; those of 
     CHECK(seen == want);
 }
 
+kcoro::task<void> close_into(kcoro::producer<>& p, std::optional<kcoro::result<void>>& out) { out.emplace(co_await p.close(30s)); }
+
+// close() called while send_offsets_to_transaction() awaits the group's coordinator: close()
+// waits for that call, then aborts the transaction, so neither its records nor its offsets show.
+// A committed record from the next producer follows, so that read_committed has read past them.
+kcoro::task<std::vector<std::string>> close_during_offsets(kcoro::event_loop& loop, std::string input, std::string output,
+                                                           std::string group, std::string id) {
+    std::vector<std::string> failures;
+    {
+        auto made = kcoro::make_producer(loop, transactional_config(id));
+        if (!made) co_return std::vector<std::string>{made.err().message()};
+        kcoro::producer<>& p = **made;
+        if (auto r = co_await p.init_transactions(60s); !r) failures.push_back("init: " + r.err().message());
+        if (auto r = p.begin_transaction(); !r) failures.push_back("begin: " + r.err().message());
+        for (int i = 0; i < 5; ++i) {
+            const std::string v = "closed-" + std::to_string(i);
+            if (auto r = co_await p.send_and_forget({.topic = output, .key = v, .value = v}); !r)
+                failures.push_back("send: " + r.err().message());
+        }
+        // Posted: close() runs once the offsets call below is waiting for its coordinator.
+        std::optional<kcoro::result<void>> closed;
+        kcoro::spawn(loop, close_into(p, closed));
+        const auto position = offsets_of(input, {5});
+        if (auto r = co_await p.send_offsets_to_transaction(position, group, 30s); !r)
+            failures.push_back("offsets: " + r.err().message());
+        while (!closed) {
+            kcoro::loop_timer t(loop);
+            co_await t.wait_until(loop.now() + 10ms);
+        }
+        if (!*closed) failures.push_back("close: " + closed->err().message());
+    }
+    auto next = kcoro::make_producer(loop, transactional_config(id));
+    if (!next) co_return std::vector<std::string>{next.err().message()};
+    if (auto r = co_await (*next)->init_transactions(60s); !r) failures.push_back("next init: " + r.err().message());
+    if (auto r = (*next)->begin_transaction(); !r) failures.push_back("next begin: " + r.err().message());
+    if (auto r = co_await (*next)->send_and_forget({.topic = output, .key = "after", .value = "after"}); !r)
+        failures.push_back("next send: " + r.err().message());
+    if (auto r = co_await (*next)->commit_transaction(30s); !r) failures.push_back("next commit: " + r.err().message());
+    (void)co_await (*next)->close(10s);
+    co_return failures;
+}
+
+TEST_CASE("close() during send_offsets_to_transaction waits for it, then aborts: neither the records nor the offsets show") {
+    const std::string input = kcoro_it::unique_topic("txn-close-offsets-in");
+    const std::string output = kcoro_it::unique_topic("txn-close-offsets-out");
+    kcoro_it::create_topic(input, 1);
+    kcoro_it::create_topic(output, 1);
+    const std::string group = kcoro_it::unique_topic("txn-group-closed");
+    kcoro::event_loop loop;
+    const auto failures =
+        kcoro::run_until_complete(loop, close_during_offsets(loop, input, output, group, unique_transactional_id("close-offsets")));
+    for (const auto& f : failures) FAIL_CHECK(f);
+    const auto got = values_when(output, kcoro_it::isolation::read_committed, 1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == "after");
+    CHECK(values_when(output, kcoro_it::isolation::read_uncommitted, 6).size() == 6);
+    CHECK(kcoro_it::group_offsets(group, input).empty());
+}
+
 }  // namespace transactions_it

@@ -16,7 +16,9 @@
 #include "../support/manual_runtime.hpp"
 #include "../support/string_producer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -588,7 +590,8 @@ TEST_CASE("a record sent without a timestamp is stamped with the runtime's wall 
 // TxnOffsetCommit and EndTxn, read and answered with kcoro's generated broker side. Each
 // TxnOffsetCommit takes the next of `offset_commit_errors` (none once they run out) as the answer
 // for the request's last partition, the others answered without error, so that a partition's
-// error is seen among good ones.
+// error is seen among good ones. An answer may be held back (delay_next), and those after it on
+// its connection wait for it: a broker answers a connection's requests in order.
 class fake_coordinator {
 public:
     struct offset_commit {
@@ -607,6 +610,7 @@ public:
     fake_coordinator(const fake_coordinator&) = delete;
     fake_coordinator& operator=(const fake_coordinator&) = delete;
     ~fake_coordinator() {
+        for (const auto& id : held_answers_) loop_->unschedule(id);
         loop_->unlisten(host, port);
         for (auto& c : connections_) {
             c->pipe->on_client_bytes = nullptr;
@@ -623,12 +627,22 @@ public:
     int group_lookups() const noexcept { return group_lookups_; }
     const std::vector<bool>& ends() const noexcept { return ends_; }  // each EndTxn: committed?
 
+    // The next answer to `api_key` (the one after, for a second call) leaves `delay` after its request came.
+    void delay_next(std::int16_t api_key, std::chrono::milliseconds delay) { answer_delays_[api_key].push_back(delay); }
+    std::size_t connections() const noexcept { return connections_.size(); }
+    // Connections the client closed: a client that gives up on an answer must not close one.
+    int client_closes() const {
+        return static_cast<int>(std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return c->pipe->client_closed; }));
+    }
+
 private:
     template <class M>
     using outgoing = kcoro::with_storage_t<M, kcoro::spans_storage>;
     struct connection {
         std::shared_ptr<kcoro_test::memory_pipe> pipe;
         std::vector<kcoro::byte> in;
+        kcoro::steady_time last_answer_at{};  // when the latest answer leaves (now, or later when held)
+        int held = 0;                         // answers scheduled and not sent yet
     };
 
     void accept(std::shared_ptr<kcoro_test::memory_pipe> p) {
@@ -680,7 +694,28 @@ private:
         kcoro::encode_header(w, Req::response_header_version(version), kcoro::response_header{.correlation_id = header.correlation_id});
         respond(req, version, w);
         w.patch_i32(0, static_cast<std::int32_t>(out.size() - 4));
-        c.pipe->send_to_client(out.view());
+        answer(c, Req::api_key, std::move(out));
+    }
+
+    // Sends an answer now, or when its delay is over and every answer before it on the connection has left.
+    void answer(connection& c, std::int16_t api_key, kcoro::byte_buffer out) {
+        kcoro::steady_time at = loop_->now();
+        if (auto d = answer_delays_.find(api_key); d != answer_delays_.end() && !d->second.empty()) {
+            at += d->second.front();
+            d->second.erase(d->second.begin());
+        }
+        at = std::max(at, c.last_answer_at);
+        c.last_answer_at = at;
+        if (at <= loop_->now() && c.held == 0) {
+            c.pipe->send_to_client(out.view());
+            return;
+        }
+        ++c.held;
+        auto bytes = std::make_shared<kcoro::byte_buffer>(std::move(out));
+        held_answers_.push_back(loop_->schedule(at, [&c, bytes] {
+            --c.held;
+            c.pipe->send_to_client(bytes->view());
+        }));
     }
 
     // Every version the client speaks, of the APIs named.
@@ -773,11 +808,17 @@ private:
         kcoro::encode_response(w, version, resp);
     }
 
+    // As Kafka's coordinator does in the KIP-890 flow, an EndTxn of the epoch just ended, ending it
+    // the same way, is a retry of that end (its answer was lost) and gets the same answer.
     void respond(const kcoro::received_end_txn_request& req, std::int16_t version, kcoro::wire_writer& w) {
         ends_.push_back(req.committed);
         outgoing<kcoro::end_txn_response> resp;
-        if (req.producer_epoch == epoch_) ++epoch_;
-        else resp.error_code = errc::producer_fenced;
+        if (req.producer_epoch == epoch_) {
+            ++epoch_;
+            last_end_committed_ = req.committed;
+        } else if (req.producer_epoch + 1 != epoch_ || last_end_committed_ != req.committed) {
+            resp.error_code = errc::producer_fenced;
+        }
         resp.producer_id = producer_id_;
         resp.producer_epoch = epoch_;
         kcoro::encode_response(w, version, resp);
@@ -788,6 +829,9 @@ private:
     std::vector<std::unique_ptr<connection>> connections_;
     std::vector<offset_commit> offset_commits_;
     std::vector<bool> ends_;
+    std::optional<bool> last_end_committed_;
+    std::map<std::int16_t, std::vector<std::chrono::milliseconds>> answer_delays_;
+    std::vector<kcoro_test::manual_loop::event_id> held_answers_;
     int group_lookups_ = 0;
     std::int64_t producer_id_ = 4000;
     std::int16_t epoch_ = 0;
@@ -859,6 +903,11 @@ TEST_CASE("send_offsets_to_transaction: TxnOffsetCommit v5 to the group's coordi
     CHECK(p->producer_epoch() == epoch + 1);
 
     // The group id alone: no generation or member for the coordinator to check.
+    const auto alone = kcoro::consumer_group_metadata::from_group_id("g2");
+    CHECK(alone.group_id == "g2");
+    CHECK(alone.generation_id == -1);
+    CHECK(alone.member_id.empty());
+    CHECK_FALSE(alone.group_instance_id);
     REQUIRE(p->begin_transaction());
     auto by_id = run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g2"));
     REQUIRE_MESSAGE(by_id, (by_id ? "" : by_id.err().message()));
@@ -911,7 +960,9 @@ TEST_CASE("destroying a producer whose transaction reached the coordinator sends
 
 TEST_CASE("send_offsets_to_transaction: a group that moved on leaves only abort; a fencing answer ends the producer") {
     SUBCASE("the group rebalanced: abortable, and the producer goes on after the abort") {
-        for (errc refusal : {errc::illegal_generation, errc::unknown_member_id, errc::fenced_instance_id}) {
+        // STALE_MEMBER_EPOCH: a member of a KIP-848 group whose epoch moved on (what the Java
+        // client treats as ILLEGAL_GENERATION since KIP-1319).
+        for (errc refusal : {errc::illegal_generation, errc::unknown_member_id, errc::fenced_instance_id, errc::stale_member_epoch}) {
             CAPTURE(kcoro::error(refusal).message());
             manual_loop loop;
             fake_coordinator coordinator(loop);
@@ -969,6 +1020,149 @@ TEST_CASE("send_offsets_to_transaction returns within its timeout; the commit is
     REQUIRE(run_call(loop, commit_it(p.get())));
     CHECK(coordinator.ends() == std::vector<bool>{true});
     CHECK(close_and_wait(loop, *p));
+}
+
+// ---- a call's own deadline, shorter than request_timeout ----------------------------------------
+
+using coordinator_connection = kcoro::broker_connection<manual_runtime>;
+
+kcoro::task<kcoro::result<void>> connect_it(coordinator_connection* c) { co_return co_await c->connect(1s, 30s); }
+// A Metadata request that gives up at `deadline`.
+kcoro::task<kcoro::result<void>> metadata_until(coordinator_connection* c, kcoro::steady_time deadline) {
+    auto v = kcoro::negotiate<kcoro::metadata_request>(c->versions());
+    if (!v) co_return std::move(v).err();
+    kcoro::metadata_request req;
+    auto r = co_await c->request(req, *v, deadline);
+    if (!r) co_return std::move(r).err();
+    co_return kcoro::ok();
+}
+
+TEST_CASE("a request given up at its own deadline: it returns then, the connection stays up and drops the late answer in order") {
+    manual_loop loop;
+    fake_coordinator coordinator(loop);
+    manual_runtime rt(loop);
+    coordinator_connection conn(rt, fake_coordinator::host, fake_coordinator::port, "deadlines");
+    REQUIRE(run_call(loop, connect_it(&conn)));
+    SUBCASE("behind a slower request without a deadline of its own") {
+        // The first answer takes 5 s; the second request, behind it, gives up after 1 s: the
+        // watchdog watches its deadline although it is not the oldest request.
+        coordinator.delay_next(kcoro::metadata_request::api_key, 5s);
+        const auto started = loop.now();
+        auto slow = spawn(loop, metadata_until(&conn, kcoro::steady_time::max()));
+        auto hasty = spawn(loop, metadata_until(&conn, started + 1s));
+        REQUIRE(loop.run_until([&] { return hasty->done(); }, 10s));
+        CHECK(loop.now() == started + 1s);
+        REQUIRE_FALSE(*hasty->value);
+        CHECK(hasty->value->err() == errc::timed_out);
+        CHECK_MESSAGE(contains(hasty->value->err().message(), "outcome is unknown"), hasty->value->err().message());
+        CHECK_FALSE(slow->done());
+        CHECK(conn.ready());
+        REQUIRE(loop.run_until([&] { return slow->done(); }, 10s));
+        CHECK(loop.now() == started + 5s);
+        CHECK_MESSAGE(*slow->value, (*slow->value ? "" : slow->value->err().message()));
+        loop.advance(0ms);  // what is due now: the answer to the request given up, right behind
+        CHECK(conn.in_flight() == 0);  // it came and was dropped
+        CHECK(conn.ready());
+        // The connection goes on: the next answers match their requests.
+        CHECK(run_call(loop, metadata_until(&conn, loop.now() + 1s)));
+        CHECK(run_call(loop, metadata_until(&conn, kcoro::steady_time::max())));
+        CHECK(coordinator.client_closes() == 0);
+        CHECK(coordinator.connections() == 1);
+    }
+    SUBCASE("an answer that never comes within request_timeout still closes the connection") {
+        coordinator.delay_next(kcoro::metadata_request::api_key, 60s);
+        const auto started = loop.now();
+        auto hasty = spawn(loop, metadata_until(&conn, started + 2s));
+        REQUIRE(loop.run_until([&] { return hasty->done(); }, 10s));
+        CHECK(loop.now() == started + 2s);
+        CHECK(hasty->value->err() == errc::timed_out);
+        CHECK(conn.ready());
+        REQUIRE(loop.run_until([&] { return !conn.ready(); }, 40s));
+        CHECK(loop.now() == started + 30s);
+        CHECK(coordinator.client_closes() == 1);
+    }
+    conn.close();
+    loop.run_idle(1s);
+    CHECK_FALSE(conn.busy());
+}
+
+kcoro::task<kcoro::result<void>> commit_within(engine* p, std::chrono::milliseconds timeout) {
+    co_return co_await p->commit_transaction(timeout);
+}
+
+TEST_CASE("commit_transaction whose EndTxn answer comes after its timeout returns at its deadline, unresolved; called again it commits") {
+    manual_loop loop;
+    fake_coordinator coordinator(loop);
+    auto p = in_transaction(loop);  // request_timeout 30 s
+    REQUIRE(run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g")));
+    const auto connections = coordinator.connections();
+    const auto epoch = p->producer_epoch();
+    // Answered after 5 s: past the call's 2 s, well inside request_timeout.
+    coordinator.delay_next(kcoro::end_txn_request::api_key, 5s);
+    const auto started = loop.now();
+    auto commit = run_call(loop, commit_within(p.get(), 2s));
+    CHECK(loop.now() == started + 2s);
+    REQUIRE_FALSE(commit);
+    CHECK(commit.err() == errc::timed_out);
+    CHECK_MESSAGE(contains(commit.err().message(), "outcome is unknown"), commit.err().message());
+    CHECK(p->transaction() == kcoro::transaction_phase::committing);
+    CHECK(run_call(loop, abort_it(p.get())).err() == errc::invalid_txn_state);
+    CHECK(coordinator.ends() == std::vector<bool>{true});
+    // The late answer arrives, is read and dropped: nothing changes, nothing closes.
+    loop.advance(4s);
+    CHECK(p->transaction() == kcoro::transaction_phase::committing);
+    CHECK(p->producer_epoch() == epoch);
+    CHECK(coordinator.client_closes() == 0);
+    // Called again: the same EndTxn, on the same connection, which the coordinator takes as a retry.
+    auto again = run_call(loop, commit_it(p.get()));
+    REQUIRE_MESSAGE(again, (again ? "" : again.err().message()));
+    CHECK(coordinator.ends() == std::vector<bool>{true, true});
+    CHECK(p->producer_epoch() == epoch + 1);
+    CHECK(p->transaction() == kcoro::transaction_phase::ready);
+    // And the next transaction goes through as well.
+    REQUIRE(p->begin_transaction());
+    REQUIRE(run_call(loop, group_id_offsets_it(p.get(), three_offsets(), "g")));
+    REQUIRE(run_call(loop, commit_it(p.get())));
+    CHECK(p->producer_epoch() == epoch + 2);
+    CHECK(coordinator.connections() == connections);
+    CHECK(coordinator.client_closes() == 0);
+    CHECK(close_and_wait(loop, *p));
+}
+
+TEST_CASE("close() during send_offsets_to_transaction waits for it within its timeout, then aborts the transaction") {
+    SUBCASE("the offsets are answered within close()'s timeout: aborted, close() is ok") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        coordinator.delay_next(kcoro::txn_offset_commit_request::api_key, 3s);
+        const auto started = loop.now();
+        auto sent = spawn(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+        loop.advance(1s);
+        REQUIRE_FALSE(sent->done());
+        auto closed = close_and_wait(loop, *p, 10s);
+        CHECK_MESSAGE(closed, (closed ? "" : closed.err().message()));
+        REQUIRE(sent->done());
+        CHECK_MESSAGE(*sent->value, (*sent->value ? "" : sent->value->err().message()));
+        CHECK(coordinator.ends() == std::vector<bool>{false});  // the transaction, with the group in it, aborted
+        CHECK(loop.now() - started < 3s + 100ms);
+    }
+    SUBCASE("close()'s timeout passes first: no abort, and close() says why") {
+        manual_loop loop;
+        fake_coordinator coordinator(loop);
+        auto p = in_transaction(loop);
+        coordinator.delay_next(kcoro::txn_offset_commit_request::api_key, 8s);
+        auto sent = spawn(loop, group_id_offsets_it(p.get(), three_offsets(), "g"));
+        loop.advance(1s);
+        const auto closing = loop.now();
+        auto closed = close_and_wait(loop, *p, 2s);
+        CHECK(loop.now() - closing <= 2s + 100ms);
+        REQUIRE_FALSE(closed);
+        CHECK(closed.err() == errc::timed_out);
+        CHECK_MESSAGE(contains(closed.err().message(), "send_offsets_to_transaction() was still in flight"), closed.err().message());
+        CHECK(coordinator.ends().empty());
+        REQUIRE(sent->done());
+        CHECK(sent->value->err() == errc::producer_closed);
+    }
 }
 
 #endif  // KCORO_TEST_SINGLE_HEADER

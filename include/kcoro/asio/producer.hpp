@@ -120,9 +120,8 @@ public:
     template <class CompletionToken>
     auto async_send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
                                            std::chrono::milliseconds timeout, CompletionToken&& token) {
-        consumer_group_metadata group;
-        group.group_id = group_id;
-        return async_send_offsets_to_transaction(offsets, std::move(group), timeout, std::forward<CompletionToken>(token));
+        return async_send_offsets_to_transaction(offsets, consumer_group_metadata::from_group_id(group_id), timeout,
+                                                 std::forward<CompletionToken>(token));
     }
     template <class CompletionToken>
     auto async_abort_transaction(std::chrono::milliseconds timeout, CompletionToken&& token) {

@@ -5,6 +5,13 @@
 // Kafka answers requests on a connection strictly in the order they were sent, so the waiting
 // requesters form a FIFO; a response whose correlation id is not the oldest one outstanding means
 // the peer is not speaking Kafka, and the connection is closed (never the process).
+//
+// Two deadlines bound a request. request_timeout is the connection's: an answer later than that
+// means the broker is gone or stuck, and the connection closes. A caller may give a request a
+// deadline of its own (a transactional call's timeout): past it the caller resumes with
+// errc::timed_out, the request's outcome unknown, while the connection stays up and reads the
+// answer when it comes, checks it against the request and drops it, so that the answers after it
+// still find their requesters.
 #pragma once
 
 #include "../bytes.hpp"
@@ -57,7 +64,9 @@ public:
     std::size_t in_flight() const noexcept { return waiters_.size(); }
 
     // Connects, negotiates ApiVersions and starts the reader. Only one caller at a time.
-    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout) {
+    // `deadline`: a caller's own, which bounds the ApiVersions exchange as a request's does.
+    task<result<void>> connect(std::chrono::milliseconds timeout, std::chrono::milliseconds request_timeout,
+                               steady_time deadline = steady_time::max()) {
         state_ = state::connecting;
         request_timeout_ = request_timeout;
         const std::uint64_t gen = generation_;
@@ -116,8 +125,8 @@ public:
         // ApiVersions v3+ carries the client's name; an old broker answers UNSUPPORTED_VERSION with
         // its own ranges in a v0 body, after which v0 is safe.
         api_versions_request req;
-        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version);
-        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0);
+        auto r = co_await roundtrip_unnegotiated(req, api_versions_request::max_version, deadline);
+        if (r && r->error_code == errc::unsupported_version) r = co_await roundtrip_unnegotiated(req, 0, deadline);
         if (!r) {
             close(r.err());
             if (!r.err().detail().empty()) co_return std::move(r).err();
@@ -150,6 +159,16 @@ public:
     template <kafka_request Req>
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
         co_return co_await roundtrip_unnegotiated(req, version);
+    }
+
+    // The same, given up at `deadline` when that comes before request_timeout: the caller resumes
+    // then with errc::timed_out (the broker may have carried the request out), and the answer,
+    // when it comes, is dropped. A deadline already past sends nothing.
+    template <kafka_request Req>
+    task<result<typename Req::response_type>> request(const Req& req, std::int16_t version, steady_time deadline) {
+        if (deadline <= rt_.now())
+            co_return error(errc::timed_out, std::string(api_name(Req::api_key)) + " to " + where() + " not sent: the call's timeout has passed");
+        co_return co_await roundtrip_unnegotiated(req, version, deadline);
     }
 
     // A request whose response the broker never sends (Produce with acks=0): resumes once written.
@@ -253,9 +272,12 @@ private:
         switch (key) {
             case 0: return "Produce";
             case 3: return "Metadata";
+            case 10: return "FindCoordinator";
             case 17: return "SaslHandshake";
             case 18: return "ApiVersions";
             case 22: return "InitProducerId";
+            case 26: return "EndTxn";
+            case 28: return "TxnOffsetCommit";
             case 36: return "SaslAuthenticate";
             default: return "a request";
         }
@@ -266,7 +288,7 @@ private:
     error hung_up(const error& e) const {
         if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
-                                                api_name(waiters_.front()->api_key) + ": is this a TLS or SASL listener?");
+                                                api_name(waiters_.front().api_key) + ": is this a TLS or SASL listener?");
     }
     enum class state { closed, connecting, handshaking, negotiating, ready };
 
@@ -277,15 +299,24 @@ private:
         return stream_.has_value();
     }
 
+    // A requester awaiting its answer, in its own frame.
     struct waiter {
-        std::int32_t correlation_id = 0;
-        std::int16_t api_key = 0;
         std::int16_t response_header_version = 0;
-        steady_time deadline{};
+        steady_time deadline = steady_time::max();  // the caller's own, when before request_timeout
         byte_buffer* frame = nullptr;       // where the reader puts the response (after the size)
         error* failure = nullptr;
         std::coroutine_handle<> handle;
         bool done = false;
+        bool given_up = false;  // resumed at its deadline, before the answer
+    };
+
+    // A request sent and not answered yet, in the order sent. The connection holds it, not the
+    // requester: `w` is null once the requester gave up, and the answer is then checked and dropped.
+    struct outstanding {
+        waiter* w = nullptr;
+        std::int32_t correlation_id = 0;
+        std::int16_t api_key = 0;
+        steady_time expires{};  // sent + request_timeout: the broker is taken for stuck past it
     };
 
     // Suspends until the reader or the watchdog completes the waiter.
@@ -326,7 +357,8 @@ private:
     };
 
     template <class Req>
-    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version) {
+    task<result<typename Req::response_type>> roundtrip_unnegotiated(const Req& req, std::int16_t version,
+                                                                      steady_time deadline = steady_time::max()) {
         using response = typename Req::response_type;
         active_request_guard guard(active_requests_);
         if (state_ != state::ready && state_ != state::negotiating)
@@ -339,17 +371,22 @@ private:
         byte_buffer response_frame;
         error failure;
         waiter w;
-        w.correlation_id = corr;
-        w.api_key = Req::api_key;
         w.response_header_version = Req::response_header_version(version);
-        w.deadline = rt_.now() + request_timeout_;
         w.frame = &response_frame;
         w.failure = &failure;
-        waiters_.push_back(&w);
-        if (waiters_.size() == 1) watchdog_.notify();
+        const steady_time expires = rt_.now() + request_timeout_;
+        if (deadline < expires) {
+            w.deadline = deadline;
+            ++own_deadlines_;
+        }
+        waiters_.push_back({.w = &w, .correlation_id = corr, .api_key = Req::api_key, .expires = expires});
+        // The first request outstanding arms the watchdog (as it always has); a later one only when
+        // its own deadline comes before the watchdog's next wake.
+        if (waiters_.size() == 1 || w.deadline < watchdog_at_) watchdog_.notify();
 
         auto written = co_await write_frame(frame, splices);
-        if (!written && !w.done) {
+        // A requester that gave up while its frame was being written still loses a broken connection.
+        if (!written && (!w.done || w.given_up)) {
             close(hung_up(written.err()));
         }
         co_await response_awaiter{*this, &w};
@@ -427,22 +464,42 @@ private:
     }
 
     void complete_front(byte_buffer&& frame_body) {
-        waiter* w = waiters_.front();
+        const outstanding o = waiters_.front();
         waiters_.pop_front();
-        if (w->api_key != api_versions_request::api_key) answered_past_versions_ = true;
-        *w->frame = std::move(frame_body);
-        w->done = true;
-        if (w->handle) rt_.post(w->handle);
+        if (o.api_key != api_versions_request::api_key) answered_past_versions_ = true;
+        if (o.w == nullptr) return;  // its requester gave up: the answer is dropped
+        *o.w->frame = std::move(frame_body);
+        finish(*o.w);
     }
 
     void fail_all(const error& why) {
         while (!waiters_.empty()) {
-            waiter* w = waiters_.front();
+            const outstanding o = waiters_.front();
             waiters_.pop_front();
-            *w->failure = why;
-            w->done = true;
-            if (w->handle) rt_.post(w->handle);
+            if (o.w == nullptr) continue;
+            *o.w->failure = why;
+            finish(*o.w);
         }
+    }
+
+    // The requester's deadline passed before the answer: it resumes with the outcome unknown; the
+    // request stays outstanding, so that its answer is read in its turn.
+    void give_up(outstanding& o) {
+        waiter* w = std::exchange(o.w, nullptr);
+        std::string m(api_name(o.api_key));
+        m += " to ";
+        m += where();
+        m += " was not answered within the call's timeout: the broker may have carried it out, so its outcome is unknown "
+             "(the connection stays up and drops the answer when it comes)";
+        *w->failure = error(errc::timed_out, std::move(m));
+        w->given_up = true;
+        finish(*w);
+    }
+
+    void finish(waiter& w) {
+        if (w.deadline != steady_time::max()) --own_deadlines_;
+        w.done = true;
+        if (w.handle) rt_.post(w.handle);
     }
 
     detail::detached_task read_loop(std::uint64_t gen) {
@@ -460,7 +517,7 @@ private:
                     const bool tls = (p[0] == 21 || p[0] == 22) && p[1] == 3;
                     if (!answered_past_versions_ && tls)
                         close(error(errc::malformed_response, "broker " + where() + " answered " +
-                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front()->api_key)) + " ") +
+                                                                   (waiters_.empty() ? "" : std::string(api_name(waiters_.front().api_key)) + " ") +
                                                                    "with a TLS record: it is a TLS listener"));
                     else close(error(errc::malformed_response, "response frame size " + std::to_string(size)));
                     break;
@@ -472,7 +529,7 @@ private:
                 }
                 const std::int32_t corr = static_cast<std::int32_t>(
                     (std::uint32_t(p[4]) << 24) | (std::uint32_t(p[5]) << 16) | (std::uint32_t(p[6]) << 8) | std::uint32_t(p[7]));
-                if (corr != waiters_.front()->correlation_id) {
+                if (corr != waiters_.front().correlation_id) {
                     close(error(errc::malformed_response, "correlation id out of order"));
                     break;
                 }
@@ -508,7 +565,9 @@ private:
     }
 
     // Closes the connection when the oldest request outlives request_timeout: the broker is gone
-    // or stuck, and everything on this connection is retried elsewhere.
+    // or stuck, and everything on this connection is retried elsewhere. Resumes each requester
+    // whose own deadline passes first, wherever it is in the queue (requests sent together may
+    // have deadlines in any order; request_timeout is the same for all, so the oldest's comes first).
     detail::detached_task watchdog_loop(std::uint64_t gen) {
         for (;;) {
             if (gen != generation_ || state_ == state::closed) break;
@@ -522,14 +581,23 @@ private:
                 next = handshake_deadline_;
             }
             if (!waiters_.empty()) {
-                if (rt_.now() >= waiters_.front()->deadline) {
+                const steady_time now = rt_.now();
+                if (now >= waiters_.front().expires) {
                     close(error(errc::request_timed_out, "no response from " + host_ + ":" + std::to_string(port_) +
                                                              " within request_timeout"));
                     break;
                 }
-                next = std::min(next, waiters_.front()->deadline);
+                next = std::min(next, waiters_.front().expires);
+                if (own_deadlines_ > 0)
+                    for (outstanding& o : waiters_) {
+                        if (o.w == nullptr || o.w->deadline == steady_time::max()) continue;
+                        if (now >= o.w->deadline) give_up(o);
+                        else next = std::min(next, o.w->deadline);
+                    }
             }
+            watchdog_at_ = next;
             co_await watchdog_.wait_until(next);
+            watchdog_at_ = steady_time::min();  // running: a new deadline needs no wake-up
         }
         --live_coroutines_;
     }
@@ -549,7 +617,9 @@ private:
     error closed_because_;
     state state_ = state::closed;
     api_version_ranges versions_;
-    std::deque<waiter*> waiters_;
+    std::deque<outstanding> waiters_;
+    int own_deadlines_ = 0;                          // waiting requesters with a deadline of their own
+    steady_time watchdog_at_ = steady_time::min();   // when the watchdog wakes next (min: not asleep)
     std::int32_t next_correlation_id_ = 1;
     std::uint64_t generation_ = 0;
     std::chrono::milliseconds request_timeout_{30000};

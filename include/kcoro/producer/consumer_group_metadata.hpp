@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -18,6 +19,14 @@ struct consumer_group_metadata {
     std::int32_t generation_id = -1;
     std::string member_id;
     std::optional<std::string> group_instance_id;  // static membership (group.instance.id), if the consumer has one
+
+    // The group id alone (Java's `new ConsumerGroupMetadata(groupId)`): what every
+    // send_offsets_to_transaction() overload taking a group id sends.
+    static consumer_group_metadata from_group_id(std::string_view group_id) {
+        consumer_group_metadata g;
+        g.group_id = group_id;
+        return g;
+    }
 };
 
 KCORO_NAMESPACE_END

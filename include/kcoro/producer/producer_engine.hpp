@@ -133,7 +133,9 @@ public:
     // otherwise the first failure, with how many there were.
     //
     // An open transaction is aborted first (within the same timeout), so that none of its records
-    // becomes visible to read_committed consumers; a failed abort is close()'s error.
+    // becomes visible to read_committed consumers; a failed abort is close()'s error. A
+    // send_offsets_to_transaction() in flight is awaited first, within the timeout too: the abort's
+    // EndTxn would otherwise bump the epoch under its TxnOffsetCommit.
     task<result<void>> close(std::chrono::milliseconds timeout) {
         const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
         if (closed()) co_return ok();
@@ -141,10 +143,20 @@ public:
         std::optional<error> abort_failed;
         if (transactional() && transaction_open() && !closing()) {
             const steady_time started = rt_.now();
-            auto a = co_await abort_transaction(timeout);
+            const bool settled = co_await offsets_settled(started + timeout);
             if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-            if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
             timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
+            if (!settled) {
+                abort_failed = error(errc::timed_out, "close(): a send_offsets_to_transaction() was still in flight when close()'s "
+                                                      "timeout passed, so the open transaction was not aborted; its coordinator "
+                                                      "aborts it once transaction_timeout passes");
+            } else if (transaction_open()) {
+                const steady_time aborting = rt_.now();
+                auto a = co_await abort_transaction(timeout);
+                if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+                if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
+                timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - aborting));
+            }
         }
         if (closed()) co_return ok();
         state_ = lifecycle::closing;
@@ -226,9 +238,8 @@ public:
     }
     task<result<void>> send_offsets_to_transaction(std::span<const topic_partition_offset> offsets, std::string_view group_id,
                                                    std::chrono::milliseconds timeout) {
-        consumer_group_metadata group;
-        group.group_id = group_id;
-        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()), std::move(group), timeout);
+        return offsets_to_transaction(std::vector<topic_partition_offset>(offsets.begin(), offsets.end()),
+                                      consumer_group_metadata::from_group_id(group_id), timeout);
     }
 
     // Sends what the transaction buffered, waits for every record of it, then commits it (EndTxn).
@@ -653,6 +664,15 @@ private:
         --flushing_;
         co_return idle();
     }
+    // Waits until no send_offsets_to_transaction() is in flight (each one's end notifies the idle
+    // waiters), or `deadline`; false when one still is.
+    task<bool> offsets_settled(steady_time deadline) {
+        detail::wake_signal<Runtime> signal(rt_);
+        idle_waiters_.push_back(&signal);
+        while (txn_.state().offsets_in_flight() && !destroyed() && rt_.now() < deadline) co_await signal.wait_until(deadline);
+        std::erase(idle_waiters_, &signal);
+        co_return !txn_.state().offsets_in_flight();
+    }
     // Records of an aborted transaction that have not left: they fail now rather than go out.
     void discard_unsent(const error& why) {
         fail_waiting_senders(why);
@@ -669,11 +689,10 @@ private:
         auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
                                                  rt_.now() + timeout);
         if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
-        if (!sent) {
-            txn_.state().offsets_unresolved();
-            co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
-        }
-        txn_.state().offsets_sent();
+        if (sent) txn_.state().offsets_sent();
+        else txn_.state().offsets_unresolved();
+        notify_idle();  // a close() may be waiting for this call to end
+        if (!sent) co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
         co_return ok();
     }
 

@@ -238,8 +238,11 @@ private:
                 co_return error(errc::unsupported_version,
                                 std::string(what) + ": the coordinator " + (*conn)->host() + ":" + std::to_string((*conn)->port()) +
                                     " does not speak version " + std::to_string(min_version) + " or later, which transactions need");
-            auto r = co_await (*conn)->request(req, *v);
+            auto r = co_await (*conn)->request(req, *v, deadline);
             if (p_.engine.stopping()) co_return error(errc::producer_closed, std::string(what) + ": the producer is closing");
+            // The call's deadline came before the answer: the connection drops the answer when it
+            // comes, and the call ends now with the outcome unknown.
+            if (!r && r.err().kind() == errc::timed_out) co_return timed_out(what, r.err());
             const auto [code, verdict] = r ? judge_answer(*r) : std::pair{r.err().kind(), judge_coordinator_error(r.err().kind())};
             if (verdict == coordinator_verdict::done) co_return std::move(r);
             if (verdict == coordinator_verdict::abortable || verdict == coordinator_verdict::fatal)
@@ -271,7 +274,8 @@ private:
         std::string m(what);
         m += " for ";
         m += describe(link);
-        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id)
+        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id ||
+            code == errc::stale_member_epoch || code == errc::group_id_not_found)
             m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
                  "transaction and go on from the group's committed offsets";
         return error(code, std::move(m));
@@ -315,10 +319,14 @@ private:
         while (!link.connection || !link.connection->ready()) {
             if (p_.engine.stopping()) co_return error(errc::producer_closed, "the producer is closing");
             if (link.connection) forget_coordinator(link);
-            auto found = co_await find_coordinator(link);
+            auto found = co_await find_coordinator(link, deadline);
             if (found) {
                 link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
-                auto c = co_await link.connection->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
+                // Bounded by the call's deadline as well: a call returns within its timeout.
+                const auto left = std::max(std::chrono::milliseconds::zero(),
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
+                auto c = co_await link.connection->connect(std::min(p_.config.socket_connection_setup_timeout, left),
+                                                           p_.config.request_timeout, deadline);
                 if (c) break;
                 last = std::move(c).err();
             } else {
@@ -341,7 +349,7 @@ private:
         std::string host;
         std::uint16_t port = 0;
     };
-    task<result<coordinator_address>> find_coordinator(const coordinator_link& link) {
+    task<result<coordinator_address>> find_coordinator(const coordinator_link& link, steady_time deadline) {
         broker_connection<Runtime>* conn = p_.engine.any_ready_connection();
         if (conn == nullptr) {
             p_.engine.request_metadata();
@@ -354,7 +362,7 @@ private:
         const std::string_view keys[] = {link.key};
         if (*v >= 4) req.coordinator_keys = keys;
         else req.key = keys[0];
-        auto r = co_await conn->request(req, *v);
+        auto r = co_await conn->request(req, *v, deadline);
         if (!r) co_return std::move(r).err();
         if (*v >= 4) {
             if (r->coordinators.empty()) co_return error(errc::malformed_response, "FindCoordinator answered no coordinator");
@@ -377,7 +385,7 @@ private:
             if (!v) co_return std::move(v).err();
             if (*v < 3) co_return std::int16_t{0};
             api_versions_request req;
-            auto r = co_await (*conn)->request(req, *v);
+            auto r = co_await (*conn)->request(req, *v, deadline);
             if (r && r->error_code == errc::none) {
                 for (const auto& f : r->finalized_features)
                     if (f.name == "transaction.version") co_return f.max_version_level;

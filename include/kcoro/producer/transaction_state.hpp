@@ -75,11 +75,15 @@ constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
 // client's TransactionManager judges it: the group refusing the member, its generation or its
 // instance id (a consumer the group rebalanced away from, which must not commit), or refusing the
 // principal, leaves only abort; a partition the coordinator does not know yet, or a request that
-// timed out there, is retried; the rest as any coordinator's answer.
+// timed out there, is retried; the rest as any coordinator's answer. STALE_MEMBER_EPOCH is a
+// KIP-848 group's ILLEGAL_GENERATION (the member's epoch moved on), and GROUP_ID_NOT_FOUND (v6+)
+// a group that is gone: both are abortable in the Java client too (KIP-1319), not fatal.
 constexpr coordinator_verdict judge_offset_commit_error(errc e) noexcept {
     switch (e) {
         case errc::unknown_member_id:
         case errc::illegal_generation:
+        case errc::stale_member_epoch:
+        case errc::group_id_not_found:
         case errc::fenced_instance_id:
         case errc::group_authorization_failed: return coordinator_verdict::abortable;
         case errc::request_timed_out: return coordinator_verdict::find_coordinator;
@@ -162,6 +166,7 @@ public:
     void offsets_sent() noexcept { offsets_ = offsets_progress::sent; }
     // No answer, or an error: whether the coordinator holds the offsets is unknown.
     void offsets_unresolved() noexcept { offsets_ = offsets_progress::unresolved; }
+    bool offsets_in_flight() const noexcept { return offsets_ == offsets_progress::in_flight; }
 
     // commit_transaction(): from in_transaction, or again after it timed out.
     result<void> start_commit() {
