@@ -12354,13 +12354,13 @@ constexpr coordinator_verdict judge_coordinator_error(errc e) noexcept {
 // timed out there, is retried; the rest as any coordinator's answer. STALE_MEMBER_EPOCH is a
 // KIP-848 group's ILLEGAL_GENERATION (the member's epoch moved on), and GROUP_ID_NOT_FOUND (v6+)
 // a group that is gone: both are abortable in the Java client too (KIP-1319), not fatal.
+constexpr bool group_moved_on(errc e) noexcept {
+    return e == errc::unknown_member_id || e == errc::illegal_generation || e == errc::stale_member_epoch ||
+           e == errc::group_id_not_found || e == errc::fenced_instance_id;
+}
 constexpr coordinator_verdict judge_offset_commit_error(errc e) noexcept {
+    if (group_moved_on(e)) return coordinator_verdict::abortable;
     switch (e) {
-        case errc::unknown_member_id:
-        case errc::illegal_generation:
-        case errc::stale_member_epoch:
-        case errc::group_id_not_found:
-        case errc::fenced_instance_id:
         case errc::group_authorization_failed: return coordinator_verdict::abortable;
         case errc::request_timed_out: return coordinator_verdict::find_coordinator;
         case errc::unknown_topic_or_partition: return coordinator_verdict::retry;
@@ -12823,8 +12823,7 @@ private:
         std::string m(what);
         m += " for ";
         m += describe(link);
-        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id ||
-            code == errc::stale_member_epoch || code == errc::group_id_not_found)
+        if (group_moved_on(code))
             m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
                  "transaction and go on from the group's committed offsets";
         return error(code, std::move(m));

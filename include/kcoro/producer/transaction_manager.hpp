@@ -274,8 +274,7 @@ private:
         std::string m(what);
         m += " for ";
         m += describe(link);
-        if (code == errc::unknown_member_id || code == errc::illegal_generation || code == errc::fenced_instance_id ||
-            code == errc::stale_member_epoch || code == errc::group_id_not_found)
+        if (group_moved_on(code))
             m += ": the group no longer has this consumer as the metadata passed describes it (it rebalanced); abort the "
                  "transaction and go on from the group's committed offsets";
         return error(code, std::move(m));
