@@ -179,6 +179,23 @@ TEST_CASE("a second producer with the same transactional_id fences the first, wh
     CHECK(values_when(topic, kcoro_it::isolation::read_uncommitted, 15).size() == 15);  // the first's ten were written, then aborted
 }
 
+// A new producer with the same transactional id commits one record, "after": read_committed reads
+// up to it, so what came before it was looked at, not merely still pending.
+kcoro::task<void> commit_after(kcoro::event_loop& loop, const std::string& id, const std::string& topic,
+                               std::vector<std::string>& failures) {
+    auto next = kcoro::make_producer(loop, transactional_config(id));
+    if (!next) {
+        failures.push_back("next producer: " + next.err().message());
+        co_return;
+    }
+    if (auto r = co_await (*next)->init_transactions(60s); !r) failures.push_back("next init: " + r.err().message());
+    if (auto r = (*next)->begin_transaction(); !r) failures.push_back("next begin: " + r.err().message());
+    if (auto r = co_await (*next)->send_and_forget({.topic = topic, .key = "after", .value = "after"}); !r)
+        failures.push_back("next send: " + r.err().message());
+    if (auto r = co_await (*next)->commit_transaction(30s); !r) failures.push_back("next commit: " + r.err().message());
+    (void)co_await (*next)->close(10s);
+}
+
 kcoro::task<std::vector<std::string>> close_open(kcoro::event_loop& loop, const std::string& topic, const std::string& id) {
     std::vector<std::string> failures;
     {
@@ -196,14 +213,7 @@ kcoro::task<std::vector<std::string>> close_open(kcoro::event_loop& loop, const 
     }
     // A committed record after the aborted ones: read_committed reads up to it, so the aborted
     // ones were looked at, not merely still pending.
-    auto next = kcoro::make_producer(loop, transactional_config(id));
-    if (!next) co_return std::vector<std::string>{next.err().message()};
-    if (auto r = co_await (*next)->init_transactions(60s); !r) failures.push_back("next init: " + r.err().message());
-    if (auto r = (*next)->begin_transaction(); !r) failures.push_back("next begin: " + r.err().message());
-    if (auto r = co_await (*next)->send_and_forget({.topic = topic, .key = "after", .value = "after"}); !r)
-        failures.push_back("next send: " + r.err().message());
-    if (auto r = co_await (*next)->commit_transaction(30s); !r) failures.push_back("next commit: " + r.err().message());
-    (void)co_await (*next)->close(10s);
+    co_await commit_after(loop, id, topic, failures);
     co_return failures;
 }
 
@@ -421,14 +431,7 @@ kcoro::task<std::vector<std::string>> close_during_offsets(kcoro::event_loop& lo
         }
         if (!*closed) failures.push_back("close: " + closed->err().message());
     }
-    auto next = kcoro::make_producer(loop, transactional_config(id));
-    if (!next) co_return std::vector<std::string>{next.err().message()};
-    if (auto r = co_await (*next)->init_transactions(60s); !r) failures.push_back("next init: " + r.err().message());
-    if (auto r = (*next)->begin_transaction(); !r) failures.push_back("next begin: " + r.err().message());
-    if (auto r = co_await (*next)->send_and_forget({.topic = output, .key = "after", .value = "after"}); !r)
-        failures.push_back("next send: " + r.err().message());
-    if (auto r = co_await (*next)->commit_transaction(30s); !r) failures.push_back("next commit: " + r.err().message());
-    (void)co_await (*next)->close(10s);
+    co_await commit_after(loop, id, output, failures);
     co_return failures;
 }
 
