@@ -64,26 +64,14 @@ class producer_engine final : private broker_sender<Runtime>::host,
     using txn_manager = transaction_manager<Runtime>;
 
 public:
-    producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
-        : rt_(std::move(rt)),
-          config_(std::move(config)),
-          identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
-          refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
-        rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
-    }
+    producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap);
+    ~producer_engine();
     producer_engine(const producer_engine&) = delete;
     producer_engine& operator=(const producer_engine&) = delete;
 
     // Starts connecting: the metadata loop, and the producer id's when idempotent. A transactional
     // producer gets its id from init_transactions() instead.
-    void start() {
-        ++live_coroutines_;
-        detail::start_detached(rt_, background_, refresher_.loop());
-        if (identity_.idempotent() && !transactional()) {
-            ++live_coroutines_;
-            detail::start_detached(rt_, background_, id_requester_.loop());
-        }
-    }
+    void start();
 
     // ---- metadata before the first send --------------------------------------------------------
 
@@ -99,11 +87,7 @@ public:
     task<result<void>> wait_for_metadata(std::initializer_list<std::string_view> topics, std::chrono::milliseconds timeout) {
         return wait_for_metadata(std::span<const std::string_view>(topics.begin(), topics.size()), timeout);
     }
-    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout) {
-        std::vector<std::string> names(topics.begin(), topics.end());
-        for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
-        return refresher_.wait_for(std::move(names), timeout);
-    }
+    task<result<void>> wait_for_metadata(std::span<const std::string_view> topics, std::chrono::milliseconds timeout);
 
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
@@ -113,17 +97,7 @@ public:
 
     // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
     // far has been acknowledged or has failed.
-    task<void> flush() {
-        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        ++flushing_;
-        notify_all_senders();
-        detail::wake_signal<Runtime> signal(rt_);
-        idle_waiters_.push_back(&signal);
-        while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
-        std::erase(idle_waiters_, &signal);
-        if (!destroyed()) co_await acks_none_barrier();
-        --flushing_;
-    }
+    task<void> flush();
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
     // errc::timed_out, closes every connection and returns once no background work is left.
@@ -136,65 +110,7 @@ public:
     // becomes visible to read_committed consumers; a failed abort is close()'s error. A
     // send_offsets_to_transaction() in flight is awaited first, within the timeout too: the abort's
     // EndTxn would otherwise bump the epoch under its TxnOffsetCommit.
-    task<result<void>> close(std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-        if (closed()) co_return ok();
-        if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
-        std::optional<error> abort_failed;
-        if (transactional() && transaction_open() && !closing()) {
-            const steady_time started = rt_.now();
-            const bool settled = co_await offsets_settled(started + timeout);
-            if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-            timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
-            if (!settled) {
-                abort_failed = error(errc::timed_out, "close(): a send_offsets_to_transaction() was still in flight when close()'s "
-                                                      "timeout passed, so the open transaction was not aborted; its coordinator "
-                                                      "aborts it once transaction_timeout passes");
-            } else if (transaction_open()) {
-                const steady_time aborting = rt_.now();
-                auto a = co_await abort_transaction(timeout);
-                if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-                if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
-                timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - aborting));
-            }
-        }
-        if (closed()) co_return ok();
-        state_ = lifecycle::closing;
-        reporter_.watch_failures(true);
-        ++flushing_;
-        notify_all_senders();
-        const steady_time deadline = rt_.now() + timeout;
-        detail::wake_signal<Runtime> signal(rt_);
-        idle_waiters_.push_back(&signal);
-        while (!idle() && rt_.now() < deadline && !destroyed()) co_await signal.wait_until(deadline);
-        if (destroyed()) {
-            std::erase(idle_waiters_, &signal);
-            co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        }
-        if (idle()) co_await acks_none_barrier();
-        state_ = lifecycle::stopping;
-        fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
-        const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
-        fail_all_queued(why);
-        for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
-        refresher_.close(error(errc::producer_closed), false);
-        txn_.close(error(errc::producer_closed));
-        id_requester_.notify();
-        while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
-            co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
-            fail_all_queued(why);
-        }
-        std::erase(idle_waiters_, &signal);
-        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
-        state_ = lifecycle::closed;
-        --flushing_;
-        if (abort_failed) co_return std::move(*abort_failed);
-        if (reporter_.watched_failures() > 0)
-            co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
-                                                             " of the records pending when it was called failed; the first: " +
-                                                             reporter_.first_watched_failure().detail());
-        co_return ok();
-    }
+    task<result<void>> close(std::chrono::milliseconds timeout);
 
     // ---- transactions (transactional_id set) ----------------------------------------------------
 
@@ -205,17 +121,7 @@ public:
     // fences every older producer with the same id (the coordinator aborts a transaction one left
     // open). Needed once, before the first begin_transaction(); begin does not do it. After a
     // timeout, calling it again resumes.
-    task<result<void>> init_transactions(std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);
-        if (auto t = transactional_call("init_transactions()"); !t) co_return t;
-        if (auto s = txn_.state().start_init(); !s) co_return s;
-        auto grant = co_await txn_.init_producer_id(rt_.now() + timeout);
-        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during init_transactions()");
-        if (!grant) co_return transaction_failed(std::move(grant).err(), "init_transactions()", timeout);
-        next_transaction_epoch(*grant);
-        txn_.state().initialized();
-        co_return ok();
-    }
+    task<result<void>> init_transactions(std::chrono::milliseconds timeout);
 
     // Opens a transaction: the records sent from now on are committed or aborted together. Nothing
     // goes to the broker (a partition joins the transaction with its first Produce), so there is
@@ -246,52 +152,19 @@ public:
     // A record that was not delivered fails the commit with that record's error; the transaction
     // must then be aborted. A timeout leaves the outcome unknown: calling commit_transaction()
     // again resumes it (abort_transaction() is refused until then).
-    task<result<void>> commit_transaction(std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);
-        if (auto t = transactional_call("commit_transaction()"); !t) co_return t;
-        if (auto s = txn_.state().start_commit(); !s) co_return s;
-        const steady_time deadline = rt_.now() + timeout;
-        const bool drained = co_await drain_transaction(deadline);
-        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during commit_transaction()");
-        if (!drained)
-            co_return error(errc::timed_out, "commit_transaction(): the transaction's records were not all acknowledged within " +
-                                                 std::to_string(timeout.count()) +
-                                                 " ms; its outcome is unknown: call commit_transaction() again to resume it");
-        if (auto f = txn_.state().commit_flushed(); !f) co_return f;
-        co_return co_await complete_transaction(true, deadline, timeout);
-    }
+    task<result<void>> commit_transaction(std::chrono::milliseconds timeout);
 
     // Aborts the transaction: records not yet sent fail with errc::cancelled, those in flight are
     // awaited, then the coordinator aborts it (EndTxn), which read_committed consumers never see.
     // After an abortable error this is the only way on. A timeout: call it again to resume.
-    task<result<void>> abort_transaction(std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);
-        if (auto t = transactional_call("abort_transaction()"); !t) co_return t;
-        if (auto s = txn_.state().start_abort(); !s) co_return s;
-        const steady_time deadline = rt_.now() + timeout;
-        discard_unsent(error(errc::cancelled, "abort_transaction() ended the transaction before the record was sent"));
-        const bool drained = co_await drain_transaction(deadline);
-        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during abort_transaction()");
-        if (!drained)
-            co_return error(errc::timed_out, "abort_transaction(): records of the transaction were still in flight after " +
-                                                 std::to_string(timeout.count()) + " ms; call abort_transaction() again to resume it");
-        co_return co_await complete_transaction(false, deadline, timeout);
-    }
+    task<result<void>> abort_transaction(std::chrono::milliseconds timeout);
 
     // With acks::none the broker never answers a Produce request, so "written to the socket" is all
     // the producer knows; a broker drops what it has not read yet when the connection closes. A
     // request that does get an answer, sent after them on the same connection, is answered only once
     // the broker has handled every request before it (one connection's requests are processed in
     // order), which makes flush() and close() mean "the broker has these records" here too.
-    task<void> acks_none_barrier() {
-        if (config_.acks != acks::none) co_return;
-        for (auto& [id, s] : senders_) {
-            if (!s->ready()) continue;
-            api_versions_request barrier;
-            auto r = co_await s->connection()->request(barrier);
-            (void)r;  // an error here means the connection is gone; nothing more can be done for acks=0
-        }
-    }
+    task<void> acks_none_barrier();
 
     const producer_stats& stats() const noexcept {
         stats_.buffered_bytes = accumulator_.used_memory();
@@ -313,29 +186,7 @@ public:
 
     // The destructor's work, done while the memory stays valid for the coroutines still to run:
     // every outcome reported now, every background coroutine told to end.
-    void abandon() noexcept {
-        if (destroyed()) return;
-        state_ = lifecycle::destroyed;
-        reporter_.watch_failures(false);
-        fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
-        // In flight: reported now; their memory goes back when their request's coroutine ends (a
-        // write may still be reading it).
-        const error unknown(errc::producer_destroyed,
-                            "the producer was destroyed while the record's request was in flight: the broker may have written it");
-        for (auto& [id, s] : senders_) s->for_each_in_flight([&](producer_batch* batch) { report_failure(batch, unknown); });
-        fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
-        for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
-        refresher_.close(error(errc::producer_destroyed), true);
-        // A transaction whose records reached the broker is aborted, unless a commit's EndTxn got
-        // there first: the coordinator takes the first end it gets and refuses the other.
-        const transaction_phase phase = txn_.state().phase();
-        if (txn_.state().needs_end_txn() && (transaction_open() || phase == transaction_phase::committing))
-            txn_.abandon_transaction({identity_.id(), identity_.epoch()});
-        else
-            txn_.close(error(errc::producer_destroyed));
-        id_requester_.notify();
-        notify_idle();
-    }
+    void abandon() noexcept;
 
     enum class enqueue_status { enqueued, failed, blocked_memory, blocked_metadata };
 
@@ -438,21 +289,7 @@ public:
     }
 
 private:
-    void not_appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
-        if (a.sealed_previous) wake_leader(ts.name, partition);
-        if (a.status == record_accumulator::append_outcome::too_large) {
-            batch_released();
-            last_enqueue_error_ = error(errc::record_too_large,
-                                        "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
-                                            ts.name + "' exceeds max_request_size (" + std::to_string(config_.max_request_size) +
-                                            ") or buffer_memory");
-            // As in the Java client, a record the transaction could not take fails its commit.
-            if (transactional()) {
-                txn_.state().record_appended();
-                transaction_records_failed(last_enqueue_error_, 1);
-            }
-        }
-    }
+    void not_appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a);
 
     // One way through, never back: open -> closing (close() delivers what it can within its
     // timeout) -> stopping (what is left fails, connections close) -> closed; destroying the
@@ -562,13 +399,7 @@ private:
         if (identity_.needs_id() || identity_.bump_needed()) id_requester_.notify();
     }
 
-    sender& broker(std::int32_t id) {
-        auto it = senders_.find(id);
-        if (it == senders_.end())
-            it = senders_.emplace(id, std::make_unique<sender>(sender_parts_, id)).first;
-        it->second->start();
-        return *it->second;
-    }
+    sender& broker(std::int32_t id);
 
     void wake_leader(std::string_view topic_name, std::int32_t partition) override { wake_leader_by(topic_name, partition, steady_time::max()); }
     // Wakes the partition's sender if it sleeps past `when` (a new batch's linger deadline).
@@ -681,20 +512,7 @@ private:
 
     // The work of send_offsets_to_transaction(), on copies held by the coroutine.
     task<result<void>> offsets_to_transaction(std::vector<topic_partition_offset> offsets, consumer_group_metadata group,
-                                              std::chrono::milliseconds timeout) {
-        const detail::detached_scope::hold keep(background_);
-        if (auto t = transactional_call("send_offsets_to_transaction()"); !t) co_return t;
-        if (group.group_id.empty()) co_return error(errc::invalid_group_id, "send_offsets_to_transaction(): the group id is empty");
-        if (auto s = txn_.state().start_send_offsets(); !s) co_return s;
-        auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
-                                                 rt_.now() + timeout);
-        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
-        if (sent) txn_.state().offsets_sent();
-        else txn_.state().offsets_unresolved();
-        notify_idle();  // a close() may be waiting for this call to end
-        if (!sent) co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
-        co_return ok();
-    }
+                                              std::chrono::milliseconds timeout);
 
     // EndTxn when the transaction reached the broker; then the next transaction may begin, with the
     // id and epoch the coordinator returned.
@@ -775,5 +593,238 @@ private:
     int live_coroutines_ = 0;
     detail::detached_scope background_;
 };
+
+// The members a program calls once or seldom (construction, start, flush, close, the transactional
+// calls, destruction) are defined outside the class: not being inline, they are compiled only where
+// the engine is, which with KCORO_SEPARATE_COMPILATION is the one file that defines it
+// (engine_instances.hpp). Defined in the class, each would be compiled again, with every part it
+// reaches, in every file that calls it. What stays in the class is the per-record path.
+
+template <engine_runtime Runtime>
+producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
+    : rt_(std::move(rt)),
+      config_(std::move(config)),
+      identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
+      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
+    rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
+}
+
+template <engine_runtime Runtime>
+producer_engine<Runtime>::~producer_engine() = default;
+
+template <engine_runtime Runtime>
+void producer_engine<Runtime>::start() {
+    ++live_coroutines_;
+    detail::start_detached(rt_, background_, refresher_.loop());
+    if (identity_.idempotent() && !transactional()) {
+        ++live_coroutines_;
+        detail::start_detached(rt_, background_, id_requester_.loop());
+    }
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::wait_for_metadata(std::span<const std::string_view> topics,
+                                                            std::chrono::milliseconds timeout) {
+    std::vector<std::string> names(topics.begin(), topics.end());
+    for (const std::string& name : names) (void)topic(name);  // the next metadata refresh asks for it
+    return refresher_.wait_for(std::move(names), timeout);
+}
+
+template <engine_runtime Runtime>
+task<void> producer_engine<Runtime>::flush() {
+    const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
+    ++flushing_;
+    notify_all_senders();
+    detail::wake_signal<Runtime> signal(rt_);
+    idle_waiters_.push_back(&signal);
+    while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
+    std::erase(idle_waiters_, &signal);
+    if (!destroyed()) co_await acks_none_barrier();
+    --flushing_;
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::close(std::chrono::milliseconds timeout) {
+    const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
+    if (closed()) co_return ok();
+    if (destroyed()) co_return error(errc::producer_destroyed, "close() on a producer being destroyed");
+    std::optional<error> abort_failed;
+    if (transactional() && transaction_open() && !closing()) {
+        const steady_time started = rt_.now();
+        const bool settled = co_await offsets_settled(started + timeout);
+        if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+        timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - started));
+        if (!settled) {
+            abort_failed = error(errc::timed_out, "close(): a send_offsets_to_transaction() was still in flight when close()'s "
+                                                  "timeout passed, so the open transaction was not aborted; its coordinator "
+                                                  "aborts it once transaction_timeout passes");
+        } else if (transaction_open()) {
+            const steady_time aborting = rt_.now();
+            auto a = co_await abort_transaction(timeout);
+            if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+            if (!a) abort_failed = error(a.code(), "close() aborted the open transaction and that failed: " + a.err().message());
+            timeout -= std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - aborting));
+        }
+    }
+    if (closed()) co_return ok();
+    state_ = lifecycle::closing;
+    reporter_.watch_failures(true);
+    ++flushing_;
+    notify_all_senders();
+    const steady_time deadline = rt_.now() + timeout;
+    detail::wake_signal<Runtime> signal(rt_);
+    idle_waiters_.push_back(&signal);
+    while (!idle() && rt_.now() < deadline && !destroyed()) co_await signal.wait_until(deadline);
+    if (destroyed()) {
+        std::erase(idle_waiters_, &signal);
+        co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+    }
+    if (idle()) co_await acks_none_barrier();
+    state_ = lifecycle::stopping;
+    fail_waiting_senders(errc::producer_closed, "close() interrupted this send");
+    const error why(errc::timed_out, "not acknowledged before close()'s timeout (" + std::to_string(timeout.count()) + " ms)");
+    fail_all_queued(why);
+    for (auto& [id, s] : senders_) s->close(error(errc::producer_closed), false);
+    refresher_.close(error(errc::producer_closed), false);
+    txn_.close(error(errc::producer_closed));
+    id_requester_.notify();
+    while ((live_coroutines_ > 0 || accumulator_.outstanding_batches() > 0 || connections_busy()) && !destroyed()) {
+        co_await signal.wait_until(rt_.now() + std::chrono::milliseconds(10));
+        fail_all_queued(why);
+    }
+    std::erase(idle_waiters_, &signal);
+    if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during close()");
+    state_ = lifecycle::closed;
+    --flushing_;
+    if (abort_failed) co_return std::move(*abort_failed);
+    if (reporter_.watched_failures() > 0)
+        co_return error(reporter_.first_watched_failure().code(), "close(): " + std::to_string(reporter_.watched_failures()) +
+                                                         " of the records pending when it was called failed; the first: " +
+                                                         reporter_.first_watched_failure().detail());
+    co_return ok();
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::init_transactions(std::chrono::milliseconds timeout) {
+    const detail::detached_scope::hold keep(background_);
+    if (auto t = transactional_call("init_transactions()"); !t) co_return t;
+    if (auto s = txn_.state().start_init(); !s) co_return s;
+    auto grant = co_await txn_.init_producer_id(rt_.now() + timeout);
+    if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during init_transactions()");
+    if (!grant) co_return transaction_failed(std::move(grant).err(), "init_transactions()", timeout);
+    next_transaction_epoch(*grant);
+    txn_.state().initialized();
+    co_return ok();
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::commit_transaction(std::chrono::milliseconds timeout) {
+    const detail::detached_scope::hold keep(background_);
+    if (auto t = transactional_call("commit_transaction()"); !t) co_return t;
+    if (auto s = txn_.state().start_commit(); !s) co_return s;
+    const steady_time deadline = rt_.now() + timeout;
+    const bool drained = co_await drain_transaction(deadline);
+    if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during commit_transaction()");
+    if (!drained)
+        co_return error(errc::timed_out, "commit_transaction(): the transaction's records were not all acknowledged within " +
+                                             std::to_string(timeout.count()) +
+                                             " ms; its outcome is unknown: call commit_transaction() again to resume it");
+    if (auto f = txn_.state().commit_flushed(); !f) co_return f;
+    co_return co_await complete_transaction(true, deadline, timeout);
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::abort_transaction(std::chrono::milliseconds timeout) {
+    const detail::detached_scope::hold keep(background_);
+    if (auto t = transactional_call("abort_transaction()"); !t) co_return t;
+    if (auto s = txn_.state().start_abort(); !s) co_return s;
+    const steady_time deadline = rt_.now() + timeout;
+    discard_unsent(error(errc::cancelled, "abort_transaction() ended the transaction before the record was sent"));
+    const bool drained = co_await drain_transaction(deadline);
+    if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during abort_transaction()");
+    if (!drained)
+        co_return error(errc::timed_out, "abort_transaction(): records of the transaction were still in flight after " +
+                                             std::to_string(timeout.count()) + " ms; call abort_transaction() again to resume it");
+    co_return co_await complete_transaction(false, deadline, timeout);
+}
+
+template <engine_runtime Runtime>
+task<void> producer_engine<Runtime>::acks_none_barrier() {
+    if (config_.acks != acks::none) co_return;
+    for (auto& [id, s] : senders_) {
+        if (!s->ready()) continue;
+        api_versions_request barrier;
+        auto r = co_await s->connection()->request(barrier);
+        (void)r;  // an error here means the connection is gone; nothing more can be done for acks=0
+    }
+}
+
+template <engine_runtime Runtime>
+void producer_engine<Runtime>::abandon() noexcept {
+    if (destroyed()) return;
+    state_ = lifecycle::destroyed;
+    reporter_.watch_failures(false);
+    fail_waiting_senders(errc::producer_destroyed, "the producer was destroyed");
+    // In flight: reported now; their memory goes back when their request's coroutine ends (a
+    // write may still be reading it).
+    const error unknown(errc::producer_destroyed,
+                        "the producer was destroyed while the record's request was in flight: the broker may have written it");
+    for (auto& [id, s] : senders_) s->for_each_in_flight([&](producer_batch* batch) { report_failure(batch, unknown); });
+    fail_all_queued(error(errc::producer_destroyed, "the producer was destroyed before the record was sent"), unknown);
+    for (auto& [id, s] : senders_) s->close(error(errc::producer_destroyed), true);
+    refresher_.close(error(errc::producer_destroyed), true);
+    // A transaction whose records reached the broker is aborted, unless a commit's EndTxn got
+    // there first: the coordinator takes the first end it gets and refuses the other.
+    const transaction_phase phase = txn_.state().phase();
+    if (txn_.state().needs_end_txn() && (transaction_open() || phase == transaction_phase::committing))
+        txn_.abandon_transaction({identity_.id(), identity_.epoch()});
+    else
+        txn_.close(error(errc::producer_destroyed));
+    id_requester_.notify();
+    notify_idle();
+}
+
+template <engine_runtime Runtime>
+void producer_engine<Runtime>::not_appended(topic_state& ts, std::int32_t partition, const record_accumulator::append_result& a) {
+    if (a.sealed_previous) wake_leader(ts.name, partition);
+    if (a.status == record_accumulator::append_outcome::too_large) {
+        batch_released();
+        last_enqueue_error_ = error(errc::record_too_large,
+                                    "a record of " + std::to_string(a.too_large_bytes) + " bytes (with batch overhead) to topic '" +
+                                        ts.name + "' exceeds max_request_size (" + std::to_string(config_.max_request_size) +
+                                        ") or buffer_memory");
+        // As in the Java client, a record the transaction could not take fails its commit.
+        if (transactional()) {
+            txn_.state().record_appended();
+            transaction_records_failed(last_enqueue_error_, 1);
+        }
+    }
+}
+
+template <engine_runtime Runtime>
+typename producer_engine<Runtime>::sender& producer_engine<Runtime>::broker(std::int32_t id) {
+    auto it = senders_.find(id);
+    if (it == senders_.end())
+        it = senders_.emplace(id, std::make_unique<sender>(sender_parts_, id)).first;
+    it->second->start();
+    return *it->second;
+}
+
+template <engine_runtime Runtime>
+task<result<void>> producer_engine<Runtime>::offsets_to_transaction(std::vector<topic_partition_offset> offsets,
+                                                                 consumer_group_metadata group, std::chrono::milliseconds timeout) {
+    const detail::detached_scope::hold keep(background_);
+    if (auto t = transactional_call("send_offsets_to_transaction()"); !t) co_return t;
+    if (group.group_id.empty()) co_return error(errc::invalid_group_id, "send_offsets_to_transaction(): the group id is empty");
+    if (auto s = txn_.state().start_send_offsets(); !s) co_return s;
+    auto sent = co_await txn_.commit_offsets(std::move(offsets), std::move(group), {identity_.id(), identity_.epoch()},
+                                             rt_.now() + timeout);
+    if (destroyed()) co_return error(errc::producer_destroyed, "the producer was destroyed during send_offsets_to_transaction()");
+    if (sent) txn_.state().offsets_sent();
+    else txn_.state().offsets_unresolved();
+    notify_idle();  // a close() may be waiting for this call to end
+    if (!sent) co_return transaction_failed(std::move(sent).err(), "send_offsets_to_transaction()", timeout, judge_offset_commit_error);
+    co_return ok();
+}
 
 KCORO_NAMESPACE_END
