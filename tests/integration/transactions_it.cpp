@@ -419,6 +419,9 @@ kcoro::task<std::vector<std::string>> close_during_offsets(kcoro::event_loop& lo
             if (auto r = co_await p.send_and_forget({.topic = output, .key = v, .value = v}); !r)
                 failures.push_back("send: " + r.err().message());
         }
+        // In the log before close(): its abort fails records not yet sent, and then none would
+        // show even to read_uncommitted, which checks below that the abort is what hides them.
+        co_await p.flush();
         // Posted: close() runs once the offsets call below is waiting for its coordinator.
         std::optional<kcoro::result<void>> closed;
         kcoro::spawn(loop, close_into(p, closed));
