@@ -4921,6 +4921,8 @@ private:
 KCORO_NAMESPACE_END
 // ---- end kcoro/http/http_response_parser.hpp ----
 // ---- begin kcoro/json/json_writer.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+#define KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
 // Writing JSON strings: the one piece of JSON output kcoro needs (a Schema Registry request body
 // carries a schema, itself JSON text, as a string). The text is taken as UTF-8 and passed through;
 // quotes, backslashes and control characters are escaped, so that any input gives valid JSON.
@@ -4960,6 +4962,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
 }
 
 KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
 // ---- end kcoro/json/json_writer.hpp ----
 // ---- begin kcoro/registry/schema_registry_error.hpp ----
 // What a Schema Registry answered when it refused a request, as a std::error_code of its own

@@ -10788,8 +10788,11 @@ public:
     // Background coroutines or requests still running on this object: it must outlive them.
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
-private:
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+    // Why the connection closed (connection_lost when it was asked to, without a reason).
+    const error& closed_because() const noexcept { return closed_because_; }
+
+private:
 
 #if KCORO_HAS_OPENSSL
     result<tls_stream<stream_type>> make_tls(stream_type s) {
@@ -12198,11 +12201,59 @@ private:
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_identity.hpp ----
 // ---- begin kcoro/producer/producer_stats.hpp ----
-// The producer's counters.
+// The producer's counters, and the two texts a monitoring system reads them in: Prometheus's text
+// exposition format and JSON. Both are written from one list of the fields (producer_stats_fields),
+// so that a counter added to the struct and the list appears in both under one name.
 
+// ---- begin kcoro/json/json_writer.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+#define KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+// Writing JSON strings: the one piece of JSON output kcoro needs (a Schema Registry request body
+// carries a schema, itself JSON text, as a string). The text is taken as UTF-8 and passed through;
+// quotes, backslashes and control characters are escaped, so that any input gives valid JSON.
+
+
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+// Appends s to out as a quoted JSON string.
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + s.size() + 2);
+    out.push_back('"');
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        default:
+            if (u < 0x20) {
+                out.append("\\u00");
+                out.push_back(hex[u >> 4]);
+                out.push_back(hex[u & 0xf]);
+            } else {
+                out.push_back(c);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+// ---- end kcoro/json/json_writer.hpp ----
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -12219,11 +12270,205 @@ struct producer_stats {
     std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
     std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
     std::uint64_t reconnects = 0;            // connections made again to an address connected before
-    std::size_t buffered_bytes = 0;
+    std::uint64_t throttle_time_ms = 0;      // summed over the Produce answers that asked the producer to wait
+    std::uint64_t buffered_bytes = 0;        // held for records not yet acknowledged, of buffer_memory
 };
+
+// One field of producer_stats as the texts name and describe it.
+struct producer_stats_field {
+    std::string_view name;
+    std::uint64_t producer_stats::*value;
+    bool counter;  // only grows; otherwise a gauge (goes up and down)
+    std::string_view help;
+};
+
+inline constexpr producer_stats_field producer_stats_fields[] = {
+    {"records_enqueued", &producer_stats::records_enqueued, true, "Records accepted by a send."},
+    {"records_delivered", &producer_stats::records_delivered, true, "Records the broker acknowledged."},
+    {"records_failed", &producer_stats::records_failed, true, "Records that failed, each reported to its sender."},
+    {"batches_sent", &producer_stats::batches_sent, true, "Record batches written in Produce requests, retries included."},
+    {"requests_sent", &producer_stats::requests_sent, true, "Produce requests written."},
+    {"retries", &producer_stats::retries, true, "Batches queued again after a retriable failure."},
+    {"epoch_bumps", &producer_stats::epoch_bumps, true, "New producer epochs, after a batch was given up or a transaction ended."},
+    {"metadata_refreshes", &producer_stats::metadata_refreshes, true, "Metadata answers taken."},
+    {"connection_attempts", &producer_stats::connection_attempts, true, "Connections begun, to bootstrap addresses and brokers."},
+    {"connection_failures", &producer_stats::connection_failures, true, "Connections that failed before they were ready."},
+    {"reconnects", &producer_stats::reconnects, true, "Connections made again to an address connected before."},
+    {"throttle_time_ms", &producer_stats::throttle_time_ms, true, "Milliseconds brokers asked the producer to wait, summed."},
+    {"buffered_bytes", &producer_stats::buffered_bytes, false, "Bytes held for records not yet acknowledged."},
+};
+// Every field is in the list: a field added to the struct alone fails here.
+static_assert(sizeof(producer_stats) == sizeof(producer_stats_fields) / sizeof(producer_stats_fields[0]) * sizeof(std::uint64_t),
+              "producer_stats_fields must list every field of producer_stats");
+
+namespace detail {
+// A Prometheus label value: backslash, double quote and line feed escaped.
+inline void append_label_value(std::string& out, std::string_view v) {
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+}
+}  // namespace detail
+
+// The counters in Prometheus's text exposition format (version 0.0.4): each as
+// kcoro_producer_<name>, counters with the suffix _total, labelled client_id="<client_id>".
+inline std::string to_prometheus(const producer_stats& s, std::string_view client_id) {
+    std::string labels("{client_id=\"");
+    detail::append_label_value(labels, client_id);
+    labels += "\"}";
+    std::string out;
+    for (const producer_stats_field& f : producer_stats_fields) {
+        std::string name("kcoro_producer_");
+        name += f.name;
+        if (f.counter) name += "_total";
+        out.append("# HELP ").append(name).append(" ").append(f.help).append("\n");
+        out.append("# TYPE ").append(name).append(f.counter ? " counter\n" : " gauge\n");
+        out.append(name).append(labels).append(" ").append(std::to_string(s.*f.value)).append("\n");
+    }
+    return out;
+}
+
+// The counters as one JSON object, {"client_id": "<client_id>", "records_enqueued": 12, ...},
+// under the fields' names.
+inline std::string to_json(const producer_stats& s, std::string_view client_id) {
+    std::string out("{\"client_id\": ");
+    append_json_string(out, client_id);
+    for (const producer_stats_field& f : producer_stats_fields) {
+        out += ", ";
+        append_json_string(out, f.name);
+        out.append(": ").append(std::to_string(s.*f.value));
+    }
+    out += "}";
+    return out;
+}
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_stats.hpp ----
+// ---- begin kcoro/producer/log_level.hpp ----
+// How much a log record matters. The application chooses the least it wants to see when it sets
+// the producer's log handler (basic_producer::set_log_handler).
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+enum class log_level : std::uint8_t {
+    debug,    // what a developer follows a problem by: each metadata answer, each throttled request
+    info,     // changes an operator wants in the log: connected, a leader moved, a new producer epoch
+    warning,  // the producer copes, but something is wrong: a connection lost, a batch retried
+    error,    // the producer cannot go on as asked: fenced, a producer id refused
+};
+
+constexpr std::string_view log_level_name(log_level level) noexcept {
+    switch (level) {
+        case log_level::debug: return "debug";
+        case log_level::info: return "info";
+        case log_level::warning: return "warning";
+        case log_level::error: return "error";
+    }
+    return "unknown";
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/log_level.hpp ----
+// ---- begin kcoro/producer/log_record.hpp ----
+// One thing the producer has to say, as the application's log handler gets it: a sentence and the
+// fields an operator filters by. The views are valid only during the handler's call; a handler that
+// keeps a record copies what it needs. No record holds a password, a token or a record's bytes.
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+struct log_record {
+    log_level level = log_level::info;
+    std::string_view message;     // what happened, and what the producer does about it
+    std::int32_t broker_id = -1;  // the broker's node id; -1 for none, or a bootstrap address
+    std::string_view broker;      // the broker's host:port; empty when the record is about none
+    std::string_view topic;       // empty when the record is about no topic
+    std::int32_t partition = -1;  // -1 when the record is about no partition
+    errc code = errc::none;       // what went wrong; none when nothing did
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/log_record.hpp ----
+// ---- begin kcoro/producer/producer_log.hpp ----
+// The producer's log: the handler the application set and the least level it wants, shared by the
+// engine's parts, which each say what they see (a sender its broker's connection and retries, the
+// metadata refresher leaders that moved, the producer id loop new epochs). Nothing is logged until
+// a handler is set, and a record below the level costs its caller one comparison: callers that
+// build a message check enabled() first. The handler runs on the producer's executor, inside the
+// producer's own work, so it must not block, throw, or call back into the producer.
+
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <utility>
+
+KCORO_NAMESPACE_BEGIN
+
+class producer_log {
+public:
+    using handler = std::function<void(const log_record&)>;
+
+    void set(handler h, log_level least) {
+        handler_ = std::move(h);
+        least_ = least;
+    }
+    bool enabled(log_level level) const noexcept { return handler_ && level >= least_; }
+
+    void operator()(const log_record& r) const {
+        if (enabled(r.level)) handler_(r);
+    }
+    // About one broker: `broker` its host:port.
+    void broker(log_level level, std::int32_t broker_id, std::string_view broker, errc code, std::string_view message) const {
+        if (!enabled(level)) return;
+        log_record r;
+        r.level = level;
+        r.message = message;
+        r.broker_id = broker_id;
+        r.broker = broker;
+        r.code = code;
+        handler_(r);
+    }
+    // About one partition, and the broker that leads it (-1: none).
+    void partition(log_level level, std::string_view topic, std::int32_t partition, std::int32_t broker_id, errc code,
+                   std::string_view message) const {
+        if (!enabled(level)) return;
+        log_record r;
+        r.level = level;
+        r.message = message;
+        r.broker_id = broker_id;
+        r.topic = topic;
+        r.partition = partition;
+        r.code = code;
+        handler_(r);
+    }
+    // About the producer as a whole.
+    void producer(log_level level, errc code, std::string_view message) const {
+        if (!enabled(level)) return;
+        log_record r;
+        r.level = level;
+        r.message = message;
+        r.code = code;
+        handler_(r);
+    }
+
+private:
+    handler handler_;
+    log_level least_ = log_level::info;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_log.hpp ----
 // ---- begin kcoro/producer/consumer_group_metadata.hpp ----
 // The consumer group whose offsets a transaction commits (send_offsets_to_transaction), as the
 // group's consumer knows it. The group coordinator checks the generation and member against its
@@ -12602,6 +12847,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -12875,7 +13121,13 @@ private:
                                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
                 auto c = co_await link.connection->connect(std::min(p_.config.socket_connection_setup_timeout, left),
                                                            p_.config.request_timeout, deadline);
-                if (c) break;
+                if (c) {
+                    if (p_.log.enabled(log_level::info)) {
+                        const std::string where = link.connection->where();
+                        p_.log.broker(log_level::info, -1, where, errc::none, std::string(which) + " of " + describe(link) + " is " + where);
+                    }
+                    break;
+                }
                 last = std::move(c).err();
             } else {
                 last = std::move(found).err();
@@ -13110,6 +13362,7 @@ public:
         parked_sends& parked;
         producer_identity& identity;
         producer_stats& stats;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -13140,7 +13393,12 @@ public:
                     unreachable_ = true;
                     last_error_ = std::move(r).err();
                     wanted_ = true;
-                    retry_at_ = p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+                    const auto wait = retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+                    retry_at_ = p_.rt.now() + wait;
+                    if (p_.log.enabled(log_level::warning))
+                        p_.log.producer(log_level::warning, last_error_.kind(),
+                                        "metadata request failed: " + last_error_.message() + "; next attempt in " +
+                                            std::to_string(wait.count()) + " ms");
                 }
                 p_.engine.refresh_ended();
                 notify_waiters();
@@ -13297,6 +13555,28 @@ private:
         for (auto* s : waiters_) s->notify();
     }
 
+    // Says which partitions of a topic known before changed leader in this answer (info), and
+    // which have none now (warning).
+    void log_leaders(std::string_view topic, const std::vector<partition_leader>& now) const {
+        const topic_metadata* before = metadata_.topic(topic);
+        if (before == nullptr) return;
+        for (std::size_t i = 0; i < now.size() && i < before->partitions.size(); ++i) {
+            const std::int32_t was = before->partitions[i].leader, is = now[i].leader;
+            if (was == is) continue;
+            const auto partition = static_cast<std::int32_t>(i);
+            std::string m = "topic '" + std::string(topic) + "' partition " + std::to_string(partition);
+            if (is < 0) {
+                m += " has no leader";
+                if (now[i].error != errc::none) m += " (" + error(now[i].error).message() + ")";
+                p_.log.partition(log_level::warning, topic, partition, -1, now[i].error, m);
+            } else {
+                m += was < 0 ? " has a leader again: broker " + std::to_string(is)
+                             : ": its leader moved from broker " + std::to_string(was) + " to broker " + std::to_string(is);
+                p_.log.partition(log_level::info, topic, partition, is, errc::none, m);
+            }
+        }
+    }
+
     task<result<void>> refresh() {
         broker_connection<Runtime>* conn = p_.engine.ready_connection();
         if (conn == nullptr) conn = ready_bootstrap();
@@ -13341,6 +13621,7 @@ private:
                 pl.leader_epoch = p.leader_epoch;
                 pl.error = p.error_code;
             }
+            if (p_.log.enabled(log_level::info)) log_leaders(*t.name, leaders);
             if (metadata_.update_topic(*t.name, t.error_code, std::move(leaders))) ++routing_version_;
             if (topic_state* ts = p_.accumulator.find(*t.name)) {
                 if (t.error_code == errc::unknown_topic_or_partition) ++ts->unknown_answers;
@@ -13487,6 +13768,7 @@ public:
         producer_identity& identity;
         metadata_refresher<Runtime>& metadata;
         producer_stats& stats;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -13572,6 +13854,7 @@ private:
             // Connections that closed and have no work left are freed here.
             std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
             if (!ready()) {
+                if (up_) connection_lost();
                 if (now < reconnect_at_) {
                     co_await wake_.wait_until(reconnect_at_);
                     continue;
@@ -13589,11 +13872,18 @@ private:
                 if (!r) {
                     ++p_.stats.connection_failures;
                     ++reconnect_failures_;
-                    reconnect_at_ = p_.rt.now() + backoff(reconnect_failures_, p_.config.reconnect_backoff, p_.config.reconnect_backoff_max);
+                    const auto wait = backoff(reconnect_failures_, p_.config.reconnect_backoff, p_.config.reconnect_backoff_max);
+                    reconnect_at_ = p_.rt.now() + wait;
+                    if (p_.log.enabled(log_level::warning))
+                        p_.log.broker(log_level::warning, id_, conn_->where(), r.err().kind(),
+                                      "could not connect to broker " + std::to_string(id_) + ": " + r.err().message() +
+                                          "; next attempt in " + std::to_string(wait.count()) + " ms");
                     p_.metadata.connection_failed(std::move(r).err());
                     continue;
                 }
                 if (connected_before_) ++p_.stats.reconnects;
+                if (p_.log.enabled(log_level::info)) connected();
+                up_ = true;
                 connected_before_ = true;
                 reconnect_failures_ = 0;
                 p_.engine.broker_connected();
@@ -13745,7 +14035,7 @@ private:
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
             } else {
-                if (r->throttle_time_ms > 0) throttled_until_ = p_.rt.now() + std::chrono::milliseconds(r->throttle_time_ms);
+                if (r->throttle_time_ms > 0) throttled(r->throttle_time_ms);
                 produce_request_builder::match(
                     batches, *r, [&](producer_batch* batch, const produce_partition_response& pr) { on_partition_response(batch, pr); },
                     [&](producer_batch* batch) {
@@ -13813,7 +14103,13 @@ private:
         if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++p_.stats.retries;
-            batch->retry_at = now + backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
+            const auto wait = backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
+            batch->retry_at = now + wait;
+            if (p_.log.enabled(log_level::warning))
+                p_.log.partition(log_level::warning, batch->topic->name, batch->partition, id_, e,
+                                 "retrying a batch of " + std::to_string(batch->record_count()) + " records in " +
+                                     std::to_string(wait.count()) + " ms (attempt " + std::to_string(batch->attempts + 1) +
+                                     ") after: " + err.message());
             p_.accumulator.requeue(ps, batch);
             if (p_.identity.idempotent()) ps.resend_pending = ps.in_flight > 0;
             wake_.notify();
@@ -13840,6 +14136,37 @@ private:
         p_.engine.fail_batch(batch, final);
     }
 
+    // ---- what the log hears of the connection -------------------------------------------------
+
+    void connected() {
+        std::string m(connected_before_ ? "reconnected to broker " : "connected to broker ");
+        m += std::to_string(id_);
+        if (uses_sasl(p_.config.security_protocol)) {
+            m += ", authenticated with SASL ";
+            m += sasl_mechanism_name(p_.config.sasl_mechanism);
+        }
+        p_.log.broker(log_level::info, id_, conn_->where(), errc::none, m);
+    }
+    // The connection the loop had up has closed: said once, as it reconnects.
+    void connection_lost() {
+        up_ = false;
+        if (!conn_ || !p_.log.enabled(log_level::warning)) return;
+        const error& why = conn_->closed_because();
+        p_.log.broker(log_level::warning, id_, conn_->where(), why.kind(),
+                      "connection to broker " + std::to_string(id_) + " lost (" + why.message() + "); reconnecting");
+    }
+    // The broker's quota held this producer back: no request to it until the time is up. Said at
+    // info when it starts, at debug while it goes on.
+    void throttled(std::int32_t ms) {
+        const steady_time now = p_.rt.now();
+        const log_level level = now < throttled_until_ ? log_level::debug : log_level::info;
+        throttled_until_ = now + std::chrono::milliseconds(ms);
+        p_.stats.throttle_time_ms += static_cast<std::uint64_t>(ms);
+        if (p_.log.enabled(level) && conn_)
+            p_.log.broker(level, id_, conn_->where(), errc::none,
+                          "broker " + std::to_string(id_) + " throttles this producer for " + std::to_string(ms) + " ms (its quota)");
+    }
+
     // A batch the broker found too large goes back to its queue in parts (record_accumulator::split).
     void split_and_requeue(partition_state& ps, producer_batch* big) {
         if (auto r = p_.accumulator.split(ps, big); !r) {
@@ -13863,6 +14190,7 @@ private:
     int reconnect_failures_ = 0;
     bool running_ = false;
     bool connected_before_ = false;
+    bool up_ = false;  // connected, and its loss not yet logged
     // When the loop, with nothing ready to drain, wakes next by itself; the earliest time while it
     // is awake. A batch whose linger ends before then wakes it.
     steady_time sleeps_until_ = steady_time::min();
@@ -13913,6 +14241,7 @@ public:
         producer_identity& identity;
         record_accumulator& accumulator;
         producer_stats& stats;
+        producer_log& log;
         host& engine;
     };
 
@@ -13952,12 +14281,21 @@ public:
                         ++p_.stats.epoch_bumps;
                         restart_sequences(p_.accumulator);
                     }
+                    if (p_.log.enabled(log_level::info))
+                        p_.log.producer(log_level::info, errc::none,
+                                        (need_bump ? "new epoch " : "producer id assigned: epoch ") + std::to_string(r->producer_epoch) +
+                                            " of producer id " + std::to_string(r->producer_id) +
+                                            (need_bump ? ", after a batch was given up; every partition's sequence restarts at 0" : ""));
                     failures = 0;
                     p_.engine.producer_id_assigned();
                     continue;
                 }
                 error e = r ? error(r->error_code, "InitProducerId") : r.err();
                 if (producer_identity::init_error_is_fatal(e)) {
+                    if (p_.log.enabled(log_level::error))
+                        p_.log.producer(log_level::error, e.kind(),
+                                        "the cluster refused a producer id, so every send fails: " + e.message() +
+                                            " (enable_idempotence = false sends without one)");
                     p_.engine.producer_id_refused(error(e.code(), "idempotent producer: " + e.message()));
                     break;
                 }
@@ -14042,6 +14380,9 @@ public:
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
     void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { reporter_.set_error_handler(std::move(h)); }
+    // What the producer has to say (log_record.hpp) at `least` and above goes to `h`; nothing is
+    // logged without one.
+    void set_log_handler(producer_log::handler h, log_level least) { log_.set(std::move(h), least); }
 
     // ---- flush and close ----------------------------------------------------------------------
 
@@ -14501,6 +14842,8 @@ private:
         if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
         if (judge(k) == coordinator_verdict::abortable) {
             txn_.state().to_abortable(e);
+            if (log_.enabled(log_level::warning))
+                log_.producer(log_level::warning, k, std::string(call) + " failed, so the transaction can only be aborted: " + e.message());
             return e;
         }
         transaction_fatal(e);
@@ -14508,6 +14851,8 @@ private:
     }
     // The producer refuses all further work, saying why; what it still holds fails with the reason.
     void transaction_fatal(const error& e) {
+        if (log_.enabled(log_level::error) && !txn_.state().fatal())
+            log_.producer(log_level::error, e.kind(), "the transactional producer can go no further: " + e.message());
         txn_.state().to_fatal(e);
         if (!fatal_error_) fatal_error_ = e;
         fail_waiting_senders(e);
@@ -14523,6 +14868,7 @@ private:
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
+    producer_log log_;
     record_accumulator accumulator_{config_};
     delivery_reporter reporter_;
     std::function<void(std::coroutine_handle<>)> rt_post_;
@@ -14531,11 +14877,11 @@ private:
     producer_identity identity_;
     std::optional<error> fatal_error_;
     refresher refresher_;
-    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, background_, *this};
+    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
-    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
-    txn_manager txn_{{rt_, config_, background_, *this}};
+    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
+    txn_manager txn_{{rt_, config_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;
@@ -14555,7 +14901,7 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
     : rt_(std::move(rt)),
       config_(std::move(config)),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
-      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
+      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
 }
 
@@ -14941,6 +15287,15 @@ public:
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
     void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { engine_.set_error_handler(std::move(h)); }
+
+    // What the producer has to say goes to `h`, from `least` up: connections made and lost, retries,
+    // throttling, leaders that moved, new producer epochs, transactions that failed (log_record.hpp
+    // has the fields). Nothing is logged without a handler. It runs on the producer's executor and
+    // must not block or throw. Set it before the executor first runs to see the first connection:
+    // make_producer() only schedules that.
+    void set_log_handler(std::function<void(const log_record&)> h, log_level least = log_level::info) {
+        engine_.set_log_handler(std::move(h), least);
+    }
 
     // ---- flush and close ----------------------------------------------------------------------
 

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <string_view>
 #include <string>
 #include <thread>
 #include <vector>
@@ -342,13 +345,67 @@ TEST_CASE("backpressure: a tiny buffer_memory suspends senders, stays bounded an
     CHECK(keys.size() == 5000);
 }
 
-TEST_CASE("a broker restarted mid-stream: with idempotence nothing is lost or duplicated") {
+// What the log handler got, copied (a record's views live only during the call).
+struct logged {
+    kcoro::log_level level;
+    std::string message;
+    std::int32_t broker_id;
+    std::string topic;
+};
+std::vector<const logged*> starting(const std::vector<logged>& all, std::string_view prefix) {
+    std::vector<const logged*> out;
+    for (const auto& l : all)
+        if (l.message.rfind(prefix, 0) == 0) out.push_back(&l);
+    return out;
+}
+
+// The counters as Prometheus text and JSON, read back by Python's parsers
+// (tools/python/read_stats_text.py): name -> value, from each.
+std::map<std::string, std::map<std::string, std::string>> read_stats_texts(const kcoro::producer_stats& s) {
+    const char* source = std::getenv("KCORO_SOURCE_DIR");
+    const std::string root = source ? source : ".";
+    const auto venv = kcoro_it::detail::run_command("'" + root + "/scripts/venv' 2>/dev/null");
+    REQUIRE_MESSAGE(venv.second == 0, "scripts/venv failed");
+    const std::string python = venv.first.substr(0, venv.first.find('\n')) + "/bin/python";
+    const std::string base = "/tmp/kcoro-stats-" + kcoro_it::unique_topic("text");
+    for (const auto& [file, text] : {std::pair{base + ".prom", kcoro::to_prometheus(s, "restart-test")},
+                                     std::pair{base + ".json", kcoro::to_json(s, "restart-test")}}) {
+        std::FILE* f = std::fopen(file.c_str(), "wb");
+        REQUIRE(f != nullptr);
+        REQUIRE(std::fwrite(text.data(), 1, text.size(), f) == text.size());
+        std::fclose(f);
+    }
+    const auto read = kcoro_it::detail::run_command("'" + python + "' '" + root + "/tools/python/read_stats_text.py' '" + base +
+                                                    ".prom' '" + base + ".json'");
+    std::remove((base + ".prom").c_str());
+    std::remove((base + ".json").c_str());
+    REQUIRE_MESSAGE(read.second == 0, "the stats texts did not parse: " << read.first);
+    std::map<std::string, std::map<std::string, std::string>> out;
+    std::istringstream lines(read.first);
+    std::string format, name, label, value;
+    while (lines >> format) {
+        if (format == "prometheus") {
+            lines >> name >> label >> value;
+            CHECK(label == "restart-test");
+        } else {
+            lines >> name >> value;
+        }
+        out[format][name] = value;
+    }
+    return out;
+}
+
+TEST_CASE("a broker restarted mid-stream: with idempotence nothing is lost or duplicated; the log and the metrics say what happened") {
     const char* dir = std::getenv("KAFKA_DIR");
     REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
     const std::string topic = new_topic("restart", 3);
     kcoro::event_loop loop;
     auto p = kcoro::make_producer(loop, {.bootstrap_servers = kcoro_it::bootstrap(), .delivery_timeout = 120000ms});
     REQUIRE(p);
+    std::vector<logged> log;
+    (*p)->set_log_handler([&log](const kcoro::log_record& r) {
+        log.push_back({r.level, std::string(r.message), r.broker_id, std::string(r.topic)});
+    });
     std::thread restarter;
     auto run = [](kcoro::producer<>& pr, std::string t, std::thread& th, std::string script, std::string kdir) -> kcoro::task<int> {
         std::vector<kcoro::delivery_handle> hs;
@@ -386,6 +443,31 @@ TEST_CASE("a broker restarted mid-stream: with idempotence nothing is lost or du
     for (auto& g : got) seen[*g.value]++;
     CHECK(seen.size() == 20000);
     for (auto& [v, n] : seen) CHECK_MESSAGE(n == 1, v);
+
+    // The log heard the connection go and come back, and each retry; the counters agree.
+    const kcoro::producer_stats stats = (*p)->stats();
+    for (const auto& l : log) MESSAGE(kcoro::log_level_name(l.level) << ": " << l.message);
+    const auto lost = starting(log, "connection to broker ");
+    const auto back = starting(log, "reconnected to broker ");
+    REQUIRE_FALSE(lost.empty());
+    REQUIRE_FALSE(back.empty());
+    CHECK(lost[0]->level == kcoro::log_level::warning);
+    CHECK(back[0]->level == kcoro::log_level::info);
+    CHECK(lost[0] < back[0]);  // in the order they happened
+    CHECK(lost[0]->broker_id == back[0]->broker_id);
+    CHECK(stats.reconnects >= back.size());
+    const auto retried = starting(log, "retrying a batch of ");
+    CHECK(retried.size() == stats.retries);
+    for (const logged* l : retried) CHECK(l->topic == topic);
+
+    const auto texts = read_stats_texts(stats);
+    for (const auto& f : kcoro::producer_stats_fields) {
+        const std::string prometheus_name = "kcoro_producer_" + std::string(f.name) + (f.counter ? "_total" : "");
+        CHECK_MESSAGE(texts.at("prometheus").at(prometheus_name) == std::to_string(stats.*f.value), prometheus_name);
+        CHECK_MESSAGE(texts.at("json").at(std::string(f.name)) == std::to_string(stats.*f.value), f.name);
+    }
+    CHECK(texts.at("json").at("client_id") == "restart-test");
+    CHECK(texts.at("prometheus").at("kcoro_producer_reconnects_total") != "0");
 }
 
 TEST_CASE("close() with the broker gone returns within its timeout and fails every pending record") {

@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -327,11 +329,35 @@ TEST_CASE("unknown_topic_retries must not be negative") {
 
 // ---- 2 (continued). stats() through an outage -----------------------------------------------------
 
-TEST_CASE("stats() counts connection attempts, failures, reconnects and retries through a broker outage") {
+// What the log handler got, copied (the record's views live only during the call).
+struct logged {
+    kcoro::log_level level;
+    std::string message;
+    std::int32_t broker_id;
+    std::string broker;
+    std::string topic;
+    std::int32_t partition;
+    errc code;
+};
+std::function<void(const kcoro::log_record&)> log_into(std::vector<logged>& out) {
+    return [&out](const kcoro::log_record& r) {
+        out.push_back({r.level, std::string(r.message), r.broker_id, std::string(r.broker), std::string(r.topic), r.partition, r.code});
+    };
+}
+std::vector<logged> starting(const std::vector<logged>& all, std::string_view prefix) {
+    std::vector<logged> out;
+    for (const auto& l : all)
+        if (l.message.rfind(prefix, 0) == 0) out.push_back(l);
+    return out;
+}
+
+TEST_CASE("stats() and the log hook through a broker outage: connection attempts, failures, reconnects and retries") {
     manual_loop loop;
     fake_broker broker(loop);
     broker.create_topic("t", 1);
     auto p = make_engine(loop, {.linger = 0ms});
+    std::vector<logged> log;
+    p->set_log_handler(log_into(log));  // at info, before the loop first runs
     REQUIRE(send_and_wait(loop, *p, "t", "before"));
     const auto before = p->stats();
     CHECK(before.connection_attempts >= 1);
@@ -359,6 +385,68 @@ TEST_CASE("stats() counts connection attempts, failures, reconnects and retries 
     CHECK(p->stats().reconnects >= 1);
     CHECK(broker.log("t", 0).size() == 3);
     CHECK(close_and_wait(loop, *p));
+
+    // The log heard the same story, about the broker it happened on.
+    const auto stats = p->stats();
+    for (const auto& l : log) CHECK_MESSAGE(l.level != kcoro::log_level::debug, l.message);
+    const auto first = starting(log, "connected to broker 1");
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].level == kcoro::log_level::info);
+    CHECK(first[0].broker_id == 1);
+    CHECK(first[0].broker == "127.0.0.1:9092");
+    const auto lost = starting(log, "connection to broker 1 lost");
+    REQUIRE(lost.size() == 1);
+    CHECK(lost[0].level == kcoro::log_level::warning);
+    CHECK(lost[0].broker == "127.0.0.1:9092");
+    CHECK(lost[0].code == errc::connection_lost);
+    const auto refused = starting(log, "could not connect to broker 1");
+    CHECK(refused.size() >= 1);
+    for (const auto& l : refused) {
+        CHECK(l.code == errc::connection_failed);
+        CHECK_MESSAGE(contains(l.message, "connect to 127.0.0.1:9092: Connection refused"), l.message);
+        CHECK_MESSAGE(contains(l.message, "; next attempt in "), l.message);
+    }
+    const auto retried = starting(log, "retrying a batch of 1 records");
+    CHECK(retried.size() == stats.retries);
+    for (const auto& l : retried) {
+        CHECK(l.level == kcoro::log_level::warning);
+        CHECK(l.topic == "t");
+        CHECK(l.partition == 0);
+        CHECK(l.broker_id == 1);
+    }
+    const auto again = starting(log, "reconnected to broker 1");
+    REQUIRE_FALSE(again.empty());
+    CHECK(again.size() <= stats.reconnects);  // the count has the metadata's bootstrap connections too
+    CHECK(again[0].level == kcoro::log_level::info);
+    // In that order: connected, lost, refused, reconnected.
+    const auto at = [&](std::string_view prefix) {
+        return std::find_if(log.begin(), log.end(), [&](const logged& l) { return l.message.rfind(prefix, 0) == 0; }) - log.begin();
+    };
+    CHECK(at("connected to broker 1") < at("connection to broker 1 lost"));
+    CHECK(at("connection to broker 1 lost") < at("could not connect to broker 1"));
+    CHECK(at("could not connect to broker 1") < at("reconnected to broker 1"));
+}
+
+TEST_CASE("the log hook: nothing below the level asked for, and nothing at all without a handler") {
+    manual_loop loop;  // nothing listens: every connection is refused
+    std::vector<logged> warnings, debug;
+    auto quiet = make_engine(loop, {.max_block = 1s});
+    auto loud = make_engine(loop, {.max_block = 1s});
+    auto none = make_engine(loop, {.max_block = 1s});
+    quiet->set_log_handler(log_into(warnings), kcoro::log_level::error);
+    loud->set_log_handler(log_into(debug), kcoro::log_level::debug);
+    none->set_log_handler(log_into(warnings), kcoro::log_level::warning);
+    none->set_log_handler(nullptr, kcoro::log_level::debug);
+    loop.advance(500ms);
+    CHECK(warnings.empty());
+    const auto failed = starting(debug, "metadata request failed: ");
+    REQUIRE_FALSE(failed.empty());
+    CHECK(failed[0].level == kcoro::log_level::warning);
+    CHECK(failed[0].code == errc::connection_failed);
+    CHECK_MESSAGE(contains(failed[0].message, "127.0.0.1:9092"), failed[0].message);
+    CHECK(close_and_wait(loop, *quiet, 1s));
+    CHECK(close_and_wait(loop, *loud, 1s));
+    CHECK(close_and_wait(loop, *none, 1s));
 }
 
 // ---- 5. destroying a running producer --------------------------------------------------------------

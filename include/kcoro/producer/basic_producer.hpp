@@ -182,6 +182,15 @@ public:
     // failures here.
     void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { engine_.set_error_handler(std::move(h)); }
 
+    // What the producer has to say goes to `h`, from `least` up: connections made and lost, retries,
+    // throttling, leaders that moved, new producer epochs, transactions that failed (log_record.hpp
+    // has the fields). Nothing is logged without a handler. It runs on the producer's executor and
+    // must not block or throw. Set it before the executor first runs to see the first connection:
+    // make_producer() only schedules that.
+    void set_log_handler(std::function<void(const log_record&)> h, log_level least = log_level::info) {
+        engine_.set_log_handler(std::move(h), least);
+    }
+
     // ---- flush and close ----------------------------------------------------------------------
 
     // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so

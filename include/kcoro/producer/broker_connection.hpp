@@ -199,8 +199,11 @@ public:
     // Background coroutines or requests still running on this object: it must outlive them.
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
-private:
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+    // Why the connection closed (connection_lost when it was asked to, without a reason).
+    const error& closed_because() const noexcept { return closed_because_; }
+
+private:
 
 #if KCORO_HAS_OPENSSL
     result<tls_stream<stream_type>> make_tls(stream_type s) {

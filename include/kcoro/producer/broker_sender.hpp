@@ -19,6 +19,7 @@
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
 #include "producer_identity.hpp"
+#include "producer_log.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
@@ -66,6 +67,7 @@ public:
         producer_identity& identity;
         metadata_refresher<Runtime>& metadata;
         producer_stats& stats;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -151,6 +153,7 @@ private:
             // Connections that closed and have no work left are freed here.
             std::erase_if(retired_, [](const auto& c) { return !c->busy(); });
             if (!ready()) {
+                if (up_) connection_lost();
                 if (now < reconnect_at_) {
                     co_await wake_.wait_until(reconnect_at_);
                     continue;
@@ -168,11 +171,18 @@ private:
                 if (!r) {
                     ++p_.stats.connection_failures;
                     ++reconnect_failures_;
-                    reconnect_at_ = p_.rt.now() + backoff(reconnect_failures_, p_.config.reconnect_backoff, p_.config.reconnect_backoff_max);
+                    const auto wait = backoff(reconnect_failures_, p_.config.reconnect_backoff, p_.config.reconnect_backoff_max);
+                    reconnect_at_ = p_.rt.now() + wait;
+                    if (p_.log.enabled(log_level::warning))
+                        p_.log.broker(log_level::warning, id_, conn_->where(), r.err().kind(),
+                                      "could not connect to broker " + std::to_string(id_) + ": " + r.err().message() +
+                                          "; next attempt in " + std::to_string(wait.count()) + " ms");
                     p_.metadata.connection_failed(std::move(r).err());
                     continue;
                 }
                 if (connected_before_) ++p_.stats.reconnects;
+                if (p_.log.enabled(log_level::info)) connected();
+                up_ = true;
                 connected_before_ = true;
                 reconnect_failures_ = 0;
                 p_.engine.broker_connected();
@@ -324,7 +334,7 @@ private:
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
             } else {
-                if (r->throttle_time_ms > 0) throttled_until_ = p_.rt.now() + std::chrono::milliseconds(r->throttle_time_ms);
+                if (r->throttle_time_ms > 0) throttled(r->throttle_time_ms);
                 produce_request_builder::match(
                     batches, *r, [&](producer_batch* batch, const produce_partition_response& pr) { on_partition_response(batch, pr); },
                     [&](producer_batch* batch) {
@@ -392,7 +402,13 @@ private:
         if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++p_.stats.retries;
-            batch->retry_at = now + backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
+            const auto wait = backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
+            batch->retry_at = now + wait;
+            if (p_.log.enabled(log_level::warning))
+                p_.log.partition(log_level::warning, batch->topic->name, batch->partition, id_, e,
+                                 "retrying a batch of " + std::to_string(batch->record_count()) + " records in " +
+                                     std::to_string(wait.count()) + " ms (attempt " + std::to_string(batch->attempts + 1) +
+                                     ") after: " + err.message());
             p_.accumulator.requeue(ps, batch);
             if (p_.identity.idempotent()) ps.resend_pending = ps.in_flight > 0;
             wake_.notify();
@@ -419,6 +435,37 @@ private:
         p_.engine.fail_batch(batch, final);
     }
 
+    // ---- what the log hears of the connection -------------------------------------------------
+
+    void connected() {
+        std::string m(connected_before_ ? "reconnected to broker " : "connected to broker ");
+        m += std::to_string(id_);
+        if (uses_sasl(p_.config.security_protocol)) {
+            m += ", authenticated with SASL ";
+            m += sasl_mechanism_name(p_.config.sasl_mechanism);
+        }
+        p_.log.broker(log_level::info, id_, conn_->where(), errc::none, m);
+    }
+    // The connection the loop had up has closed: said once, as it reconnects.
+    void connection_lost() {
+        up_ = false;
+        if (!conn_ || !p_.log.enabled(log_level::warning)) return;
+        const error& why = conn_->closed_because();
+        p_.log.broker(log_level::warning, id_, conn_->where(), why.kind(),
+                      "connection to broker " + std::to_string(id_) + " lost (" + why.message() + "); reconnecting");
+    }
+    // The broker's quota held this producer back: no request to it until the time is up. Said at
+    // info when it starts, at debug while it goes on.
+    void throttled(std::int32_t ms) {
+        const steady_time now = p_.rt.now();
+        const log_level level = now < throttled_until_ ? log_level::debug : log_level::info;
+        throttled_until_ = now + std::chrono::milliseconds(ms);
+        p_.stats.throttle_time_ms += static_cast<std::uint64_t>(ms);
+        if (p_.log.enabled(level) && conn_)
+            p_.log.broker(level, id_, conn_->where(), errc::none,
+                          "broker " + std::to_string(id_) + " throttles this producer for " + std::to_string(ms) + " ms (its quota)");
+    }
+
     // A batch the broker found too large goes back to its queue in parts (record_accumulator::split).
     void split_and_requeue(partition_state& ps, producer_batch* big) {
         if (auto r = p_.accumulator.split(ps, big); !r) {
@@ -442,6 +489,7 @@ private:
     int reconnect_failures_ = 0;
     bool running_ = false;
     bool connected_before_ = false;
+    bool up_ = false;  // connected, and its loss not yet logged
     // When the loop, with nothing ready to drain, wakes next by itself; the earliest time while it
     // is awake. A batch whose linger ends before then wakes it.
     steady_time sleeps_until_ = steady_time::min();

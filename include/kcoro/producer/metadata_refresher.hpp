@@ -21,6 +21,7 @@
 #include "producer_batch.hpp"
 #include "producer_config.hpp"
 #include "producer_identity.hpp"
+#include "producer_log.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
@@ -65,6 +66,7 @@ public:
         parked_sends& parked;
         producer_identity& identity;
         producer_stats& stats;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -95,7 +97,12 @@ public:
                     unreachable_ = true;
                     last_error_ = std::move(r).err();
                     wanted_ = true;
-                    retry_at_ = p_.rt.now() + retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+                    const auto wait = retry_backoff(failures, p_.config.retry_backoff, p_.config.retry_backoff_max, p_.rt.random());
+                    retry_at_ = p_.rt.now() + wait;
+                    if (p_.log.enabled(log_level::warning))
+                        p_.log.producer(log_level::warning, last_error_.kind(),
+                                        "metadata request failed: " + last_error_.message() + "; next attempt in " +
+                                            std::to_string(wait.count()) + " ms");
                 }
                 p_.engine.refresh_ended();
                 notify_waiters();
@@ -252,6 +259,28 @@ private:
         for (auto* s : waiters_) s->notify();
     }
 
+    // Says which partitions of a topic known before changed leader in this answer (info), and
+    // which have none now (warning).
+    void log_leaders(std::string_view topic, const std::vector<partition_leader>& now) const {
+        const topic_metadata* before = metadata_.topic(topic);
+        if (before == nullptr) return;
+        for (std::size_t i = 0; i < now.size() && i < before->partitions.size(); ++i) {
+            const std::int32_t was = before->partitions[i].leader, is = now[i].leader;
+            if (was == is) continue;
+            const auto partition = static_cast<std::int32_t>(i);
+            std::string m = "topic '" + std::string(topic) + "' partition " + std::to_string(partition);
+            if (is < 0) {
+                m += " has no leader";
+                if (now[i].error != errc::none) m += " (" + error(now[i].error).message() + ")";
+                p_.log.partition(log_level::warning, topic, partition, -1, now[i].error, m);
+            } else {
+                m += was < 0 ? " has a leader again: broker " + std::to_string(is)
+                             : ": its leader moved from broker " + std::to_string(was) + " to broker " + std::to_string(is);
+                p_.log.partition(log_level::info, topic, partition, is, errc::none, m);
+            }
+        }
+    }
+
     task<result<void>> refresh() {
         broker_connection<Runtime>* conn = p_.engine.ready_connection();
         if (conn == nullptr) conn = ready_bootstrap();
@@ -296,6 +325,7 @@ private:
                 pl.leader_epoch = p.leader_epoch;
                 pl.error = p.error_code;
             }
+            if (p_.log.enabled(log_level::info)) log_leaders(*t.name, leaders);
             if (metadata_.update_topic(*t.name, t.error_code, std::move(leaders))) ++routing_version_;
             if (topic_state* ts = p_.accumulator.find(*t.name)) {
                 if (t.error_code == errc::unknown_topic_or_partition) ++ts->unknown_answers;

@@ -29,6 +29,7 @@
 #include "producer_config.hpp"
 #include "producer_id_requester.hpp"
 #include "producer_identity.hpp"
+#include "producer_log.hpp"
 #include "producer_record.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
@@ -92,6 +93,9 @@ public:
     // Records whose outcome nobody awaits (send_and_forget, try_send without callback) report
     // failures here.
     void set_error_handler(std::function<void(const record_metadata&, const error&)> h) { reporter_.set_error_handler(std::move(h)); }
+    // What the producer has to say (log_record.hpp) at `least` and above goes to `h`; nothing is
+    // logged without one.
+    void set_log_handler(producer_log::handler h, log_level least) { log_.set(std::move(h), least); }
 
     // ---- flush and close ----------------------------------------------------------------------
 
@@ -551,6 +555,8 @@ private:
         if (k == errc::producer_closed || k == errc::producer_destroyed) return e;
         if (judge(k) == coordinator_verdict::abortable) {
             txn_.state().to_abortable(e);
+            if (log_.enabled(log_level::warning))
+                log_.producer(log_level::warning, k, std::string(call) + " failed, so the transaction can only be aborted: " + e.message());
             return e;
         }
         transaction_fatal(e);
@@ -558,6 +564,8 @@ private:
     }
     // The producer refuses all further work, saying why; what it still holds fails with the reason.
     void transaction_fatal(const error& e) {
+        if (log_.enabled(log_level::error) && !txn_.state().fatal())
+            log_.producer(log_level::error, e.kind(), "the transactional producer can go no further: " + e.message());
         txn_.state().to_fatal(e);
         if (!fatal_error_) fatal_error_ = e;
         fail_waiting_senders(e);
@@ -573,6 +581,7 @@ private:
     Runtime rt_;
     producer_config config_;
     mutable producer_stats stats_;
+    producer_log log_;
     record_accumulator accumulator_{config_};
     delivery_reporter reporter_;
     std::function<void(std::coroutine_handle<>)> rt_post_;
@@ -581,11 +590,11 @@ private:
     producer_identity identity_;
     std::optional<error> fatal_error_;
     refresher refresher_;
-    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, background_, *this};
+    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
-    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, *this}};
-    txn_manager txn_{{rt_, config_, background_, *this}};
+    id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
+    txn_manager txn_{{rt_, config_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
 
     int flushing_ = 0;
@@ -605,7 +614,7 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
     : rt_(std::move(rt)),
       config_(std::move(config)),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
-      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, background_, *this}, std::move(bootstrap)) {
+      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
 }
 

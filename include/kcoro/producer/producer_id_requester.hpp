@@ -15,6 +15,7 @@
 #include "broker_connection.hpp"
 #include "producer_config.hpp"
 #include "producer_identity.hpp"
+#include "producer_log.hpp"
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
@@ -49,6 +50,7 @@ public:
         producer_identity& identity;
         record_accumulator& accumulator;
         producer_stats& stats;
+        producer_log& log;
         host& engine;
     };
 
@@ -88,12 +90,21 @@ public:
                         ++p_.stats.epoch_bumps;
                         restart_sequences(p_.accumulator);
                     }
+                    if (p_.log.enabled(log_level::info))
+                        p_.log.producer(log_level::info, errc::none,
+                                        (need_bump ? "new epoch " : "producer id assigned: epoch ") + std::to_string(r->producer_epoch) +
+                                            " of producer id " + std::to_string(r->producer_id) +
+                                            (need_bump ? ", after a batch was given up; every partition's sequence restarts at 0" : ""));
                     failures = 0;
                     p_.engine.producer_id_assigned();
                     continue;
                 }
                 error e = r ? error(r->error_code, "InitProducerId") : r.err();
                 if (producer_identity::init_error_is_fatal(e)) {
+                    if (p_.log.enabled(log_level::error))
+                        p_.log.producer(log_level::error, e.kind(),
+                                        "the cluster refused a producer id, so every send fails: " + e.message() +
+                                            " (enable_idempotence = false sends without one)");
                     p_.engine.producer_id_refused(error(e.code(), "idempotent producer: " + e.message()));
                     break;
                 }

@@ -21,6 +21,7 @@
 #include "broker_connection.hpp"
 #include "consumer_group_metadata.hpp"
 #include "producer_config.hpp"
+#include "producer_log.hpp"
 #include "retry_policy.hpp"
 #include "topic_partition_offset.hpp"
 #include "transaction_state.hpp"
@@ -53,6 +54,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        producer_log& log;
         detail::detached_scope& background;
         host& engine;
     };
@@ -326,7 +328,13 @@ private:
                                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
                 auto c = co_await link.connection->connect(std::min(p_.config.socket_connection_setup_timeout, left),
                                                            p_.config.request_timeout, deadline);
-                if (c) break;
+                if (c) {
+                    if (p_.log.enabled(log_level::info)) {
+                        const std::string where = link.connection->where();
+                        p_.log.broker(log_level::info, -1, where, errc::none, std::string(which) + " of " + describe(link) + " is " + where);
+                    }
+                    break;
+                }
                 last = std::move(c).err();
             } else {
                 last = std::move(found).err();
