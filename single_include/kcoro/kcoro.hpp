@@ -12430,39 +12430,31 @@ public:
     }
     // About one broker: `broker` its host:port.
     void broker(log_level level, std::int32_t broker_id, std::string_view broker, errc code, std::string_view message) const {
+        emit(level, code, message, broker_id, broker, {}, -1);
+    }
+    // About one partition, and the broker that leads it (-1: none).
+    void partition(log_level level, std::string_view topic, std::int32_t partition, std::int32_t broker_id, errc code,
+                   std::string_view message) const {
+        emit(level, code, message, broker_id, {}, topic, partition);
+    }
+    // About the producer as a whole.
+    void producer(log_level level, errc code, std::string_view message) const { emit(level, code, message, -1, {}, {}, -1); }
+
+private:
+    void emit(log_level level, errc code, std::string_view message, std::int32_t broker_id, std::string_view broker,
+              std::string_view topic, std::int32_t partition) const {
         if (!enabled(level)) return;
         log_record r;
         r.level = level;
         r.message = message;
         r.broker_id = broker_id;
         r.broker = broker;
-        r.code = code;
-        handler_(r);
-    }
-    // About one partition, and the broker that leads it (-1: none).
-    void partition(log_level level, std::string_view topic, std::int32_t partition, std::int32_t broker_id, errc code,
-                   std::string_view message) const {
-        if (!enabled(level)) return;
-        log_record r;
-        r.level = level;
-        r.message = message;
-        r.broker_id = broker_id;
         r.topic = topic;
         r.partition = partition;
         r.code = code;
         handler_(r);
     }
-    // About the producer as a whole.
-    void producer(log_level level, errc code, std::string_view message) const {
-        if (!enabled(level)) return;
-        log_record r;
-        r.level = level;
-        r.message = message;
-        r.code = code;
-        handler_(r);
-    }
 
-private:
     handler handler_;
     log_level least_ = log_level::info;
 };
