@@ -2,7 +2,7 @@
 // from the one list of fields. The JSON is read back with kcoro's own reader; the Prometheus text
 // is checked line by line against the format's grammar (a real parser reads it in faults_it).
 #include <kcoro/kcoro.hpp>
-#include <kcoro/json/json_reader.hpp>
+#include <kcoro/avro.hpp>  // parse_json, which comes with the Avro core
 
 #include <doctest/doctest.h>
 
