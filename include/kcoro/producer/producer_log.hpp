@@ -28,9 +28,6 @@ public:
     }
     bool enabled(log_level level) const noexcept { return handler_ && level >= least_; }
 
-    void operator()(const log_record& r) const {
-        if (enabled(r.level)) handler_(r);
-    }
     // About one broker: `broker` its host:port.
     void broker(log_level level, std::int32_t broker_id, std::string_view broker, errc code, std::string_view message) const {
         emit(level, code, message, broker_id, broker, {}, -1);
