@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     int delivered = 0, failed = 0, deferred = 0;
     const std::string topic = argv[2];
 
+    // [docs:warm_up]
     // Before the first frame (where a game shows its loading screen): the topic's metadata, so
     // that try_send takes frame 1's event instead of refusing events until metadata arrives.
     auto ready = kcoro::run_until_complete(loop, producer.wait_for_metadata({topic}, std::chrono::seconds(10)));
@@ -34,7 +35,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", ready.err().message().c_str());
         return 1;
     }
+    // [docs:end]
 
+    // [docs:frames]
     for (int frame = 0; frame < frames; ++frame) {
         const auto frame_start = std::chrono::steady_clock::now();
         // ... simulate the frame's own work here ...
@@ -47,8 +50,11 @@ int main(int argc, char** argv) {
         loop.poll();  // never blocks
         std::this_thread::sleep_until(frame_start + std::chrono::milliseconds(2));
     }
+    // [docs:end]
+    // [docs:shut_down]
     // Shut down: close() is a coroutine; drive the loop until it is done.
     auto closed = kcoro::run_until_complete(loop, producer.close(std::chrono::seconds(10)));
+    // [docs:end]
     std::printf("frames %d: delivered %d, failed %d, deferred %d\n", frames, delivered, failed, deferred);
     return closed && failed == 0 && delivered > 0 ? 0 : 1;
 }

@@ -13,11 +13,14 @@
 kcoro::task<int> run(kcoro::producer<>& p, std::string topic) {
     int failures = 0;
 
+    // [docs:awaited]
     // 1. Awaited: one record at a time, each acknowledged before the next.
     auto md = co_await p.send({.topic = topic, .key = "awaited", .value = "1"});
     if (md) std::printf("awaited: partition %d offset %lld\n", md->partition, static_cast<long long>(md->offset));
     else ++failures;
+    // [docs:end]
 
+    // [docs:handles]
     // 2a. Many in flight from one coroutine: enqueue now, await the handles later.
     std::vector<kcoro::delivery_handle> handles;
     for (int i = 0; i < 100; ++i) {
@@ -31,7 +34,9 @@ kcoro::task<int> run(kcoro::producer<>& p, std::string topic) {
         if (!r) ++failures;
     }
     std::printf("handles: %zu delivered\n", handles.size());
+    // [docs:end]
 
+    // [docs:callback]
     // 2b. A callback, run on the producer's executor once the broker answers.
     int called_back = 0;
     for (int i = 0; i < 100; ++i) {
@@ -42,7 +47,9 @@ kcoro::task<int> run(kcoro::producer<>& p, std::string topic) {
                                       });
         if (!queued) ++failures;
     }
+    // [docs:end]
 
+    // [docs:forget]
     // 3. Fire and forget: nobody awaits the outcome; failures go to the error handler.
     p.set_error_handler([&failures](const kcoro::record_metadata& m, const kcoro::error& e) {
         std::printf("lost a record for %s: %s\n", std::string(m.topic).c_str(), e.message().c_str());
@@ -52,6 +59,7 @@ kcoro::task<int> run(kcoro::producer<>& p, std::string topic) {
         auto queued = co_await p.send_and_forget({.topic = topic, .value = "forget"});
         if (!queued) ++failures;
     }
+    // [docs:end]
 
     co_await p.flush();
     std::printf("callbacks: %d delivered\n", called_back);

@@ -43,6 +43,7 @@ kcoro::task<int> run(kcoro::producer<>& producer, std::string requests, std::str
             std::printf("fenced: %s\n", sent.err().message().c_str());
             co_return 1;
         }  // another error leaves the transaction abortable: the commit below reports it
+        // [docs:end_transaction]
         const bool commit = t % 3 != 2;
         kcoro::result<void> end = kcoro::ok();
         if (commit) end = co_await producer.commit_transaction(30s);
@@ -61,6 +62,7 @@ kcoro::task<int> run(kcoro::producer<>& producer, std::string requests, std::str
             }
             continue;
         }
+        // [docs:end]
         if (!end) {
             std::printf("abort_transaction: %s\n", end.err().message().c_str());
             co_return 1;
