@@ -13,12 +13,14 @@ asio::awaitable<int> produce(kcoro::asio_producer<>& p, std::string topic, int c
     for (int i = 0; i < count; ++i) {
         const std::string key = "asio-" + std::to_string(i % 4);
         const std::string value = "value-" + std::to_string(i);
+        // [docs:awaited]
         kcoro::delivery_result md = co_await p.async_send({.topic = topic, .key = key, .value = value}, asio::use_awaitable);
         if (md) std::printf("%s -> partition %d offset %lld\n", key.c_str(), md->partition, static_cast<long long>(md->offset));
         else {
             std::printf("%s failed: %s\n", key.c_str(), md.err().message().c_str());
             ++failures;
         }
+        // [docs:end]
     }
     kcoro::result<void> closed = co_await p.async_close(std::chrono::seconds(10), asio::use_awaitable);
     co_return failures == 0 && closed ? 0 : 1;
