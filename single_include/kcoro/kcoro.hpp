@@ -11335,6 +11335,11 @@ struct partition_state {
     // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
     // an earlier one that failed retriably, and the earlier one could never follow it in order.
     std::int64_t last_acked_sequence = -1;
+    // What stats() reports of the partition, counted per batch.
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;
+    std::uint64_t batches_delivered = 0;
+    std::uint64_t retries = 0;
 };
 
 struct topic_state {
@@ -11717,6 +11722,7 @@ KCORO_NAMESPACE_END
 // No runtime: the engine says when to retry and when it is; each send says how it completes.
 
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -11739,6 +11745,11 @@ struct parked_send {
 class parked_sends {
 public:
     bool empty() const noexcept { return head_ == nullptr; }
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const parked_send* s = head_; s != nullptr; s = s->next) ++n;
+        return n;
+    }
     bool any_waiting_for_metadata() const noexcept {
         for (const parked_send* s = head_; s != nullptr; s = s->next)
             if (s->reason == park_reason::metadata) return true;
@@ -12200,10 +12211,340 @@ private:
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_identity.hpp ----
+// ---- begin kcoro/producer/producer_rates.hpp ----
+// Rates from two snapshots of the counters, as the Java producer's *-rate metrics give them: what a
+// program that reads stats() now and then, rather than a monitoring system (which computes rates
+// from the counters itself), needs to say "records per second".
+
+// ---- begin kcoro/producer/producer_counters.hpp ----
+// The producer's counters and gauges, each a number: the part of producer_stats that the parts of
+// the engine add to as they work, and the list of them (producer_stats_fields) that the Prometheus
+// and JSON writers go through, so that a number added to the struct and the list appears in both
+// under one name.
+
+// ---- begin kcoro/producer/stats_field.hpp ----
+// One number of a stats struct as the Prometheus and JSON texts name and describe it. A struct's
+// list of these is what both writers and the tests go through, so that a number is written under
+// one name everywhere.
+
+
+#include <cstdint>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+template <class Owner>
+struct stats_field {
+    std::string_view name;
+    std::uint64_t Owner::*value;
+    bool counter;  // only grows; otherwise a gauge (goes up and down)
+    std::string_view help;
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/stats_field.hpp ----
+
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+struct producer_counters {
+    std::uint64_t records_enqueued = 0;
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;
+    std::uint64_t records_sent = 0;              // in the batches written, retries included
+    std::uint64_t batches_sent = 0;
+    std::uint64_t batch_bytes_sent = 0;          // those batches as written, compressed
+    std::uint64_t batch_bytes_uncompressed = 0;  // the same batches before compression
+    std::uint64_t requests_sent = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t epoch_bumps = 0;
+    std::uint64_t metadata_refreshes = 0;
+    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
+    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
+    std::uint64_t reconnects = 0;            // connections made again to an address connected before
+    std::uint64_t throttle_time_ms = 0;      // summed over the Produce answers that asked the producer to wait
+    // Gauges, as they were when stats() was called.
+    std::uint64_t buffered_bytes = 0;          // held for records not yet acknowledged, of buffer_memory
+    std::uint64_t buffer_available_bytes = 0;  // buffer_memory less buffered_bytes
+    std::uint64_t waiting_sends = 0;           // sends suspended for buffer memory or a topic's metadata
+    std::uint64_t requests_in_flight = 0;      // Produce requests written and not yet answered
+    std::uint64_t uptime_ms = 0;               // since the producer was made
+};
+
+using producer_stats_field = stats_field<producer_counters>;
+
+inline constexpr producer_stats_field producer_stats_fields[] = {
+    {"records_enqueued", &producer_counters::records_enqueued, true, "Records accepted by a send."},
+    {"records_delivered", &producer_counters::records_delivered, true, "Records the broker acknowledged."},
+    {"records_failed", &producer_counters::records_failed, true, "Records that failed, each reported to its sender."},
+    {"records_sent", &producer_counters::records_sent, true, "Records in the batches written, retries included."},
+    {"batches_sent", &producer_counters::batches_sent, true, "Record batches written in Produce requests, retries included."},
+    {"batch_bytes_sent", &producer_counters::batch_bytes_sent, true, "Bytes of the batches written, as written (compressed)."},
+    {"batch_bytes_uncompressed", &producer_counters::batch_bytes_uncompressed, true,
+     "Bytes of the batches written, before compression."},
+    {"requests_sent", &producer_counters::requests_sent, true, "Produce requests written."},
+    {"retries", &producer_counters::retries, true, "Batches queued again after a retriable failure."},
+    {"epoch_bumps", &producer_counters::epoch_bumps, true, "New producer epochs, after a batch was given up or a transaction ended."},
+    {"metadata_refreshes", &producer_counters::metadata_refreshes, true, "Metadata answers taken."},
+    {"connection_attempts", &producer_counters::connection_attempts, true, "Connections begun, to bootstrap addresses and brokers."},
+    {"connection_failures", &producer_counters::connection_failures, true, "Connections that failed before they were ready."},
+    {"reconnects", &producer_counters::reconnects, true, "Connections made again to an address connected before."},
+    {"throttle_time_ms", &producer_counters::throttle_time_ms, true, "Milliseconds brokers asked the producer to wait, summed."},
+    {"buffered_bytes", &producer_counters::buffered_bytes, false, "Bytes held for records not yet acknowledged."},
+    {"buffer_available_bytes", &producer_counters::buffer_available_bytes, false, "Bytes of buffer_memory free for new records."},
+    {"waiting_sends", &producer_counters::waiting_sends, false, "Sends suspended for buffer memory or a topic's metadata."},
+    {"requests_in_flight", &producer_counters::requests_in_flight, false, "Produce requests written and not yet answered."},
+    {"uptime_ms", &producer_counters::uptime_ms, false, "Milliseconds since the producer was made."},
+};
+// Every number is in the list: a field added to the struct alone fails here.
+static_assert(sizeof(producer_counters) == sizeof(producer_stats_fields) / sizeof(producer_stats_fields[0]) * sizeof(std::uint64_t),
+              "producer_stats_fields must list every field of producer_counters");
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_counters.hpp ----
+
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+struct producer_rates {
+    double seconds = 0;  // between the two snapshots
+    double records_enqueued_per_second = 0;
+    double records_delivered_per_second = 0;
+    double records_failed_per_second = 0;
+    double bytes_sent_per_second = 0;  // batch bytes, as written
+    double requests_per_second = 0;
+    double retries_per_second = 0;
+};
+
+// The rates between an earlier and a later snapshot of one producer (by their uptime_ms); all 0
+// if no time passed between them.
+inline producer_rates rates_between(const producer_counters& earlier, const producer_counters& later) noexcept {
+    producer_rates r;
+    if (later.uptime_ms <= earlier.uptime_ms) return r;
+    r.seconds = static_cast<double>(later.uptime_ms - earlier.uptime_ms) / 1000.0;
+    const auto per_second = [&](std::uint64_t producer_counters::*field) {
+        const std::uint64_t a = earlier.*field;
+        const std::uint64_t b = later.*field;
+        return b <= a ? 0.0 : static_cast<double>(b - a) / r.seconds;
+    };
+    r.records_enqueued_per_second = per_second(&producer_counters::records_enqueued);
+    r.records_delivered_per_second = per_second(&producer_counters::records_delivered);
+    r.records_failed_per_second = per_second(&producer_counters::records_failed);
+    r.bytes_sent_per_second = per_second(&producer_counters::batch_bytes_sent);
+    r.requests_per_second = per_second(&producer_counters::requests_sent);
+    r.retries_per_second = per_second(&producer_counters::retries);
+    return r;
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_rates.hpp ----
 // ---- begin kcoro/producer/producer_stats.hpp ----
-// The producer's counters, and the two texts a monitoring system reads them in: Prometheus's text
-// exposition format and JSON. Both are written from one list of the fields (producer_stats_fields),
-// so that a counter added to the struct and the list appears in both under one name.
+// A snapshot of what the producer has done and holds, in the spirit of the Java producer's
+// metrics: the counters and gauges (producer_counters), latency histograms kept per request and per
+// batch (never per record, so that watching costs the record path nothing), errors by code, and the
+// same per broker and per partition. stats_text.hpp writes it as Prometheus text and as JSON;
+// producer_rates.hpp turns two snapshots into rates.
+
+// ---- begin kcoro/producer/broker_stats.hpp ----
+// What producer_stats says of one broker the producer sends to.
+
+// ---- begin kcoro/producer/latency_histogram.hpp ----
+// How long something took, as counts in fixed buckets: what a monitoring system needs to draw
+// percentiles, kept in a few hundred bytes whatever the number of observations, and cheap enough
+// to record once per request or per batch. The buckets are the same for every histogram, so that
+// histograms of different brokers or producers can be added bucket by bucket.
+
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+KCORO_NAMESPACE_BEGIN
+
+struct latency_histogram {
+    // Upper bounds of the buckets, in microseconds (1-2-5 steps from 100 us to one minute); one more
+    // bucket holds everything above the last.
+    static constexpr std::array<std::uint64_t, 18> bounds_us = {
+        100, 200, 500, 1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 200'000, 500'000,
+        1'000'000, 2'000'000, 5'000'000, 10'000'000, 30'000'000, 60'000'000};
+    static constexpr std::size_t bucket_count = bounds_us.size() + 1;
+
+    std::array<std::uint64_t, bucket_count> buckets{};  // observations per bucket, not cumulative
+    std::uint64_t count = 0;
+    std::uint64_t sum_us = 0;
+    std::uint64_t max_us = 0;
+
+    void record(std::chrono::microseconds d) noexcept {
+        const std::uint64_t us = d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0;
+        std::size_t i = 0;
+        while (i < bounds_us.size() && us > bounds_us[i]) ++i;
+        ++buckets[i];
+        ++count;
+        sum_us += us;
+        if (us > max_us) max_us = us;
+    }
+
+    // The upper bound of the bucket that holds the q-quantile (0 < q <= 1), or the largest
+    // observation if that is smaller: an estimate that errs high by at most one bucket's width.
+    // 0 when nothing was recorded.
+    std::uint64_t quantile_us(double q) const noexcept {
+        if (count == 0) return 0;
+        const double rank = q * static_cast<double>(count);
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < bounds_us.size(); ++i) {
+            seen += buckets[i];
+            if (static_cast<double>(seen) >= rank) return bounds_us[i] < max_us ? bounds_us[i] : max_us;
+        }
+        return max_us;
+    }
+
+    // Adds another histogram's observations to this one's.
+    void add(const latency_histogram& other) noexcept {
+        for (std::size_t i = 0; i < bucket_count; ++i) buckets[i] += other.buckets[i];
+        count += other.count;
+        sum_us += other.sum_us;
+        if (other.max_us > max_us) max_us = other.max_us;
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/latency_histogram.hpp ----
+
+#include <cstdint>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct broker_stats {
+    std::int32_t id = -1;
+    std::string address;  // host:port, as the cluster's metadata gives it
+    bool connected = false;  // a connection ready for requests
+    std::uint64_t requests_in_flight = 0;
+    std::uint64_t requests_sent = 0;
+    std::uint64_t throttle_time_ms = 0;  // what this broker asked the producer to wait, summed
+    std::uint64_t reconnects = 0;
+    // From a Produce request written to its answer read, for requests that were answered.
+    latency_histogram request_latency;
+};
+
+inline constexpr stats_field<broker_stats> broker_stats_fields[] = {
+    {"requests_in_flight", &broker_stats::requests_in_flight, false, "Produce requests to the broker not yet answered."},
+    {"requests_sent", &broker_stats::requests_sent, true, "Produce requests written to the broker."},
+    {"throttle_time_ms", &broker_stats::throttle_time_ms, true, "Milliseconds the broker asked the producer to wait, summed."},
+    {"reconnects", &broker_stats::reconnects, true, "Connections to the broker made again."},
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/broker_stats.hpp ----
+// ---- begin kcoro/producer/error_count.hpp ----
+// How many times one error came back for a batch: producer_stats keeps one per code seen.
+
+
+#include <cstdint>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct error_count {
+    errc code = errc::none;
+    std::uint64_t batches = 0;  // a batch that failed twice counts twice
+};
+
+// The error's name ("not_leader_or_follower"), or "code_<n>" for a code kcoro does not know.
+inline std::string error_code_name(errc code) {
+    if (const error_info* info = find_error_info(static_cast<int>(code))) return std::string(info->name);
+    return "code_" + std::to_string(static_cast<int>(code));
+}
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/error_count.hpp ----
+// ---- begin kcoro/producer/partition_stats.hpp ----
+// What producer_stats says of one partition the producer has sent to.
+
+
+#include <cstdint>
+#include <string>
+
+KCORO_NAMESPACE_BEGIN
+
+struct partition_stats {
+    std::string topic;
+    std::int32_t partition = -1;
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;   // in batches that failed (a record refused before it had a batch counts only producer-wide)
+    std::uint64_t batches_delivered = 0;
+    std::uint64_t retries = 0;          // batches of the partition queued again
+    // Gauges, as they were when stats() was called.
+    std::uint64_t queued_batches = 0;    // waiting to be sent
+    std::uint64_t in_flight_batches = 0;  // in requests not yet answered
+};
+
+inline constexpr stats_field<partition_stats> partition_stats_fields[] = {
+    {"records_delivered", &partition_stats::records_delivered, true, "Records of the partition the broker acknowledged."},
+    {"records_failed", &partition_stats::records_failed, true, "Records of the partition that failed in their batch."},
+    {"batches_delivered", &partition_stats::batches_delivered, true, "Batches of the partition the broker acknowledged."},
+    {"retries", &partition_stats::retries, true, "Batches of the partition queued again after a retriable failure."},
+    {"queued_batches", &partition_stats::queued_batches, false, "Batches of the partition waiting to be sent."},
+    {"in_flight_batches", &partition_stats::in_flight_batches, false, "Batches of the partition in requests not yet answered."},
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/partition_stats.hpp ----
+
+#include <cstdint>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct producer_stats : producer_counters {
+    // From a Produce request written to its answer read (requests that were answered).
+    latency_histogram request_latency;
+    // From a batch's first record appended to the batch acknowledged: a record's time from send to
+    // acknowledgement, for the batch's oldest record (the others waited less).
+    latency_histogram delivery_latency;
+    // Each error a batch met, retried or final, from the broker or the connection; in the order the
+    // codes were first seen.
+    std::vector<error_count> batch_errors;
+    std::vector<broker_stats> brokers;        // by node id
+    std::vector<partition_stats> partitions;  // those that had a batch, by topic then partition
+
+    // Bytes of the batches written over their bytes before compression; 1 before any.
+    double compression_ratio() const noexcept {
+        return batch_bytes_uncompressed == 0 ? 1.0 : static_cast<double>(batch_bytes_sent) / static_cast<double>(batch_bytes_uncompressed);
+    }
+    // Records per Produce request, and bytes per batch, on average; 0 before any.
+    double records_per_request() const noexcept {
+        return requests_sent == 0 ? 0.0 : static_cast<double>(records_sent) / static_cast<double>(requests_sent);
+    }
+    double average_batch_bytes() const noexcept {
+        return batches_sent == 0 ? 0.0 : static_cast<double>(batch_bytes_sent) / static_cast<double>(batches_sent);
+    }
+    // How many times batches met `code`.
+    std::uint64_t batch_errors_of(errc code) const noexcept {
+        for (const error_count& e : batch_errors)
+            if (e.code == code) return e.batches;
+        return 0;
+    }
+    // One more batch met `code`.
+    void count_batch_error(errc code) {
+        for (error_count& e : batch_errors)
+            if (e.code == code) {
+                ++e.batches;
+                return;
+            }
+        batch_errors.push_back({code, 1});
+    }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/producer_stats.hpp ----
+// ---- begin kcoro/producer/stats_text.hpp ----
+// producer_stats in the two texts a monitoring system reads: Prometheus's text exposition format
+// (version 0.0.4) and JSON. Both go through the same lists of fields (producer_stats_fields,
+// broker_stats_fields, partition_stats_fields), so a number has one name in both.
 
 // ---- begin kcoro/json/json_writer.hpp ----
 #ifndef KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
@@ -12250,58 +12591,17 @@ KCORO_NAMESPACE_END
 #endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
 // ---- end kcoro/json/json_writer.hpp ----
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 KCORO_NAMESPACE_BEGIN
 
-// Counters a user can read at any time (on the producer's executor).
-struct producer_stats {
-    std::uint64_t records_enqueued = 0;
-    std::uint64_t records_delivered = 0;
-    std::uint64_t records_failed = 0;
-    std::uint64_t batches_sent = 0;
-    std::uint64_t requests_sent = 0;
-    std::uint64_t retries = 0;
-    std::uint64_t epoch_bumps = 0;
-    std::uint64_t metadata_refreshes = 0;
-    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
-    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
-    std::uint64_t reconnects = 0;            // connections made again to an address connected before
-    std::uint64_t throttle_time_ms = 0;      // summed over the Produce answers that asked the producer to wait
-    std::uint64_t buffered_bytes = 0;        // held for records not yet acknowledged, of buffer_memory
-};
-
-// One field of producer_stats as the texts name and describe it.
-struct producer_stats_field {
-    std::string_view name;
-    std::uint64_t producer_stats::*value;
-    bool counter;  // only grows; otherwise a gauge (goes up and down)
-    std::string_view help;
-};
-
-inline constexpr producer_stats_field producer_stats_fields[] = {
-    {"records_enqueued", &producer_stats::records_enqueued, true, "Records accepted by a send."},
-    {"records_delivered", &producer_stats::records_delivered, true, "Records the broker acknowledged."},
-    {"records_failed", &producer_stats::records_failed, true, "Records that failed, each reported to its sender."},
-    {"batches_sent", &producer_stats::batches_sent, true, "Record batches written in Produce requests, retries included."},
-    {"requests_sent", &producer_stats::requests_sent, true, "Produce requests written."},
-    {"retries", &producer_stats::retries, true, "Batches queued again after a retriable failure."},
-    {"epoch_bumps", &producer_stats::epoch_bumps, true, "New producer epochs, after a batch was given up or a transaction ended."},
-    {"metadata_refreshes", &producer_stats::metadata_refreshes, true, "Metadata answers taken."},
-    {"connection_attempts", &producer_stats::connection_attempts, true, "Connections begun, to bootstrap addresses and brokers."},
-    {"connection_failures", &producer_stats::connection_failures, true, "Connections that failed before they were ready."},
-    {"reconnects", &producer_stats::reconnects, true, "Connections made again to an address connected before."},
-    {"throttle_time_ms", &producer_stats::throttle_time_ms, true, "Milliseconds brokers asked the producer to wait, summed."},
-    {"buffered_bytes", &producer_stats::buffered_bytes, false, "Bytes held for records not yet acknowledged."},
-};
-// Every field is in the list: a field added to the struct alone fails here.
-static_assert(sizeof(producer_stats) == sizeof(producer_stats_fields) / sizeof(producer_stats_fields[0]) * sizeof(std::uint64_t),
-              "producer_stats_fields must list every field of producer_stats");
-
 namespace detail {
+
 // A Prometheus label value: backslash, double quote and line feed escaped.
 inline void append_label_value(std::string& out, std::string_view v) {
     for (char c : v) {
@@ -12311,42 +12611,208 @@ inline void append_label_value(std::string& out, std::string_view v) {
         else out += c;
     }
 }
-}  // namespace detail
 
-// The counters in Prometheus's text exposition format (version 0.0.4): each as
-// kcoro_producer_<name>, counters with the suffix _total, labelled client_id="<client_id>".
-inline std::string to_prometheus(const producer_stats& s, std::string_view client_id) {
-    std::string labels("{client_id=\"");
-    detail::append_label_value(labels, client_id);
-    labels += "\"}";
-    std::string out;
-    for (const producer_stats_field& f : producer_stats_fields) {
-        std::string name("kcoro_producer_");
-        name += f.name;
-        if (f.counter) name += "_total";
-        out.append("# HELP ").append(name).append(" ").append(f.help).append("\n");
-        out.append("# TYPE ").append(name).append(f.counter ? " counter\n" : " gauge\n");
-        out.append(name).append(labels).append(" ").append(std::to_string(s.*f.value)).append("\n");
-    }
-    return out;
+// Microseconds as decimal seconds, exactly ("0.0001", "2.5", "60"): Prometheus measures time in
+// seconds, and integer arithmetic keeps a bucket's bound the same in every text.
+inline void append_seconds(std::string& out, std::uint64_t us) {
+    out += std::to_string(us / 1'000'000);
+    std::uint64_t fraction = us % 1'000'000;
+    if (fraction == 0) return;
+    std::string digits = std::to_string(fraction);
+    digits.insert(0, 6 - digits.size(), '0');
+    while (digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
 }
 
-// The counters as one JSON object, {"client_id": "<client_id>", "records_enqueued": 12, ...},
-// under the fields' names.
+// The shortest decimal that reads back as v (a ratio or an average), never in exponent form.
+inline void append_decimal(std::string& out, double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    if (r.ec == std::errc()) out.append(buf, r.ptr);
+    else out += '0';
+}
+
+struct prometheus_label {
+    std::string_view name;
+    std::string_view value;
+};
+
+// Writes families of samples, each sample labelled with the client id and its own labels.
+class prometheus_writer {
+public:
+    explicit prometheus_writer(std::string_view client_id) : client_id_(client_id) {}
+
+    // The HELP and TYPE lines of family kcoro_producer_<name>.
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_.append("# HELP kcoro_producer_").append(name).append(" ").append(help).append("\n");
+        out_.append("# TYPE kcoro_producer_").append(name).append(" ").append(type).append("\n");
+    }
+    // kcoro_producer_<name><suffix>{client_id="...",labels...} value
+    void sample(std::string_view name, std::string_view suffix, std::initializer_list<prometheus_label> labels, std::string_view value) {
+        out_.append("kcoro_producer_").append(name).append(suffix).append("{client_id=\"");
+        append_label_value(out_, client_id_);
+        out_ += '"';
+        for (const prometheus_label& l : labels) {
+            out_.append(",").append(l.name).append("=\"");
+            append_label_value(out_, l.value);
+            out_ += '"';
+        }
+        out_.append("} ").append(value).append("\n");
+    }
+    // A histogram's samples: cumulative _bucket{le=...} ending with +Inf, then _sum (seconds) and _count.
+    void histogram(std::string_view name, prometheus_label label, const latency_histogram& h) {
+        std::uint64_t cumulative = 0;
+        std::string le;
+        for (std::size_t i = 0; i < latency_histogram::bucket_count; ++i) {
+            cumulative += h.buckets[i];
+            le.clear();
+            if (i < latency_histogram::bounds_us.size()) append_seconds(le, latency_histogram::bounds_us[i]);
+            else le = "+Inf";
+            if (label.name.empty()) sample(name, "_bucket", {{"le", le}}, std::to_string(cumulative));
+            else sample(name, "_bucket", {label, {"le", le}}, std::to_string(cumulative));
+        }
+        std::string sum;
+        append_seconds(sum, h.sum_us);
+        if (label.name.empty()) {
+            sample(name, "_sum", {}, sum);
+            sample(name, "_count", {}, std::to_string(h.count));
+        } else {
+            sample(name, "_sum", {label}, sum);
+            sample(name, "_count", {label}, std::to_string(h.count));
+        }
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string_view client_id_;
+    std::string out_;
+};
+
+inline void append_json_histogram(std::string& out, const latency_histogram& h) {
+    out.append("{\"count\": ").append(std::to_string(h.count));
+    out.append(", \"sum_us\": ").append(std::to_string(h.sum_us));
+    out.append(", \"max_us\": ").append(std::to_string(h.max_us));
+    out.append(", \"p50_us\": ").append(std::to_string(h.quantile_us(0.5)));
+    out.append(", \"p99_us\": ").append(std::to_string(h.quantile_us(0.99)));
+    out.append(", \"bounds_us\": [");
+    for (std::size_t i = 0; i < latency_histogram::bounds_us.size(); ++i)
+        out.append(i == 0 ? "" : ", ").append(std::to_string(latency_histogram::bounds_us[i]));
+    out.append("], \"buckets\": [");
+    for (std::size_t i = 0; i < latency_histogram::bucket_count; ++i) out.append(i == 0 ? "" : ", ").append(std::to_string(h.buckets[i]));
+    out.append("]}");
+}
+
+// ", "name": value" for each field of a list.
+template <class Owner, std::size_t N>
+void append_json_fields(std::string& out, const Owner& o, const stats_field<Owner> (&fields)[N]) {
+    for (const stats_field<Owner>& f : fields) {
+        out += ", ";
+        append_json_string(out, f.name);
+        out.append(": ").append(std::to_string(o.*f.value));
+    }
+}
+
+}  // namespace detail
+
+// The stats in Prometheus's text format. Producer-wide numbers are kcoro_producer_<name> (counters
+// with the suffix _total), labelled client_id="<client_id>"; the histograms are
+// kcoro_producer_request_latency_seconds and kcoro_producer_delivery_latency_seconds; errors are
+// kcoro_producer_batch_errors_total{code="<name>"}; per broker kcoro_producer_broker_<name>{broker="<id>"}
+// (and kcoro_producer_broker_connected{broker, address}); per partition
+// kcoro_producer_partition_<name>{topic, partition}. Families with nothing to say are left out.
+inline std::string to_prometheus(const producer_stats& s, std::string_view client_id) {
+    detail::prometheus_writer w(client_id);
+    for (const producer_stats_field& f : producer_stats_fields) {
+        const std::string name = std::string(f.name) + (f.counter ? "_total" : "");
+        w.family(name, f.counter ? "counter" : "gauge", f.help);
+        w.sample(name, "", {}, std::to_string(s.*f.value));
+    }
+    w.family("request_latency_seconds", "histogram", "Produce requests, from written to answered.");
+    w.histogram("request_latency_seconds", {}, s.request_latency);
+    w.family("delivery_latency_seconds", "histogram", "Batches, from their first record appended to acknowledged.");
+    w.histogram("delivery_latency_seconds", {}, s.delivery_latency);
+    if (!s.batch_errors.empty()) {
+        w.family("batch_errors_total", "counter", "Errors batches met, retried or final, by code.");
+        for (const error_count& e : s.batch_errors) w.sample("batch_errors_total", "", {{"code", error_code_name(e.code)}}, std::to_string(e.batches));
+    }
+    if (!s.brokers.empty()) {
+        w.family("broker_connected", "gauge", "1 while a connection to the broker is ready for requests.");
+        for (const broker_stats& b : s.brokers)
+            w.sample("broker_connected", "", {{"broker", std::to_string(b.id)}, {"address", b.address}}, b.connected ? "1" : "0");
+        for (const stats_field<broker_stats>& f : broker_stats_fields) {
+            const std::string name = "broker_" + std::string(f.name) + (f.counter ? "_total" : "");
+            w.family(name, f.counter ? "counter" : "gauge", f.help);
+            for (const broker_stats& b : s.brokers) w.sample(name, "", {{"broker", std::to_string(b.id)}}, std::to_string(b.*f.value));
+        }
+        w.family("broker_request_latency_seconds", "histogram", "Produce requests to the broker, from written to answered.");
+        for (const broker_stats& b : s.brokers) {
+            const std::string id = std::to_string(b.id);
+            w.histogram("broker_request_latency_seconds", {"broker", id}, b.request_latency);
+        }
+    }
+    if (!s.partitions.empty()) {
+        for (const stats_field<partition_stats>& f : partition_stats_fields) {
+            const std::string name = "partition_" + std::string(f.name) + (f.counter ? "_total" : "");
+            w.family(name, f.counter ? "counter" : "gauge", f.help);
+            for (const partition_stats& p : s.partitions)
+                w.sample(name, "", {{"topic", p.topic}, {"partition", std::to_string(p.partition)}}, std::to_string(p.*f.value));
+        }
+    }
+    return w.take();
+}
+
+// The stats as one JSON object: {"client_id": "<client_id>", every producer-wide number under its
+// name, "compression_ratio", "records_per_request", "average_batch_bytes", the two histograms
+// ({"count", "sum_us", "max_us", "p50_us", "p99_us", "bounds_us": [...], "buckets": [...]}, the
+// last bucket above the last bound), "batch_errors": {"<name>": n}, "brokers": [{"id", "address",
+// "connected", ..., "request_latency"}], "partitions": [{"topic", "partition", ...}]}.
 inline std::string to_json(const producer_stats& s, std::string_view client_id) {
     std::string out("{\"client_id\": ");
     append_json_string(out, client_id);
-    for (const producer_stats_field& f : producer_stats_fields) {
-        out += ", ";
-        append_json_string(out, f.name);
-        out.append(": ").append(std::to_string(s.*f.value));
+    detail::append_json_fields(out, static_cast<const producer_counters&>(s), producer_stats_fields);
+    out += ", \"compression_ratio\": ";
+    detail::append_decimal(out, s.compression_ratio());
+    out += ", \"records_per_request\": ";
+    detail::append_decimal(out, s.records_per_request());
+    out += ", \"average_batch_bytes\": ";
+    detail::append_decimal(out, s.average_batch_bytes());
+    out += ", \"request_latency\": ";
+    detail::append_json_histogram(out, s.request_latency);
+    out += ", \"delivery_latency\": ";
+    detail::append_json_histogram(out, s.delivery_latency);
+    out += ", \"batch_errors\": {";
+    for (std::size_t i = 0; i < s.batch_errors.size(); ++i) {
+        if (i > 0) out += ", ";
+        append_json_string(out, error_code_name(s.batch_errors[i].code));
+        out.append(": ").append(std::to_string(s.batch_errors[i].batches));
     }
-    out += "}";
+    out += "}, \"brokers\": [";
+    for (std::size_t i = 0; i < s.brokers.size(); ++i) {
+        const broker_stats& b = s.brokers[i];
+        out.append(i == 0 ? "" : ", ").append("{\"id\": ").append(std::to_string(b.id)).append(", \"address\": ");
+        append_json_string(out, b.address);
+        out.append(", \"connected\": ").append(b.connected ? "true" : "false");
+        detail::append_json_fields(out, b, broker_stats_fields);
+        out += ", \"request_latency\": ";
+        detail::append_json_histogram(out, b.request_latency);
+        out += '}';
+    }
+    out += "], \"partitions\": [";
+    for (std::size_t i = 0; i < s.partitions.size(); ++i) {
+        const partition_stats& p = s.partitions[i];
+        out.append(i == 0 ? "" : ", ").append("{\"topic\": ");
+        append_json_string(out, p.topic);
+        out.append(", \"partition\": ").append(std::to_string(p.partition));
+        detail::append_json_fields(out, p, partition_stats_fields);
+        out += '}';
+    }
+    out += "]}";
     return out;
 }
 
 KCORO_NAMESPACE_END
-// ---- end kcoro/producer/producer_stats.hpp ----
+// ---- end kcoro/producer/stats_text.hpp ----
 // ---- begin kcoro/producer/log_level.hpp ----
 // How much a log record matters. The application chooses the least it wants to see when it sets
 // the producer's log handler (basic_producer::set_log_handler).
@@ -13768,6 +14234,15 @@ public:
 
     std::int32_t id() const noexcept { return id_; }
     int in_flight() const noexcept { return in_flight_; }
+    // What stats() says of this broker, into `out`.
+    void snapshot(broker_stats& out) const {
+        out = stats_;
+        out.id = id_;
+        if (const broker_node* node = p_.metadata.metadata().broker(id_)) out.address = node->host + ":" + std::to_string(node->port);
+        else if (conn_) out.address = conn_->where();
+        out.connected = ready();
+        out.requests_in_flight = static_cast<std::uint64_t>(in_flight_);
+    }
     broker_connection<Runtime>* connection() const noexcept { return conn_.get(); }
     bool ready() const noexcept { return conn_ && conn_->ready(); }
     // A connection of this broker's still has coroutines or requests of its own.
@@ -13870,7 +14345,10 @@ private:
                     p_.metadata.connection_failed(std::move(r).err());
                     continue;
                 }
-                if (connected_before_) ++p_.stats.reconnects;
+                if (connected_before_) {
+                    ++p_.stats.reconnects;
+                    ++stats_.reconnects;
+                }
                 if (p_.log.enabled(log_level::info)) connected();
                 up_ = true;
                 connected_before_ = true;
@@ -13993,8 +14471,7 @@ private:
         const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
                                                   static_cast<std::int32_t>(p_.config.request_timeout.count()),
                                                   p_.config.transactional_id);
-        ++p_.stats.requests_sent;
-        p_.stats.batches_sent += batches.size();
+        count_sent(batches);
 
         broker_connection<Runtime>* conn = conn_.get();
         if (conn == nullptr || !conn->ready()) {
@@ -14016,10 +14493,16 @@ private:
                 else on_batch_failed(batch, w.err(), false);
             }
         } else {
+            const steady_time sent = p_.rt.now();
             auto r = co_await conn->request(req);
             if (p_.engine.destroyed()) {
                 release_reported(request);
                 co_return;
+            }
+            if (r) {
+                const auto took = std::chrono::duration_cast<std::chrono::microseconds>(p_.rt.now() - sent);
+                p_.stats.request_latency.record(took);
+                stats_.request_latency.record(took);
             }
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
@@ -14038,6 +14521,19 @@ private:
         end_request(request);
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
+    }
+
+    // A request's share of the counters: per request and per batch, never per record.
+    void count_sent(const std::vector<producer_batch*>& batches) {
+        producer_stats& s = p_.stats;
+        ++s.requests_sent;
+        ++stats_.requests_sent;
+        s.batches_sent += batches.size();
+        for (const producer_batch* b : batches) {
+            s.records_sent += static_cast<std::uint64_t>(b->record_count());
+            s.batch_bytes_sent += b->wire.size();
+            s.batch_bytes_uncompressed += b->builder.size_bytes();
+        }
     }
 
     // After the producer was destroyed: the request's batches were reported then; their memory
@@ -14073,6 +14569,7 @@ private:
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
         partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
         const errc e = err.kind();
+        p_.stats.count_batch_error(e);
         const steady_time now = p_.rt.now();
         batch_failure facts;
         facts.code = e;
@@ -14092,6 +14589,7 @@ private:
         if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++p_.stats.retries;
+            ++ps.retries;
             const auto wait = backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
             batch->retry_at = now + wait;
             if (p_.log.enabled(log_level::warning))
@@ -14151,6 +14649,7 @@ private:
         const log_level level = now < throttled_until_ ? log_level::debug : log_level::info;
         throttled_until_ = now + std::chrono::milliseconds(ms);
         p_.stats.throttle_time_ms += static_cast<std::uint64_t>(ms);
+        stats_.throttle_time_ms += static_cast<std::uint64_t>(ms);
         if (p_.log.enabled(level) && conn_)
             p_.log.broker(level, id_, conn_->where(), errc::none,
                           "broker " + std::to_string(id_) + " throttles this producer for " + std::to_string(ms) + " ms (its quota)");
@@ -14174,6 +14673,7 @@ private:
     detail::wake_signal<Runtime> wake_;
     led_partitions led_;
     int in_flight_ = 0;
+    broker_stats stats_;  // its counters and latencies; the rest is filled in by snapshot()
     steady_time throttled_until_{};
     steady_time reconnect_at_{};
     int reconnect_failures_ = 0;
@@ -14446,12 +14946,8 @@ public:
     // order), which makes flush() and close() mean "the broker has these records" here too.
     task<void> acks_none_barrier();
 
-    const producer_stats& stats() const noexcept {
-        stats_.buffered_bytes = accumulator_.used_memory();
-        stats_.records_delivered = reporter_.delivered();
-        stats_.records_failed = reporter_.failed();
-        return stats_;
-    }
+    // A snapshot, valid until the next call (copy it to keep it).
+    const producer_stats& stats() const;
     const producer_config& config() const noexcept { return config_; }
     const cluster_metadata& metadata() const noexcept { return refresher_.metadata(); }
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
@@ -14625,10 +15121,15 @@ private:
     // ---- completion (for the senders) ---------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) override {
+        partition_state& ps = b->topic->partitions[static_cast<std::size_t>(b->partition)];
+        ps.records_delivered += static_cast<std::uint64_t>(b->record_count());
+        ++ps.batches_delivered;
+        stats_.delivery_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(rt_.now() - b->created));
         reporter_.complete(*b, base_offset, log_append_time, poster());
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
+        b->topic->partitions[static_cast<std::size_t>(b->partition)].records_failed += static_cast<std::uint64_t>(b->record_count());
         if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);
@@ -14856,6 +15357,7 @@ private:
 
     Runtime rt_;
     producer_config config_;
+    steady_time created_;
     mutable producer_stats stats_;
     producer_log log_;
     record_accumulator accumulator_{config_};
@@ -14889,6 +15391,7 @@ template <engine_runtime Runtime>
 producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
     : rt_(std::move(rt)),
       config_(std::move(config)),
+      created_(rt_.now()),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
       refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
@@ -14896,6 +15399,41 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
 
 template <engine_runtime Runtime>
 producer_engine<Runtime>::~producer_engine() = default;
+
+template <engine_runtime Runtime>
+const producer_stats& producer_engine<Runtime>::stats() const {
+    producer_stats& s = stats_;
+    s.buffered_bytes = accumulator_.used_memory();
+    s.buffer_available_bytes = config_.buffer_memory > s.buffered_bytes ? config_.buffer_memory - s.buffered_bytes : 0;
+    s.records_delivered = reporter_.delivered();
+    s.records_failed = reporter_.failed();
+    s.waiting_sends = parked_.size();
+    s.requests_in_flight = static_cast<std::uint64_t>(requests_in_flight());
+    s.uptime_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - created_).count());
+    s.brokers.resize(senders_.size());
+    std::size_t i = 0;
+    for (const auto& [id, sender] : senders_) sender->snapshot(s.brokers[i++]);
+    s.partitions.clear();
+    for (const auto& [name, ts] : accumulator_.topics()) {
+        for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
+            const partition_state& ps = ts->partitions[p];
+            if (ps.batches_delivered == 0 && ps.records_failed == 0 && ps.retries == 0 && ps.queue.empty() && ps.in_flight == 0) continue;
+            partition_stats& out = s.partitions.emplace_back();
+            out.topic = ts->name;
+            out.partition = static_cast<std::int32_t>(p);
+            out.records_delivered = ps.records_delivered;
+            out.records_failed = ps.records_failed;
+            out.batches_delivered = ps.batches_delivered;
+            out.retries = ps.retries;
+            out.queued_batches = ps.queue.size();
+            out.in_flight_batches = static_cast<std::uint64_t>(ps.in_flight);
+        }
+    }
+    std::sort(s.partitions.begin(), s.partitions.end(), [](const partition_stats& a, const partition_stats& b) {
+        return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
+    });
+    return s;
+}
 
 template <engine_runtime Runtime>
 void producer_engine<Runtime>::start() {
@@ -15337,7 +15875,9 @@ public:
     // Where the producer's transactions stand (uninitialized for a producer without transactional_id).
     transaction_phase transaction() const noexcept { return engine_.transaction(); }
 
-    const producer_stats& stats() const noexcept { return engine_.stats(); }
+    // What the producer has done and holds (producer_stats.hpp): a snapshot, valid until the next
+    // call; copy it to keep it. to_prometheus() and to_json() write it out.
+    const producer_stats& stats() const { return engine_.stats(); }
     const producer_config& config() const noexcept { return engine_.config(); }
     const cluster_metadata& metadata() const noexcept { return engine_.metadata(); }
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),

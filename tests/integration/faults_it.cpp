@@ -468,6 +468,60 @@ TEST_CASE("a broker restarted mid-stream: with idempotence nothing is lost or du
     }
     CHECK(texts.at("json").at("client_id") == "restart-test");
     CHECK(texts.at("prometheus").at("kcoro_producer_reconnects_total") != "0");
+    const auto& prom = texts.at("prometheus");
+    const auto& json = texts.at("json");
+    // The histograms: one observation per answered request and per acknowledged batch.
+    CHECK(stats.request_latency.count >= 1);
+    CHECK(stats.request_latency.count <= stats.requests_sent);
+    CHECK(stats.delivery_latency.count >= 1);
+    for (const auto& [name, h] : {std::pair{std::string("request_latency"), &stats.request_latency},
+                                  std::pair{std::string("delivery_latency"), &stats.delivery_latency}}) {
+        const std::string family = "kcoro_producer_" + name + "_seconds";
+        CHECK(prom.at(family + "_count") == std::to_string(h->count));
+        CHECK(prom.at(family + "_bucket{le=+Inf}") == std::to_string(h->count));
+        CHECK(json.at(name + ".count") == std::to_string(h->count));
+        CHECK(json.at(name + ".sum_us") == std::to_string(h->sum_us));
+        CHECK(json.at(name + ".p99_us") == std::to_string(h->quantile_us(0.99)));
+    }
+    // Errors by code: the restart's lost connections among them, at least one per retry.
+    std::uint64_t batch_errors = 0;
+    for (const kcoro::error_count& e : stats.batch_errors) {
+        const std::string name = kcoro::error_code_name(e.code);
+        batch_errors += e.batches;
+        CHECK(prom.at("kcoro_producer_batch_errors_total{code=" + name + "}") == std::to_string(e.batches));
+        CHECK(json.at("batch_errors." + name) == std::to_string(e.batches));
+    }
+    CHECK(batch_errors >= stats.retries);
+    // Per broker and per partition, the same numbers in both texts; the partitions add up.
+    REQUIRE_FALSE(stats.brokers.empty());
+    std::uint64_t broker_requests = 0;
+    for (std::size_t i = 0; i < stats.brokers.size(); ++i) {
+        const kcoro::broker_stats& b = stats.brokers[i];
+        broker_requests += b.requests_sent;
+        const std::string at = "brokers[" + std::to_string(i) + "].";
+        CHECK(json.at(at + "id") == std::to_string(b.id));
+        for (const auto& f : kcoro::broker_stats_fields) {
+            const std::string name = "kcoro_producer_broker_" + std::string(f.name) + (f.counter ? "_total" : "");
+            CHECK_MESSAGE(prom.at(name + "{broker=" + std::to_string(b.id) + "}") == std::to_string(b.*f.value), name);
+            CHECK(json.at(at + std::string(f.name)) == std::to_string(b.*f.value));
+        }
+    }
+    CHECK(broker_requests == stats.requests_sent);
+    std::uint64_t delivered = 0;
+    REQUIRE(stats.partitions.size() == 3);
+    for (std::size_t i = 0; i < stats.partitions.size(); ++i) {
+        const kcoro::partition_stats& ps = stats.partitions[i];
+        CHECK(ps.topic == topic);
+        delivered += ps.records_delivered;
+        const std::string labels = "{partition=" + std::to_string(ps.partition) + ",topic=" + topic + "}";
+        for (const auto& f : kcoro::partition_stats_fields) {
+            const std::string name = "kcoro_producer_partition_" + std::string(f.name) + (f.counter ? "_total" : "");
+            CHECK_MESSAGE(prom.at(name + labels) == std::to_string(ps.*f.value), name);
+            CHECK(json.at("partitions[" + std::to_string(i) + "]." + std::string(f.name)) == std::to_string(ps.*f.value));
+        }
+    }
+    CHECK(delivered == stats.records_delivered);
+    CHECK(stats.records_delivered == 20000);
 }
 
 TEST_CASE("close() with the broker gone returns within its timeout and fails every pending record") {

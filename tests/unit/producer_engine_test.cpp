@@ -427,6 +427,126 @@ TEST_CASE("stats() and the log hook through a broker outage: connection attempts
     CHECK(at("could not connect to broker 1") < at("reconnected to broker 1"));
 }
 
+kcoro::task<kcoro::delivery_result> send_to(engine* p, std::string topic, std::string value, std::int32_t partition) {
+    co_return co_await p->send({.topic = topic, .value = value, .partition = partition});
+}
+
+TEST_CASE("stats(): request and delivery latencies, bytes per batch, errors by code, per broker and per partition") {
+    manual_loop loop;
+    fake_broker broker(loop);
+    broker.create_topic("t", 2);
+    auto p = make_engine(loop, {.linger = 0ms});
+    auto warm = spawn(loop, send_to(p.get(), "t", "warm-up", 0));
+    REQUIRE(loop.run_until([&] { return warm->done(); }, 10s));
+    REQUIRE(*warm->value);
+    const auto first = p->stats();
+    CHECK(first.requests_sent == 1);
+    CHECK(first.request_latency.count == 1);
+    CHECK(first.request_latency.buckets[0] == 1);  // the broker answered at once in virtual time
+    // Every answer 3 ms late from now on; partition 1's first batch is refused once.
+    broker.set_latency(3ms);
+    bool refused = false;
+    broker.produce_error = [&](const std::string&, std::int32_t partition) -> std::optional<errc> {
+        if (partition != 1 || refused) return std::nullopt;
+        refused = true;
+        return errc::not_leader_or_follower;
+    };
+    auto a = spawn(loop, send_to(p.get(), "t", "a", 0));
+    auto b = spawn(loop, send_to(p.get(), "t", "bb", 1));
+    // A send to a topic that does not exist yet waits for its metadata meanwhile.
+    broker.create_topic_after("later", 1, 2);
+    auto c = spawn(loop, send_one(p.get(), "later", "c"));
+    loop.advance(1ms);
+    const auto busy = p->stats();
+    CHECK(busy.waiting_sends == 1);
+    CHECK(busy.requests_in_flight >= 1);
+    CHECK(busy.buffered_bytes > 0);
+    CHECK(busy.buffer_available_bytes == p->config().buffer_memory - busy.buffered_bytes);
+    REQUIRE(loop.run_until([&] { return a->done() && b->done() && c->done(); }, 10s));
+    CHECK(*a->value);
+    CHECK(*b->value);
+    CHECK(*c->value);
+
+    const auto s = p->stats();
+    CHECK(s.waiting_sends == 0);
+    CHECK(s.requests_in_flight == 0);
+    CHECK(s.buffered_bytes == 0);
+    CHECK(s.buffer_available_bytes == p->config().buffer_memory);
+    CHECK(s.uptime_ms >= 103);  // virtual time: 3 ms answers and a retry's backoff of about 100 ms
+    // Four records delivered, one of them sent twice: five records and batches written.
+    CHECK(s.records_delivered == 4);
+    CHECK(s.records_sent == 5);
+    CHECK(s.batches_sent == 5);
+    CHECK(s.batches_sent == broker.produce_log().size());
+    CHECK(s.records_per_request() == doctest::Approx(static_cast<double>(s.records_sent) / static_cast<double>(s.requests_sent)));
+    CHECK(s.batch_bytes_sent > 4 * kcoro::record_accumulator::record_batch_overhead);
+    CHECK(s.batch_bytes_uncompressed == s.batch_bytes_sent);  // no compression
+    CHECK(s.compression_ratio() == 1.0);
+    CHECK(s.retries == 1);
+    CHECK(s.batch_errors_of(errc::not_leader_or_follower) == 1);
+    REQUIRE(s.batch_errors.size() == 1);
+    // Every request answered, the first at once and the others after 3 ms (bucket (2 ms, 5 ms]).
+    CHECK(s.request_latency.count == s.requests_sent);
+    CHECK(s.request_latency.buckets[0] == 1);
+    CHECK(s.request_latency.buckets[5] == s.requests_sent - 1);
+    CHECK(s.request_latency.max_us == 3000);
+    CHECK(s.request_latency.sum_us == 3000 * (s.requests_sent - 1));
+    // One delivery per batch acknowledged; the refused one waited for its retry.
+    CHECK(s.delivery_latency.count == 4);
+    CHECK(s.delivery_latency.max_us > 6000);
+    // One broker, counted by itself as by the producer.
+    REQUIRE(s.brokers.size() == 1);
+    const kcoro::broker_stats& bs = s.brokers[0];
+    CHECK(bs.id == 1);
+    CHECK(bs.address == "127.0.0.1:9092");
+    CHECK(bs.connected);
+    CHECK(bs.requests_in_flight == 0);
+    CHECK(bs.requests_sent == s.requests_sent);
+    CHECK(bs.request_latency.count == s.request_latency.count);
+    CHECK(bs.request_latency.sum_us == s.request_latency.sum_us);
+    // Per partition, by topic then partition; together they make the producer's count.
+    REQUIRE(s.partitions.size() == 3);
+    CHECK(s.partitions[0].topic == "later");
+    CHECK(s.partitions[1].topic == "t");
+    CHECK(s.partitions[2].topic == "t");
+    CHECK(s.partitions[2].partition == 1);
+    CHECK(s.partitions[2].retries == 1);
+    CHECK(s.partitions[2].records_delivered == 1);
+    CHECK(s.partitions[2].batches_delivered == 1);
+    std::uint64_t delivered = 0;
+    for (const auto& ps : s.partitions) {
+        delivered += ps.records_delivered;
+        CHECK(ps.records_failed == 0);
+        CHECK(ps.queued_batches == 0);
+        CHECK(ps.in_flight_batches == 0);
+    }
+    CHECK(delivered == s.records_delivered);
+    // Rates from the two snapshots.
+    const kcoro::producer_rates r = kcoro::rates_between(first, s);
+    CHECK(r.seconds == doctest::Approx(static_cast<double>(s.uptime_ms - first.uptime_ms) / 1000.0));
+    CHECK(r.records_delivered_per_second == doctest::Approx(3.0 / r.seconds));
+    CHECK(close_and_wait(loop, *p));
+}
+
+TEST_CASE("stats(): a batch that fails counts against its partition and its error") {
+    manual_loop loop;
+    fake_broker broker(loop);
+    broker.create_topic("t", 1);
+    auto p = make_engine(loop, {.linger = 0ms});
+    REQUIRE(send_and_wait(loop, *p, "t", "warm-up"));
+    broker.produce_error = [](const std::string&, std::int32_t) -> std::optional<errc> { return errc::invalid_record; };
+    CHECK_FALSE(send_and_wait(loop, *p, "t", "refused"));
+    const auto s = p->stats();
+    CHECK(s.records_failed == 1);
+    CHECK(s.retries == 0);
+    CHECK(s.batch_errors_of(errc::invalid_record) == 1);
+    REQUIRE(s.partitions.size() == 1);
+    CHECK(s.partitions[0].records_delivered == 1);
+    CHECK(s.partitions[0].records_failed == 1);
+    CHECK(s.delivery_latency.count == 1);  // only the one delivered
+    CHECK(close_and_wait(loop, *p));
+}
+
 TEST_CASE("the log hook: nothing below the level asked for, and nothing at all without a handler") {
     manual_loop loop;  // nothing listens: every connection is refused
     std::vector<logged> warnings, debug;

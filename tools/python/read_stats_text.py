@@ -5,13 +5,37 @@
 
 The Prometheus text goes through prometheus_client's parser (the exposition format's reference
 implementation in Python), the JSON through Python's json module. Prints one line per value:
-"prometheus <sample name> <client_id label> <value>" and "json <key> <value>", so that a test can
-compare both with what stats() said. Exits 1 if either text does not parse.
+"prometheus <sample name>{<labels but client_id, sorted, k=v joined by commas>} <client_id label>
+<value>" (no braces for a sample without other labels) and "json <path> <value>", the path naming
+nested members with dots and array items with [i] ("brokers[0].requests_sent"), so that a test can
+compare both with what stats() said. Whole numbers print without a fraction, booleans as true and
+false. Exits 1 if either text does not parse.
 """
 import json
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
+
+
+def number(v):
+    """A whole number without a fraction, anything else as Python writes it."""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def flatten(path, v):
+    """(path, text) for each scalar of a JSON document."""
+    if isinstance(v, dict):
+        for k, item in v.items():
+            yield from flatten(f"{path}.{k}" if path else k, item)
+    elif isinstance(v, list):
+        for i, item in enumerate(v):
+            yield from flatten(f"{path}[{i}]", item)
+    elif isinstance(v, bool):
+        yield path, "true" if v else "false"
+    elif isinstance(v, (int, float)):
+        yield path, number(v)
+    else:
+        yield path, v
 
 
 def main() -> int:
@@ -25,9 +49,11 @@ def main() -> int:
     try:
         for family in text_string_to_metric_families(prometheus_text):
             for sample in family.samples:
-                print(f"prometheus {sample.name} {sample.labels.get('client_id', '')} {int(sample.value)}")
-        for key, value in json.loads(json_text).items():
-            print(f"json {key} {value}")
+                others = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()) if k != "client_id")
+                name = f"{sample.name}{{{others}}}" if others else sample.name
+                print(f"prometheus {name} {sample.labels.get('client_id', '')} {number(sample.value)}")
+        for path, value in flatten("", json.loads(json_text)):
+            print(f"json {path} {value}")
     except ValueError as e:
         print(f"read_stats_text: {e}", file=sys.stderr)
         return 1

@@ -242,7 +242,9 @@ public:
     // Where the producer's transactions stand (uninitialized for a producer without transactional_id).
     transaction_phase transaction() const noexcept { return engine_.transaction(); }
 
-    const producer_stats& stats() const noexcept { return engine_.stats(); }
+    // What the producer has done and holds (producer_stats.hpp): a snapshot, valid until the next
+    // call; copy it to keep it. to_prometheus() and to_json() write it out.
+    const producer_stats& stats() const { return engine_.stats(); }
     const producer_config& config() const noexcept { return engine_.config(); }
     const cluster_metadata& metadata() const noexcept { return engine_.metadata(); }
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),

@@ -13,6 +13,7 @@
 #include "../runtime/runtime_concepts.hpp"
 #include "../runtime/wake_signal.hpp"
 #include "broker_connection.hpp"
+#include "broker_stats.hpp"
 #include "led_partitions.hpp"
 #include "metadata_refresher.hpp"
 #include "produce_request_builder.hpp"
@@ -78,6 +79,15 @@ public:
 
     std::int32_t id() const noexcept { return id_; }
     int in_flight() const noexcept { return in_flight_; }
+    // What stats() says of this broker, into `out`.
+    void snapshot(broker_stats& out) const {
+        out = stats_;
+        out.id = id_;
+        if (const broker_node* node = p_.metadata.metadata().broker(id_)) out.address = node->host + ":" + std::to_string(node->port);
+        else if (conn_) out.address = conn_->where();
+        out.connected = ready();
+        out.requests_in_flight = static_cast<std::uint64_t>(in_flight_);
+    }
     broker_connection<Runtime>* connection() const noexcept { return conn_.get(); }
     bool ready() const noexcept { return conn_ && conn_->ready(); }
     // A connection of this broker's still has coroutines or requests of its own.
@@ -180,7 +190,10 @@ private:
                     p_.metadata.connection_failed(std::move(r).err());
                     continue;
                 }
-                if (connected_before_) ++p_.stats.reconnects;
+                if (connected_before_) {
+                    ++p_.stats.reconnects;
+                    ++stats_.reconnects;
+                }
                 if (p_.log.enabled(log_level::info)) connected();
                 up_ = true;
                 connected_before_ = true;
@@ -303,8 +316,7 @@ private:
         const produce_request req = builder.build(batches, static_cast<std::int16_t>(p_.config.acks),
                                                   static_cast<std::int32_t>(p_.config.request_timeout.count()),
                                                   p_.config.transactional_id);
-        ++p_.stats.requests_sent;
-        p_.stats.batches_sent += batches.size();
+        count_sent(batches);
 
         broker_connection<Runtime>* conn = conn_.get();
         if (conn == nullptr || !conn->ready()) {
@@ -326,10 +338,16 @@ private:
                 else on_batch_failed(batch, w.err(), false);
             }
         } else {
+            const steady_time sent = p_.rt.now();
             auto r = co_await conn->request(req);
             if (p_.engine.destroyed()) {
                 release_reported(request);
                 co_return;
+            }
+            if (r) {
+                const auto took = std::chrono::duration_cast<std::chrono::microseconds>(p_.rt.now() - sent);
+                p_.stats.request_latency.record(took);
+                stats_.request_latency.record(took);
             }
             if (!r) {
                 for (auto* batch : batches) on_batch_failed(batch, r.err());
@@ -348,6 +366,19 @@ private:
         end_request(request);
         p_.engine.request_answered();
         p_.engine.coroutine_ended();
+    }
+
+    // A request's share of the counters: per request and per batch, never per record.
+    void count_sent(const std::vector<producer_batch*>& batches) {
+        producer_stats& s = p_.stats;
+        ++s.requests_sent;
+        ++stats_.requests_sent;
+        s.batches_sent += batches.size();
+        for (const producer_batch* b : batches) {
+            s.records_sent += static_cast<std::uint64_t>(b->record_count());
+            s.batch_bytes_sent += b->wire.size();
+            s.batch_bytes_uncompressed += b->builder.size_bytes();
+        }
     }
 
     // After the producer was destroyed: the request's batches were reported then; their memory
@@ -383,6 +414,7 @@ private:
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
         partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
         const errc e = err.kind();
+        p_.stats.count_batch_error(e);
         const steady_time now = p_.rt.now();
         batch_failure facts;
         facts.code = e;
@@ -402,6 +434,7 @@ private:
         if (d.action == batch_action::retry) {
             ++batch->attempts;
             ++p_.stats.retries;
+            ++ps.retries;
             const auto wait = backoff(batch->attempts, p_.config.retry_backoff, p_.config.retry_backoff_max);
             batch->retry_at = now + wait;
             if (p_.log.enabled(log_level::warning))
@@ -461,6 +494,7 @@ private:
         const log_level level = now < throttled_until_ ? log_level::debug : log_level::info;
         throttled_until_ = now + std::chrono::milliseconds(ms);
         p_.stats.throttle_time_ms += static_cast<std::uint64_t>(ms);
+        stats_.throttle_time_ms += static_cast<std::uint64_t>(ms);
         if (p_.log.enabled(level) && conn_)
             p_.log.broker(level, id_, conn_->where(), errc::none,
                           "broker " + std::to_string(id_) + " throttles this producer for " + std::to_string(ms) + " ms (its quota)");
@@ -484,6 +518,7 @@ private:
     detail::wake_signal<Runtime> wake_;
     led_partitions led_;
     int in_flight_ = 0;
+    broker_stats stats_;  // its counters and latencies; the rest is filled in by snapshot()
     steady_time throttled_until_{};
     steady_time reconnect_at_{};
     int reconnect_failures_ = 0;

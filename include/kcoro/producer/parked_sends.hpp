@@ -10,6 +10,7 @@
 #include "../result.hpp"
 #include "../runtime/runtime_concepts.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -32,6 +33,11 @@ struct parked_send {
 class parked_sends {
 public:
     bool empty() const noexcept { return head_ == nullptr; }
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const parked_send* s = head_; s != nullptr; s = s->next) ++n;
+        return n;
+    }
     bool any_waiting_for_metadata() const noexcept {
         for (const parked_send* s = head_; s != nullptr; s = s->next)
             if (s->reason == park_reason::metadata) return true;

@@ -109,6 +109,11 @@ struct partition_state {
     // acknowledged only one may be in flight: otherwise a later batch could be written ahead of
     // an earlier one that failed retriably, and the earlier one could never follow it in order.
     std::int64_t last_acked_sequence = -1;
+    // What stats() reports of the partition, counted per batch.
+    std::uint64_t records_delivered = 0;
+    std::uint64_t records_failed = 0;
+    std::uint64_t batches_delivered = 0;
+    std::uint64_t retries = 0;
 };
 
 struct topic_state {

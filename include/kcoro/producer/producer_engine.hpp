@@ -170,12 +170,8 @@ public:
     // order), which makes flush() and close() mean "the broker has these records" here too.
     task<void> acks_none_barrier();
 
-    const producer_stats& stats() const noexcept {
-        stats_.buffered_bytes = accumulator_.used_memory();
-        stats_.records_delivered = reporter_.delivered();
-        stats_.records_failed = reporter_.failed();
-        return stats_;
-    }
+    // A snapshot, valid until the next call (copy it to keep it).
+    const producer_stats& stats() const;
     const producer_config& config() const noexcept { return config_; }
     const cluster_metadata& metadata() const noexcept { return refresher_.metadata(); }
     // What last went wrong reaching the cluster (a connect, a name lookup, a broker that hung up),
@@ -349,10 +345,15 @@ private:
     // ---- completion (for the senders) ---------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) override {
+        partition_state& ps = b->topic->partitions[static_cast<std::size_t>(b->partition)];
+        ps.records_delivered += static_cast<std::uint64_t>(b->record_count());
+        ++ps.batches_delivered;
+        stats_.delivery_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(rt_.now() - b->created));
         reporter_.complete(*b, base_offset, log_append_time, poster());
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
+        b->topic->partitions[static_cast<std::size_t>(b->partition)].records_failed += static_cast<std::uint64_t>(b->record_count());
         if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);
@@ -580,6 +581,7 @@ private:
 
     Runtime rt_;
     producer_config config_;
+    steady_time created_;
     mutable producer_stats stats_;
     producer_log log_;
     record_accumulator accumulator_{config_};
@@ -613,6 +615,7 @@ template <engine_runtime Runtime>
 producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, std::vector<broker_address> bootstrap)
     : rt_(std::move(rt)),
       config_(std::move(config)),
+      created_(rt_.now()),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
       refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
@@ -620,6 +623,41 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
 
 template <engine_runtime Runtime>
 producer_engine<Runtime>::~producer_engine() = default;
+
+template <engine_runtime Runtime>
+const producer_stats& producer_engine<Runtime>::stats() const {
+    producer_stats& s = stats_;
+    s.buffered_bytes = accumulator_.used_memory();
+    s.buffer_available_bytes = config_.buffer_memory > s.buffered_bytes ? config_.buffer_memory - s.buffered_bytes : 0;
+    s.records_delivered = reporter_.delivered();
+    s.records_failed = reporter_.failed();
+    s.waiting_sends = parked_.size();
+    s.requests_in_flight = static_cast<std::uint64_t>(requests_in_flight());
+    s.uptime_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(rt_.now() - created_).count());
+    s.brokers.resize(senders_.size());
+    std::size_t i = 0;
+    for (const auto& [id, sender] : senders_) sender->snapshot(s.brokers[i++]);
+    s.partitions.clear();
+    for (const auto& [name, ts] : accumulator_.topics()) {
+        for (std::size_t p = 0; p < ts->partitions.size(); ++p) {
+            const partition_state& ps = ts->partitions[p];
+            if (ps.batches_delivered == 0 && ps.records_failed == 0 && ps.retries == 0 && ps.queue.empty() && ps.in_flight == 0) continue;
+            partition_stats& out = s.partitions.emplace_back();
+            out.topic = ts->name;
+            out.partition = static_cast<std::int32_t>(p);
+            out.records_delivered = ps.records_delivered;
+            out.records_failed = ps.records_failed;
+            out.batches_delivered = ps.batches_delivered;
+            out.retries = ps.retries;
+            out.queued_batches = ps.queue.size();
+            out.in_flight_batches = static_cast<std::uint64_t>(ps.in_flight);
+        }
+    }
+    std::sort(s.partitions.begin(), s.partitions.end(), [](const partition_stats& a, const partition_stats& b) {
+        return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
+    });
+    return s;
+}
 
 template <engine_runtime Runtime>
 void producer_engine<Runtime>::start() {

@@ -1,104 +1,61 @@
-// The producer's counters, and the two texts a monitoring system reads them in: Prometheus's text
-// exposition format and JSON. Both are written from one list of the fields (producer_stats_fields),
-// so that a counter added to the struct and the list appears in both under one name.
+// A snapshot of what the producer has done and holds, in the spirit of the Java producer's
+// metrics: the counters and gauges (producer_counters), latency histograms kept per request and per
+// batch (never per record, so that watching costs the record path nothing), errors by code, and the
+// same per broker and per partition. stats_text.hpp writes it as Prometheus text and as JSON;
+// producer_rates.hpp turns two snapshots into rates.
 #pragma once
 
 #include "../detail/prelude.hpp"
-#include "../json/json_writer.hpp"
+#include "../error.hpp"
+#include "broker_stats.hpp"
+#include "error_count.hpp"
+#include "latency_histogram.hpp"
+#include "partition_stats.hpp"
+#include "producer_counters.hpp"
 
-#include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
-// Counters a user can read at any time (on the producer's executor).
-struct producer_stats {
-    std::uint64_t records_enqueued = 0;
-    std::uint64_t records_delivered = 0;
-    std::uint64_t records_failed = 0;
-    std::uint64_t batches_sent = 0;
-    std::uint64_t requests_sent = 0;
-    std::uint64_t retries = 0;
-    std::uint64_t epoch_bumps = 0;
-    std::uint64_t metadata_refreshes = 0;
-    std::uint64_t connection_attempts = 0;   // to bootstrap addresses and brokers
-    std::uint64_t connection_failures = 0;   // attempts that failed (connect, or ApiVersions on it)
-    std::uint64_t reconnects = 0;            // connections made again to an address connected before
-    std::uint64_t throttle_time_ms = 0;      // summed over the Produce answers that asked the producer to wait
-    std::uint64_t buffered_bytes = 0;        // held for records not yet acknowledged, of buffer_memory
-};
+struct producer_stats : producer_counters {
+    // From a Produce request written to its answer read (requests that were answered).
+    latency_histogram request_latency;
+    // From a batch's first record appended to the batch acknowledged: a record's time from send to
+    // acknowledgement, for the batch's oldest record (the others waited less).
+    latency_histogram delivery_latency;
+    // Each error a batch met, retried or final, from the broker or the connection; in the order the
+    // codes were first seen.
+    std::vector<error_count> batch_errors;
+    std::vector<broker_stats> brokers;        // by node id
+    std::vector<partition_stats> partitions;  // those that had a batch, by topic then partition
 
-// One field of producer_stats as the texts name and describe it.
-struct producer_stats_field {
-    std::string_view name;
-    std::uint64_t producer_stats::*value;
-    bool counter;  // only grows; otherwise a gauge (goes up and down)
-    std::string_view help;
-};
-
-inline constexpr producer_stats_field producer_stats_fields[] = {
-    {"records_enqueued", &producer_stats::records_enqueued, true, "Records accepted by a send."},
-    {"records_delivered", &producer_stats::records_delivered, true, "Records the broker acknowledged."},
-    {"records_failed", &producer_stats::records_failed, true, "Records that failed, each reported to its sender."},
-    {"batches_sent", &producer_stats::batches_sent, true, "Record batches written in Produce requests, retries included."},
-    {"requests_sent", &producer_stats::requests_sent, true, "Produce requests written."},
-    {"retries", &producer_stats::retries, true, "Batches queued again after a retriable failure."},
-    {"epoch_bumps", &producer_stats::epoch_bumps, true, "New producer epochs, after a batch was given up or a transaction ended."},
-    {"metadata_refreshes", &producer_stats::metadata_refreshes, true, "Metadata answers taken."},
-    {"connection_attempts", &producer_stats::connection_attempts, true, "Connections begun, to bootstrap addresses and brokers."},
-    {"connection_failures", &producer_stats::connection_failures, true, "Connections that failed before they were ready."},
-    {"reconnects", &producer_stats::reconnects, true, "Connections made again to an address connected before."},
-    {"throttle_time_ms", &producer_stats::throttle_time_ms, true, "Milliseconds brokers asked the producer to wait, summed."},
-    {"buffered_bytes", &producer_stats::buffered_bytes, false, "Bytes held for records not yet acknowledged."},
-};
-// Every field is in the list: a field added to the struct alone fails here.
-static_assert(sizeof(producer_stats) == sizeof(producer_stats_fields) / sizeof(producer_stats_fields[0]) * sizeof(std::uint64_t),
-              "producer_stats_fields must list every field of producer_stats");
-
-namespace detail {
-// A Prometheus label value: backslash, double quote and line feed escaped.
-inline void append_label_value(std::string& out, std::string_view v) {
-    for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+    // Bytes of the batches written over their bytes before compression; 1 before any.
+    double compression_ratio() const noexcept {
+        return batch_bytes_uncompressed == 0 ? 1.0 : static_cast<double>(batch_bytes_sent) / static_cast<double>(batch_bytes_uncompressed);
     }
-}
-}  // namespace detail
-
-// The counters in Prometheus's text exposition format (version 0.0.4): each as
-// kcoro_producer_<name>, counters with the suffix _total, labelled client_id="<client_id>".
-inline std::string to_prometheus(const producer_stats& s, std::string_view client_id) {
-    std::string labels("{client_id=\"");
-    detail::append_label_value(labels, client_id);
-    labels += "\"}";
-    std::string out;
-    for (const producer_stats_field& f : producer_stats_fields) {
-        std::string name("kcoro_producer_");
-        name += f.name;
-        if (f.counter) name += "_total";
-        out.append("# HELP ").append(name).append(" ").append(f.help).append("\n");
-        out.append("# TYPE ").append(name).append(f.counter ? " counter\n" : " gauge\n");
-        out.append(name).append(labels).append(" ").append(std::to_string(s.*f.value)).append("\n");
+    // Records per Produce request, and bytes per batch, on average; 0 before any.
+    double records_per_request() const noexcept {
+        return requests_sent == 0 ? 0.0 : static_cast<double>(records_sent) / static_cast<double>(requests_sent);
     }
-    return out;
-}
-
-// The counters as one JSON object, {"client_id": "<client_id>", "records_enqueued": 12, ...},
-// under the fields' names.
-inline std::string to_json(const producer_stats& s, std::string_view client_id) {
-    std::string out("{\"client_id\": ");
-    append_json_string(out, client_id);
-    for (const producer_stats_field& f : producer_stats_fields) {
-        out += ", ";
-        append_json_string(out, f.name);
-        out.append(": ").append(std::to_string(s.*f.value));
+    double average_batch_bytes() const noexcept {
+        return batches_sent == 0 ? 0.0 : static_cast<double>(batch_bytes_sent) / static_cast<double>(batches_sent);
     }
-    out += "}";
-    return out;
-}
+    // How many times batches met `code`.
+    std::uint64_t batch_errors_of(errc code) const noexcept {
+        for (const error_count& e : batch_errors)
+            if (e.code == code) return e.batches;
+        return 0;
+    }
+    // One more batch met `code`.
+    void count_batch_error(errc code) {
+        for (error_count& e : batch_errors)
+            if (e.code == code) {
+                ++e.batches;
+                return;
+            }
+        batch_errors.push_back({code, 1});
+    }
+};
 
 KCORO_NAMESPACE_END
