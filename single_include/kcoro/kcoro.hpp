@@ -11253,6 +11253,7 @@ struct producer_batch {
     steady_time deadline{};             // created + delivery_timeout
     steady_time retry_at{};             // not before this after a failed attempt
     int attempts = 0;
+    std::uint64_t flush_round = 0;      // the round it was made in (record_accumulator::begin_flush_round)
     std::int32_t base_sequence = -1;    // assigned at first drain when idempotent
     std::int64_t producer_id = -1;      // stamped at finish
     std::int16_t producer_epoch = -1;
@@ -11370,6 +11371,7 @@ KCORO_NAMESPACE_END
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -11423,6 +11425,18 @@ public:
 
     std::size_t used_memory() const noexcept { return used_memory_; }
     std::size_t outstanding_batches() const noexcept { return outstanding_batches_; }
+
+    // flush() waits for the batches that existed when it was called, not for those of records sent
+    // after it (which, while others keep sending, would keep it waiting for ever). Each batch
+    // belongs to the round current when it was made, a split's parts to their batch's; a flush
+    // ends the current round and waits until every batch of it, and of the rounds before, is gone.
+    std::uint64_t begin_flush_round() {
+        round_batches_.push_back(0);
+        ++current_round_;
+        drop_finished_rounds();
+        return current_round_ - 1;
+    }
+    bool flush_round_done(std::uint64_t round) const noexcept { return first_round_ > round; }
     std::size_t pooled_batches() const noexcept { return pool_.allocated(); }
 
     // ---- appending ----
@@ -11492,6 +11506,8 @@ public:
         b->reserved = first_reservation;
         used_memory_ += b->reserved;
         ++outstanding_batches_;
+        b->flush_round = current_round_;
+        ++round_batches_.back();
         append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts));
         const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
         if (size > largest_batch_alone()) {
@@ -11606,6 +11622,8 @@ public:
                 part->sealed = true;
                 part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
                 ++outstanding_batches_;
+                part->flush_round = big->flush_round;
+                ++round_batches_[static_cast<std::size_t>(big->flush_round - first_round_)];
                 parts.push_back(part);
             }
             headers.clear();
@@ -11636,6 +11654,8 @@ public:
     void release(producer_batch* b) {
         used_memory_ -= b->reserved;
         --outstanding_batches_;
+        --round_batches_[static_cast<std::size_t>(b->flush_round - first_round_)];
+        drop_finished_rounds();
         pool_.release(b, 2 * largest_normal_batch() + 4096,
                       config_->buffer_memory > used_memory_ ? config_->buffer_memory - used_memory_ : 0);
     }
@@ -11703,12 +11723,24 @@ public:
     }
 
 private:
+    // Rounds before the current one with no batch left are over.
+    void drop_finished_rounds() noexcept {
+        while (round_batches_.size() > 1 && round_batches_.front() == 0) {
+            round_batches_.pop_front();
+            ++first_round_;
+        }
+    }
+
     const producer_config* config_;
     topic_map topics_;
     detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     producer_batch_pool pool_;
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
+    // Outstanding batches per flush round, from first_round_ to current_round_ (the last entry).
+    std::deque<std::size_t> round_batches_{0};
+    std::uint64_t first_round_ = 0;
+    std::uint64_t current_round_ = 0;
 };
 
 KCORO_NAMESPACE_END
@@ -14875,8 +14907,10 @@ public:
 
     // ---- flush and close ----------------------------------------------------------------------
 
-    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
-    // far has been acknowledged or has failed.
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued before
+    // the call has been acknowledged or has failed. Records sent while it waits leave at once too
+    // (linger is ignored while a flush waits), but it does not wait for them: beside a steady
+    // stream of sends it would never resume.
     task<void> flush();
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
@@ -15150,6 +15184,8 @@ private:
     void batch_released() {
         retry_parked();
         if (idle()) notify_idle();
+        for (const flush_waiter& w : flush_waiters_)
+            if (accumulator_.flush_round_done(w.round)) w.signal->notify();
     }
 
     bool idle() const noexcept { return accumulator_.outstanding_batches() == 0 && parked_.empty(); }
@@ -15374,6 +15410,12 @@ private:
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
     txn_manager txn_{{rt_, config_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    // Each flush() waiting, and the round of batches it waits for.
+    struct flush_waiter {
+        std::uint64_t round;
+        detail::wake_signal<Runtime>* signal;
+    };
+    std::vector<flush_waiter> flush_waiters_;
 
     int flushing_ = 0;
     lifecycle state_ = lifecycle::open;
@@ -15456,12 +15498,16 @@ task<result<void>> producer_engine<Runtime>::wait_for_metadata(std::span<const s
 template <engine_runtime Runtime>
 task<void> producer_engine<Runtime>::flush() {
     const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
+    const std::uint64_t round = accumulator_.begin_flush_round();
     ++flushing_;
     notify_all_senders();
     detail::wake_signal<Runtime> signal(rt_);
-    idle_waiters_.push_back(&signal);
-    while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
+    idle_waiters_.push_back(&signal);  // the destructor wakes these
+    flush_waiters_.push_back({round, &signal});
+    // batch_released() ends the wait once the round's last batch is gone.
+    while (!accumulator_.flush_round_done(round) && !destroyed()) co_await signal.wait_until(steady_time::max());
     std::erase(idle_waiters_, &signal);
+    std::erase_if(flush_waiters_, [&](const flush_waiter& w) { return w.signal == &signal; });
     if (!destroyed()) co_await acks_none_barrier();
     --flushing_;
 }
@@ -15826,8 +15872,8 @@ public:
 
     // ---- flush and close ----------------------------------------------------------------------
 
-    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
-    // far has been acknowledged or has failed.
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued before
+    // the call has been acknowledged or has failed (not those sent while it waits).
     task<void> flush() { return engine_.flush(); }
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with

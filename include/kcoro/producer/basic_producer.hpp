@@ -193,8 +193,8 @@ public:
 
     // ---- flush and close ----------------------------------------------------------------------
 
-    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
-    // far has been acknowledged or has failed.
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued before
+    // the call has been acknowledged or has failed (not those sent while it waits).
     task<void> flush() { return engine_.flush(); }
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with

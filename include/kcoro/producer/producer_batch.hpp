@@ -27,6 +27,7 @@ struct producer_batch {
     steady_time deadline{};             // created + delivery_timeout
     steady_time retry_at{};             // not before this after a failed attempt
     int attempts = 0;
+    std::uint64_t flush_round = 0;      // the round it was made in (record_accumulator::begin_flush_round)
     std::int32_t base_sequence = -1;    // assigned at first drain when idempotent
     std::int64_t producer_id = -1;      // stamped at finish
     std::int16_t producer_epoch = -1;

@@ -99,8 +99,10 @@ public:
 
     // ---- flush and close ----------------------------------------------------------------------
 
-    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued so
-    // far has been acknowledged or has failed.
+    // Sends everything buffered now, ignoring linger, and resumes when every record enqueued before
+    // the call has been acknowledged or has failed. Records sent while it waits leave at once too
+    // (linger is ignored while a flush waits), but it does not wait for them: beside a steady
+    // stream of sends it would never resume.
     task<void> flush();
 
     // Stops accepting records, delivers what it can within `timeout`, fails the rest with
@@ -374,6 +376,8 @@ private:
     void batch_released() {
         retry_parked();
         if (idle()) notify_idle();
+        for (const flush_waiter& w : flush_waiters_)
+            if (accumulator_.flush_round_done(w.round)) w.signal->notify();
     }
 
     bool idle() const noexcept { return accumulator_.outstanding_batches() == 0 && parked_.empty(); }
@@ -598,6 +602,12 @@ private:
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
     txn_manager txn_{{rt_, config_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
+    // Each flush() waiting, and the round of batches it waits for.
+    struct flush_waiter {
+        std::uint64_t round;
+        detail::wake_signal<Runtime>* signal;
+    };
+    std::vector<flush_waiter> flush_waiters_;
 
     int flushing_ = 0;
     lifecycle state_ = lifecycle::open;
@@ -680,12 +690,16 @@ task<result<void>> producer_engine<Runtime>::wait_for_metadata(std::span<const s
 template <engine_runtime Runtime>
 task<void> producer_engine<Runtime>::flush() {
     const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
+    const std::uint64_t round = accumulator_.begin_flush_round();
     ++flushing_;
     notify_all_senders();
     detail::wake_signal<Runtime> signal(rt_);
-    idle_waiters_.push_back(&signal);
-    while (!idle() && !destroyed()) co_await signal.wait_until(steady_time::max());  // notify_idle() ends the wait
+    idle_waiters_.push_back(&signal);  // the destructor wakes these
+    flush_waiters_.push_back({round, &signal});
+    // batch_released() ends the wait once the round's last batch is gone.
+    while (!accumulator_.flush_round_done(round) && !destroyed()) co_await signal.wait_until(steady_time::max());
     std::erase(idle_waiters_, &signal);
+    std::erase_if(flush_waiters_, [&](const flush_waiter& w) { return w.signal == &signal; });
     if (!destroyed()) co_await acks_none_barrier();
     --flushing_;
 }

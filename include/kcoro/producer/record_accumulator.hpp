@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -72,6 +73,18 @@ public:
 
     std::size_t used_memory() const noexcept { return used_memory_; }
     std::size_t outstanding_batches() const noexcept { return outstanding_batches_; }
+
+    // flush() waits for the batches that existed when it was called, not for those of records sent
+    // after it (which, while others keep sending, would keep it waiting for ever). Each batch
+    // belongs to the round current when it was made, a split's parts to their batch's; a flush
+    // ends the current round and waits until every batch of it, and of the rounds before, is gone.
+    std::uint64_t begin_flush_round() {
+        round_batches_.push_back(0);
+        ++current_round_;
+        drop_finished_rounds();
+        return current_round_ - 1;
+    }
+    bool flush_round_done(std::uint64_t round) const noexcept { return first_round_ > round; }
     std::size_t pooled_batches() const noexcept { return pool_.allocated(); }
 
     // ---- appending ----
@@ -141,6 +154,8 @@ public:
         b->reserved = first_reservation;
         used_memory_ += b->reserved;
         ++outstanding_batches_;
+        b->flush_round = current_round_;
+        ++round_batches_.back();
         append_record(*b, timestamp, has_key, key, has_value, value, headers, append_limit(ts));
         const std::size_t size = b->builder.size_bytes() + record_batch_overhead;
         if (size > largest_batch_alone()) {
@@ -255,6 +270,8 @@ public:
                 part->sealed = true;
                 part->base_sequence = big->base_sequence >= 0 ? big->base_sequence + index : -1;
                 ++outstanding_batches_;
+                part->flush_round = big->flush_round;
+                ++round_batches_[static_cast<std::size_t>(big->flush_round - first_round_)];
                 parts.push_back(part);
             }
             headers.clear();
@@ -285,6 +302,8 @@ public:
     void release(producer_batch* b) {
         used_memory_ -= b->reserved;
         --outstanding_batches_;
+        --round_batches_[static_cast<std::size_t>(b->flush_round - first_round_)];
+        drop_finished_rounds();
         pool_.release(b, 2 * largest_normal_batch() + 4096,
                       config_->buffer_memory > used_memory_ ? config_->buffer_memory - used_memory_ : 0);
     }
@@ -352,12 +371,24 @@ public:
     }
 
 private:
+    // Rounds before the current one with no batch left are over.
+    void drop_finished_rounds() noexcept {
+        while (round_batches_.size() > 1 && round_batches_.front() == 0) {
+            round_batches_.pop_front();
+            ++first_round_;
+        }
+    }
+
     const producer_config* config_;
     topic_map topics_;
     detail::last_lookup<std::pair<const std::string_view, std::unique_ptr<topic_state>>> last_topic_;  // none is erased
     producer_batch_pool pool_;
     std::size_t used_memory_ = 0;
     std::size_t outstanding_batches_ = 0;
+    // Outstanding batches per flush round, from first_round_ to current_round_ (the last entry).
+    std::deque<std::size_t> round_batches_{0};
+    std::uint64_t first_round_ = 0;
+    std::uint64_t current_round_ = 0;
 };
 
 KCORO_NAMESPACE_END
