@@ -122,7 +122,7 @@ std::string listener_of(const char* file) {
     const char* dir = std::getenv("KAFKA_DIR");
     REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
     std::FILE* f = std::fopen((std::string(dir) + "/" + file).c_str(), "r");
-    REQUIRE_MESSAGE(f != nullptr, "the broker has no " << file << ": scripts/test starts it with --sasl --tls");
+    REQUIRE_MESSAGE(f != nullptr, "the broker has no " << std::string(file) << ": scripts/test starts it with --sasl --tls");
     char buf[256] = {};
     const bool read = std::fgets(buf, sizeof buf, f) != nullptr;
     std::fclose(f);
