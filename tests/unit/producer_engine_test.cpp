@@ -213,6 +213,23 @@ TEST_CASE("flush() beside a steady stream of sends resumes once the records befo
     CHECK(close_and_wait(loop, *p));
 }
 
+TEST_CASE("flush() waits for a send suspended before it, once that send is in the buffer") {
+    manual_loop loop;
+    fake_broker broker(loop);
+    broker.create_topic("t", 1);
+    auto p = make_engine(loop, {.linger = 10s});
+    warm_up(loop, *p, "t");
+    broker.create_topic_after("later", 1, 2);  // metadata for it comes two answers from now
+    auto parked = spawn(loop, send_one(p.get(), "later", "parked"));
+    loop.run_ready();
+    REQUIRE(p->stats().waiting_sends == 1);
+    auto f = spawn(loop, flush_it(p.get()));
+    REQUIRE(loop.run_until([&] { return f->done(); }, 5s));
+    CHECK(parked->done());  // delivered, not only enqueued: flush() went on to wait for its batch
+    CHECK(*parked->value);
+    CHECK(close_and_wait(loop, *p));
+}
+
 // ---- 2. connection, name-resolution and protocol-mismatch errors -----------------------------------
 
 TEST_CASE("an unreachable bootstrap: try_send and the send's error say what went wrong and where") {

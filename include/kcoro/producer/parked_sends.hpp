@@ -28,11 +28,19 @@ struct parked_send {
     void (*fail)(parked_send*, error&&) = nullptr;
     std::string_view topic;
     bool parked = false;  // issued before close(), so close() still takes it
+    std::uint64_t serial = 0;  // in the order the sends were parked: flush() waits for those before it
 };
 
 class parked_sends {
 public:
     bool empty() const noexcept { return head_ == nullptr; }
+    // The serial of the last send parked, and whether one parked no later than `serial` still is.
+    std::uint64_t last_serial() const noexcept { return last_serial_; }
+    bool any_through(std::uint64_t serial) const noexcept {
+        for (const parked_send* s = head_; s != nullptr; s = s->next)
+            if (s->serial <= serial) return true;
+        return false;
+    }
     std::size_t size() const noexcept {
         std::size_t n = 0;
         for (const parked_send* s = head_; s != nullptr; s = s->next) ++n;
@@ -53,6 +61,7 @@ public:
 
     void park(parked_send* s) noexcept {
         s->parked = true;
+        s->serial = ++last_serial_;
         link_back(s);
     }
 
@@ -135,6 +144,7 @@ private:
     parked_send* head_ = nullptr;
     parked_send* tail_ = nullptr;
     bool retrying_ = false;
+    std::uint64_t last_serial_ = 0;
 };
 
 KCORO_NAMESPACE_END

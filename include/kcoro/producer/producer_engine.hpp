@@ -315,7 +315,10 @@ private:
 
     // ---- parked sends -------------------------------------------------------------------------
 
-    void retry_parked() { parked_.retry(); }
+    void retry_parked() {
+        parked_.retry();
+        parked_sends_left();
+    }
     void expire_parked(steady_time now) {
         parked_.expire(now, [&](const parked_send& s) {
             if (s.reason == park_reason::metadata)
@@ -328,9 +331,16 @@ private:
                                                      std::to_string(config_.max_block.count()) +
                                                      " ms); a longer max_block waits longer");
         });
+        parked_sends_left();
+    }
+    // A flush() still waiting for sends parked before it may go on.
+    void parked_sends_left() {
+        for (const flush_waiter* w : flush_waiters_)
+            if (!w->counting && !parked_.any_through(w->parked_through)) w->signal->notify();
     }
     void fail_waiting_senders(const error& e) {
         parked_.fail_all([&](const parked_send&) { return e; });
+        parked_sends_left();
         if (idle()) notify_idle();
     }
     // Fails every parked send with `kind`, the reason, and what the send was waiting for.
@@ -341,6 +351,7 @@ private:
             else detail += " while it waited for buffer memory";
             return error(kind, std::move(detail));
         });
+        parked_sends_left();
         if (idle()) notify_idle();
     }
 
@@ -376,8 +387,8 @@ private:
     void batch_released() {
         retry_parked();
         if (idle()) notify_idle();
-        for (const flush_waiter& w : flush_waiters_)
-            if (accumulator_.flush_round_done(w.round)) w.signal->notify();
+        for (const flush_waiter* w : flush_waiters_)
+            if (w->counting && accumulator_.flush_round_done(w->round)) w->signal->notify();
     }
 
     bool idle() const noexcept { return accumulator_.outstanding_batches() == 0 && parked_.empty(); }
@@ -602,12 +613,15 @@ private:
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
     txn_manager txn_{{rt_, config_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
-    // Each flush() waiting, and the round of batches it waits for.
+    // Each flush() waiting: first for the sends parked before it (up to a serial), then for a round
+    // of batches.
     struct flush_waiter {
-        std::uint64_t round;
-        detail::wake_signal<Runtime>* signal;
+        std::uint64_t parked_through = 0;
+        bool counting = false;  // the sends have left the parked list; `round` is the round
+        std::uint64_t round = 0;
+        detail::wake_signal<Runtime>* signal = nullptr;
     };
-    std::vector<flush_waiter> flush_waiters_;
+    std::vector<flush_waiter*> flush_waiters_;
 
     int flushing_ = 0;
     lifecycle state_ = lifecycle::open;
@@ -690,16 +704,23 @@ task<result<void>> producer_engine<Runtime>::wait_for_metadata(std::span<const s
 template <engine_runtime Runtime>
 task<void> producer_engine<Runtime>::flush() {
     const detail::detached_scope::hold keep(background_);  // first: the producer outlives this frame
-    const std::uint64_t round = accumulator_.begin_flush_round();
     ++flushing_;
     notify_all_senders();
     detail::wake_signal<Runtime> signal(rt_);
     idle_waiters_.push_back(&signal);  // the destructor wakes these
-    flush_waiters_.push_back({round, &signal});
-    // batch_released() ends the wait once the round's last batch is gone.
-    while (!accumulator_.flush_round_done(round) && !destroyed()) co_await signal.wait_until(steady_time::max());
+    flush_waiter w;
+    w.parked_through = parked_.last_serial();
+    w.signal = &signal;
+    flush_waiters_.push_back(&w);
+    // Sends suspended before the call (an Asio async_send initiated before it is one) are waited
+    // for until they are in the buffer or have failed (parked_sends_left() ends the wait); then
+    // every batch of the round that ends there (batch_released() ends that wait).
+    while (parked_.any_through(w.parked_through) && !destroyed()) co_await signal.wait_until(steady_time::max());
+    w.round = accumulator_.begin_flush_round();
+    w.counting = true;
+    while (!accumulator_.flush_round_done(w.round) && !destroyed()) co_await signal.wait_until(steady_time::max());
     std::erase(idle_waiters_, &signal);
-    std::erase_if(flush_waiters_, [&](const flush_waiter& w) { return w.signal == &signal; });
+    std::erase(flush_waiters_, &w);
     if (!destroyed()) co_await acks_none_barrier();
     --flushing_;
 }
