@@ -39,7 +39,7 @@ kcoro::producer_config choose(const char* servers, std::string_view mode) {
     config.acks = kcoro::acks::all;          // every in-sync replica has it (the default)
     config.enable_idempotence = true;        // no duplicates, order kept per partition (the default)
     config.max_in_flight = 5;                // at most 5 with idempotence (the default)
-    config.delivery_timeout = 30s;           // retriable errors are retried until this has passed
+    config.delivery_timeout = 60s;           // retried until this has passed (at least linger + request_timeout)
     // [docs:end]
     return config;
 }

@@ -37,6 +37,53 @@ else
   fail "game_loop:"; echo "$out" | tail -n 5
 fi
 
+# The examples the documentation pages quote: each exits 0 only when what it shows held (offsets in
+# send order, nothing refused, the oversized record refused alone, every callback delivered).
+for e in delivery_guarantees trading_loop error_handling metrics_and_logging build_features; do
+  [ -x "$build/examples/$e" ] || { echo "FAIL examples: $build/examples/$e is not built"; exit 1; }
+done
+for mode in all leader none; do
+  "$root/scripts/kafka" topic "$kafka_dir" create "examples-delivery-$mode-$$" 1
+  if out=$("$build/examples/delivery_guarantees" "$boot" "examples-delivery-$mode-$$" "$mode" 1000 2>&1); then
+    pass "delivery_guarantees $mode: $out"
+  else
+    fail "delivery_guarantees $mode:"; echo "$out" | tail -n 5
+  fi
+done
+"$root/scripts/kafka" topic "$kafka_dir" create "examples-trading_loop-$$" 4
+if out=$("$build/examples/trading_loop" "$boot" "examples-trading_loop-$$" 2000 2>&1); then
+  pass "trading_loop: $(tail -n 1 <<<"$out")"
+else
+  fail "trading_loop:"; echo "$out" | tail -n 5
+fi
+"$root/scripts/kafka" topic "$kafka_dir" create "examples-error_handling-$$" 1
+if out=$("$build/examples/error_handling" "$boot" "examples-error_handling-$$" 2>&1) && grep -q "as expected with a broker" <<<"$out" &&
+   grep -q "^late: send after close" <<<"$out"; then
+  pass "error_handling: the oversized record and the late send refused, each with its error"
+else
+  fail "error_handling:"; echo "$out" | tail -n 8
+fi
+"$root/scripts/kafka" topic "$kafka_dir" create "examples-metrics-$$" 3
+if out=$("$build/examples/metrics_and_logging" "$boot" "examples-metrics-$$" 2>&1) && grep -q "records/s delivered" <<<"$out" &&
+   grep -q "^kcoro info: connected to broker" <<<"$out"; then
+  pass "metrics_and_logging: $(grep -c "records/s delivered" <<<"$out") reports, the connection logged"
+else
+  fail "metrics_and_logging:"; echo "$out" | tail -n 8
+fi
+if out=$("$build/examples/build_features" "$boot" 2>&1); then
+  pass "build_features: $(tr '\n' ' ' <<<"$out" | tr -s ' ')"
+else
+  fail "build_features:"; echo "$out" | tail -n 5
+fi
+if [ -x "$build/examples/asio_tokens" ]; then
+  "$root/scripts/kafka" topic "$kafka_dir" create "examples-asio_tokens-$$" 3
+  if out=$("$build/examples/asio_tokens" "$boot" "examples-asio_tokens-$$" 1000 2>&1) && grep -q "^1000 delivered, 0 failed" <<<"$out"; then
+    pass "asio_tokens: $out"
+  else
+    fail "asio_tokens:"; echo "$out" | tail -n 5
+  fi
+fi
+
 # Transactions: orders and audit entries written atomically, each transaction with the offset of
 # the requests it was made from (the requests topic must exist: the group coordinator takes offsets
 # only for partitions that do).
