@@ -8,7 +8,8 @@
 // p50, p95, p99 and p99.9, and an ASCII histogram of the latencies. Latency runs from send() to
 // the acknowledgement; with --throughput it runs from when each record was due, so a client that
 // falls behind its rate shows it. Percentiles are printed in milliseconds with decimals (Java's tool
-// rounds them to whole milliseconds). The loop is the one bench/producer_bench measures with
+// rounds them to whole milliseconds). --print-metrics adds the producer's metrics as a table (stats()).
+// The loop is the one bench/producer_bench measures with
 // (producer_perf.hpp). Exit status: 0 when every record was delivered, 1 otherwise, 2 on bad options.
 #include "producer_perf.hpp"
 
@@ -23,9 +24,37 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
+
+// --print-metrics: the producer's metrics as a table of "name : value", as Java's tool prints its
+// producer's: every counter and gauge, the derived figures and the two latency histograms' summaries.
+void print_metrics_table(const kcoro::producer_stats& s) {
+    std::printf("\n%-56s %s\n", "Metric Name", "Value");
+    const auto row = [](std::string_view name, const std::string& value) {
+        std::printf("kcoro-producer:%-41.*s : %s\n", static_cast<int>(name.size()), name.data(), value.c_str());
+    };
+    for (const kcoro::producer_stats_field& f : kcoro::producer_stats_fields) row(f.name, std::to_string(s.*f.value));
+    const auto decimal = [](double v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3f", v);
+        return std::string(buf);
+    };
+    row("compression_ratio", decimal(s.compression_ratio()));
+    row("records_per_request", decimal(s.records_per_request()));
+    row("average_batch_bytes", decimal(s.average_batch_bytes()));
+    for (const auto& [name, h] : {std::pair{std::string_view("request_latency"), &s.request_latency},
+                                  std::pair{std::string_view("delivery_latency"), &s.delivery_latency}}) {
+        const std::string n(name);
+        row(n + "_count", std::to_string(h->count));
+        row(n + "_avg_us", decimal(h->count == 0 ? 0.0 : static_cast<double>(h->sum_us) / static_cast<double>(h->count)));
+        row(n + "_max_us", std::to_string(h->max_us));
+        row(n + "_p99_us", std::to_string(h->quantile_us(0.99)));
+    }
+    for (const kcoro::error_count& e : s.batch_errors) row("batch_errors:" + kcoro::error_code_name(e.code), std::to_string(e.batches));
+}
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
@@ -164,15 +193,7 @@ int main(int argc, char** argv) {
                 kcoro_perf::quantile_us(lat, 0.50) / 1e3, kcoro_perf::quantile_us(lat, 0.95) / 1e3,
                 kcoro_perf::quantile_us(lat, 0.99) / 1e3, kcoro_perf::quantile_us(lat, 0.999) / 1e3);
     print_histogram(lat);
-    if (print_metrics) {
-        const auto& s = (**p).stats();
-        std::printf("metrics: records_enqueued=%llu records_delivered=%llu records_failed=%llu batches_sent=%llu requests_sent=%llu "
-                    "retries=%llu epoch_bumps=%llu metadata_refreshes=%llu\n",
-                    static_cast<unsigned long long>(s.records_enqueued), static_cast<unsigned long long>(s.records_delivered),
-                    static_cast<unsigned long long>(s.records_failed), static_cast<unsigned long long>(s.batches_sent),
-                    static_cast<unsigned long long>(s.requests_sent), static_cast<unsigned long long>(s.retries),
-                    static_cast<unsigned long long>(s.epoch_bumps), static_cast<unsigned long long>(s.metadata_refreshes));
-    }
+    if (print_metrics) print_metrics_table((**p).stats());
     if (t.failed > 0)
         std::fprintf(stderr, "kcoro-perf: %ld of %ld records failed; the first: %s\n", t.failed, w.records, t.first_error.c_str());
     return closed && t.delivered == w.records ? 0 : 1;

@@ -84,6 +84,12 @@ check perf-percentiles-rise "p50 $p50, p95 $p95, p99 $p99, p99.9 $p999, max $max
 in_histogram=$(awk -F'|' '/^ +[0-9.]+ - +[0-9.]+ \|/ { n += $3 } END { print n + 0 }' "$work/perf.out")
 check perf-histogram "the histogram holds $in_histogram records, not $records" test "$in_histogram" = "$records"
 echo "kcoro-perf: $summary"
+# --print-metrics: the producer's own count agrees with the summary's, and requests were timed.
+metric() { sed -n "s/^kcoro-producer:$1 *: //p" "$work/perf.out"; }
+check perf-metrics-delivered "metrics say $(metric records_delivered) records delivered, not $records" \
+  test "$(metric records_delivered)" = "$records"
+check perf-metrics-latency "metrics timed $(metric request_latency_count) requests of $(metric requests_sent)" \
+  awk -v n="$(metric request_latency_count)" -v r="$(metric requests_sent)" 'BEGIN { exit !(n > 0 && n <= r) }'
 
 # ---- properties: the harness's files for Java's tools, then bad input
 for f in client-ssl.properties client-scram-sha-256.properties client-scram-sha-512.properties; do
