@@ -11355,6 +11355,11 @@ struct topic_state {
     int unknown_answers = 0;            // metadata answers in a row saying the topic does not exist
 };
 
+// The state of the partition a batch is for.
+inline partition_state& partition_of(const producer_batch& b) noexcept {
+    return b.topic->partitions[static_cast<std::size_t>(b.partition)];
+}
+
 KCORO_NAMESPACE_END
 // ---- end kcoro/producer/producer_batch.hpp ----
 // ---- begin kcoro/producer/record_accumulator.hpp ----
@@ -12637,6 +12642,7 @@ KCORO_NAMESPACE_END
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12692,6 +12698,9 @@ public:
     }
     // kcoro_producer_<name><suffix>{client_id="...",labels...} value
     void sample(std::string_view name, std::string_view suffix, std::initializer_list<prometheus_label> labels, std::string_view value) {
+        sample(name, suffix, std::span<const prometheus_label>(labels.begin(), labels.size()), value);
+    }
+    void sample(std::string_view name, std::string_view suffix, std::span<const prometheus_label> labels, std::string_view value) {
         out_.append("kcoro_producer_").append(name).append(suffix).append("{client_id=\"");
         append_label_value(out_, client_id_);
         out_ += '"';
@@ -12702,27 +12711,27 @@ public:
         }
         out_.append("} ").append(value).append("\n");
     }
-    // A histogram's samples: cumulative _bucket{le=...} ending with +Inf, then _sum (seconds) and _count.
+    // A histogram's samples: cumulative _bucket{le=...} ending with +Inf, then _sum (seconds) and
+    // _count; `label` (none when its name is empty) goes on each.
     void histogram(std::string_view name, prometheus_label label, const latency_histogram& h) {
-        std::uint64_t cumulative = 0;
         std::string le;
+        prometheus_label labels[] = {label, {"le", {}}};
+        const std::size_t own = label.name.empty() ? 0 : 1;
+        const std::span<const prometheus_label> with_le = std::span<const prometheus_label>(labels).subspan(1 - own);
+        const std::span<const prometheus_label> without = std::span<const prometheus_label>(labels).first(own);
+        std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < latency_histogram::bucket_count; ++i) {
             cumulative += h.buckets[i];
             le.clear();
             if (i < latency_histogram::bounds_us.size()) append_seconds(le, latency_histogram::bounds_us[i]);
             else le = "+Inf";
-            if (label.name.empty()) sample(name, "_bucket", {{"le", le}}, std::to_string(cumulative));
-            else sample(name, "_bucket", {label, {"le", le}}, std::to_string(cumulative));
+            labels[1].value = le;
+            sample(name, "_bucket", with_le, std::to_string(cumulative));
         }
         std::string sum;
         append_seconds(sum, h.sum_us);
-        if (label.name.empty()) {
-            sample(name, "_sum", {}, sum);
-            sample(name, "_count", {}, std::to_string(h.count));
-        } else {
-            sample(name, "_sum", {label}, sum);
-            sample(name, "_count", {label}, std::to_string(h.count));
-        }
+        sample(name, "_sum", without, sum);
+        sample(name, "_count", without, std::to_string(h.count));
     }
     std::string take() { return std::move(out_); }
 
@@ -14589,7 +14598,7 @@ private:
     // The batch is no longer in flight. A partition whose leader moved while it was, held back from
     // the new leader until now (partition_state::may_send_to), may go there: its sender is woken.
     partition_state& answered(const producer_batch& batch) {
-        partition_state& ps = batch.topic->partitions[static_cast<std::size_t>(batch.partition)];
+        partition_state& ps = partition_of(batch);
         if (--ps.in_flight == 0 && !ps.queue.empty()) p_.engine.wake_leader(batch.topic->name, batch.partition);
         return ps;
     }
@@ -14609,7 +14618,7 @@ private:
     }
 
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
-        partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+        partition_state& ps = count_in_flight ? answered(*batch) : partition_of(*batch);
         const errc e = err.kind();
         p_.stats.count_batch_error(e);
         const steady_time now = p_.rt.now();
@@ -15176,7 +15185,7 @@ private:
     // ---- completion (for the senders) ---------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) override {
-        partition_state& ps = b->topic->partitions[static_cast<std::size_t>(b->partition)];
+        partition_state& ps = partition_of(*b);
         ps.records_delivered += static_cast<std::uint64_t>(b->record_count());
         ++ps.batches_delivered;
         stats_.delivery_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(rt_.now() - b->created));
@@ -15184,7 +15193,7 @@ private:
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
-        b->topic->partitions[static_cast<std::size_t>(b->partition)].records_failed += static_cast<std::uint64_t>(b->record_count());
+        partition_of(*b).records_failed += static_cast<std::uint64_t>(b->record_count());
         if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);

@@ -392,7 +392,7 @@ private:
     // The batch is no longer in flight. A partition whose leader moved while it was, held back from
     // the new leader until now (partition_state::may_send_to), may go there: its sender is woken.
     partition_state& answered(const producer_batch& batch) {
-        partition_state& ps = batch.topic->partitions[static_cast<std::size_t>(batch.partition)];
+        partition_state& ps = partition_of(batch);
         if (--ps.in_flight == 0 && !ps.queue.empty()) p_.engine.wake_leader(batch.topic->name, batch.partition);
         return ps;
     }
@@ -412,7 +412,7 @@ private:
     }
 
     void on_batch_failed(producer_batch* batch, const error& err, bool count_in_flight = true) {
-        partition_state& ps = count_in_flight ? answered(*batch) : batch->topic->partitions[static_cast<std::size_t>(batch->partition)];
+        partition_state& ps = count_in_flight ? answered(*batch) : partition_of(*batch);
         const errc e = err.kind();
         p_.stats.count_batch_error(e);
         const steady_time now = p_.rt.now();

@@ -129,4 +129,9 @@ struct topic_state {
     int unknown_answers = 0;            // metadata answers in a row saying the topic does not exist
 };
 
+// The state of the partition a batch is for.
+inline partition_state& partition_of(const producer_batch& b) noexcept {
+    return b.topic->partitions[static_cast<std::size_t>(b.partition)];
+}
+
 KCORO_NAMESPACE_END

@@ -358,7 +358,7 @@ private:
     // ---- completion (for the senders) ---------------------------------------------------------
 
     void complete_batch(producer_batch* b, std::int64_t base_offset, std::int64_t log_append_time) override {
-        partition_state& ps = b->topic->partitions[static_cast<std::size_t>(b->partition)];
+        partition_state& ps = partition_of(*b);
         ps.records_delivered += static_cast<std::uint64_t>(b->record_count());
         ++ps.batches_delivered;
         stats_.delivery_latency.record(std::chrono::duration_cast<std::chrono::microseconds>(rt_.now() - b->created));
@@ -366,7 +366,7 @@ private:
         release_batch(b);
     }
     void fail_batch(producer_batch* b, const error& e) override {
-        b->topic->partitions[static_cast<std::size_t>(b->partition)].records_failed += static_cast<std::uint64_t>(b->record_count());
+        partition_of(*b).records_failed += static_cast<std::uint64_t>(b->record_count());
         if (transactional()) transaction_records_failed(e, b->record_count());
         report_failure(b, e);
         release_batch(b);

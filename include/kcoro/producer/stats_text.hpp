@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,9 @@ public:
     }
     // kcoro_producer_<name><suffix>{client_id="...",labels...} value
     void sample(std::string_view name, std::string_view suffix, std::initializer_list<prometheus_label> labels, std::string_view value) {
+        sample(name, suffix, std::span<const prometheus_label>(labels.begin(), labels.size()), value);
+    }
+    void sample(std::string_view name, std::string_view suffix, std::span<const prometheus_label> labels, std::string_view value) {
         out_.append("kcoro_producer_").append(name).append(suffix).append("{client_id=\"");
         append_label_value(out_, client_id_);
         out_ += '"';
@@ -76,27 +80,27 @@ public:
         }
         out_.append("} ").append(value).append("\n");
     }
-    // A histogram's samples: cumulative _bucket{le=...} ending with +Inf, then _sum (seconds) and _count.
+    // A histogram's samples: cumulative _bucket{le=...} ending with +Inf, then _sum (seconds) and
+    // _count; `label` (none when its name is empty) goes on each.
     void histogram(std::string_view name, prometheus_label label, const latency_histogram& h) {
-        std::uint64_t cumulative = 0;
         std::string le;
+        prometheus_label labels[] = {label, {"le", {}}};
+        const std::size_t own = label.name.empty() ? 0 : 1;
+        const std::span<const prometheus_label> with_le = std::span<const prometheus_label>(labels).subspan(1 - own);
+        const std::span<const prometheus_label> without = std::span<const prometheus_label>(labels).first(own);
+        std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < latency_histogram::bucket_count; ++i) {
             cumulative += h.buckets[i];
             le.clear();
             if (i < latency_histogram::bounds_us.size()) append_seconds(le, latency_histogram::bounds_us[i]);
             else le = "+Inf";
-            if (label.name.empty()) sample(name, "_bucket", {{"le", le}}, std::to_string(cumulative));
-            else sample(name, "_bucket", {label, {"le", le}}, std::to_string(cumulative));
+            labels[1].value = le;
+            sample(name, "_bucket", with_le, std::to_string(cumulative));
         }
         std::string sum;
         append_seconds(sum, h.sum_us);
-        if (label.name.empty()) {
-            sample(name, "_sum", {}, sum);
-            sample(name, "_count", {}, std::to_string(h.count));
-        } else {
-            sample(name, "_sum", {label}, sum);
-            sample(name, "_count", {label}, std::to_string(h.count));
-        }
+        sample(name, "_sum", without, sum);
+        sample(name, "_count", without, std::to_string(h.count));
     }
     std::string take() { return std::move(out_); }
 
