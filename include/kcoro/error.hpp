@@ -75,7 +75,7 @@
     X(operation_not_attempted, 55, false, "the broker did not attempt this operation")                           \
     X(kafka_storage_error, 56, true, "the broker hit a disk error")                                              \
     X(log_dir_not_found, 57, false, "log directory not found")                                                   \
-    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the user name and password")     \
+    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the credentials (user and password, or token)") \
     X(unknown_producer_id, 59, false, "the broker no longer knows this producer id")                             \
     X(reassignment_in_progress, 60, false, "partition reassignment in progress")                                 \
     X(delegation_token_auth_disabled, 61, false, "delegation tokens are disabled")                               \

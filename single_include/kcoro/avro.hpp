@@ -164,7 +164,7 @@
     X(operation_not_attempted, 55, false, "the broker did not attempt this operation")                           \
     X(kafka_storage_error, 56, true, "the broker hit a disk error")                                              \
     X(log_dir_not_found, 57, false, "log directory not found")                                                   \
-    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the user name and password")     \
+    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the credentials (user and password, or token)") \
     X(unknown_producer_id, 59, false, "the broker no longer knows this producer id")                             \
     X(reassignment_in_progress, 60, false, "partition reassignment in progress")                                 \
     X(delegation_token_auth_disabled, 61, false, "delegation tokens are disabled")                               \
@@ -5057,7 +5057,8 @@ struct std::is_error_code_enum<kcoro::schema_registry_errc> : std::true_type {};
 // ---- begin kcoro/detail/base64.hpp ----
 #ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
 #define KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
-// Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
+// Base64 (RFC 4648): the standard alphabet, padded, for SCRAM's messages and HTTP Basic
+// credentials; the URL alphabet, unpadded, for the segments of a JSON Web Token (RFC 7515).
 
 
 #include <cstddef>
@@ -5068,8 +5069,7 @@ struct std::is_error_code_enum<kcoro::schema_registry_errc> : std::true_type {};
 KCORO_NAMESPACE_BEGIN
 namespace detail {
 
-inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+inline void base64_encode_with(std::string& out, const unsigned char* p, std::size_t n, const char* alphabet, bool pad) {
     out.reserve(out.size() + (n + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= n; i += 3) {
@@ -5083,14 +5083,22 @@ inline void base64_encode_into(std::string& out, const unsigned char* p, std::si
         const std::uint32_t v = std::uint32_t{p[i]} << 16;
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
-        out += "==";
+        if (pad) out += "==";
     } else if (n - i == 2) {
         const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += alphabet[(v >> 6) & 63];
-        out += '=';
+        if (pad) out += '=';
     }
+}
+
+inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+inline void base64url_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
 constexpr int base64_value(char c) noexcept {

@@ -152,7 +152,7 @@
     X(operation_not_attempted, 55, false, "the broker did not attempt this operation")                           \
     X(kafka_storage_error, 56, true, "the broker hit a disk error")                                              \
     X(log_dir_not_found, 57, false, "log directory not found")                                                   \
-    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the user name and password")     \
+    X(sasl_authentication_failed, 58, false, "SASL authentication failed: check the credentials (user and password, or token)") \
     X(unknown_producer_id, 59, false, "the broker no longer knows this producer id")                             \
     X(reassignment_in_progress, 60, false, "partition reassignment in progress")                                 \
     X(delegation_token_auth_disabled, 61, false, "delegation tokens are disabled")                               \
@@ -4505,6 +4505,7 @@ enum class sasl_mechanism : std::uint8_t {
     plain,          // PLAIN (RFC 4616): the password itself, so only over TLS outside a test
     scram_sha_256,  // SCRAM-SHA-256 (RFC 7677): a proof of the password; the broker proves it knows it too
     scram_sha_512,  // SCRAM-SHA-512
+    oauthbearer,    // OAUTHBEARER (RFC 7628): a bearer token from the application's identity provider
 };
 
 constexpr std::string_view sasl_mechanism_name(sasl_mechanism m) noexcept {
@@ -4512,19 +4513,105 @@ constexpr std::string_view sasl_mechanism_name(sasl_mechanism m) noexcept {
         case sasl_mechanism::plain: return "PLAIN";
         case sasl_mechanism::scram_sha_256: return "SCRAM-SHA-256";
         case sasl_mechanism::scram_sha_512: return "SCRAM-SHA-512";
+        case sasl_mechanism::oauthbearer: return "OAUTHBEARER";
     }
     return "PLAIN";
 }
 
 // Exact, as brokers compare it ("PLAIN", "SCRAM-SHA-512").
 constexpr std::optional<sasl_mechanism> parse_sasl_mechanism(std::string_view name) noexcept {
-    for (auto m : {sasl_mechanism::plain, sasl_mechanism::scram_sha_256, sasl_mechanism::scram_sha_512})
+    for (auto m : {sasl_mechanism::plain, sasl_mechanism::scram_sha_256, sasl_mechanism::scram_sha_512, sasl_mechanism::oauthbearer})
         if (sasl_mechanism_name(m) == name) return m;
     return std::nullopt;
 }
 
 KCORO_NAMESPACE_END
 // ---- end kcoro/protocol/sasl_mechanism.hpp ----
+// ---- begin kcoro/protocol/sasl_oauthbearer.hpp ----
+// SASL/OAUTHBEARER (RFC 7628, KIP-255 and KIP-342): the client's one message, carried in
+// SaslAuthenticate's auth bytes, and the checks on what goes into it.
+
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+namespace detail {
+// RFC 6750's b64token, which is what the broker's parser accepts: a bearer token outside it would
+// be refused there with a less helpful message, or split the message at a stray 0x01.
+constexpr bool oauthbearer_token_valid(std::string_view t) noexcept {
+    std::size_t i = 0;
+    for (; i < t.size(); ++i) {
+        const char c = t[i];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                        c == '~' || c == '+' || c == '/';
+        if (!ok) break;
+    }
+    if (i == 0) return false;
+    for (; i < t.size(); ++i)
+        if (t[i] != '=') return false;
+    return true;
+}
+// RFC 7628 §3.1: a key is letters only, and "auth" is the token's own.
+constexpr bool oauthbearer_extension_key_valid(std::string_view k) noexcept {
+    if (k.empty() || k == "auth") return false;
+    for (char c : k)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+    return true;
+}
+// A value is visible ASCII, space, tab, CR or LF; never the 0x01 that separates the pairs.
+constexpr bool oauthbearer_extension_value_valid(std::string_view v) noexcept {
+    if (v.empty()) return false;
+    for (char c : v) {
+        const auto u = static_cast<unsigned char>(c);
+        if (!((u >= 0x21 && u <= 0x7e) || c == ' ' || c == '\t' || c == '\r' || c == '\n')) return false;
+    }
+    return true;
+}
+}  // namespace detail
+
+// Checks each extension's key and value (the message says which, and never shows the token).
+inline result<void> check_oauthbearer_extensions(const std::vector<std::pair<std::string, std::string>>& extensions) {
+    for (const auto& [key, value] : extensions) {
+        if (!detail::oauthbearer_extension_key_valid(key))
+            return error(errc::bad_config, "SASL extension '" + key + "': a key is letters only (A-Z, a-z), and not 'auth'");
+        if (!detail::oauthbearer_extension_value_valid(value))
+            return error(errc::bad_config, "SASL extension '" + key + "': a value is one or more visible ASCII characters, spaces or tabs");
+    }
+    return ok();
+}
+
+// gs2-header, then auth=Bearer <token> and key=value pairs, each ended by 0x01, and a last 0x01:
+// "n,,\x01auth=Bearer eyJ...\x01traceId=7\x01\x01". The authorization identity is left empty, as
+// the Java client leaves it: the broker takes the token's principal.
+inline result<std::string> sasl_oauthbearer_message(std::string_view token,
+                                                    const std::vector<std::pair<std::string, std::string>>& extensions = {}) {
+    if (!detail::oauthbearer_token_valid(token))
+        return error(errc::bad_config, "the OAUTHBEARER token is empty or holds a character outside RFC 6750's b64token "
+                                       "(letters, digits, - . _ ~ + / and trailing =)");
+    if (auto e = check_oauthbearer_extensions(extensions); !e) return std::move(e).err();
+    std::string m = "n,,\x01" "auth=Bearer ";
+    m += token;
+    m += '\x01';
+    for (const auto& [key, value] : extensions) {
+        m += key;
+        m += '=';
+        m += value;
+        m += '\x01';
+    }
+    m += '\x01';
+    return m;
+}
+
+// After a refused token the broker answers with a JSON error (RFC 7628 §3.2.2), and the client
+// must send this one byte before the broker ends the login with its error.
+inline constexpr std::string_view sasl_oauthbearer_error_ack = "\x01";
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/protocol/sasl_oauthbearer.hpp ----
 // ---- begin kcoro/protocol/sasl_plain.hpp ----
 // SASL/PLAIN (RFC 4616): the one message the client sends, carried in SaslAuthenticate's auth bytes.
 
@@ -4563,7 +4650,8 @@ KCORO_NAMESPACE_END
 // ---- begin kcoro/detail/base64.hpp ----
 #ifndef KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
 #define KCORO_SINGLE_HEADER_KCORO_DETAIL_BASE64_HPP
-// Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
+// Base64 (RFC 4648): the standard alphabet, padded, for SCRAM's messages and HTTP Basic
+// credentials; the URL alphabet, unpadded, for the segments of a JSON Web Token (RFC 7515).
 
 
 #include <cstddef>
@@ -4574,8 +4662,7 @@ KCORO_NAMESPACE_END
 KCORO_NAMESPACE_BEGIN
 namespace detail {
 
-inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+inline void base64_encode_with(std::string& out, const unsigned char* p, std::size_t n, const char* alphabet, bool pad) {
     out.reserve(out.size() + (n + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= n; i += 3) {
@@ -4589,14 +4676,22 @@ inline void base64_encode_into(std::string& out, const unsigned char* p, std::si
         const std::uint32_t v = std::uint32_t{p[i]} << 16;
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
-        out += "==";
+        if (pad) out += "==";
     } else if (n - i == 2) {
         const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += alphabet[(v >> 6) & 63];
-        out += '=';
+        if (pad) out += '=';
     }
+}
+
+inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+inline void base64url_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
 constexpr int base64_value(char c) noexcept {
@@ -8469,6 +8564,192 @@ KCORO_NAMESPACE_END
 // The producer's configuration: a plain aggregate whose field names follow the Java client's
 // (`linger.ms` -> `linger`, durations as std::chrono types), validated with errors naming the field.
 
+// ---- begin kcoro/producer/oauthbearer_token.hpp ----
+// What an OAUTHBEARER login sends, as the application's token provider returns it: the bearer
+// token (usually a JWT from its identity provider), when it expires, and the SASL extensions
+// (KIP-342) its cluster reads, such as Confluent Cloud's logicalCluster and identityPoolId.
+
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct oauthbearer_token {
+    std::string value;                                   // the token; a secret, never shown
+    std::chrono::system_clock::time_point expiry{};      // required: a login refuses a token past it
+    std::string principal{};                             // names the login in errors; optional
+    std::vector<std::pair<std::string, std::string>> extensions{};
+};
+
+// Called on the producer's executor each time a connection logs in (the bootstrap connection and
+// each broker's), so it should return a cached token while that one is still good. An error it
+// returns fails the login with the provider's message, and the connection retries as after any
+// failed login.
+using oauthbearer_token_provider = std::function<result<oauthbearer_token>()>;
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/oauthbearer_token.hpp ----
+// ---- begin kcoro/producer/unsecured_jwt.hpp ----
+// Unsecured JSON Web Tokens (RFC 7519 with "alg":"none"), which the broker's default OAUTHBEARER
+// validator accepts: for development and tests, never for a cluster that matters. The options are
+// librdkafka's sasl.oauthbearer.config, which Java spells as the unsecuredLogin* options of
+// OAuthBearerLoginModule:
+//
+//     principal=alice scope=read,write lifeSeconds=600 extension_traceId=7
+
+// ---- begin kcoro/json/json_writer.hpp ----
+#ifndef KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+#define KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+// Writing JSON strings: the one piece of JSON output kcoro needs (a Schema Registry request body
+// carries a schema, itself JSON text, as a string). The text is taken as UTF-8 and passed through;
+// quotes, backslashes and control characters are escaped, so that any input gives valid JSON.
+
+
+#include <string>
+#include <string_view>
+
+KCORO_NAMESPACE_BEGIN
+
+// Appends s to out as a quoted JSON string.
+inline void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + s.size() + 2);
+    out.push_back('"');
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        default:
+            if (u < 0x20) {
+                out.append("\\u00");
+                out.push_back(hex[u >> 4]);
+                out.push_back(hex[u & 0xf]);
+            } else {
+                out.push_back(c);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+KCORO_NAMESPACE_END
+#endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
+// ---- end kcoro/json/json_writer.hpp ----
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+KCORO_NAMESPACE_BEGIN
+
+struct unsecured_jwt {
+    std::string principal;                       // required
+    std::string principal_claim_name = "sub";
+    std::vector<std::string> scope{};
+    std::string scope_claim_name = "scope";
+    std::chrono::seconds life{3600};
+    std::vector<std::pair<std::string, std::string>> extensions{};
+
+    // Parses "name=value" pairs separated by spaces; an unknown name is an error that names it.
+    static result<unsecured_jwt> parse(std::string_view options) {
+        unsecured_jwt j;
+        std::size_t at = 0;
+        while (at < options.size()) {
+            while (at < options.size() && options[at] == ' ') ++at;
+            if (at >= options.size()) break;
+            std::size_t end = options.find(' ', at);
+            if (end == std::string_view::npos) end = options.size();
+            const std::string_view pair = options.substr(at, end - at);
+            at = end;
+            const std::size_t eq = pair.find('=');
+            if (eq == std::string_view::npos || eq == 0 || eq + 1 == pair.size())
+                return bad("'" + std::string(pair) + "' is not name=value");
+            const std::string_view name = pair.substr(0, eq), value = pair.substr(eq + 1);
+            if (name == "principal") j.principal = std::string(value);
+            else if (name == "principalClaimName") j.principal_claim_name = std::string(value);
+            else if (name == "scopeClaimName") j.scope_claim_name = std::string(value);
+            else if (name == "scope") {
+                j.scope.clear();
+                std::size_t s = 0;
+                while (s <= value.size()) {
+                    std::size_t comma = value.find(',', s);
+                    if (comma == std::string_view::npos) comma = value.size();
+                    if (comma > s) j.scope.emplace_back(value.substr(s, comma - s));
+                    s = comma + 1;
+                }
+            } else if (name == "lifeSeconds") {
+                std::int64_t n = 0;
+                for (char c : value) {
+                    if (c < '0' || c > '9' || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
+                    n = n * 10 + (c - '0');
+                }
+                if (n < 1 || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
+                j.life = std::chrono::seconds(n);
+            } else if (name.substr(0, 10) == "extension_" && name.size() > 10) {
+                j.extensions.emplace_back(std::string(name.substr(10)), std::string(value));
+            } else {
+                return bad("unknown option '" + std::string(name) +
+                           "' (expected principal, principalClaimName, scope, scopeClaimName, lifeSeconds or extension_NAME)");
+            }
+        }
+        if (j.principal.empty()) return bad("principal=NAME is required");
+        if (j.principal_claim_name.empty() || j.scope_claim_name.empty() || j.principal_claim_name == j.scope_claim_name)
+            return bad("principalClaimName and scopeClaimName must be two different names");
+        if (auto e = check_oauthbearer_extensions(j.extensions); !e) return bad(e.err().detail());
+        return j;
+    }
+
+    // The token as of `now`: header {"alg":"none"}, claims sub (or principalClaimName), iat, exp
+    // and the scope list, each base64url-encoded, and an empty signature ("h.c.").
+    oauthbearer_token make(std::chrono::system_clock::time_point now) const {
+        const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+        std::string claims = "{";
+        append_json_string(claims, principal_claim_name);
+        claims += ':';
+        append_json_string(claims, principal);
+        claims += ",\"iat\":" + std::to_string(iat) + ",\"exp\":" + std::to_string(iat + life.count());
+        if (!scope.empty()) {
+            claims += ',';
+            append_json_string(claims, scope_claim_name);
+            claims += ":[";
+            for (std::size_t i = 0; i < scope.size(); ++i) {
+                if (i != 0) claims += ',';
+                append_json_string(claims, scope[i]);
+            }
+            claims += ']';
+        }
+        claims += '}';
+        static constexpr std::string_view header = "{\"alg\":\"none\"}";
+        oauthbearer_token t;
+        detail::base64url_encode_into(t.value, reinterpret_cast<const unsigned char*>(header.data()), header.size());
+        t.value += '.';
+        detail::base64url_encode_into(t.value, reinterpret_cast<const unsigned char*>(claims.data()), claims.size());
+        t.value += '.';
+        t.expiry = std::chrono::system_clock::time_point(std::chrono::seconds(iat + life.count()));
+        t.principal = principal;
+        t.extensions = extensions;
+        return t;
+    }
+
+private:
+    static error bad(std::string why) { return error(errc::bad_config, "sasl_oauthbearer_config: " + std::move(why)); }
+};
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/unsecured_jwt.hpp ----
 // ---- begin kcoro/producer/security_protocol.hpp ----
 // The security protocol of the listener the producer connects to, in Kafka's names: TLS or not,
 // SASL or not. Every connection the producer opens speaks it.
@@ -8614,6 +8895,12 @@ struct producer_config {
     kcoro::sasl_mechanism sasl_mechanism = kcoro::sasl_mechanism::plain;
     std::string sasl_username{};
     std::string sasl_password{};
+    // OAUTHBEARER: the application's token provider, called at each login (see oauthbearer_token.hpp);
+    // or, for development against the broker's default validator, unsecured tokens made from
+    // sasl_oauthbearer_config ("principal=alice lifeSeconds=600", see unsecured_jwt.hpp).
+    oauthbearer_token_provider sasl_oauthbearer_token_provider{};
+    bool enable_sasl_oauthbearer_unsecure_jwt = false;
+    std::string sasl_oauthbearer_config{};
     // SSL and SASL_SSL: the CAs the broker's certificate must chain to. A PEM file or a directory
     // of hashed certificates (c_rehash), or the PEM text itself; neither: the system's store.
     std::string ssl_ca_location{};
@@ -8755,14 +9042,40 @@ inline result<void> validate_security(const producer_config& c) {
     }
 #if !KCORO_HAS_OPENSSL
     if (tls) return config_error("security_protocol", protocol + " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
-    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain)
+    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::oauthbearer)
         return config_error("sasl_mechanism", std::string(sasl_mechanism_name(c.sasl_mechanism)) +
                                                   " needs OpenSSL's libcrypto, and this build of kcoro has none (KCORO_WITH_OPENSSL)");
 #endif
-    if (sasl) {
+    const bool bearer = sasl && c.sasl_mechanism == kcoro::sasl_mechanism::oauthbearer;
+    if (bearer) {
+        // A token stands for the user: a user name or password beside it would be ignored.
+        if (!c.sasl_username.empty()) return config_error("sasl_username", "OAUTHBEARER logs in with a token, not a user name: leave it empty");
+        if (!c.sasl_password.empty()) return config_error("sasl_password", "OAUTHBEARER logs in with a token, not a password: leave it empty");
+        if (c.sasl_oauthbearer_token_provider && c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("enable_sasl_oauthbearer_unsecure_jwt", "set beside sasl_oauthbearer_token_provider: choose one");
+        if (!c.sasl_oauthbearer_token_provider && !c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("sasl_oauthbearer_token_provider", "OAUTHBEARER needs a token provider (or, for development, "
+                                                                   "enable_sasl_oauthbearer_unsecure_jwt with sasl_oauthbearer_config)");
+        if (!c.sasl_oauthbearer_config.empty() && !c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("sasl_oauthbearer_config", "set, but it takes effect only with enable_sasl_oauthbearer_unsecure_jwt");
+        if (c.enable_sasl_oauthbearer_unsecure_jwt) {
+            if (c.sasl_oauthbearer_config.empty())
+                return config_error("sasl_oauthbearer_config", "unsecured tokens need at least principal=NAME");
+            if (auto j = unsecured_jwt::parse(c.sasl_oauthbearer_config); !j) return std::move(j).err();
+        }
+    } else {
+        const auto not_bearer = [&](std::string_view field) {
+            return config_error(field, "set, but it takes effect only with sasl_mechanism OAUTHBEARER and security_protocol "
+                                       "SASL_PLAINTEXT or SASL_SSL");
+        };
+        if (c.sasl_oauthbearer_token_provider) return not_bearer("sasl_oauthbearer_token_provider");
+        if (c.enable_sasl_oauthbearer_unsecure_jwt) return not_bearer("enable_sasl_oauthbearer_unsecure_jwt");
+        if (!c.sasl_oauthbearer_config.empty()) return not_bearer("sasl_oauthbearer_config");
+    }
+    if (sasl && !bearer) {
         if (c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_256 &&
             c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_512)
-            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
         if (c.sasl_username.empty()) return config_error("sasl_username", "must be set for " + protocol);
         if (c.sasl_username.find('\0') != std::string::npos) return config_error("sasl_username", "contains a NUL byte");
         if (c.sasl_password.find('\0') != std::string::npos) return config_error("sasl_password", "contains a NUL byte");
@@ -9078,8 +9391,8 @@ inline result<void> set_sasl_mechanism(producer_config& c, std::string_view v, p
         c.sasl_mechanism = *m;
         return ok();
     }
-    if (name == "OAUTHBEARER" || name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
-    return bad_value("expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    if (name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+    return bad_value("expected PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
 }
 inline std::string show_sasl_mechanism(const producer_config& c) { return std::string(sasl_mechanism_name(c.sasl_mechanism)); }
 inline result<void> set_endpoint_identification(producer_config& c, std::string_view v, property_context&) {
@@ -9116,14 +9429,49 @@ inline std::optional<std::string> jaas_option(std::string_view line, std::string
     }
     return std::nullopt;
 }
+// Java's OAuthBearerLoginModule with its unsecuredLogin* options, as librdkafka's
+// sasl.oauthbearer.config would say it. Without them Java would fetch a token from an identity
+// provider, which kcoro leaves to the application's token provider.
+inline result<void> set_jaas_oauthbearer(producer_config& c, std::string_view v) {
+    auto sub = jaas_option(v, "unsecuredLoginStringClaim_sub");
+    if (!sub)
+        return bad_value("kcoro reads OAuthBearerLoginModule's unsecured tokens only (unsecuredLoginStringClaim_sub=\"...\"); "
+                         "for an identity provider's tokens, set sasl_oauthbearer_token_provider in code");
+    std::string options = "principal=" + *sub;
+    if (auto life = jaas_option(v, "unsecuredLoginLifetimeSeconds")) options += " lifeSeconds=" + *life;
+    if (auto scope = jaas_option(v, "unsecuredLoginListClaim_scope")) {
+        // Java's list claim starts with its own separator: ",a,b" or "|a|b".
+        std::string list = *scope;
+        if (!list.empty() && list[0] != ',') {
+            const char sep = list[0];
+            list.erase(0, 1);
+            for (auto& ch : list) if (ch == sep) ch = ',';
+        } else if (!list.empty()) {
+            list.erase(0, 1);
+        }
+        options += " scope=" + list;
+    }
+    static constexpr std::string_view ext = "unsecuredLoginExtension_";
+    for (std::size_t at = v.find(ext); at != std::string_view::npos; at = v.find(ext, at + ext.size())) {
+        std::size_t end = at + ext.size();
+        while (end < v.size() && std::isalpha(static_cast<unsigned char>(v[end]))) ++end;
+        const std::string key(v.substr(at + ext.size(), end - at - ext.size()));
+        if (auto value = jaas_option(v, std::string(ext) + key)) options += " extension_" + key + "=" + *value;
+    }
+    if (auto j = unsecured_jwt::parse(options); !j) return bad_value(std::string(j.err().detail()));
+    c.enable_sasl_oauthbearer_unsecure_jwt = true;
+    c.sasl_oauthbearer_config = std::move(options);
+    return ok();
+}
 // Java's sasl.jaas.config for PLAIN and SCRAM: the login module's username and password options.
 inline result<void> set_jaas_config(producer_config& c, std::string_view v, property_context&) {
     v = trim_property(v);
+    if (v.find("oauthbearer.OAuthBearerLoginModule") != std::string_view::npos) return set_jaas_oauthbearer(c, v);
     const bool plain = v.find("security.plain.PlainLoginModule") != std::string_view::npos;
     const bool scram = v.find("security.scram.ScramLoginModule") != std::string_view::npos;
     if (!plain && !scram)
-        return bad_value("kcoro reads the user name and password of PlainLoginModule and ScramLoginModule only; "
-                         "or set sasl.username and sasl.password");
+        return bad_value("kcoro reads PlainLoginModule's and ScramLoginModule's user name and password, and OAuthBearerLoginModule's "
+                         "unsecured tokens; or set sasl.username and sasl.password");
     auto user = jaas_option(v, "username");
     auto password = jaas_option(v, "password");
     if (!user || !password) return bad_value("expected username=\"...\" and password=\"...\" in the login module's options");
@@ -9210,7 +9558,9 @@ inline result<void> set_builtin_features(producer_config&, std::string_view v, p
 
 // Texts shared by many rows.
 inline constexpr std::string_view tls_not_yet = "not supported yet: refused, so that a setting the TLS connection would need is never dropped";
-inline constexpr std::string_view sasl_not_yet = "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password)";
+inline constexpr std::string_view sasl_not_yet =
+    "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password, and OAUTHBEARER with a token "
+    "provider set in code or unsecured tokens)";
 inline constexpr std::string_view metrics_note = "kcoro has no metrics reporters; read producer::stats()";
 inline constexpr std::string_view logging_note = "kcoro writes no log";
 inline constexpr std::string_view callback_note =
@@ -9311,13 +9661,20 @@ inline constexpr producer_property producer_property_rows[] = {
     applied("security.protocol", "security.protocol", {}, "security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (any case)",
             "what every connection speaks: TLS (SSL, SASL_SSL), SASL (SASL_PLAINTEXT, SASL_SSL), both or neither", set_security_protocol,
             show_security_protocol),
-    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
-            "the SASL mechanism (kcoro's default is PLAIN; OAUTHBEARER and GSSAPI are not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
+    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER",
+            "the SASL mechanism (kcoro's default is PLAIN; GSSAPI is not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
     applied({}, "sasl.username", {}, "sasl_username", "text", "the SASL user", set_text<&producer_config::sasl_username>,
             show_text<&producer_config::sasl_username>),
     applied_secret({}, "sasl.password", "sasl_password", "text", "the SASL password; never shown", set_text<&producer_config::sasl_password>),
     applied_secret("sasl.jaas.config", {}, "sasl_password", "PlainLoginModule or ScramLoginModule required username=\"..\" password=\"..\";",
-                   "sets sasl_username and sasl_password from the login module's options; never shown", set_jaas_config),
+                   "sets sasl_username and sasl_password from the login module's options (OAuthBearerLoginModule's "
+                   "unsecuredLogin* options: unsecured tokens, as sasl.oauthbearer.config); never shown", set_jaas_config),
+    applied({}, "enable.sasl.oauthbearer.unsecure.jwt", {}, "enable_sasl_oauthbearer_unsecure_jwt", "true, false",
+            "OAUTHBEARER with unsecured tokens made from sasl.oauthbearer.config, for development against the broker's default validator",
+            set_bool<&producer_config::enable_sasl_oauthbearer_unsecure_jwt>, show_bool<&producer_config::enable_sasl_oauthbearer_unsecure_jwt>),
+    applied({}, "sasl.oauthbearer.config", {}, "sasl_oauthbearer_config", "principal=.. [scope=a,b] [lifeSeconds=N] [extension_NAME=..]",
+            "the unsecured token's claims and SASL extensions", set_text<&producer_config::sasl_oauthbearer_config>,
+            show_text<&producer_config::sasl_oauthbearer_config>),
     applied({}, "ssl.ca.location", {}, "ssl_ca_location", "a PEM file or a hashed directory", "the CAs the broker's certificate must chain to; "
             "unset with ssl.ca.pem unset: the system's store", set_text<&producer_config::ssl_ca_location>, show_text<&producer_config::ssl_ca_location>),
     applied("ssl.truststore.location", {}, {}, "ssl_ca_location", "a PEM file (ssl.truststore.type=PEM)", "as ssl.ca.location",
@@ -9429,7 +9786,8 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported({}, "dr_msg_cb", callback_note),
     unsupported({}, "partitioner_cb", callback_note),
     unsupported({}, "msg_order_cmp", callback_note),
-    unsupported({}, "oauthbearer_token_refresh_cb", callback_note),
+    unsupported({}, "oauthbearer_token_refresh_cb",
+                "set through librdkafka's C API, not a property; kcoro's equivalent is producer_config::sasl_oauthbearer_token_provider"),
     unsupported({}, "ssl.certificate.verify_cb", callback_note),
     unsupported({}, "ssl_key", callback_note),
     unsupported({}, "ssl_certificate", callback_note),
@@ -9477,8 +9835,6 @@ inline constexpr producer_property producer_property_rows[] = {
     not_yet("sasl.login.refresh.window.jitter", {}, sasl_not_yet),
     not_yet("sasl.login.retry.backoff.max.ms", {}, sasl_not_yet),
     not_yet("sasl.login.retry.backoff.ms", {}, sasl_not_yet),
-    not_yet({}, "sasl.oauthbearer.config", sasl_not_yet, true),
-    not_yet({}, "enable.sasl.oauthbearer.unsecure.jwt", sasl_not_yet),
     not_yet({}, "sasl.oauthbearer.method", sasl_not_yet),
     not_yet("sasl.oauthbearer.client.credentials.client.id", "sasl.oauthbearer.client.id", sasl_not_yet, false,
             "sasl.oauthbearer.client.credentials.client.id"),
@@ -10472,7 +10828,7 @@ KCORO_NAMESPACE_END
 // sends the requests; this decides what they carry and turns every way a login can fail into an
 // error that names the mechanism, the user and the broker (never the password).
 //
-//     sasl_authenticator a(mechanism, user, password, "host:port");
+//     sasl_authenticator a(mechanism, user, password, "host:port");   // or a(token, "host:port")
 //     handshake(a.mechanism_name()) -> a.on_handshake(response)
 //     auto m = a.first_message();            // then, until on_authenticate() says done:
 //     SaslAuthenticate(*m) -> m = a.on_authenticate(response)
@@ -10491,6 +10847,9 @@ public:
     // `broker` ("host:port") only names the broker in errors.
     sasl_authenticator(sasl_mechanism mechanism, std::string_view user, std::string_view password, std::string broker)
         : mechanism_(mechanism), user_(user), password_(password), broker_(std::move(broker)) {}
+    // OAUTHBEARER with `token`, which must outlive the login.
+    sasl_authenticator(const oauthbearer_token& token, std::string broker)
+        : mechanism_(sasl_mechanism::oauthbearer), user_(token.principal), broker_(std::move(broker)), token_(&token) {}
     sasl_authenticator(const sasl_authenticator&) = delete;
     sasl_authenticator& operator=(const sasl_authenticator&) = delete;
 
@@ -10526,6 +10885,12 @@ public:
             step_ = step::sent_last;
             return m;
         }
+        if (mechanism_ == sasl_mechanism::oauthbearer) {
+            auto m = sasl_oauthbearer_message(token_->value, token_->extensions);
+            if (!m) return error(m.code(), failure_prefix() + m.err().detail());
+            step_ = step::sent_last;
+            return m;
+        }
 #if KCORO_HAS_OPENSSL
         auto c = scram_client::create(mechanism_ == sasl_mechanism::scram_sha_256 ? scram_algorithm::sha256 : scram_algorithm::sha512, user_,
                                       password_);
@@ -10545,16 +10910,28 @@ public:
     result<std::optional<std::string>> on_authenticate(const sasl_authenticate_response& r) {
         const step at = step_;
         step_ = step::failed;
-        if (at != step::sent_first && at != step::sent_last) return out_of_order();
+        if (at != step::sent_first && at != step::sent_last && at != step::sent_error_ack) return out_of_order();
         if (r.error_code != errc::none) {
             // The broker's message says why ("Authentication failed: Invalid username or password").
             std::string why = r.error_message && !r.error_message->empty() ? *r.error_message : std::string(error(r.error_code).message());
+            // OAUTHBEARER's own reason, the JSON the broker sent before (RFC 7628 §3.2.2).
+            if (!bearer_error_.empty() && why.find(bearer_error_) == std::string::npos) why += " (" + bearer_error_ + ")";
             return error(r.error_code == errc::sasl_authentication_failed || r.error_code == errc::illegal_sasl_state ? r.error_code
                                                                                                                    : errc::sasl_authentication_failed,
                          failure_prefix() + why);
         }
         session_lifetime_ms_ = r.session_lifetime_ms;
         [[maybe_unused]] const std::string_view answer = as_string_view(r.auth_bytes.view());
+        if (at == step::sent_error_ack)
+            return error(errc::sasl_authentication_failed, failure_prefix() + "the broker refused the token (" + bearer_error_ +
+                                                               ") and then reported success; the login is not trusted");
+        if (at == step::sent_last && mechanism_ == sasl_mechanism::oauthbearer && !answer.empty()) {
+            // A refused token: the broker says why in JSON ({"status":"invalid_token"}) and waits
+            // for the client's acknowledgement before it fails the login.
+            bearer_error_ = printable(answer);
+            step_ = step::sent_error_ack;
+            return std::optional<std::string>(std::string(sasl_oauthbearer_error_ack));
+        }
         if (at == step::sent_last) {
 #if KCORO_HAS_OPENSSL
             if (scram_) {
@@ -10576,10 +10953,18 @@ public:
     }
 
 private:
-    enum class step : std::uint8_t { start, handshaken, sent_first, sent_last, done, failed };
+    enum class step : std::uint8_t { start, handshaken, sent_first, sent_last, sent_error_ack, done, failed };
 
     std::string failure_prefix() const {
-        return "SASL " + std::string(mechanism_name()) + " login as '" + std::string(user_) + "' at broker " + broker_ + " failed: ";
+        // A token need not name its principal; the login is then only "at broker".
+        std::string as = user_.empty() ? std::string() : " as '" + std::string(user_) + "'";
+        return "SASL " + std::string(mechanism_name()) + " login" + as + " at broker " + broker_ + " failed: ";
+    }
+    // The broker's words, bounded and with control bytes replaced, as they go into a message.
+    static std::string printable(std::string_view s) {
+        std::string out;
+        for (char c : s.substr(0, 512)) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+        return out;
     }
     error out_of_order() {
         step_ = step::failed;
@@ -10592,6 +10977,8 @@ private:
     std::string_view password_;  // the configuration's, which outlives every login
     std::string broker_;
     std::int64_t session_lifetime_ms_ = 0;
+    const oauthbearer_token* token_ = nullptr;  // OAUTHBEARER's
+    std::string bearer_error_;                  // what the broker said of a refused token
 #if KCORO_HAS_OPENSSL
     std::optional<scram_client> scram_;
 #endif
@@ -10624,6 +11011,7 @@ KCORO_NAMESPACE_END
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -10742,11 +11130,19 @@ public:
     task<result<typename Req::response_type>> request(const Req& req) {
         auto v = negotiate<Req>(versions_);
         if (!v) co_return std::move(v).err();
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, *v);
     }
 
     template <kafka_request Req>
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, version);
     }
 
@@ -10757,12 +11153,20 @@ public:
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version, steady_time deadline) {
         if (deadline <= rt_.now())
             co_return error(errc::timed_out, std::string(api_name(Req::api_key)) + " to " + where() + " not sent: the call's timeout has passed");
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, version, deadline);
     }
 
     // A request whose response the broker never sends (Produce with acks=0): resumes once written.
     template <kafka_request Req>
     task<result<void>> send_only(const Req& req, std::int16_t version) {
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return a;
+        }
         active_request_guard guard(active_requests_);
         if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
         byte_buffer frame;
@@ -10789,6 +11193,8 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+    // Logins repeated on this connection before the broker's session ended (KIP-368).
+    std::uint64_t reauthentications() const noexcept { return reauthentications_; }
     // Why the connection closed (connection_lost when it was asked to, without a reason).
     const error& closed_because() const noexcept { return closed_because_; }
 
@@ -10816,7 +11222,79 @@ private:
     // SaslHandshake v1, then SaslAuthenticate until the mechanism is done (KIP-152). v0 of the
     // handshake would put the SASL bytes on the wire unframed, which kcoro does not speak.
     task<result<void>> authenticate() {
-        sasl_authenticator auth(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        std::optional<oauthbearer_token> token;
+        if (config_->sasl_mechanism == sasl_mechanism::oauthbearer) {
+            auto t = bearer_token();
+            if (!t) co_return std::move(t).err();
+            token.emplace(std::move(*t));
+        }
+        std::optional<sasl_authenticator> auth;
+        if (token) auth.emplace(*token, where());
+        else auth.emplace(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        auto r = co_await login(*auth);
+        if (token) wipe(token->value);
+        co_return r;
+    }
+
+    // KIP-368: a broker with connections.max.reauth.ms gives each login a session lifetime and
+    // closes a connection used for anything but a new login after it ends. So the first request
+    // made once the session is 85% through logs in again on the live connection first (with a
+    // fresh OAUTHBEARER token); requests made meanwhile wait for it, and those already written are
+    // answered before it, as the broker takes a connection's requests in order.
+    // Cheap enough for every request: a clock read only on a connection with a session lifetime.
+    bool reauth_pending() const noexcept {
+        return reauthenticating_ || (reauth_at_ != steady_time::max() && state_ == state::ready && rt_.now() >= reauth_at_);
+    }
+    task<result<void>> reauthenticate() {
+        active_request_guard guard(active_requests_);
+        if (reauthenticating_) {
+            co_await reauth_awaiter{this};
+            if (state_ != state::ready) co_return closed_because_;
+            co_return ok();
+        }
+        reauthenticating_ = true;
+        auto a = co_await authenticate();
+        reauthenticating_ = false;
+        for (auto h : reauth_waiters_) rt_.post(h);
+        reauth_waiters_.clear();
+        if (!a) {
+            close(a.err());
+            co_return a;
+        }
+        ++reauthentications_;
+        co_return ok();
+    }
+    struct reauth_awaiter {
+        broker_connection* c;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) { c->reauth_waiters_.push_back(h); }
+        void await_resume() const noexcept {}
+    };
+
+    // The token this login sends: the application's provider's, or an unsecured one made now.
+    result<oauthbearer_token> bearer_token() const {
+        const auto refused = [&](std::string why) {
+            return error(errc::sasl_authentication_failed, "SASL OAUTHBEARER login at broker " + where() + " failed: " + std::move(why));
+        };
+        if (config_->enable_sasl_oauthbearer_unsecure_jwt) {
+            auto j = unsecured_jwt::parse(config_->sasl_oauthbearer_config);
+            if (!j) return refused(j.err().detail());
+            return j->make(std::chrono::system_clock::now());
+        }
+        if (!config_->sasl_oauthbearer_token_provider) return refused("no sasl_oauthbearer_token_provider is set");
+        auto t = config_->sasl_oauthbearer_token_provider();
+        if (!t) return refused("the token provider: " + std::string(t.err().message()));
+        const auto now = std::chrono::system_clock::now();
+        if (t->expiry == std::chrono::system_clock::time_point{}) return refused("the token provider's token has no expiry");
+        if (t->expiry <= now) {
+            const auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - t->expiry).count();
+            return refused("the token provider's token expired " + std::to_string(ago) + " s ago");
+        }
+        return t;
+    }
+
+    // `auth` outlives the login: authenticate() awaits it.
+    task<result<void>> login(sasl_authenticator& auth) {
         if (!versions_.supports(sasl_handshake_request::api_key) || versions_.max(sasl_handshake_request::api_key) < 1 ||
             !versions_.supports(sasl_authenticate_request::api_key))
             co_return error(errc::unsupported_sasl_mechanism, "broker " + where() + " offers no SaslHandshake v1 and SaslAuthenticate: "
@@ -10843,7 +11321,12 @@ private:
             if (!r) co_return std::move(r).err();
             auto next = auth.on_authenticate(*r);
             if (!next) co_return std::move(next).err();
-            if (!*next) co_return ok();
+            if (!*next) {
+                // Logging in again at 85% of the session leaves the rest for the login itself.
+                const std::int64_t life = auth.session_lifetime_ms();
+                reauth_at_ = life > 0 ? rt_.now() + std::chrono::milliseconds(life - life * 15 / 100) : steady_time::max();
+                co_return ok();
+            }
             out = std::move(**next);
         }
     }
@@ -11217,6 +11700,10 @@ private:
     std::chrono::milliseconds request_timeout_{30000};
     detail::wake_signal<R> watchdog_;
     bool writing_ = false;
+    steady_time reauth_at_ = steady_time::max();  // when the login is repeated (KIP-368)
+    bool reauthenticating_ = false;
+    std::vector<std::coroutine_handle<>> reauth_waiters_;  // requests made during it
+    std::uint64_t reauthentications_ = 0;
     std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;
@@ -12593,50 +13080,6 @@ KCORO_NAMESPACE_END
 // (version 0.0.4) and JSON. Both go through the same lists of fields (producer_stats_fields,
 // broker_stats_fields, partition_stats_fields), so a number has one name in both.
 
-// ---- begin kcoro/json/json_writer.hpp ----
-#ifndef KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
-#define KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
-// Writing JSON strings: the one piece of JSON output kcoro needs (a Schema Registry request body
-// carries a schema, itself JSON text, as a string). The text is taken as UTF-8 and passed through;
-// quotes, backslashes and control characters are escaped, so that any input gives valid JSON.
-
-
-#include <string>
-#include <string_view>
-
-KCORO_NAMESPACE_BEGIN
-
-// Appends s to out as a quoted JSON string.
-inline void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out.reserve(out.size() + s.size() + 2);
-    out.push_back('"');
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        default:
-            if (u < 0x20) {
-                out.append("\\u00");
-                out.push_back(hex[u >> 4]);
-                out.push_back(hex[u & 0xf]);
-            } else {
-                out.push_back(c);
-            }
-        }
-    }
-    out.push_back('"');
-}
-
-KCORO_NAMESPACE_END
-#endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
-// ---- end kcoro/json/json_writer.hpp ----
 
 #include <charconv>
 #include <cstddef>

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # kcoro over the secured listeners of `scripts/kafka start --sasl --tls`, against the real broker:
-#   - keyed records go in with kcoro-produce over SASL_PLAINTEXT (PLAIN, SCRAM-SHA-512), SSL and
-#     SASL_SSL (PLAIN, SCRAM-SHA-512), from librdkafka's property names and from the Java client
-#     properties the harness writes; independent consumers read them back over the secured
-#     listeners (kcat with PLAIN over SASL_PLAINTEXT, SASL_SSL and SSL; Java's ConsoleConsumer with
-#     SCRAM-SHA-512 over SASL_SSL), and each record is there exactly once, in order per key;
+#   - keyed records go in with kcoro-produce over SASL_PLAINTEXT (PLAIN, SCRAM-SHA-512, OAUTHBEARER),
+#     SSL and SASL_SSL (PLAIN, SCRAM-SHA-512, OAUTHBEARER), from librdkafka's property names and
+#     from the Java client properties the harness writes; independent consumers read them back over
+#     the secured listeners (kcat with PLAIN over SASL_PLAINTEXT, SASL_SSL and SSL, and with
+#     OAUTHBEARER over SASL_SSL; Java's ConsoleConsumer with SCRAM-SHA-512 over SASL_SSL), and each
+#     record is there exactly once, in order per key;
 #   - a wrong password, a wrong CA, TLS to a plaintext listener, plaintext to a TLS listener and SASL
 #     to a listener without it each fail the pending record within max.block.ms with an error that
 #     says what happened and names the broker;
-#   - no output of any of these runs (nor --print-config) holds the password.
+#   - no output of any of these runs (nor --print-config) holds the password or a token.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib/itest.sh
@@ -49,6 +50,8 @@ topic="security-$(date +%s)-$$"
 # Java's client settings for SASL_SSL with SCRAM-SHA-512 (the harness writes SASL_PLAINTEXT ones).
 sed -e 's/^security.protocol=.*/security.protocol=SASL_SSL/' "$dir/client-scram-sha-512.properties" >"$work/sasl-ssl-scram.properties"
 printf '%s\n' "ssl.truststore.type=PEM" "ssl.truststore.location=$ca" >>"$work/sasl-ssl-scram.properties"
+sed -e 's/^security.protocol=.*/security.protocol=SASL_SSL/' "$dir/client-oauthbearer.properties" >"$work/sasl-ssl-oauthbearer.properties"
+printf '%s\n' "ssl.truststore.type=PEM" "ssl.truststore.location=$ca" >>"$work/sasl-ssl-oauthbearer.properties"
 
 # run NAME PRODUCER_ARGS...: kcoro-produce with its stdout, stderr and exit status kept.
 run() {
@@ -77,6 +80,11 @@ secured sasl-plaintext-scram-512 -b "$sasl" --producer.config "$dir/client-scram
 secured ssl -b "$tls" -X security.protocol=SSL -X "ssl.ca.location=$ca"
 secured sasl-ssl-plain -b "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.pem=$(cat "$ca")" -X sasl.mechanisms=PLAIN "${creds[@]}"
 secured sasl-ssl-scram-512 -b "$sasl_ssl" --producer.config "$work/sasl-ssl-scram.properties"
+# OAUTHBEARER with unsecured tokens, which the broker's default validator accepts: in librdkafka's
+# names with a SASL extension, and in Java's (OAuthBearerLoginModule's unsecuredLogin* options).
+secured sasl-plaintext-oauthbearer -b "$sasl" -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=OAUTHBEARER \
+  -X enable.sasl.oauthbearer.unsecure.jwt=true -X "sasl.oauthbearer.config=principal=kcoro lifeSeconds=600 extension_traceId=42"
+secured sasl-ssl-oauthbearer -b "$sasl_ssl" --producer.config "$work/sasl-ssl-oauthbearer.properties"
 sort "$work/sent" >"$work/sent.sorted"
 total=$(grep -c '' "$work/sent")
 
@@ -100,6 +108,8 @@ kcat_consume() {  # NAME BOOTSTRAP KCAT_OPTIONS...
 kcat_consume kcat-sasl-plaintext "$sasl" -X security.protocol=sasl_plaintext -X sasl.mechanisms=PLAIN "${creds[@]}"
 kcat_consume kcat-ssl "$tls" -X security.protocol=ssl -X "ssl.ca.location=$ca"
 kcat_consume kcat-sasl-ssl "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.location=$ca" -X sasl.mechanisms=PLAIN "${creds[@]}"
+kcat_consume kcat-sasl-ssl-oauthbearer "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.location=$ca" -X sasl.mechanisms=OAUTHBEARER \
+  -X enable.sasl.oauthbearer.unsecure.jwt=true -X sasl.oauthbearer.config=principal=kcoro-reader
 # Debian's kcat cannot log in with SCRAM to Kafka 4 (PEERS_AND_FACTS.md): Java's consumer does.
 if "$kafka" run org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$sasl_ssl" \
      --consumer.config "$work/sasl-ssl-scram.properties" --topic "$topic" --from-beginning --max-messages "$total" \
@@ -149,6 +159,12 @@ check print-config-has-no-password "--print-config printed the password" bash -c
 check print-config-names-protocol "--print-config lacks security.protocol=SASL_SSL" grep -q '^security.protocol=SASL_SSL$' "$work/print-config.out"
 leaks=$(grep -l -- "$password" "$work"/*.out "$work"/*.err 2>/dev/null || true)
 check no-password-in-output "the password appears in: $leaks" test -z "$leaks"
+# Every unsecured token starts with {"alg":"none"} in base64url; none may be printed either.
+run print-config-oauthbearer -b "$sasl_ssl" --producer.config "$work/sasl-ssl-oauthbearer.properties" --print-config
+check print-config-oauthbearer-reads-back "--print-config lacks the unsecured-token settings" \
+  grep -q '^sasl.oauthbearer.config=principal=kcoro$' "$work/print-config-oauthbearer.out"
+leaks=$(grep -l -- "eyJhbGciOiJub25lIn0" "$work"/*.out "$work"/*.err 2>/dev/null || true)
+check no-token-in-output "a token appears in: $leaks" test -z "$leaks"
 
 "$kafka" topic "$dir" delete "$topic" >/dev/null 2>&1 || true
 finish security_test

@@ -123,7 +123,7 @@ TEST_CASE("unknown keys, bad values and refused keys are errors that name them; 
     CHECK(has(p, true, "client.properties:4: acks=2: expected all, -1, 1 or 0"));
     CHECK(has(p, false, "client.properties:5: key.serializer: has no effect in kcoro"));
     CHECK(has(p, false, "client.properties:6: client.dns.lookup: has no effect"));
-    CHECK(has(p, true, "client.properties:7: sasl.jaas.config: kcoro reads the user name and password of PlainLoginModule and ScramLoginModule only"));
+    CHECK(has(p, true, "client.properties:7: sasl.jaas.config: kcoro reads PlainLoginModule's and ScramLoginModule's user name and password, and OAuthBearerLoginModule's unsecured tokens"));
     CHECK_FALSE(has(p, true, "client.properties:8:"));  // security.protocol=SASL_SSL is spoken
     CHECK(has(p, true, "ssl.truststore.location: kcoro reads PEM trust stores only; set ssl.truststore.type=PEM"));
     CHECK(has(p, true, "client.properties:10: interceptor.classes=com.example.Spy: Java interceptors cannot run"));

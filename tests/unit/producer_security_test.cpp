@@ -219,7 +219,7 @@ TEST_CASE("security properties in librdkafka's names, Java's and the fields' own
     INFO(text);
     CHECK(text.find("bad.properties:2: security.protocol=TLS: expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL") != std::string::npos);
     CHECK(text.find("bad.properties:3: sasl.mechanism=GSSAPI: GSSAPI is not supported yet") != std::string::npos);
-    CHECK(text.find("bad.properties:4: sasl.jaas.config: kcoro reads the user name and password of PlainLoginModule") != std::string::npos);
+    CHECK(text.find("bad.properties:4: sasl.jaas.config: kcoro reads PlainLoginModule's and ScramLoginModule's user name and password") != std::string::npos);
     CHECK(text.find("ssl.truststore.location: kcoro reads PEM trust stores only") != std::string::npos);
     CHECK(text.find("hunter2") == std::string::npos);
     CHECK(bc.err().detail().find("hunter2") == std::string::npos);

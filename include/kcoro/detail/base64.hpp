@@ -1,4 +1,5 @@
-// Base64 (RFC 4648, the standard alphabet, padded): SCRAM's messages and HTTP Basic credentials.
+// Base64 (RFC 4648): the standard alphabet, padded, for SCRAM's messages and HTTP Basic
+// credentials; the URL alphabet, unpadded, for the segments of a JSON Web Token (RFC 7515).
 #pragma once
 
 #include "../error.hpp"
@@ -13,8 +14,7 @@
 KCORO_NAMESPACE_BEGIN
 namespace detail {
 
-inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+inline void base64_encode_with(std::string& out, const unsigned char* p, std::size_t n, const char* alphabet, bool pad) {
     out.reserve(out.size() + (n + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= n; i += 3) {
@@ -28,14 +28,22 @@ inline void base64_encode_into(std::string& out, const unsigned char* p, std::si
         const std::uint32_t v = std::uint32_t{p[i]} << 16;
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
-        out += "==";
+        if (pad) out += "==";
     } else if (n - i == 2) {
         const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += alphabet[(v >> 6) & 63];
-        out += '=';
+        if (pad) out += '=';
     }
+}
+
+inline void base64_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+inline void base64url_encode_into(std::string& out, const unsigned char* p, std::size_t n) {
+    base64_encode_with(out, p, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
 constexpr int base64_value(char c) noexcept {

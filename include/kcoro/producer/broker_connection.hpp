@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 KCORO_NAMESPACE_BEGIN
 
@@ -153,11 +154,19 @@ public:
     task<result<typename Req::response_type>> request(const Req& req) {
         auto v = negotiate<Req>(versions_);
         if (!v) co_return std::move(v).err();
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, *v);
     }
 
     template <kafka_request Req>
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version) {
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, version);
     }
 
@@ -168,12 +177,20 @@ public:
     task<result<typename Req::response_type>> request(const Req& req, std::int16_t version, steady_time deadline) {
         if (deadline <= rt_.now())
             co_return error(errc::timed_out, std::string(api_name(Req::api_key)) + " to " + where() + " not sent: the call's timeout has passed");
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return std::move(a).err();
+        }
         co_return co_await roundtrip_unnegotiated(req, version, deadline);
     }
 
     // A request whose response the broker never sends (Produce with acks=0): resumes once written.
     template <kafka_request Req>
     task<result<void>> send_only(const Req& req, std::int16_t version) {
+        if (reauth_pending()) {
+            auto a = co_await reauthenticate();
+            if (!a) co_return a;
+        }
         active_request_guard guard(active_requests_);
         if (state_ != state::ready) co_return error(errc::connection_lost, "not connected to " + host_);
         byte_buffer frame;
@@ -200,6 +217,8 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
     std::string where() const { return host_ + ":" + std::to_string(port_); }
+    // Logins repeated on this connection before the broker's session ended (KIP-368).
+    std::uint64_t reauthentications() const noexcept { return reauthentications_; }
     // Why the connection closed (connection_lost when it was asked to, without a reason).
     const error& closed_because() const noexcept { return closed_because_; }
 
@@ -227,7 +246,79 @@ private:
     // SaslHandshake v1, then SaslAuthenticate until the mechanism is done (KIP-152). v0 of the
     // handshake would put the SASL bytes on the wire unframed, which kcoro does not speak.
     task<result<void>> authenticate() {
-        sasl_authenticator auth(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        std::optional<oauthbearer_token> token;
+        if (config_->sasl_mechanism == sasl_mechanism::oauthbearer) {
+            auto t = bearer_token();
+            if (!t) co_return std::move(t).err();
+            token.emplace(std::move(*t));
+        }
+        std::optional<sasl_authenticator> auth;
+        if (token) auth.emplace(*token, where());
+        else auth.emplace(config_->sasl_mechanism, config_->sasl_username, config_->sasl_password, where());
+        auto r = co_await login(*auth);
+        if (token) wipe(token->value);
+        co_return r;
+    }
+
+    // KIP-368: a broker with connections.max.reauth.ms gives each login a session lifetime and
+    // closes a connection used for anything but a new login after it ends. So the first request
+    // made once the session is 85% through logs in again on the live connection first (with a
+    // fresh OAUTHBEARER token); requests made meanwhile wait for it, and those already written are
+    // answered before it, as the broker takes a connection's requests in order.
+    // Cheap enough for every request: a clock read only on a connection with a session lifetime.
+    bool reauth_pending() const noexcept {
+        return reauthenticating_ || (reauth_at_ != steady_time::max() && state_ == state::ready && rt_.now() >= reauth_at_);
+    }
+    task<result<void>> reauthenticate() {
+        active_request_guard guard(active_requests_);
+        if (reauthenticating_) {
+            co_await reauth_awaiter{this};
+            if (state_ != state::ready) co_return closed_because_;
+            co_return ok();
+        }
+        reauthenticating_ = true;
+        auto a = co_await authenticate();
+        reauthenticating_ = false;
+        for (auto h : reauth_waiters_) rt_.post(h);
+        reauth_waiters_.clear();
+        if (!a) {
+            close(a.err());
+            co_return a;
+        }
+        ++reauthentications_;
+        co_return ok();
+    }
+    struct reauth_awaiter {
+        broker_connection* c;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) { c->reauth_waiters_.push_back(h); }
+        void await_resume() const noexcept {}
+    };
+
+    // The token this login sends: the application's provider's, or an unsecured one made now.
+    result<oauthbearer_token> bearer_token() const {
+        const auto refused = [&](std::string why) {
+            return error(errc::sasl_authentication_failed, "SASL OAUTHBEARER login at broker " + where() + " failed: " + std::move(why));
+        };
+        if (config_->enable_sasl_oauthbearer_unsecure_jwt) {
+            auto j = unsecured_jwt::parse(config_->sasl_oauthbearer_config);
+            if (!j) return refused(j.err().detail());
+            return j->make(std::chrono::system_clock::now());
+        }
+        if (!config_->sasl_oauthbearer_token_provider) return refused("no sasl_oauthbearer_token_provider is set");
+        auto t = config_->sasl_oauthbearer_token_provider();
+        if (!t) return refused("the token provider: " + std::string(t.err().message()));
+        const auto now = std::chrono::system_clock::now();
+        if (t->expiry == std::chrono::system_clock::time_point{}) return refused("the token provider's token has no expiry");
+        if (t->expiry <= now) {
+            const auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - t->expiry).count();
+            return refused("the token provider's token expired " + std::to_string(ago) + " s ago");
+        }
+        return t;
+    }
+
+    // `auth` outlives the login: authenticate() awaits it.
+    task<result<void>> login(sasl_authenticator& auth) {
         if (!versions_.supports(sasl_handshake_request::api_key) || versions_.max(sasl_handshake_request::api_key) < 1 ||
             !versions_.supports(sasl_authenticate_request::api_key))
             co_return error(errc::unsupported_sasl_mechanism, "broker " + where() + " offers no SaslHandshake v1 and SaslAuthenticate: "
@@ -254,7 +345,12 @@ private:
             if (!r) co_return std::move(r).err();
             auto next = auth.on_authenticate(*r);
             if (!next) co_return std::move(next).err();
-            if (!*next) co_return ok();
+            if (!*next) {
+                // Logging in again at 85% of the session leaves the rest for the login itself.
+                const std::int64_t life = auth.session_lifetime_ms();
+                reauth_at_ = life > 0 ? rt_.now() + std::chrono::milliseconds(life - life * 15 / 100) : steady_time::max();
+                co_return ok();
+            }
             out = std::move(**next);
         }
     }
@@ -628,6 +724,10 @@ private:
     std::chrono::milliseconds request_timeout_{30000};
     detail::wake_signal<R> watchdog_;
     bool writing_ = false;
+    steady_time reauth_at_ = steady_time::max();  // when the login is repeated (KIP-368)
+    bool reauthenticating_ = false;
+    std::vector<std::coroutine_handle<>> reauth_waiters_;  // requests made during it
+    std::uint64_t reauthentications_ = 0;
     std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;

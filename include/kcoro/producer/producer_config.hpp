@@ -4,6 +4,8 @@
 
 #include "../detail/prelude.hpp"
 #include "../protocol/sasl_mechanism.hpp"
+#include "oauthbearer_token.hpp"
+#include "unsecured_jwt.hpp"
 #include "../record/record.hpp"
 #include "../result.hpp"
 #include "security_protocol.hpp"
@@ -86,6 +88,12 @@ struct producer_config {
     kcoro::sasl_mechanism sasl_mechanism = kcoro::sasl_mechanism::plain;
     std::string sasl_username{};
     std::string sasl_password{};
+    // OAUTHBEARER: the application's token provider, called at each login (see oauthbearer_token.hpp);
+    // or, for development against the broker's default validator, unsecured tokens made from
+    // sasl_oauthbearer_config ("principal=alice lifeSeconds=600", see unsecured_jwt.hpp).
+    oauthbearer_token_provider sasl_oauthbearer_token_provider{};
+    bool enable_sasl_oauthbearer_unsecure_jwt = false;
+    std::string sasl_oauthbearer_config{};
     // SSL and SASL_SSL: the CAs the broker's certificate must chain to. A PEM file or a directory
     // of hashed certificates (c_rehash), or the PEM text itself; neither: the system's store.
     std::string ssl_ca_location{};
@@ -227,14 +235,40 @@ inline result<void> validate_security(const producer_config& c) {
     }
 #if !KCORO_HAS_OPENSSL
     if (tls) return config_error("security_protocol", protocol + " needs TLS, and this build of kcoro has no OpenSSL (KCORO_WITH_OPENSSL)");
-    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain)
+    if (sasl && c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::oauthbearer)
         return config_error("sasl_mechanism", std::string(sasl_mechanism_name(c.sasl_mechanism)) +
                                                   " needs OpenSSL's libcrypto, and this build of kcoro has none (KCORO_WITH_OPENSSL)");
 #endif
-    if (sasl) {
+    const bool bearer = sasl && c.sasl_mechanism == kcoro::sasl_mechanism::oauthbearer;
+    if (bearer) {
+        // A token stands for the user: a user name or password beside it would be ignored.
+        if (!c.sasl_username.empty()) return config_error("sasl_username", "OAUTHBEARER logs in with a token, not a user name: leave it empty");
+        if (!c.sasl_password.empty()) return config_error("sasl_password", "OAUTHBEARER logs in with a token, not a password: leave it empty");
+        if (c.sasl_oauthbearer_token_provider && c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("enable_sasl_oauthbearer_unsecure_jwt", "set beside sasl_oauthbearer_token_provider: choose one");
+        if (!c.sasl_oauthbearer_token_provider && !c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("sasl_oauthbearer_token_provider", "OAUTHBEARER needs a token provider (or, for development, "
+                                                                   "enable_sasl_oauthbearer_unsecure_jwt with sasl_oauthbearer_config)");
+        if (!c.sasl_oauthbearer_config.empty() && !c.enable_sasl_oauthbearer_unsecure_jwt)
+            return config_error("sasl_oauthbearer_config", "set, but it takes effect only with enable_sasl_oauthbearer_unsecure_jwt");
+        if (c.enable_sasl_oauthbearer_unsecure_jwt) {
+            if (c.sasl_oauthbearer_config.empty())
+                return config_error("sasl_oauthbearer_config", "unsecured tokens need at least principal=NAME");
+            if (auto j = unsecured_jwt::parse(c.sasl_oauthbearer_config); !j) return std::move(j).err();
+        }
+    } else {
+        const auto not_bearer = [&](std::string_view field) {
+            return config_error(field, "set, but it takes effect only with sasl_mechanism OAUTHBEARER and security_protocol "
+                                       "SASL_PLAINTEXT or SASL_SSL");
+        };
+        if (c.sasl_oauthbearer_token_provider) return not_bearer("sasl_oauthbearer_token_provider");
+        if (c.enable_sasl_oauthbearer_unsecure_jwt) return not_bearer("enable_sasl_oauthbearer_unsecure_jwt");
+        if (!c.sasl_oauthbearer_config.empty()) return not_bearer("sasl_oauthbearer_config");
+    }
+    if (sasl && !bearer) {
         if (c.sasl_mechanism != kcoro::sasl_mechanism::plain && c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_256 &&
             c.sasl_mechanism != kcoro::sasl_mechanism::scram_sha_512)
-            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+            return config_error("sasl_mechanism", "must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
         if (c.sasl_username.empty()) return config_error("sasl_username", "must be set for " + protocol);
         if (c.sasl_username.find('\0') != std::string::npos) return config_error("sasl_username", "contains a NUL byte");
         if (c.sasl_password.find('\0') != std::string::npos) return config_error("sasl_password", "contains a NUL byte");

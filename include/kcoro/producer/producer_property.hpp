@@ -8,6 +8,7 @@
 #include "../detail/prelude.hpp"
 #include "../result.hpp"
 #include "producer_config.hpp"
+#include "unsecured_jwt.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -218,8 +219,8 @@ inline result<void> set_sasl_mechanism(producer_config& c, std::string_view v, p
         c.sasl_mechanism = *m;
         return ok();
     }
-    if (name == "OAUTHBEARER" || name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
-    return bad_value("expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    if (name == "GSSAPI") return bad_value(name + " is not supported yet; use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
+    return bad_value("expected PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
 }
 inline std::string show_sasl_mechanism(const producer_config& c) { return std::string(sasl_mechanism_name(c.sasl_mechanism)); }
 inline result<void> set_endpoint_identification(producer_config& c, std::string_view v, property_context&) {
@@ -256,14 +257,49 @@ inline std::optional<std::string> jaas_option(std::string_view line, std::string
     }
     return std::nullopt;
 }
+// Java's OAuthBearerLoginModule with its unsecuredLogin* options, as librdkafka's
+// sasl.oauthbearer.config would say it. Without them Java would fetch a token from an identity
+// provider, which kcoro leaves to the application's token provider.
+inline result<void> set_jaas_oauthbearer(producer_config& c, std::string_view v) {
+    auto sub = jaas_option(v, "unsecuredLoginStringClaim_sub");
+    if (!sub)
+        return bad_value("kcoro reads OAuthBearerLoginModule's unsecured tokens only (unsecuredLoginStringClaim_sub=\"...\"); "
+                         "for an identity provider's tokens, set sasl_oauthbearer_token_provider in code");
+    std::string options = "principal=" + *sub;
+    if (auto life = jaas_option(v, "unsecuredLoginLifetimeSeconds")) options += " lifeSeconds=" + *life;
+    if (auto scope = jaas_option(v, "unsecuredLoginListClaim_scope")) {
+        // Java's list claim starts with its own separator: ",a,b" or "|a|b".
+        std::string list = *scope;
+        if (!list.empty() && list[0] != ',') {
+            const char sep = list[0];
+            list.erase(0, 1);
+            for (auto& ch : list) if (ch == sep) ch = ',';
+        } else if (!list.empty()) {
+            list.erase(0, 1);
+        }
+        options += " scope=" + list;
+    }
+    static constexpr std::string_view ext = "unsecuredLoginExtension_";
+    for (std::size_t at = v.find(ext); at != std::string_view::npos; at = v.find(ext, at + ext.size())) {
+        std::size_t end = at + ext.size();
+        while (end < v.size() && std::isalpha(static_cast<unsigned char>(v[end]))) ++end;
+        const std::string key(v.substr(at + ext.size(), end - at - ext.size()));
+        if (auto value = jaas_option(v, std::string(ext) + key)) options += " extension_" + key + "=" + *value;
+    }
+    if (auto j = unsecured_jwt::parse(options); !j) return bad_value(std::string(j.err().detail()));
+    c.enable_sasl_oauthbearer_unsecure_jwt = true;
+    c.sasl_oauthbearer_config = std::move(options);
+    return ok();
+}
 // Java's sasl.jaas.config for PLAIN and SCRAM: the login module's username and password options.
 inline result<void> set_jaas_config(producer_config& c, std::string_view v, property_context&) {
     v = trim_property(v);
+    if (v.find("oauthbearer.OAuthBearerLoginModule") != std::string_view::npos) return set_jaas_oauthbearer(c, v);
     const bool plain = v.find("security.plain.PlainLoginModule") != std::string_view::npos;
     const bool scram = v.find("security.scram.ScramLoginModule") != std::string_view::npos;
     if (!plain && !scram)
-        return bad_value("kcoro reads the user name and password of PlainLoginModule and ScramLoginModule only; "
-                         "or set sasl.username and sasl.password");
+        return bad_value("kcoro reads PlainLoginModule's and ScramLoginModule's user name and password, and OAuthBearerLoginModule's "
+                         "unsecured tokens; or set sasl.username and sasl.password");
     auto user = jaas_option(v, "username");
     auto password = jaas_option(v, "password");
     if (!user || !password) return bad_value("expected username=\"...\" and password=\"...\" in the login module's options");
@@ -350,7 +386,9 @@ inline result<void> set_builtin_features(producer_config&, std::string_view v, p
 
 // Texts shared by many rows.
 inline constexpr std::string_view tls_not_yet = "not supported yet: refused, so that a setting the TLS connection would need is never dropped";
-inline constexpr std::string_view sasl_not_yet = "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password)";
+inline constexpr std::string_view sasl_not_yet =
+    "not supported yet (kcoro speaks SASL PLAIN and SCRAM with sasl.username and sasl.password, and OAUTHBEARER with a token "
+    "provider set in code or unsecured tokens)";
 inline constexpr std::string_view metrics_note = "kcoro has no metrics reporters; read producer::stats()";
 inline constexpr std::string_view logging_note = "kcoro writes no log";
 inline constexpr std::string_view callback_note =
@@ -451,13 +489,20 @@ inline constexpr producer_property producer_property_rows[] = {
     applied("security.protocol", "security.protocol", {}, "security_protocol", "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (any case)",
             "what every connection speaks: TLS (SSL, SASL_SSL), SASL (SASL_PLAINTEXT, SASL_SSL), both or neither", set_security_protocol,
             show_security_protocol),
-    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512",
-            "the SASL mechanism (kcoro's default is PLAIN; OAUTHBEARER and GSSAPI are not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
+    applied("sasl.mechanism", "sasl.mechanism", "sasl.mechanisms", "sasl_mechanism", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER",
+            "the SASL mechanism (kcoro's default is PLAIN; GSSAPI is not supported yet)", set_sasl_mechanism, show_sasl_mechanism),
     applied({}, "sasl.username", {}, "sasl_username", "text", "the SASL user", set_text<&producer_config::sasl_username>,
             show_text<&producer_config::sasl_username>),
     applied_secret({}, "sasl.password", "sasl_password", "text", "the SASL password; never shown", set_text<&producer_config::sasl_password>),
     applied_secret("sasl.jaas.config", {}, "sasl_password", "PlainLoginModule or ScramLoginModule required username=\"..\" password=\"..\";",
-                   "sets sasl_username and sasl_password from the login module's options; never shown", set_jaas_config),
+                   "sets sasl_username and sasl_password from the login module's options (OAuthBearerLoginModule's "
+                   "unsecuredLogin* options: unsecured tokens, as sasl.oauthbearer.config); never shown", set_jaas_config),
+    applied({}, "enable.sasl.oauthbearer.unsecure.jwt", {}, "enable_sasl_oauthbearer_unsecure_jwt", "true, false",
+            "OAUTHBEARER with unsecured tokens made from sasl.oauthbearer.config, for development against the broker's default validator",
+            set_bool<&producer_config::enable_sasl_oauthbearer_unsecure_jwt>, show_bool<&producer_config::enable_sasl_oauthbearer_unsecure_jwt>),
+    applied({}, "sasl.oauthbearer.config", {}, "sasl_oauthbearer_config", "principal=.. [scope=a,b] [lifeSeconds=N] [extension_NAME=..]",
+            "the unsecured token's claims and SASL extensions", set_text<&producer_config::sasl_oauthbearer_config>,
+            show_text<&producer_config::sasl_oauthbearer_config>),
     applied({}, "ssl.ca.location", {}, "ssl_ca_location", "a PEM file or a hashed directory", "the CAs the broker's certificate must chain to; "
             "unset with ssl.ca.pem unset: the system's store", set_text<&producer_config::ssl_ca_location>, show_text<&producer_config::ssl_ca_location>),
     applied("ssl.truststore.location", {}, {}, "ssl_ca_location", "a PEM file (ssl.truststore.type=PEM)", "as ssl.ca.location",
@@ -569,7 +614,8 @@ inline constexpr producer_property producer_property_rows[] = {
     unsupported({}, "dr_msg_cb", callback_note),
     unsupported({}, "partitioner_cb", callback_note),
     unsupported({}, "msg_order_cmp", callback_note),
-    unsupported({}, "oauthbearer_token_refresh_cb", callback_note),
+    unsupported({}, "oauthbearer_token_refresh_cb",
+                "set through librdkafka's C API, not a property; kcoro's equivalent is producer_config::sasl_oauthbearer_token_provider"),
     unsupported({}, "ssl.certificate.verify_cb", callback_note),
     unsupported({}, "ssl_key", callback_note),
     unsupported({}, "ssl_certificate", callback_note),
@@ -617,8 +663,6 @@ inline constexpr producer_property producer_property_rows[] = {
     not_yet("sasl.login.refresh.window.jitter", {}, sasl_not_yet),
     not_yet("sasl.login.retry.backoff.max.ms", {}, sasl_not_yet),
     not_yet("sasl.login.retry.backoff.ms", {}, sasl_not_yet),
-    not_yet({}, "sasl.oauthbearer.config", sasl_not_yet, true),
-    not_yet({}, "enable.sasl.oauthbearer.unsecure.jwt", sasl_not_yet),
     not_yet({}, "sasl.oauthbearer.method", sasl_not_yet),
     not_yet("sasl.oauthbearer.client.credentials.client.id", "sasl.oauthbearer.client.id", sasl_not_yet, false,
             "sasl.oauthbearer.client.credentials.client.id"),

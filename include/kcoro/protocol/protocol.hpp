@@ -5,5 +5,6 @@
 #include "messages.hpp"
 #include "kafka_request.hpp"
 #include "sasl_mechanism.hpp"
+#include "sasl_oauthbearer.hpp"
 #include "sasl_plain.hpp"
 #include "sasl_scram.hpp"
