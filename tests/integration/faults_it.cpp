@@ -118,20 +118,6 @@ TEST_CASE("an unreachable bootstrap address gives a clear error and close() retu
     CHECK(c);  // nothing was left to deliver: the one record already failed
 }
 
-std::string listener_of(const char* file) {
-    const char* dir = std::getenv("KAFKA_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
-    std::FILE* f = std::fopen((std::string(dir) + "/" + file).c_str(), "r");
-    REQUIRE_MESSAGE(f != nullptr, "the broker has no " << std::string(file) << ": scripts/test starts it with --sasl --tls");
-    char buf[256] = {};
-    const bool read = std::fgets(buf, sizeof buf, f) != nullptr;
-    std::fclose(f);
-    REQUIRE(read);
-    std::string s(buf);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
 kcoro::delivery_result send_once(const std::string& bootstrap) {
     kcoro::event_loop loop;
     auto p = kcoro::make_producer(loop, {.bootstrap_servers = bootstrap, .max_block = 3000ms});
@@ -146,7 +132,7 @@ kcoro::delivery_result send_once(const std::string& bootstrap) {
 
 TEST_CASE("a TLS or SASL listener spoken to in plaintext: the error says which broker hung up, and when") {
     SUBCASE("TLS") {
-        const std::string tls = listener_of("tls_bootstrap");
+        const std::string tls = kcoro_it::listener_of("tls_bootstrap");
         auto r = send_once(tls);
         REQUIRE_FALSE(r);
         const std::string m = r.err().message();
@@ -156,7 +142,7 @@ TEST_CASE("a TLS or SASL listener spoken to in plaintext: the error says which b
         CHECK_MESSAGE(m.find("ApiVersions") != std::string::npos, m);
     }
     SUBCASE("SASL") {
-        const std::string sasl = listener_of("sasl_bootstrap");
+        const std::string sasl = kcoro_it::listener_of("sasl_bootstrap");
         auto r = send_once(sasl);
         REQUIRE_FALSE(r);
         const std::string m = r.err().message();

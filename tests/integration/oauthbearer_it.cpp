@@ -22,19 +22,7 @@ namespace oauthbearer_it {
 
 using namespace std::chrono_literals;
 
-std::string sasl_listener() {
-    const char* dir = std::getenv("KAFKA_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
-    std::FILE* f = std::fopen((std::string(dir) + "/sasl_bootstrap").c_str(), "r");
-    REQUIRE_MESSAGE(f != nullptr, "the broker has no SASL listener: scripts/test starts it with --sasl --tls");
-    char buf[256] = {};
-    const bool read = std::fgets(buf, sizeof buf, f) != nullptr;
-    std::fclose(f);
-    REQUIRE(read);
-    std::string s(buf);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
+std::string sasl_listener() { return kcoro_it::listener_of("sasl_bootstrap"); }
 
 kcoro::producer_config bearer_config(kcoro::oauthbearer_token_provider provider) {
     kcoro::producer_config c;

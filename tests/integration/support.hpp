@@ -27,6 +27,21 @@ inline std::string bootstrap() {
     return b ? b : "";
 }
 
+// A listener address the harness wrote into its directory (sasl_bootstrap, tls_bootstrap, ...).
+inline std::string listener_of(const char* file) {
+    const char* dir = std::getenv("KAFKA_DIR");
+    REQUIRE_MESSAGE(dir != nullptr, "KAFKA_DIR must name the broker started by scripts/kafka");
+    std::FILE* f = std::fopen((std::string(dir) + "/" + file).c_str(), "r");
+    REQUIRE_MESSAGE(f != nullptr, "the broker has no " << std::string(file) << ": scripts/test starts it with --sasl --tls");
+    char buf[256] = {};
+    const bool read = std::fgets(buf, sizeof buf, f) != nullptr;
+    std::fclose(f);
+    REQUIRE(read);
+    std::string s(buf);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
 inline std::string unique_topic(const std::string& stem) {
     static int n = 0;
     auto t = std::chrono::system_clock::now().time_since_epoch().count();
