@@ -8646,7 +8646,9 @@ KCORO_NAMESPACE_END
 #endif  // KCORO_SINGLE_HEADER_KCORO_JSON_JSON_WRITER_HPP
 // ---- end kcoro/json/json_writer.hpp ----
 
+#include <charconv>
 #include <chrono>
+#include <system_error>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -8692,11 +8694,9 @@ struct unsecured_jwt {
                 }
             } else if (name == "lifeSeconds") {
                 std::int64_t n = 0;
-                for (char c : value) {
-                    if (c < '0' || c > '9' || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
-                    n = n * 10 + (c - '0');
-                }
-                if (n < 1 || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
+                auto [end_of, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+                if (ec != std::errc{} || end_of != value.data() + value.size() || n < 1 || n > 100000000)
+                    return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
                 j.life = std::chrono::seconds(n);
             } else if (name.substr(0, 10) == "extension_" && name.size() > 10) {
                 j.extensions.emplace_back(std::string(name.substr(10)), std::string(value));
@@ -9442,12 +9442,10 @@ inline result<void> set_jaas_oauthbearer(producer_config& c, std::string_view v)
     if (auto scope = jaas_option(v, "unsecuredLoginListClaim_scope")) {
         // Java's list claim starts with its own separator: ",a,b" or "|a|b".
         std::string list = *scope;
-        if (!list.empty() && list[0] != ',') {
+        if (!list.empty()) {
             const char sep = list[0];
             list.erase(0, 1);
-            for (auto& ch : list) if (ch == sep) ch = ',';
-        } else if (!list.empty()) {
-            list.erase(0, 1);
+            std::replace(list.begin(), list.end(), sep, ',');
         }
         options += " scope=" + list;
     }
@@ -11193,8 +11191,6 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
     std::string where() const { return host_ + ":" + std::to_string(port_); }
-    // Logins repeated on this connection before the broker's session ended (KIP-368).
-    std::uint64_t reauthentications() const noexcept { return reauthentications_; }
     // Why the connection closed (connection_lost when it was asked to, without a reason).
     const error& closed_because() const noexcept { return closed_because_; }
 
@@ -11261,7 +11257,6 @@ private:
             close(a.err());
             co_return a;
         }
-        ++reauthentications_;
         co_return ok();
     }
     struct reauth_awaiter {
@@ -11703,7 +11698,6 @@ private:
     steady_time reauth_at_ = steady_time::max();  // when the login is repeated (KIP-368)
     bool reauthenticating_ = false;
     std::vector<std::coroutine_handle<>> reauth_waiters_;  // requests made during it
-    std::uint64_t reauthentications_ = 0;
     std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;

@@ -217,8 +217,6 @@ public:
     bool busy() const noexcept { return live_coroutines_ > 0 || active_requests_ > 0 || !waiters_.empty(); }
 
     std::string where() const { return host_ + ":" + std::to_string(port_); }
-    // Logins repeated on this connection before the broker's session ended (KIP-368).
-    std::uint64_t reauthentications() const noexcept { return reauthentications_; }
     // Why the connection closed (connection_lost when it was asked to, without a reason).
     const error& closed_because() const noexcept { return closed_because_; }
 
@@ -285,7 +283,6 @@ private:
             close(a.err());
             co_return a;
         }
-        ++reauthentications_;
         co_return ok();
     }
     struct reauth_awaiter {
@@ -727,7 +724,6 @@ private:
     steady_time reauth_at_ = steady_time::max();  // when the login is repeated (KIP-368)
     bool reauthenticating_ = false;
     std::vector<std::coroutine_handle<>> reauth_waiters_;  // requests made during it
-    std::uint64_t reauthentications_ = 0;
     std::vector<bytes_view> write_parts_;  // the parts of the frame being written
     write_gate_waiter* write_gate_head_ = nullptr;
     write_gate_waiter* write_gate_tail_ = nullptr;

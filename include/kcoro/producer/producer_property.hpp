@@ -270,12 +270,10 @@ inline result<void> set_jaas_oauthbearer(producer_config& c, std::string_view v)
     if (auto scope = jaas_option(v, "unsecuredLoginListClaim_scope")) {
         // Java's list claim starts with its own separator: ",a,b" or "|a|b".
         std::string list = *scope;
-        if (!list.empty() && list[0] != ',') {
+        if (!list.empty()) {
             const char sep = list[0];
             list.erase(0, 1);
-            for (auto& ch : list) if (ch == sep) ch = ',';
-        } else if (!list.empty()) {
-            list.erase(0, 1);
+            std::replace(list.begin(), list.end(), sep, ',');
         }
         options += " scope=" + list;
     }

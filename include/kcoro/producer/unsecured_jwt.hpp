@@ -14,7 +14,9 @@
 #include "../result.hpp"
 #include "oauthbearer_token.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <system_error>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,11 +62,9 @@ struct unsecured_jwt {
                 }
             } else if (name == "lifeSeconds") {
                 std::int64_t n = 0;
-                for (char c : value) {
-                    if (c < '0' || c > '9' || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
-                    n = n * 10 + (c - '0');
-                }
-                if (n < 1 || n > 100000000) return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
+                auto [end_of, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+                if (ec != std::errc{} || end_of != value.data() + value.size() || n < 1 || n > 100000000)
+                    return bad("lifeSeconds must be a whole number of seconds, 1 to 100000000");
                 j.life = std::chrono::seconds(n);
             } else if (name.substr(0, 10) == "extension_" && name.size() > 10) {
                 j.extensions.emplace_back(std::string(name.substr(10)), std::string(value));
