@@ -11000,6 +11000,58 @@ KCORO_NAMESPACE_END
 // answer when it comes, checks it against the request and drops it, so that the answers after it
 // still find their requesters.
 
+// ---- begin kcoro/producer/shared_tls_context.hpp ----
+// The one TLS context that all of a producer's connections share, as librdkafka keeps one SSL_CTX
+// per client: the CA store, the client certificate and its key are read from disk (and the key's
+// passphrase used) once, when the first TLS connection is made, instead of at every connection
+// and reconnection to every broker. The sessions made from it hold references to it, so the
+// context may go before they do.
+
+
+#include <optional>
+
+KCORO_NAMESPACE_BEGIN
+
+#if KCORO_HAS_OPENSSL
+
+class shared_tls_context {
+public:
+    shared_tls_context() = default;
+    shared_tls_context(const shared_tls_context&) = delete;
+    shared_tls_context& operator=(const shared_tls_context&) = delete;
+
+    // The context for `config`'s ssl_* settings: made by the first call that succeeds, the same
+    // one after. A failure is not kept: a CA file that appears or is mended later is read then.
+    result<const tls_context*> get(const producer_config& config) {
+        if (ctx_) return &*ctx_;
+        tls_context::options o;
+        o.ca_location = config.ssl_ca_location;
+        o.ca_pem = config.ssl_ca_pem;
+        o.certificate_location = config.ssl_certificate_location;
+        o.key_location = config.ssl_key_location;
+        o.key_password = config.ssl_key_password;
+        o.verify_hostname = config.ssl_endpoint_identification == ssl_endpoint_identification::https;
+        auto made = tls_context::create(o);
+        OPENSSL_cleanse(o.key_password.data(), o.key_password.size());
+        if (!made) return std::move(made).err();
+        ctx_.emplace(std::move(*made));
+        return &*ctx_;
+    }
+
+private:
+    std::optional<tls_context> ctx_;
+};
+
+#else
+
+// Without OpenSSL no connection uses TLS; the type stays so that the engine's parts need no
+// conditionals to carry it.
+class shared_tls_context {};
+
+#endif
+
+KCORO_NAMESPACE_END
+// ---- end kcoro/producer/shared_tls_context.hpp ----
 
 #include <chrono>
 #include <coroutine>
@@ -11023,10 +11075,17 @@ public:
     broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
         : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
     // A connection that speaks `config`'s security_protocol (TLS, SASL) and sends its client_id.
-    // `config` must outlive the connection (the producer's own does).
-    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr)
+    // `config` must outlive the connection (the producer's own does), and so must `tls`: the TLS
+    // context its owner's connections share (none: the connection makes one of its own).
+    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr,
+                      shared_tls_context* tls = nullptr)
         : broker_connection(rt, std::move(host), port, config.client_id, scope) {
         config_ = &config;
+#if KCORO_HAS_OPENSSL
+        if (tls != nullptr) tls_context_ = tls;
+#else
+        (void)tls;
+#endif
     }
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
@@ -11198,20 +11257,12 @@ private:
 
 #if KCORO_HAS_OPENSSL
     result<tls_stream<stream_type>> make_tls(stream_type s) {
-        tls_context::options o;
-        o.ca_location = config_->ssl_ca_location;
-        o.ca_pem = config_->ssl_ca_pem;
-        o.certificate_location = config_->ssl_certificate_location;
-        o.key_location = config_->ssl_key_location;
-        o.key_password = config_->ssl_key_password;
-        o.verify_hostname = config_->ssl_endpoint_identification == ssl_endpoint_identification::https;
-        auto ctx = tls_context::create(o);
-        OPENSSL_cleanse(o.key_password.data(), o.key_password.size());
+        auto ctx = tls_context_->get(*config_);
         if (!ctx) {
             s.close();
             return error(ctx.code(), "TLS to " + where() + ": " + ctx.err().detail());
         }
-        return tls_stream<stream_type>::create(std::move(s), *ctx, host_, where());
+        return tls_stream<stream_type>::create(std::move(s), **ctx, host_, where());
     }
 #endif
 
@@ -11681,6 +11732,8 @@ private:
     std::optional<stream_type> stream_;
 #if KCORO_HAS_OPENSSL
     std::optional<tls_stream<stream_type>> tls_;  // instead of stream_ when security_protocol uses TLS
+    shared_tls_context own_tls_context_;          // for a connection its owner gives no shared one
+    shared_tls_context* tls_context_ = &own_tls_context_;
 #endif
     const producer_config* config_ = nullptr;      // the security settings; none: PLAINTEXT
     steady_time handshake_deadline_{};
@@ -13790,6 +13843,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         producer_log& log;
         detail::detached_scope& background;
         host& engine;
@@ -14058,7 +14112,7 @@ private:
             if (link.connection) forget_coordinator(link);
             auto found = co_await find_coordinator(link, deadline);
             if (found) {
-                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background, &p_.tls);
                 // Bounded by the call's deadline as well: a call returns within its timeout.
                 const auto left = std::max(std::chrono::milliseconds::zero(),
                                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
@@ -14301,6 +14355,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         record_accumulator& accumulator;
         parked_sends& parked;
         producer_identity& identity;
@@ -14529,7 +14584,7 @@ private:
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
             const std::size_t index = bootstrap_next_++ % bootstrap_.size();
             const broker_address& a = bootstrap_[index];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, a.host, a.port, p_.config, &p_.background);
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, a.host, a.port, p_.config, &p_.background, &p_.tls);
             ++p_.stats.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
             if (!c) {
@@ -14707,6 +14762,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         record_accumulator& accumulator;
         producer_identity& identity;
         metadata_refresher<Runtime>& metadata;
@@ -14817,7 +14873,7 @@ private:
                     continue;
                 }
                 if (conn_) retired_.push_back(std::move(conn_));
-                conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, node->host, node->port, p_.config, &p_.background);
+                conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, node->host, node->port, p_.config, &p_.background, &p_.tls);
                 ++p_.stats.connection_attempts;
                 auto r = co_await conn_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
                 if (stopping()) break;
@@ -15860,6 +15916,7 @@ private:
 
     Runtime rt_;
     producer_config config_;
+    shared_tls_context tls_;  // before every part that holds connections made from it
     steady_time created_;
     mutable producer_stats stats_;
     producer_log log_;
@@ -15871,11 +15928,11 @@ private:
     producer_identity identity_;
     std::optional<error> fatal_error_;
     refresher refresher_;
-    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
+    typename sender::parts sender_parts_{rt_, config_, tls_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
-    txn_manager txn_{{rt_, config_, log_, background_, *this}};
+    txn_manager txn_{{rt_, config_, tls_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
     // Each flush() waiting: first for the sends parked before it (up to a serial), then for a round
     // of batches.
@@ -15905,7 +15962,7 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
       config_(std::move(config)),
       created_(rt_.now()),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
-      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
+      refresher_({rt_, config_, tls_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
 }
 
@@ -16749,7 +16806,7 @@ private:
         error last(errc::connection_failed);
         for (const auto& a : *servers) {
             if (conn_) co_await close();
-            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_);
+            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_, nullptr, &tls_);
             auto r = co_await conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (r) co_return ok();
             last = std::move(r).err();
@@ -16778,6 +16835,7 @@ private:
 
     R rt_;
     producer_config config_;
+    shared_tls_context tls_;  // one for the connections made one after another, as a producer's
     std::unique_ptr<broker_connection<R>> conn_;
 };
 

@@ -449,6 +449,47 @@ TEST_CASE("tls_context: an error already on the thread's OpenSSL queue is not re
     ERR_clear_error();
 }
 
+TEST_CASE("shared_tls_context: the CA file is read by the first connection only, and serves every later one") {
+    manual_loop loop;
+    manual_runtime rt(loop);
+    test_certificate cert("DNS:localhost");
+    echo_server server(loop, "localhost", 9093, cert);
+    kcoro::producer_config config;
+    config.security_protocol = kcoro::security_protocol::ssl;
+    config.ssl_ca_location = write_file("shared-ca.pem", cert.pem);
+    kcoro::shared_tls_context shared;
+    auto first = shared.get(config);
+    REQUIRE(first);
+    // Gone from the disk: a context made again from the settings could no longer trust the server.
+    REQUIRE(std::remove(config.ssl_ca_location.c_str()) == 0);
+    auto again = shared.get(config);
+    REQUIRE(again);
+    CHECK(*again == *first);
+    CHECK_FALSE(kcoro::shared_tls_context().get(config));
+    auto r = kcoro_test::spawn(loop, echo_each(rt, **again, {"still trusted"}));
+    loop.run_until([&] { return r->done(); }, 10s);
+    REQUIRE(r->done());
+    INFO(detail_of(*r->value));
+    REQUIRE(*r->value);
+    CHECK(**r->value == "still trusted");
+}
+
+TEST_CASE("shared_tls_context: a CA file it could not read is read again by the next connection") {
+    kcoro::producer_config config;
+    config.security_protocol = kcoro::security_protocol::ssl;
+    config.ssl_ca_location = "/tmp/kcoro-tls-test-appears-later.pem";
+    std::remove(config.ssl_ca_location.c_str());
+    kcoro::shared_tls_context shared;
+    auto missing = shared.get(config);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.err() == kcoro::errc::tls_failed);
+    CHECK(missing.err().detail().rfind("ssl_ca_location: reading '" + config.ssl_ca_location + "'", 0) == 0);
+    test_certificate cert("DNS:localhost");
+    CHECK(write_file("appears-later.pem", cert.pem) == config.ssl_ca_location);
+    CHECK(shared.get(config));
+    std::remove(config.ssl_ca_location.c_str());
+}
+
 TEST_CASE("broker_connection: a TLS handshake the broker never answers ends at socket_connection_setup_timeout") {
     manual_loop loop;
     manual_runtime rt(loop);

@@ -6,9 +6,10 @@
 #include "../protocol/protocol.hpp"
 #include "../result.hpp"
 #include "../runtime/runtime.hpp"
-#include "broker_connection.hpp"
 #include "../runtime/runtime_concepts.hpp"
+#include "broker_connection.hpp"
 #include "producer_config.hpp"
+#include "shared_tls_context.hpp"
 
 #include <chrono>
 #include <memory>
@@ -94,7 +95,7 @@ private:
         error last(errc::connection_failed);
         for (const auto& a : *servers) {
             if (conn_) co_await close();
-            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_);
+            conn_ = std::make_unique<broker_connection<R>>(rt_, a.host, a.port, config_, nullptr, &tls_);
             auto r = co_await conn_->connect(config_.socket_connection_setup_timeout, config_.request_timeout);
             if (r) co_return ok();
             last = std::move(r).err();
@@ -123,6 +124,7 @@ private:
 
     R rt_;
     producer_config config_;
+    shared_tls_context tls_;  // one for the connections made one after another, as a producer's
     std::unique_ptr<broker_connection<R>> conn_;
 };
 

@@ -26,6 +26,7 @@
 #include "../runtime/wake_signal.hpp"
 #include "producer_config.hpp"
 #include "sasl_authenticator.hpp"
+#include "shared_tls_context.hpp"
 
 #include <chrono>
 #include <coroutine>
@@ -49,10 +50,17 @@ public:
     broker_connection(R& rt, std::string host, std::uint16_t port, std::string client_id, detail::detached_scope* scope = nullptr)
         : rt_(rt), host_(std::move(host)), port_(port), client_id_(std::move(client_id)), watchdog_(rt), scope_(scope) {}
     // A connection that speaks `config`'s security_protocol (TLS, SASL) and sends its client_id.
-    // `config` must outlive the connection (the producer's own does).
-    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr)
+    // `config` must outlive the connection (the producer's own does), and so must `tls`: the TLS
+    // context its owner's connections share (none: the connection makes one of its own).
+    broker_connection(R& rt, std::string host, std::uint16_t port, const producer_config& config, detail::detached_scope* scope = nullptr,
+                      shared_tls_context* tls = nullptr)
         : broker_connection(rt, std::move(host), port, config.client_id, scope) {
         config_ = &config;
+#if KCORO_HAS_OPENSSL
+        if (tls != nullptr) tls_context_ = tls;
+#else
+        (void)tls;
+#endif
     }
     broker_connection(const broker_connection&) = delete;
     broker_connection& operator=(const broker_connection&) = delete;
@@ -224,20 +232,12 @@ private:
 
 #if KCORO_HAS_OPENSSL
     result<tls_stream<stream_type>> make_tls(stream_type s) {
-        tls_context::options o;
-        o.ca_location = config_->ssl_ca_location;
-        o.ca_pem = config_->ssl_ca_pem;
-        o.certificate_location = config_->ssl_certificate_location;
-        o.key_location = config_->ssl_key_location;
-        o.key_password = config_->ssl_key_password;
-        o.verify_hostname = config_->ssl_endpoint_identification == ssl_endpoint_identification::https;
-        auto ctx = tls_context::create(o);
-        OPENSSL_cleanse(o.key_password.data(), o.key_password.size());
+        auto ctx = tls_context_->get(*config_);
         if (!ctx) {
             s.close();
             return error(ctx.code(), "TLS to " + where() + ": " + ctx.err().detail());
         }
-        return tls_stream<stream_type>::create(std::move(s), *ctx, host_, where());
+        return tls_stream<stream_type>::create(std::move(s), **ctx, host_, where());
     }
 #endif
 
@@ -707,6 +707,8 @@ private:
     std::optional<stream_type> stream_;
 #if KCORO_HAS_OPENSSL
     std::optional<tls_stream<stream_type>> tls_;  // instead of stream_ when security_protocol uses TLS
+    shared_tls_context own_tls_context_;          // for a connection its owner gives no shared one
+    shared_tls_context* tls_context_ = &own_tls_context_;
 #endif
     const producer_config* config_ = nullptr;      // the security settings; none: PLAINTEXT
     steady_time handshake_deadline_{};

@@ -24,6 +24,7 @@
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
+#include "shared_tls_context.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -64,6 +65,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         record_accumulator& accumulator;
         producer_identity& identity;
         metadata_refresher<Runtime>& metadata;
@@ -174,7 +176,7 @@ private:
                     continue;
                 }
                 if (conn_) retired_.push_back(std::move(conn_));
-                conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, node->host, node->port, p_.config, &p_.background);
+                conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, node->host, node->port, p_.config, &p_.background, &p_.tls);
                 ++p_.stats.connection_attempts;
                 auto r = co_await conn_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
                 if (stopping()) break;

@@ -25,6 +25,7 @@
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
+#include "shared_tls_context.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -62,6 +63,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         record_accumulator& accumulator;
         parked_sends& parked;
         producer_identity& identity;
@@ -290,7 +292,7 @@ private:
             std::erase_if(retired_bootstrap_, [](const auto& c) { return !c->busy(); });
             const std::size_t index = bootstrap_next_++ % bootstrap_.size();
             const broker_address& a = bootstrap_[index];
-            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, a.host, a.port, p_.config, &p_.background);
+            bootstrap_conn_ = std::make_unique<broker_connection<Runtime>>(p_.rt, a.host, a.port, p_.config, &p_.background, &p_.tls);
             ++p_.stats.connection_attempts;
             auto c = co_await bootstrap_conn_->connect(p_.config.socket_connection_setup_timeout, p_.config.request_timeout);
             if (!c) {

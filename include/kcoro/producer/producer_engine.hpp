@@ -34,6 +34,7 @@
 #include "producer_stats.hpp"
 #include "record_accumulator.hpp"
 #include "retry_policy.hpp"
+#include "shared_tls_context.hpp"
 #include "topic_partition_offset.hpp"
 #include "transaction_manager.hpp"
 #include "transaction_state.hpp"
@@ -596,6 +597,7 @@ private:
 
     Runtime rt_;
     producer_config config_;
+    shared_tls_context tls_;  // before every part that holds connections made from it
     steady_time created_;
     mutable producer_stats stats_;
     producer_log log_;
@@ -607,11 +609,11 @@ private:
     producer_identity identity_;
     std::optional<error> fatal_error_;
     refresher refresher_;
-    typename sender::parts sender_parts_{rt_, config_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
+    typename sender::parts sender_parts_{rt_, config_, tls_, accumulator_, identity_, refresher_, stats_, log_, background_, *this};
     std::map<std::int32_t, std::unique_ptr<sender>> senders_;
 
     id_requester id_requester_{{rt_, config_, identity_, accumulator_, stats_, log_, *this}};
-    txn_manager txn_{{rt_, config_, log_, background_, *this}};
+    txn_manager txn_{{rt_, config_, tls_, log_, background_, *this}};
     std::vector<detail::wake_signal<Runtime>*> idle_waiters_;
     // Each flush() waiting: first for the sends parked before it (up to a serial), then for a round
     // of batches.
@@ -641,7 +643,7 @@ producer_engine<Runtime>::producer_engine(Runtime rt, producer_config config, st
       config_(std::move(config)),
       created_(rt_.now()),
       identity_(config_.enable_idempotence || !config_.transactional_id.empty(), !config_.transactional_id.empty()),
-      refresher_({rt_, config_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
+      refresher_({rt_, config_, tls_, accumulator_, parked_, identity_, stats_, log_, background_, *this}, std::move(bootstrap)) {
     rt_post_ = [this](std::coroutine_handle<> h) { rt_.post(h); };
 }
 

@@ -23,6 +23,7 @@
 #include "producer_config.hpp"
 #include "producer_log.hpp"
 #include "retry_policy.hpp"
+#include "shared_tls_context.hpp"
 #include "topic_partition_offset.hpp"
 #include "transaction_state.hpp"
 
@@ -54,6 +55,7 @@ public:
     struct parts {
         Runtime& rt;
         const producer_config& config;
+        shared_tls_context& tls;
         producer_log& log;
         detail::detached_scope& background;
         host& engine;
@@ -322,7 +324,7 @@ private:
             if (link.connection) forget_coordinator(link);
             auto found = co_await find_coordinator(link, deadline);
             if (found) {
-                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background);
+                link.connection = std::make_unique<broker_connection<Runtime>>(p_.rt, found->host, found->port, p_.config, &p_.background, &p_.tls);
                 // Bounded by the call's deadline as well: a call returns within its timeout.
                 const auto left = std::max(std::chrono::milliseconds::zero(),
                                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.rt.now()));
