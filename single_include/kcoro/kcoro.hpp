@@ -8444,7 +8444,7 @@ public:
             if (r == 1) co_return n;
             const int e = SSL_get_error(ssl_, r);
             if (e == SSL_ERROR_ZERO_RETURN) co_return error(errc::connection_lost, "broker " + where_ + " ended the TLS session");
-            if (e != SSL_ERROR_WANT_READ) co_return tls_context::openssl_error("TLS read from " + where_);
+            if (e != SSL_ERROR_WANT_READ) co_return failure("TLS read from " + where_);
             // What SSL_read may have to answer (a TLS 1.3 key update) waits in the write BIO for
             // the next write(): only one coroutine writes to the inner stream at a time.
             auto more = co_await fill();
@@ -8532,7 +8532,24 @@ private:
                 why += " (ssl_ca_location or ssl_ca_pem must hold the CA that signed the broker's certificate)";
             return error(errc::tls_failed, "TLS handshake with broker " + where_ + ": certificate verify failed: " + why);
         }
-        return tls_context::openssl_error("TLS handshake with broker " + where_);
+        return failure("TLS handshake with broker " + where_);
+    }
+
+    // OpenSSL's reasons after `what`; when the broker's alert says it refused the client's
+    // certificate, or its lack of one, also what to change. TLS 1.3 sends that alert after the
+    // client's side of the handshake, so it arrives in the first read; TLS 1.2, in the handshake.
+    error failure(std::string what) const {
+        const unsigned long last = ERR_peek_last_error();
+        const int reason = ERR_GET_LIB(last) == ERR_LIB_SSL ? ERR_GET_REASON(last) : 0;
+        error e = tls_context::openssl_error(std::move(what));
+        const bool refused_certificate = reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+                                         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+                                         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED;
+        if (!refused_certificate) return e;
+        if (SSL_get_certificate(ssl_) == nullptr)
+            return error(e.code(), e.detail() + " (the broker requires a client certificate: set ssl_certificate_location and ssl_key_location)");
+        return error(e.code(), e.detail() + " (the broker refused the client certificate of ssl_certificate_location: it must be valid now "
+                                            "and signed by a CA in the broker's truststore)");
     }
 
     // The peer hung up during the handshake: a listener that does not speak TLS does that.
@@ -9208,6 +9225,7 @@ namespace detail {
 struct property_context {
     bool idempotence_set = false;
     bool truststore_location_set = false, truststore_pem = false;
+    bool keystore_location_set = false, keystore_pem = false;
     std::optional<int> gzip_level, lz4_level, zstd_level, any_level;
     std::vector<std::string> warnings;
 };
@@ -9501,6 +9519,24 @@ inline result<void> set_truststore_type(producer_config&, std::string_view v, pr
     return bad_value("kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
                      "(or librdkafka's ssl.ca.location)");
 }
+// Java's PEM key store: one file with the private key and the certificate chain, which OpenSSL
+// reads as both (each reader takes the PEM blocks of its kind); its key's passphrase is
+// ssl.key.password, as in Java.
+inline result<void> set_keystore_location(producer_config& c, std::string_view v, property_context& ctx) {
+    c.ssl_certificate_location = std::string(trim_property(v));
+    c.ssl_key_location = c.ssl_certificate_location;
+    ctx.keystore_location_set = true;
+    return ok();
+}
+inline result<void> set_keystore_type(producer_config&, std::string_view v, property_context& ctx) {
+    v = trim_property(v);
+    if (iequals(v, "PEM")) {
+        ctx.keystore_pem = true;
+        return ok();
+    }
+    return bad_value("kcoro reads PEM key stores only: export the key and its certificate chain as PEM into one file and set "
+                     "ssl.keystore.type=PEM (or librdkafka's ssl.certificate.location and ssl.key.location)");
+}
 inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
     v = trim_property(v);
     if (v.empty() || v == "org.apache.kafka.clients.producer.internals.DefaultPartitioner") return ok();
@@ -9686,6 +9722,11 @@ inline constexpr producer_property producer_property_rows[] = {
             set_text<&producer_config::ssl_key_location>, show_text<&producer_config::ssl_key_location>),
     applied_secret("ssl.key.password", "ssl.key.password", "ssl_key_password", "text", "the private key's passphrase; never shown",
                    set_text<&producer_config::ssl_key_password>),
+    applied("ssl.keystore.location", "ssl.keystore.location", {}, "ssl_certificate_location, ssl_key_location",
+            "a PEM file with the key and the certificate chain (ssl.keystore.type=PEM)",
+            "the client certificate and its key in one file, as Java's PEM key store (librdkafka's is PKCS#12: refused)",
+            set_keystore_location, nullptr),
+    checked("ssl.keystore.type", {}, {}, "PEM", "kcoro reads PEM key stores only", set_keystore_type),
     applied("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", {}, "ssl_endpoint_identification",
             "https; none (librdkafka) or empty (Java) to accept any host's certificate",
             "whether the broker's certificate must name the host connected to; the chain is verified either way",
@@ -9796,9 +9837,7 @@ inline constexpr producer_property producer_property_rows[] = {
     // ---- not yet: the TLS and SASL settings beyond those above
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
-    not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
     not_yet("ssl.keystore.password", "ssl.keystore.password", tls_not_yet, true),
-    not_yet("ssl.keystore.type", {}, tls_not_yet),
     not_yet("ssl.truststore.password", {}, tls_not_yet, true),
     not_yet("ssl.enabled.protocols", {}, tls_not_yet),
     not_yet("ssl.protocol", {}, tls_not_yet),
@@ -10219,6 +10258,11 @@ private:
         if (ctx.truststore_location_set && !ctx.truststore_pem)
             report(true, {}, "ssl.truststore.location",
                    "ssl.truststore.location: kcoro reads PEM trust stores only; set ssl.truststore.type=PEM (or use ssl.ca.location)");
+        // Likewise the key store, which librdkafka reads as PKCS#12.
+        if (ctx.keystore_location_set && !ctx.keystore_pem)
+            report(true, {}, "ssl.keystore.location",
+                   "ssl.keystore.location: kcoro reads PEM key stores only; set ssl.keystore.type=PEM (or use ssl.certificate.location "
+                   "and ssl.key.location)");
         if (level != nullptr && level->has_value()) cfg.compression_level = *level;
         // Idempotence is on by default only where the other settings allow it, unless asked for.
         if (!ctx.idempotence_set && cfg.enable_idempotence && cfg.transactional_id.empty() &&
@@ -11407,6 +11451,8 @@ private:
     // The peer ended the stream (or sent what no Kafka broker sends) before it answered anything
     // but ApiVersions: the usual sign of a listener that wants TLS or SASL first.
     error hung_up(const error& e) const {
+        // A TLS failure names the broker and says why itself (a refused client certificate, say).
+        if (e.code() == errc::tls_failed) return e;
         if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
                                                 api_name(waiters_.front().api_key) + ": is this a TLS or SASL listener?");

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # kcoro over the secured listeners of `scripts/kafka start --sasl --tls`, against the real broker:
-#   - keyed records go in with kcoro-produce over SASL_PLAINTEXT (PLAIN, SCRAM-SHA-512, OAUTHBEARER),
-#     SSL and SASL_SSL (PLAIN, SCRAM-SHA-512, OAUTHBEARER), from librdkafka's property names and
-#     from the Java client properties the harness writes; independent consumers read them back over
-#     the secured listeners (kcat with PLAIN over SASL_PLAINTEXT, SASL_SSL and SSL, and with
-#     OAUTHBEARER over SASL_SSL; Java's ConsoleConsumer with SCRAM-SHA-512 over SASL_SSL), and each
-#     record is there exactly once, in order per key;
-#   - a wrong password, a wrong CA, TLS to a plaintext listener, plaintext to a TLS listener and SASL
-#     to a listener without it each fail the pending record within max.block.ms with an error that
-#     says what happened and names the broker;
-#   - no output of any of these runs (nor --print-config) holds the password or a token.
+#   - 100,000 keyed records go in with kcoro-produce over each of SASL_PLAINTEXT (PLAIN,
+#     SCRAM-SHA-512, OAUTHBEARER), SSL, SSL with a client certificate (the MTLS listener) and
+#     SASL_SSL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER), from librdkafka's property names and from the Java client properties the harness
+#     writes; independent consumers read them back over the secured listeners (kcat with PLAIN over
+#     SASL_PLAINTEXT, SASL_SSL and SSL, with a client certificate over MTLS, and with OAUTHBEARER
+#     over SASL_SSL; Java's ConsoleConsumer with SCRAM-SHA-512 over SASL_SSL), and each record is
+#     there exactly once, in order per key;
+#   - a wrong password, a wrong CA, a missing or untrusted client certificate, a wrong key
+#     passphrase, TLS to a plaintext listener, plaintext to a TLS listener and SASL to a listener
+#     without it each fail the pending record within max.block.ms with an error that says what
+#     happened and what to change;
+#   - no output of any of these runs (nor --print-config) holds the password, the key's passphrase or
+#     a token.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/lib/itest.sh
@@ -39,17 +42,24 @@ plain=$(cat "$dir/bootstrap")
 sasl=$(cat "$dir/sasl_bootstrap")
 tls=$(cat "$dir/tls_bootstrap")
 sasl_ssl=$(cat "$dir/sasl_ssl_bootstrap")
+mtls=$(cat "$dir/mtls_bootstrap")
 ca="$dir/tls/ca.pem"
 password=kcoro-secret
 creds=(-X sasl.username=kcoro -X "sasl.password=$password")
-per_run=1000
+key_password=kcoro-key-secret
+client_cert=(-X "ssl.certificate.location=$dir/tls/client.pem" -X "ssl.key.location=$dir/tls/client.key" -X "ssl.key.password=$key_password")
+# Records per run: 100,000 keyed records over each mechanism and listener, ten runs into one topic
+# that every consumer below reads whole.
+per_run=${KCORO_SECURITY_RECORDS:-100000}
 
 topic="security-$(date +%s)-$$"
 "$kafka" topic "$dir" create "$topic" 3 >/dev/null
 
-# Java's client settings for SASL_SSL with SCRAM-SHA-512 (the harness writes SASL_PLAINTEXT ones).
+# Java's client settings for SASL_SSL with SCRAM-SHA-512 and -256 (the harness writes SASL_PLAINTEXT ones).
 sed -e 's/^security.protocol=.*/security.protocol=SASL_SSL/' "$dir/client-scram-sha-512.properties" >"$work/sasl-ssl-scram.properties"
 printf '%s\n' "ssl.truststore.type=PEM" "ssl.truststore.location=$ca" >>"$work/sasl-ssl-scram.properties"
+sed -e 's/^security.protocol=.*/security.protocol=SASL_SSL/' "$dir/client-scram-sha-256.properties" >"$work/sasl-ssl-scram-256.properties"
+printf '%s\n' "ssl.truststore.type=PEM" "ssl.truststore.location=$ca" >>"$work/sasl-ssl-scram-256.properties"
 sed -e 's/^security.protocol=.*/security.protocol=SASL_SSL/' "$dir/client-oauthbearer.properties" >"$work/sasl-ssl-oauthbearer.properties"
 printf '%s\n' "ssl.truststore.type=PEM" "ssl.truststore.location=$ca" >>"$work/sasl-ssl-oauthbearer.properties"
 
@@ -69,7 +79,7 @@ run() {
 secured() {
   local name=$1
   shift
-  for ((i = 0; i < per_run; i++)); do printf 'key-%d|%s %d\n' $((i % 7)) "$name" "$i"; done >"$work/$name.in"
+  awk -v n="$per_run" -v run="$name" 'BEGIN { for (i = 0; i < n; i++) printf "key-%d|%s %d\n", i % 7, run, i }' >"$work/$name.in"
   sed 's/|/\t/' "$work/$name.in" >>"$work/sent"
   run "$name" "$@" "$work/$name.in"
   check "produce-$name" "exit $(cat "$work/$name.rc"): $(tail -n 3 "$work/$name.err" | tr '\n' ' ')" \
@@ -78,8 +88,12 @@ secured() {
 secured sasl-plaintext-plain -b "SASL_PLAINTEXT://$sasl" -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN "${creds[@]}"
 secured sasl-plaintext-scram-512 -b "$sasl" --producer.config "$dir/client-scram-sha-512.properties"
 secured ssl -b "$tls" -X security.protocol=SSL -X "ssl.ca.location=$ca"
+secured mtls -b "$mtls" -X security.protocol=SSL -X "ssl.ca.location=$ca" "${client_cert[@]}"
+# Java's PEM key store (key and chain in one file), as the harness writes it for Java's tools.
+secured mtls-java-keystore -b "$mtls" --producer.config "$dir/client-mtls.properties"
 secured sasl-ssl-plain -b "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.pem=$(cat "$ca")" -X sasl.mechanisms=PLAIN "${creds[@]}"
 secured sasl-ssl-scram-512 -b "$sasl_ssl" --producer.config "$work/sasl-ssl-scram.properties"
+secured sasl-ssl-scram-256 -b "$sasl_ssl" --producer.config "$work/sasl-ssl-scram-256.properties"
 # OAUTHBEARER with unsecured tokens, which the broker's default validator accepts: in librdkafka's
 # names with a SASL extension, and in Java's (OAuthBearerLoginModule's unsecuredLogin* options).
 secured sasl-plaintext-oauthbearer -b "$sasl" -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=OAUTHBEARER \
@@ -107,6 +121,7 @@ kcat_consume() {  # NAME BOOTSTRAP KCAT_OPTIONS...
 }
 kcat_consume kcat-sasl-plaintext "$sasl" -X security.protocol=sasl_plaintext -X sasl.mechanisms=PLAIN "${creds[@]}"
 kcat_consume kcat-ssl "$tls" -X security.protocol=ssl -X "ssl.ca.location=$ca"
+kcat_consume kcat-mtls "$mtls" -X security.protocol=ssl -X "ssl.ca.location=$ca" "${client_cert[@]}"
 kcat_consume kcat-sasl-ssl "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.location=$ca" -X sasl.mechanisms=PLAIN "${creds[@]}"
 kcat_consume kcat-sasl-ssl-oauthbearer "$sasl_ssl" -X security.protocol=sasl_ssl -X "ssl.ca.location=$ca" -X sasl.mechanisms=OAUTHBEARER \
   -X enable.sasl.oauthbearer.unsecure.jwt=true -X sasl.oauthbearer.config=principal=kcoro-reader
@@ -145,6 +160,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other-ca -keyout "$w
 refused wrong-ca "TLS handshake with broker $tls: certificate verify failed" \
   -b "$tls" -X security.protocol=SSL -X "ssl.ca.location=$work/other-ca.pem"
 refused system-store-lacks-ca "certificate verify failed" -b "$tls" -X security.protocol=SSL
+refused no-client-certificate "(the broker requires a client certificate: set ssl_certificate_location and ssl_key_location)" \
+  -b "$mtls" -X security.protocol=SSL -X "ssl.ca.location=$ca"
+refused untrusted-client-certificate "(the broker refused the client certificate of ssl_certificate_location: it must be valid now and signed by a CA in the broker's truststore)" \
+  -b "$mtls" -X security.protocol=SSL -X "ssl.ca.location=$ca" -X "ssl.certificate.location=$work/other-ca.pem" -X "ssl.key.location=$work/other.key"
+refused wrong-key-password "ssl_key_location: reading '$dir/tls/client.key' (is ssl_key_password right?)" \
+  -b "$mtls" -X security.protocol=SSL -X "ssl.ca.location=$ca" -X "ssl.certificate.location=$dir/tls/client.pem" \
+  -X "ssl.key.location=$dir/tls/client.key" -X "ssl.key.password=not-$key_password"
 refused tls-to-plaintext "broker $plain closed the connection during the TLS handshake" \
   -b "$plain" -X security.protocol=SSL -X "ssl.ca.location=$ca"
 refused plaintext-to-tls "broker $tls answered ApiVersions with a TLS record: it is a TLS listener" -b "$tls"
@@ -159,6 +181,8 @@ check print-config-has-no-password "--print-config printed the password" bash -c
 check print-config-names-protocol "--print-config lacks security.protocol=SASL_SSL" grep -q '^security.protocol=SASL_SSL$' "$work/print-config.out"
 leaks=$(grep -l -- "$password" "$work"/*.out "$work"/*.err 2>/dev/null || true)
 check no-password-in-output "the password appears in: $leaks" test -z "$leaks"
+leaks=$(grep -l -- "$key_password" "$work"/*.out "$work"/*.err 2>/dev/null || true)
+check no-key-password-in-output "the key's passphrase appears in: $leaks" test -z "$leaks"
 # Every unsecured token starts with {"alg":"none"} in base64url; none may be printed either.
 run print-config-oauthbearer -b "$sasl_ssl" --producer.config "$work/sasl-ssl-oauthbearer.properties" --print-config
 check print-config-oauthbearer-reads-back "--print-config lacks the unsecured-token settings" \

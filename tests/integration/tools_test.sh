@@ -92,7 +92,7 @@ check perf-metrics-latency "metrics timed $(metric request_latency_count) reques
   awk -v n="$(metric request_latency_count)" -v r="$(metric requests_sent)" 'BEGIN { exit !(n > 0 && n <= r) }'
 
 # ---- properties: the harness's files for Java's tools, then bad input
-for f in client-ssl.properties client-scram-sha-256.properties client-scram-sha-512.properties; do
+for f in client-ssl.properties client-mtls.properties client-scram-sha-256.properties client-scram-sha-512.properties; do
   if [ ! -f "$dir/$f" ]; then
     fail "properties-$f" "$dir has no $f (start the broker with scripts/kafka start --sasl --tls)"
     continue
@@ -104,7 +104,8 @@ for f in client-ssl.properties client-scram-sha-256.properties client-scram-sha-
   check "properties-$f-read" "exit $rc, want 0: $(tr '\n' ' ' <"$work/$f.err")" test "$rc" = 0
   want=$(grep '^security.protocol=' "$dir/$f")
   check "properties-$f-protocol" "--print-config lacks $want" grep -qx "$want" "$work/$f.out"
-  check "properties-$f-no-secret" "the password appears in the output" bash -c "! grep -q kcoro-secret '$work/$f.err' '$work/$f.out'"
+  check "properties-$f-no-secret" "the password or the key's passphrase appears in the output" \
+    bash -c "! grep -q -e kcoro-secret -e kcoro-key-secret '$work/$f.err' '$work/$f.out'"
 done
 set +e
 "$produce" -b "$bootstrap" -X lingr.ms=5 -X batch.size=lots --print-config >/dev/null 2>"$work/bad.err"

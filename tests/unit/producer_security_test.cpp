@@ -225,6 +225,39 @@ TEST_CASE("security properties in librdkafka's names, Java's and the fields' own
     CHECK(bc.err().detail().find("hunter2") == std::string::npos);
 }
 
+TEST_CASE("Java's PEM key store sets the client certificate and key from one file; another key store type is refused") {
+    kcoro::producer_properties j;
+    REQUIRE(j.add_text("bootstrap.servers=h:9093\n"
+                       "security.protocol=SSL\n"
+                       "ssl.keystore.type=PEM\n"
+                       "ssl.keystore.location=" +
+                           existing_file() +
+                           "\n"
+                           "ssl.key.password=hunter2-secret\n",
+                       "client-mtls.properties"));
+    auto jc = j.to_config();
+#if KCORO_HAS_OPENSSL
+    INFO(all_text(j));
+    REQUIRE(jc);
+    CHECK(jc->ssl_certificate_location == existing_file());
+    CHECK(jc->ssl_key_location == existing_file());
+    CHECK(jc->ssl_key_password == "hunter2-secret");
+    CHECK(kcoro::producer_properties::to_properties(*jc).find("hunter2") == std::string::npos);
+#endif
+
+    // Java's default type is JKS and librdkafka's key store is PKCS#12: neither is read as PEM.
+    for (const std::string type : {"", "ssl.keystore.type=PKCS12\n"}) {
+        kcoro::producer_properties other;
+        REQUIRE(other.add_text("bootstrap.servers=h:9093\nsecurity.protocol=SSL\n" + type + "ssl.keystore.location=/tmp/client.p12\n",
+                               "other.properties"));
+        auto oc = other.to_config();
+        REQUIRE_FALSE(oc);
+        const std::string text = all_text(other);
+        INFO(text);
+        CHECK(text.find("kcoro reads PEM key stores only") != std::string::npos);
+    }
+}
+
 TEST_CASE("a PLAIN login: handshake, one message, done; a refusal names mechanism, user and broker, not the password") {
     kcoro::sasl_authenticator a(kcoro::sasl_mechanism::plain, "alice", "hunter2-secret", "b1:9093");
     CHECK(a.mechanism_name() == "PLAIN");

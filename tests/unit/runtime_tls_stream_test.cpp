@@ -386,6 +386,8 @@ TEST_CASE("tls_stream: a client certificate with an encrypted key passes a serve
     REQUIRE_FALSE(refused);
     CHECK(refused.err() == kcoro::errc::tls_failed);
     CHECK(refused.err().detail().find("certificate required") != std::string::npos);
+    CHECK(refused.err().detail().find("(the broker requires a client certificate: set ssl_certificate_location and ssl_key_location)") !=
+          std::string::npos);
 
     kcoro::tls_context::options o;
     o.ca_pem = server_cert.pem;
@@ -404,6 +406,21 @@ TEST_CASE("tls_stream: a client certificate with an encrypted key passes a serve
     INFO(detail_of(echoed));
     REQUIRE(echoed);
     CHECK(*echoed == "ping");
+
+    // A certificate the server does not trust.
+    test_certificate stranger("DNS:stranger");
+    kcoro::tls_context::options s;
+    s.ca_pem = server_cert.pem;
+    s.certificate_location = write_file("stranger.pem", stranger.pem);
+    s.key_location = write_file("stranger.key", key_pem(stranger));
+    auto stranger_ctx = kcoro::tls_context::create(s);
+    REQUIRE(stranger_ctx);
+    auto untrusted = run(*stranger_ctx);
+    REQUIRE_FALSE(untrusted);
+    CHECK(untrusted.err() == kcoro::errc::tls_failed);
+    INFO(untrusted.err().detail());
+    CHECK(untrusted.err().detail().find("(the broker refused the client certificate of ssl_certificate_location: it must be valid now and "
+                                        "signed by a CA in the broker's truststore)") != std::string::npos);
 
     // A key that is not the certificate's.
     o.key_location = write_file("other.key", key_pem(server_cert));

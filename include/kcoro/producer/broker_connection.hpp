@@ -382,6 +382,8 @@ private:
     // The peer ended the stream (or sent what no Kafka broker sends) before it answered anything
     // but ApiVersions: the usual sign of a listener that wants TLS or SASL first.
     error hung_up(const error& e) const {
+        // A TLS failure names the broker and says why itself (a refused client certificate, say).
+        if (e.code() == errc::tls_failed) return e;
         if (answered_past_versions_ || waiters_.empty()) return error(e.code(), "reading from " + where() + ": " + e.detail());
         return error(errc::connection_lost, "broker " + where() + " closed the connection during " +
                                                 api_name(waiters_.front().api_key) + ": is this a TLS or SASL listener?");

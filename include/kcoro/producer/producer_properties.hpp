@@ -174,6 +174,11 @@ private:
         if (ctx.truststore_location_set && !ctx.truststore_pem)
             report(true, {}, "ssl.truststore.location",
                    "ssl.truststore.location: kcoro reads PEM trust stores only; set ssl.truststore.type=PEM (or use ssl.ca.location)");
+        // Likewise the key store, which librdkafka reads as PKCS#12.
+        if (ctx.keystore_location_set && !ctx.keystore_pem)
+            report(true, {}, "ssl.keystore.location",
+                   "ssl.keystore.location: kcoro reads PEM key stores only; set ssl.keystore.type=PEM (or use ssl.certificate.location "
+                   "and ssl.key.location)");
         if (level != nullptr && level->has_value()) cfg.compression_level = *level;
         // Idempotence is on by default only where the other settings allow it, unless asked for.
         if (!ctx.idempotence_set && cfg.enable_idempotence && cfg.transactional_id.empty() &&

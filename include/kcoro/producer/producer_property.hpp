@@ -36,6 +36,7 @@ namespace detail {
 struct property_context {
     bool idempotence_set = false;
     bool truststore_location_set = false, truststore_pem = false;
+    bool keystore_location_set = false, keystore_pem = false;
     std::optional<int> gzip_level, lz4_level, zstd_level, any_level;
     std::vector<std::string> warnings;
 };
@@ -329,6 +330,24 @@ inline result<void> set_truststore_type(producer_config&, std::string_view v, pr
     return bad_value("kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
                      "(or librdkafka's ssl.ca.location)");
 }
+// Java's PEM key store: one file with the private key and the certificate chain, which OpenSSL
+// reads as both (each reader takes the PEM blocks of its kind); its key's passphrase is
+// ssl.key.password, as in Java.
+inline result<void> set_keystore_location(producer_config& c, std::string_view v, property_context& ctx) {
+    c.ssl_certificate_location = std::string(trim_property(v));
+    c.ssl_key_location = c.ssl_certificate_location;
+    ctx.keystore_location_set = true;
+    return ok();
+}
+inline result<void> set_keystore_type(producer_config&, std::string_view v, property_context& ctx) {
+    v = trim_property(v);
+    if (iequals(v, "PEM")) {
+        ctx.keystore_pem = true;
+        return ok();
+    }
+    return bad_value("kcoro reads PEM key stores only: export the key and its certificate chain as PEM into one file and set "
+                     "ssl.keystore.type=PEM (or librdkafka's ssl.certificate.location and ssl.key.location)");
+}
 inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
     v = trim_property(v);
     if (v.empty() || v == "org.apache.kafka.clients.producer.internals.DefaultPartitioner") return ok();
@@ -514,6 +533,11 @@ inline constexpr producer_property producer_property_rows[] = {
             set_text<&producer_config::ssl_key_location>, show_text<&producer_config::ssl_key_location>),
     applied_secret("ssl.key.password", "ssl.key.password", "ssl_key_password", "text", "the private key's passphrase; never shown",
                    set_text<&producer_config::ssl_key_password>),
+    applied("ssl.keystore.location", "ssl.keystore.location", {}, "ssl_certificate_location, ssl_key_location",
+            "a PEM file with the key and the certificate chain (ssl.keystore.type=PEM)",
+            "the client certificate and its key in one file, as Java's PEM key store (librdkafka's is PKCS#12: refused)",
+            set_keystore_location, nullptr),
+    checked("ssl.keystore.type", {}, {}, "PEM", "kcoro reads PEM key stores only", set_keystore_type),
     applied("ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", {}, "ssl_endpoint_identification",
             "https; none (librdkafka) or empty (Java) to accept any host's certificate",
             "whether the broker's certificate must name the host connected to; the chain is verified either way",
@@ -624,9 +648,7 @@ inline constexpr producer_property producer_property_rows[] = {
     // ---- not yet: the TLS and SASL settings beyond those above
     not_yet("ssl.keystore.certificate.chain", {}, tls_not_yet, true),
     not_yet("ssl.keystore.key", {}, tls_not_yet, true),
-    not_yet("ssl.keystore.location", "ssl.keystore.location", tls_not_yet),
     not_yet("ssl.keystore.password", "ssl.keystore.password", tls_not_yet, true),
-    not_yet("ssl.keystore.type", {}, tls_not_yet),
     not_yet("ssl.truststore.password", {}, tls_not_yet, true),
     not_yet("ssl.enabled.protocols", {}, tls_not_yet),
     not_yet("ssl.protocol", {}, tls_not_yet),

@@ -115,7 +115,7 @@ public:
             if (r == 1) co_return n;
             const int e = SSL_get_error(ssl_, r);
             if (e == SSL_ERROR_ZERO_RETURN) co_return error(errc::connection_lost, "broker " + where_ + " ended the TLS session");
-            if (e != SSL_ERROR_WANT_READ) co_return tls_context::openssl_error("TLS read from " + where_);
+            if (e != SSL_ERROR_WANT_READ) co_return failure("TLS read from " + where_);
             // What SSL_read may have to answer (a TLS 1.3 key update) waits in the write BIO for
             // the next write(): only one coroutine writes to the inner stream at a time.
             auto more = co_await fill();
@@ -203,7 +203,24 @@ private:
                 why += " (ssl_ca_location or ssl_ca_pem must hold the CA that signed the broker's certificate)";
             return error(errc::tls_failed, "TLS handshake with broker " + where_ + ": certificate verify failed: " + why);
         }
-        return tls_context::openssl_error("TLS handshake with broker " + where_);
+        return failure("TLS handshake with broker " + where_);
+    }
+
+    // OpenSSL's reasons after `what`; when the broker's alert says it refused the client's
+    // certificate, or its lack of one, also what to change. TLS 1.3 sends that alert after the
+    // client's side of the handshake, so it arrives in the first read; TLS 1.2, in the handshake.
+    error failure(std::string what) const {
+        const unsigned long last = ERR_peek_last_error();
+        const int reason = ERR_GET_LIB(last) == ERR_LIB_SSL ? ERR_GET_REASON(last) : 0;
+        error e = tls_context::openssl_error(std::move(what));
+        const bool refused_certificate = reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+                                         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+                                         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED;
+        if (!refused_certificate) return e;
+        if (SSL_get_certificate(ssl_) == nullptr)
+            return error(e.code(), e.detail() + " (the broker requires a client certificate: set ssl_certificate_location and ssl_key_location)");
+        return error(e.code(), e.detail() + " (the broker refused the client certificate of ssl_certificate_location: it must be valid now "
+                                            "and signed by a CA in the broker's truststore)");
     }
 
     // The peer hung up during the handshake: a listener that does not speak TLS does that.
