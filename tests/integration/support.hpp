@@ -86,9 +86,11 @@ enum class isolation { read_committed, read_uncommitted };
 
 // Reads every record of the topic from the beginning until the end (kcat -e). Keys and values are
 // compared as printed by kcat, so tests use printable data; `-Z` prints NULL for null fields.
+// `connection`: kcat's -b and -X options for another listener than the plaintext one.
 inline std::vector<consumed_record> read_back_with_kcat(const std::string& topic, int timeout_s = 60,
-                                                        isolation level = isolation::read_committed) {
-    std::string cmd = "timeout " + std::to_string(timeout_s) + " kcat -C -Z -q -e -b '" + bootstrap() + "' -t '" + topic +
+                                                        isolation level = isolation::read_committed, const std::string& connection = {}) {
+    const std::string to = connection.empty() ? "-b '" + bootstrap() + "'" : connection;
+    std::string cmd = "timeout " + std::to_string(timeout_s) + " kcat -C -Z -q -e " + to + " -t '" + topic +
                       "' -X isolation.level=" + (level == isolation::read_committed ? "read_committed" : "read_uncommitted") +
                       " -f '%p\x1f%o\x1f%T\x1f%k\x1f%s\x1f%h\x1e' 2>/dev/null";
     std::vector<consumed_record> out;
