@@ -61,20 +61,7 @@ TEST_CASE("OAUTHBEARER: every connection logs in with the provider's token, and 
         return jwt->make(std::chrono::system_clock::now());
     }));
     REQUIRE(p);
-    auto run = [](kcoro::producer<>& pr, std::string t) -> kcoro::task<int> {
-        std::vector<kcoro::delivery_handle> hs;
-        for (int i = 0; i < 500; ++i) {
-            const std::string key = "k" + std::to_string(i % 5), value = std::to_string(i);
-            auto h = co_await pr.enqueue({.topic = t, .key = key, .value = value});
-            if (h) hs.push_back(std::move(*h));
-        }
-        int ok = 0;
-        for (auto& h : hs)
-            if (auto r = co_await h; r) ++ok;
-        (void)co_await pr.close(10s);
-        co_return ok;
-    };
-    CHECK(kcoro::run_until_complete(loop, run(**p, topic)) == 500);
+    CHECK(kcoro::run_until_complete(loop, kcoro_it::send_keyed_and_close(**p, topic, 500, 5)) == 500);
     CHECK(calls >= 2);  // the bootstrap connection's login and the leader's
     CHECK(kcoro_it::read_back_with_kcat(topic).size() == 500);
 }

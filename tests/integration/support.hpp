@@ -230,4 +230,20 @@ inline void create_topic(const std::string& topic, int partitions) {
     REQUIRE_MESSAGE(ready, "the partitions of " << topic << " were not served by their leaders within 30 s");
 }
 
+// Enqueues `records` records keyed k0..k<keys - 1> in turn, valued 0, 1, ...; awaits every
+// delivery, closes the producer, and returns how many were delivered.
+inline kcoro::task<int> send_keyed_and_close(kcoro::producer<>& pr, std::string topic, int records, int keys) {
+    std::vector<kcoro::delivery_handle> hs;
+    for (int i = 0; i < records; ++i) {
+        const std::string key = "k" + std::to_string(i % keys), value = std::to_string(i);
+        auto h = co_await pr.enqueue({.topic = topic, .key = key, .value = value});
+        if (h) hs.push_back(std::move(*h));
+    }
+    int ok = 0;
+    for (auto& h : hs)
+        if (auto r = co_await h; r) ++ok;
+    (void)co_await pr.close(std::chrono::seconds(10));
+    co_return ok;
+}
+
 }  // namespace kcoro_it

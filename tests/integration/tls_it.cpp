@@ -73,20 +73,7 @@ TEST_CASE("TLS: the bootstrap and broker connections share one context, the CA f
     auto p = kcoro::make_producer(loop, std::move(c));
     REQUIRE(p);
     (void)opens_seen(watch);  // make_producer's check that the file can be opened; no connection yet
-    auto run = [](kcoro::producer<>& pr, std::string t) -> kcoro::task<int> {
-        std::vector<kcoro::delivery_handle> hs;
-        for (int i = 0; i < 300; ++i) {
-            const std::string key = "k" + std::to_string(i % 7), value = std::to_string(i);
-            auto h = co_await pr.enqueue({.topic = t, .key = key, .value = value});
-            if (h) hs.push_back(std::move(*h));
-        }
-        int ok = 0;
-        for (auto& h : hs)
-            if (auto r = co_await h; r) ++ok;
-        (void)co_await pr.close(10s);
-        co_return ok;
-    };
-    CHECK(kcoro::run_until_complete(loop, run(**p, topic)) == 300);
+    CHECK(kcoro::run_until_complete(loop, kcoro_it::send_keyed_and_close(**p, topic, 300, 7)) == 300);
     const std::uint64_t connections = (*p)->stats().connection_attempts;
     const int opens = opens_seen(watch);
     ::close(watch);
