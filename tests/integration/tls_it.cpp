@@ -8,8 +8,8 @@
 
 #include "support.hpp"
 
-#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,7 +17,6 @@
 #include <string>
 #include <sys/inotify.h>
 #include <unistd.h>
-#include <vector>
 
 namespace tls_it {
 

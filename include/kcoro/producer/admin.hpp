@@ -22,7 +22,8 @@ KCORO_NAMESPACE_BEGIN
 template <engine_runtime R>
 class basic_admin {
 public:
-    // Only bootstrap_servers, client_id and the timeouts of the config are used.
+    // Only bootstrap_servers, client_id, the timeouts and the security settings of the config are
+    // used.
     basic_admin(R rt, producer_config config) : rt_(std::move(rt)), config_(std::move(config)) {}
     basic_admin(const basic_admin&) = delete;
     basic_admin& operator=(const basic_admin&) = delete;

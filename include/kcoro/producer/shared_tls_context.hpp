@@ -11,6 +11,7 @@
 #include "producer_config.hpp"
 
 #include <optional>
+#include <utility>
 
 KCORO_NAMESPACE_BEGIN
 
