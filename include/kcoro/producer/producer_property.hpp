@@ -321,14 +321,16 @@ inline result<void> set_truststore_location(producer_config& c, std::string_view
     ctx.truststore_location_set = true;
     return ok();
 }
+// A Java store type: PEM is the one kcoro reads; `refusal` says what to do instead.
+inline result<void> pem_store_type(std::string_view v, bool& pem, std::string_view refusal) {
+    if (!iequals(trim_property(v), "PEM")) return bad_value(refusal);
+    pem = true;
+    return ok();
+}
 inline result<void> set_truststore_type(producer_config&, std::string_view v, property_context& ctx) {
-    v = trim_property(v);
-    if (iequals(v, "PEM")) {
-        ctx.truststore_pem = true;
-        return ok();
-    }
-    return bad_value("kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
-                     "(or librdkafka's ssl.ca.location)");
+    return pem_store_type(v, ctx.truststore_pem,
+                          "kcoro reads PEM trust stores only: export the CA certificates as PEM and set ssl.truststore.type=PEM "
+                          "(or librdkafka's ssl.ca.location)");
 }
 // Java's PEM key store: one file with the private key and the certificate chain, which OpenSSL
 // reads as both (each reader takes the PEM blocks of its kind); its key's passphrase is
@@ -340,13 +342,9 @@ inline result<void> set_keystore_location(producer_config& c, std::string_view v
     return ok();
 }
 inline result<void> set_keystore_type(producer_config&, std::string_view v, property_context& ctx) {
-    v = trim_property(v);
-    if (iequals(v, "PEM")) {
-        ctx.keystore_pem = true;
-        return ok();
-    }
-    return bad_value("kcoro reads PEM key stores only: export the key and its certificate chain as PEM into one file and set "
-                     "ssl.keystore.type=PEM (or librdkafka's ssl.certificate.location and ssl.key.location)");
+    return pem_store_type(v, ctx.keystore_pem,
+                          "kcoro reads PEM key stores only: export the key and its certificate chain as PEM into one file and set "
+                          "ssl.keystore.type=PEM (or librdkafka's ssl.certificate.location and ssl.key.location)");
 }
 inline result<void> set_partitioner_class(producer_config&, std::string_view v, property_context&) {
     v = trim_property(v);
